@@ -1,0 +1,1 @@
+"""Certificates: issuance, PDF, verification, external certificates (issue 6)."""

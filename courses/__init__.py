@@ -1,0 +1,1 @@
+"""Learning: Wagtail course pages, enrolment, server-measured study time, offline sessions (issue 4)."""

@@ -1,0 +1,1 @@
+"""Exams: question banks, import/export, papers, attempts and grading (issue 5)."""

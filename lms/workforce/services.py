@@ -1,0 +1,258 @@
+"""The front door for writing workforce data. Views, admin, API, imports and
+commands call these; nothing else writes these tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import can
+
+from .models import Employee, EmploymentEvent, OrgUnit, Post, PostAssignment
+from .validators import clean_id_number
+
+
+class WorkforceError(ValidationError):
+    """A workforce rule refused the change; the message is for the user."""
+
+
+def _require(actor, capability: str, enterprise_id: int) -> None:
+    if actor is not None and not can(actor, capability, enterprise_id):
+        raise PermissionDenied(_("您无权修改该企业的数据"))
+
+
+def _log_user(actor):
+    # API tokens are not users; Wagtail's log wants a user or None.
+    return actor if getattr(actor, "pk", None) else None
+
+
+# --- org units and posts -----------------------------------------------------
+
+
+@transaction.atomic
+def orgunit_save(*, unit: OrgUnit, actor) -> OrgUnit:
+    _require(actor, Capability.CHANGE, unit.enterprise_id)
+    created = unit.pk is None
+    unit.full_clean()
+    unit.save()
+    log(unit, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
+    return unit
+
+
+@transaction.atomic
+def post_save(*, post: Post, actor) -> Post:
+    _require(actor, Capability.CHANGE, post.enterprise_id)
+    created = post.pk is None
+    post.full_clean()
+    post.save()
+    log(post, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
+    return post
+
+
+# --- employees ---------------------------------------------------------------
+
+# Fields that may be changed on an existing employee. Employment history
+# (hire, transfer, leave …) changes only through events.
+EMPLOYEE_EDITABLE_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "employment_type",
+    "org_unit",
+    "is_principal",
+    "is_safety_manager",
+    "hire_date",
+    "user",
+)
+
+
+@transaction.atomic
+def employee_create(*, employee: Employee, actor, source: str = EmploymentEvent.Source.ADMIN, post: Post | None = None) -> Employee:
+    """Create an employee and record the hire event (with the intended post)."""
+    _require(actor, Capability.CHANGE, employee.enterprise_id)
+    if employee.id_number:
+        employee.id_number = clean_id_number(employee.id_number)
+    employee.full_clean()
+    employee.save()
+    log(employee, "wagtail.create", user=_log_user(actor))
+    event_record(
+        employee=employee,
+        type=EmploymentEvent.Type.HIRE,
+        date=employee.hire_date,
+        post=post,
+        actor=actor,
+        source=source,
+    )
+    return employee
+
+
+@transaction.atomic
+def employee_update(*, employee: Employee, data: dict, actor) -> Employee:
+    """Change the editable fields of an employee; returns it saved."""
+    _require(actor, Capability.CHANGE, employee.enterprise_id)
+    unknown = set(data) - set(EMPLOYEE_EDITABLE_FIELDS)
+    if unknown:
+        raise WorkforceError({field: _("该字段不可直接修改，请通过任职事件变更") for field in sorted(unknown)})
+    locked = Employee.objects.select_for_update().get(pk=employee.pk)
+    for field, value in data.items():
+        setattr(locked, field, value)
+    if locked.id_number:
+        locked.id_number = clean_id_number(locked.id_number)
+    locked.full_clean()
+    locked.save()
+    log(locked, "wagtail.edit", user=_log_user(actor))
+    return locked
+
+
+# --- events ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    event: EmploymentEvent
+    ended_assignments: int
+
+
+@transaction.atomic
+def event_record(
+    *,
+    employee: Employee,
+    type: str,
+    date: dt.date,
+    actor,
+    post: Post | None = None,
+    note: str = "",
+    source: str = EmploymentEvent.Source.ADMIN,
+) -> EmploymentEvent:
+    """Record an employment fact and apply what follows from it.
+
+    - leave (离岗): open post assignments end the day before; status on leave.
+    - return (复岗): status active again; the person is *not* put back on a
+      post here — that goes through ``assignment_create`` (the gate).
+    - transfer (转岗): open assignments on other posts end the day before; the
+      new post is recorded on the event and assigned through the gate.
+    Events are facts: they are never edited or deleted.
+    """
+    _require(actor, Capability.CHANGE, employee.enterprise_id)
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    event = EmploymentEvent(
+        employee=employee,
+        type=type,
+        date=date,
+        post=post,
+        note=note or "",
+        source=source,
+        recorded_by=_log_user(actor),
+    )
+    errors = {}
+    if type in EmploymentEvent.POST_REQUIRED and post is None:
+        errors["post"] = _("转岗必须填写目标岗位")
+    if post is not None and post.enterprise_id != employee.enterprise_id:
+        errors["post"] = _("岗位不属于该员工所在企业")
+    if date and date > timezone.localdate() + dt.timedelta(days=366):
+        errors["date"] = _("日期不能晚于一年以后")
+    if date and employee.hire_date and date < employee.hire_date and type != EmploymentEvent.Type.HIRE:
+        errors["date"] = _("日期不能早于入职日期")
+    if type == EmploymentEvent.Type.LEAVE and employee.status == Employee.Status.ON_LEAVE:
+        errors["type"] = _("该员工已处于离岗状态")
+    if type == EmploymentEvent.Type.RETURN and employee.status != Employee.Status.ON_LEAVE:
+        errors["type"] = _("该员工未处于离岗状态，无需复岗")
+    if type == EmploymentEvent.Type.HIRE and employee.events.filter(type=EmploymentEvent.Type.HIRE).exists():
+        errors["type"] = _("该员工已有入职记录")
+    if errors:
+        raise WorkforceError(errors)
+    event.full_clean()
+    event.save()
+
+    if type == EmploymentEvent.Type.LEAVE:
+        _end_open_assignments(employee, before=date, actor=actor)
+        employee.status = Employee.Status.ON_LEAVE
+        employee.save(update_fields=["status", "updated_at"])
+    elif type == EmploymentEvent.Type.RETURN:
+        employee.status = Employee.Status.ACTIVE
+        employee.save(update_fields=["status", "updated_at"])
+    elif type == EmploymentEvent.Type.TRANSFER:
+        _end_open_assignments(employee, before=date, actor=actor, keep_post=post)
+    log(event, "anxun.event_record", user=_log_user(actor), data={"type": type, "date": date.isoformat()})
+    return event
+
+
+def _end_open_assignments(employee: Employee, *, before: dt.date, actor, keep_post: Post | None = None) -> int:
+    qs = employee.assignments.filter(end_date__isnull=True)
+    if keep_post is not None:
+        qs = qs.exclude(post=keep_post)
+    ended = 0
+    for assignment in qs:
+        assignment_end(assignment=assignment, end_date=max(assignment.start_date, before - dt.timedelta(days=1)), actor=actor)
+        ended += 1
+    return ended
+
+
+# --- post assignments --------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    employee: Employee,
+    post: Post,
+    start_date: dt.date,
+    actor,
+    kind: str = PostAssignment.Kind.REGULAR,
+    mentor: Employee | None = None,
+) -> PostAssignment:
+    """Put an employee on a post. The only way a PostAssignment is made."""
+    _require(actor, Capability.CHANGE, employee.enterprise_id)
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    errors = {}
+    if post.enterprise_id != employee.enterprise_id:
+        errors["post"] = _("岗位不属于该员工所在企业")
+    elif not post.is_active:
+        errors["post"] = _("岗位已停用")
+    if employee.status != Employee.Status.ACTIVE:
+        errors["employee"] = _("员工处于离岗状态，须先记录复岗")
+    if start_date < employee.hire_date:
+        errors["start_date"] = _("上岗日期不能早于入职日期")
+    if kind == PostAssignment.Kind.APPRENTICE:
+        if mentor is None:
+            errors["mentor"] = _("师带徒上岗必须指定师傅")
+        elif mentor.pk == employee.pk or mentor.enterprise_id != employee.enterprise_id:
+            errors["mentor"] = _("师傅必须是同一企业的其他员工")
+    elif mentor is not None:
+        errors["mentor"] = _("只有师带徒上岗才指定师傅")
+    if employee.assignments.filter(post=post, end_date__isnull=True).exists():
+        errors["post"] = _("该员工已在此岗位上")
+    if errors:
+        raise WorkforceError(errors)
+    assignment = PostAssignment(
+        employee=employee,
+        post=post,
+        start_date=start_date,
+        kind=kind,
+        mentor=mentor,
+        created_by=_log_user(actor),
+    )
+    assignment.full_clean()
+    assignment.save()
+    log(assignment, "anxun.assignment_create", user=_log_user(actor))
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, assignment: PostAssignment, end_date: dt.date, actor) -> PostAssignment:
+    _require(actor, Capability.CHANGE, assignment.post.enterprise_id)
+    updated = PostAssignment.objects.filter(pk=assignment.pk, end_date__isnull=True).update(end_date=end_date)
+    if updated != 1:
+        raise WorkforceError(_("该岗位分配已结束"))
+    if end_date < assignment.start_date:
+        raise WorkforceError({"end_date": _("离岗日期不能早于上岗日期")})
+    assignment.end_date = end_date
+    log(assignment, "anxun.assignment_end", user=_log_user(actor), data={"end_date": end_date.isoformat()})
+    return assignment

@@ -1,0 +1,119 @@
+"""factory_boy factories shared by the whole suite."""
+
+import datetime as dt
+
+import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from lms.accounts.models import ApiToken, Membership, RegulatorMembership, User
+from lms.accounts.roles import Role
+from lms.workforce.models import Employee, Enterprise, Industry, OrgUnit, Post
+from lms.workforce.synthetic import make_credit_code, make_id_number
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    code = factory.Sequence(lambda n: f"ent{n}")
+    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    credit_code = factory.Sequence(lambda n: make_credit_code(n + 1000))
+    industry = Industry.MANUFACTURING
+    risk_class = factory.LazyAttribute(lambda o: "high_risk" if o.industry == Industry.HAZARDOUS_CHEMICALS else "general")
+    region_code = "320505"
+
+
+class OrgUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    kind = OrgUnit.Kind.COMPANY
+    parent = None
+    code = factory.Sequence(lambda n: f"U{n:03d}")
+    name = factory.Sequence(lambda n: f"单位{n}")
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    org_unit = factory.LazyAttribute(lambda o: OrgUnitFactory(enterprise=o.enterprise))
+    code = factory.Sequence(lambda n: f"P{n:03d}")
+    name = factory.Sequence(lambda n: f"岗位{n}")
+
+
+class EmployeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employee
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    employee_no = factory.Sequence(lambda n: f"E{n:05d}")
+    name = factory.Sequence(lambda n: f"员工{n}")
+    id_number = factory.Sequence(lambda n: make_id_number(seq=n % 1000, birth=dt.date(1985, 1, 1) + dt.timedelta(days=n)))
+    hire_date = dt.date(2024, 3, 1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    full_name = factory.Sequence(lambda n: f"用户{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw-Anxun-2026")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    role = Role.EMPLOYEE
+
+
+class RegulatorMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegulatorMembership
+
+    user = factory.SubFactory(UserFactory)
+    region_code = "320500"
+
+
+def enable_totp(user) -> str:
+    """Give ``user`` an activated TOTP authenticator; returns the secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def make_api_token(enterprise, *, can_write=True, name="HR 系统") -> tuple[ApiToken, str]:
+    key = ApiToken.generate_key()
+    token = ApiToken(enterprise=enterprise, name=name, can_write=can_write)
+    token.set_key(key)
+    token.save()
+    return token, key
+
+
+__all__ = [
+    "Authenticator",
+    "EmployeeFactory",
+    "EnterpriseFactory",
+    "MembershipFactory",
+    "OrgUnitFactory",
+    "PostFactory",
+    "RegulatorMembershipFactory",
+    "UserFactory",
+    "enable_totp",
+    "make_api_token",
+    "make_credit_code",
+    "make_id_number",
+]
