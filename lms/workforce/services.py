@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -15,7 +16,7 @@ from wagtail.log_actions import log
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can
 
-from .models import Employee, EmploymentEvent, OrgUnit, Post, PostAssignment
+from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
 from .validators import clean_id_number
 
 
@@ -54,6 +55,45 @@ def post_save(*, post: Post, actor) -> Post:
     post.save()
     log(post, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
     return post
+
+
+@transaction.atomic
+def enterprise_save(*, enterprise: Enterprise, actor) -> Enterprise:
+    """Create (platform superusers only) or change (its enterprise admins) an enterprise."""
+    if enterprise.pk is None:
+        if actor is not None and not getattr(actor, "is_superuser", False):
+            raise PermissionDenied(_("只有平台管理员可以新建企业"))
+        created = True
+    else:
+        _require(actor, Capability.ADMINISTER, enterprise.pk)
+        created = False
+    enterprise.full_clean()
+    enterprise.save()
+    log(enterprise, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
+    return enterprise
+
+
+def _delete_unused(obj, *, actor, in_use_message: str) -> None:
+    _require(actor, Capability.ADMINISTER, obj.enterprise_id)
+    # Log first: the log entry keeps the object's label after the row is gone.
+    log(obj, "wagtail.delete", user=_log_user(actor))
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError:
+        raise WorkforceError(in_use_message) from None
+
+
+@transaction.atomic
+def orgunit_delete(*, unit: OrgUnit, actor) -> None:
+    """Delete an org unit nobody uses (no sub-units, posts or employees); else WorkforceError."""
+    _delete_unused(unit, actor=actor, in_use_message=_("该单位下仍有下级单位、岗位或员工，不能删除；可改为停用"))
+
+
+@transaction.atomic
+def post_delete(*, post: Post, actor) -> None:
+    """Delete a post with no assignments or events; else WorkforceError."""
+    _delete_unused(post, actor=actor, in_use_message=_("该岗位已有岗位分配或任职事件，不能删除；可改为停用"))
 
 
 # --- employees ---------------------------------------------------------------
@@ -248,11 +288,12 @@ def assignment_create(
 @transaction.atomic
 def assignment_end(*, assignment: PostAssignment, end_date: dt.date, actor) -> PostAssignment:
     _require(actor, Capability.CHANGE, assignment.post.enterprise_id)
+    if end_date < assignment.start_date:
+        raise WorkforceError({"end_date": _("离岗日期不能早于上岗日期")})
+    # Claim the open row: a double submit ends it once and reports the second.
     updated = PostAssignment.objects.filter(pk=assignment.pk, end_date__isnull=True).update(end_date=end_date)
     if updated != 1:
         raise WorkforceError(_("该岗位分配已结束"))
-    if end_date < assignment.start_date:
-        raise WorkforceError({"end_date": _("离岗日期不能早于上岗日期")})
     assignment.end_date = end_date
     log(assignment, "anxun.assignment_end", user=_log_user(actor), data={"end_date": end_date.isoformat()})
     return assignment

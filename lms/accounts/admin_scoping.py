@@ -1,0 +1,394 @@
+"""Tenancy for the Wagtail back office, in one place.
+
+Wagtail's generic views ask a *permission policy* "may this user do X to this
+kind of object / to this object?", and fetch objects through querysets. Both
+must agree with :mod:`lms.accounts.scoping`, or an HR person of enterprise B
+could open enterprise A's employee by typing its id into the URL.
+
+- :class:`ScopedPermissionPolicy` answers Wagtail's questions from roles
+  (Django permissions say *what kind*; capabilities per enterprise say *which
+  rows*).
+- :func:`admin_scope` narrows a queryset to the rows the back office may show.
+- the ``Scoped*ViewMixin`` classes put :func:`admin_scope` under every listing
+  and every single-object view, so another enterprise's object is a 404;
+- :class:`ScopedModelViewSet` wires the mixins and the policy together: every
+  back-office viewset derives from it.
+
+The back office shows only rows of enterprises where the user holds a role
+(or everything, for platform superusers). Regulators and people reading their
+own records use their own pages, where reads are logged; so :func:`admin_scope`
+keeps :func:`~lms.accounts.scoping.scope`'s enterprise rows and drops its
+regional and self-access widening.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import path as url_path
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from wagtail.admin import messages
+from django.utils.functional import cached_property
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.views.generic.models import CopyViewMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import policy_registry, register_permission_policy
+
+from .roles import Capability
+from .scoping import enterprise_ids, scope
+
+# A capability that no role grants: only platform superusers pass.
+SUPERUSER_ONLY = "superuser_only"
+
+# Wagtail action → what the user must be allowed to do in the object's
+# enterprise. Actions not listed are refused to everyone, superusers included
+# (e.g. deleting employees: their history must stay).
+DEFAULT_CAPABILITIES = {
+    "view": Capability.VIEW,
+    "inspect": Capability.VIEW,
+    "add": Capability.CHANGE,
+    "change": Capability.CHANGE,
+    "delete": Capability.ADMINISTER,
+}
+
+# The Django permission that stands for an action (Wagtail's "inspect" is a
+# view; anything else is its own codename).
+_PERMISSION_ACTION = {"inspect": "view"}
+
+
+def _tenant_lookup(tenant_path: str) -> str:
+    """The lookup that compares a row's enterprise with a set of ids."""
+    return "pk__in" if tenant_path == "pk" else f"{tenant_path}__in"
+
+
+def tenant_enterprise_id(instance, tenant_path: str) -> int | None:
+    """The id of the enterprise ``instance`` belongs to, following ``tenant_path``
+    ("pk", "enterprise", "employee__enterprise", …) through loaded relations."""
+    if tenant_path == "pk":
+        return instance.pk
+    *relations, last = tenant_path.split("__")
+    node = instance
+    for name in relations:
+        node = getattr(node, name, None)
+        if node is None:
+            return None
+    return getattr(node, f"{last}_id", None)
+
+
+def admin_scope(queryset: QuerySet, user, capability: str, *, tenant_path: str | None = None) -> QuerySet:
+    """Narrow ``queryset`` to the rows of enterprises where ``user``'s roles grant
+    ``capability`` (all rows for superusers, none for anyone else without a role).
+
+    Goes through :func:`lms.accounts.scoping.scope` whenever the model declares
+    its ``tenant_path``; ``tenant_path`` here is only for models that do not.
+    """
+    if capability == SUPERUSER_ONLY:
+        return queryset if _is_superuser(user) else queryset.none()
+    model_path = getattr(queryset.model, "tenant_path", None)
+    path = model_path or tenant_path
+    if path is None:
+        raise ImproperlyConfigured(f"{queryset.model.__name__} has no tenant_path; it cannot be scoped")
+    ents = enterprise_ids(user, capability)
+    if model_path is not None:
+        queryset = scope(queryset, user, capability)
+    if ents is None:
+        return queryset
+    return queryset.filter(**{_tenant_lookup(path): ents})
+
+
+def _is_superuser(user) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """A Wagtail permission policy that knows enterprises.
+
+    ``user_has_permission(user, action)`` is true when the user's roles grant the
+    Django permission for the action (unless ``require_model_perm`` is off) *and*
+    the capability the action needs in at least one enterprise. Instance checks
+    and ``instances_user_has_*`` answer for the object's own enterprise.
+    """
+
+    def __init__(self, model, *, capabilities=None, require_model_perm=True, tenant_path=None):
+        super().__init__(model)
+        self.capabilities = dict(DEFAULT_CAPABILITIES if capabilities is None else capabilities)
+        self.require_model_perm = require_model_perm
+        self._tenant_path = tenant_path
+
+    @cached_property
+    def tenant_path(self) -> str:
+        path = getattr(self.model, "tenant_path", None) or self._tenant_path
+        if path is None:
+            raise ImproperlyConfigured(f"{self.model.__name__} has no tenant_path; pass one to the policy")
+        return path
+
+    def capability_for(self, action: str) -> str | None:
+        """The capability ``action`` needs, or None if nobody may do it."""
+        return self.capabilities.get(action)
+
+    def _has_model_perm(self, user, action: str) -> bool:
+        if not self.require_model_perm:
+            return True
+        return user.has_perm(self._get_permission_name(_PERMISSION_ACTION.get(action, action)))
+
+    # --- model level --------------------------------------------------------
+
+    def user_has_permission(self, user, action):
+        capability = self.capability_for(action)
+        if capability is None or not getattr(user, "is_active", False) or not user.is_authenticated:
+            return False
+        if user.is_superuser:
+            return True
+        if capability == SUPERUSER_ONLY or not self._has_model_perm(user, action):
+            return False
+        return bool(enterprise_ids(user, capability))
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    # --- instance level -----------------------------------------------------
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        if user.is_superuser:
+            return True
+        ents = enterprise_ids(user, self.capability_for(action))
+        return ents is None or tenant_enterprise_id(instance, self.tenant_path) in ents
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(self.user_has_permission_for_instance(user, action, instance) for action in actions)
+
+    def instances_user_has_permission_for(self, user, action):
+        manager = self.model._default_manager
+        if not self.user_has_permission(user, action):
+            return manager.none()
+        return admin_scope(manager.all(), user, self.capability_for(action), tenant_path=self.tenant_path)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        manager = self.model._default_manager
+        allowed = [a for a in actions if self.user_has_permission(user, a)]
+        if not allowed:
+            return manager.none()
+        if _is_superuser(user):
+            return manager.all()
+        ents: set[int] = set()
+        for action in allowed:
+            ents |= enterprise_ids(user, self.capability_for(action)) or set()
+        return manager.filter(**{_tenant_lookup(self.tenant_path): ents})
+
+
+def policy_for(model) -> ScopedPermissionPolicy:
+    policy = policy_registry.get_by_type(model)
+    if not isinstance(policy, ScopedPermissionPolicy):
+        raise ImproperlyConfigured(f"{model.__name__} has no ScopedPermissionPolicy registered")
+    return policy
+
+
+# --- view mixins ---------------------------------------------------------------
+
+
+class ScopedViewMixin:
+    """Gives a view :meth:`scoped_queryset` — the model's rows this user may
+    use for ``action``, per the model's :class:`ScopedPermissionPolicy`."""
+
+    def scoped_queryset(self, action: str, queryset: QuerySet | None = None) -> QuerySet:
+        policy = policy_for(self.model)
+        queryset = self.model._default_manager.all() if queryset is None else queryset
+        capability = policy.capability_for(action)
+        if capability is None:
+            return queryset.none()
+        return admin_scope(queryset, self.request.user, capability, tenant_path=policy.tenant_path)
+
+    def get_scoped_object(self, action: str, pk, queryset: QuerySet | None = None):
+        """The object with ``pk`` if this user may use it for ``action``; else 404."""
+        return get_object_or_404(self.scoped_queryset(action, queryset), pk=unquote(str(pk)))
+
+
+class ScopedIndexViewMixin(ScopedViewMixin):
+    def get_base_queryset(self):
+        return self.scoped_queryset("view", super().get_base_queryset())
+
+
+class ScopedCreateViewMixin(ScopedViewMixin):
+    """Nothing to fetch on create; the form limits its choices (admin_forms)."""
+
+
+class ScopedEditViewMixin(ScopedViewMixin):
+    def get_queryset(self):
+        return self.scoped_queryset("change", super().get_queryset())
+
+
+class ScopedDeleteViewMixin(ScopedViewMixin):
+    def get_queryset(self):
+        return self.scoped_queryset("delete", super().get_queryset())
+
+
+class ScopedInspectViewMixin(ScopedViewMixin):
+    def get_object(self, queryset=None):
+        return self.get_scoped_object("view", self.pk)
+
+
+class ScopedHistoryViewMixin(ScopedViewMixin):
+    # History shows who changed what: for the people who may change the object.
+    def get_base_object_queryset(self):
+        return self.scoped_queryset("change", super().get_base_object_queryset())
+
+
+class ScopedUsageViewMixin(ScopedViewMixin):
+    def get_base_object_queryset(self):
+        return self.scoped_queryset("change", super().get_base_object_queryset())
+
+
+class ScopedCopyViewMixin(ScopedViewMixin):
+    def get_object(self, queryset=None):
+        return self.get_scoped_object("view", self.kwargs[self.pk_url_kwarg])
+
+
+class ScopedIndexView(ScopedIndexViewMixin, generic.IndexView):
+    pass
+
+
+class ScopedCreateView(ScopedCreateViewMixin, generic.CreateView):
+    inspect_url_name = None
+
+    def get_edit_url(self):
+        # Models without an edit view (events, assignments, tokens) link to
+        # their inspect page after creation instead.
+        if self.edit_url_name:
+            return super().get_edit_url()
+        if self.inspect_url_name:
+            return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
+        return None
+
+    def get_success_buttons(self):
+        url = self.get_edit_url()
+        if not url:
+            return []
+        label = _("Edit") if self.edit_url_name else _("Inspect")
+        return [messages.button(url, label)]
+
+
+class ScopedEditView(ScopedEditViewMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(ScopedDeleteViewMixin, generic.DeleteView):
+    pass
+
+
+class ScopedInspectView(ScopedInspectViewMixin, generic.InspectView):
+    pass
+
+
+class ScopedHistoryView(ScopedHistoryViewMixin, history.HistoryView):
+    @cached_property
+    def header_buttons(self):
+        # Wagtail's history page always offers "Edit"; not every model has one.
+        return super().header_buttons if self.edit_url_name else []
+
+
+class ScopedUsageView(ScopedUsageViewMixin, usage.UsageView):
+    pass
+
+
+class ScopedModelViewSet(ModelViewSet):
+    """A ModelViewSet whose every view is narrowed to the user's enterprises.
+
+    Subclasses set ``model`` and may set ``capabilities`` (Wagtail action →
+    capability, see :data:`DEFAULT_CAPABILITIES`), ``require_model_perm`` and
+    ``tenant_path`` for the policy; ``edit_view_enabled`` /
+    ``delete_view_enabled`` drop those views (and their URLs) entirely.
+    Custom view classes must derive from the ``Scoped*View`` classes; this is
+    checked when the viewset is built.
+    """
+
+    capabilities = None
+    require_model_perm = True
+    tenant_path = None
+    edit_view_enabled = True
+    delete_view_enabled = True
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    index_view_class = ScopedIndexView
+    add_view_class = ScopedCreateView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    inspect_view_class = ScopedInspectView
+
+    _required_bases = {
+        "index_view_class": ScopedIndexViewMixin,
+        "add_view_class": ScopedCreateViewMixin,
+        "edit_view_class": ScopedEditViewMixin,
+        "delete_view_class": ScopedDeleteViewMixin,
+        "history_view_class": ScopedHistoryViewMixin,
+        "usage_view_class": ScopedUsageViewMixin,
+        "inspect_view_class": ScopedInspectViewMixin,
+    }
+
+    def __init__(self, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        for attr, base in self._required_bases.items():
+            if not issubclass(getattr(self, attr), base):
+                raise ImproperlyConfigured(f"{type(self).__name__}.{attr} must derive from {base.__name__}")
+        self.register_policy()
+
+    def build_policy(self) -> ScopedPermissionPolicy:
+        return ScopedPermissionPolicy(
+            self.model,
+            capabilities=self.capabilities,
+            require_model_perm=self.require_model_perm,
+            tenant_path=self.tenant_path,
+        )
+
+    def register_policy(self):
+        """Register this model's policy with Wagtail, once, before any view asks."""
+        existing = policy_registry.get_by_type(self.model, fallback=False)
+        if existing is None:
+            register_permission_policy(self.model, self.build_policy(), exact_class=True)
+        elif not isinstance(existing, ScopedPermissionPolicy):
+            raise ImproperlyConfigured(f"{self.model.__name__} already has an unscoped permission policy")
+
+    @property
+    def copy_view_class(self):
+        return type(f"{self.model.__name__}CopyView", (ScopedCopyViewMixin, CopyViewMixin, self.add_view_class), {})
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        if not self.edit_view_enabled:
+            view_kwargs["edit_url_name"] = None
+        if not self.delete_view_enabled:
+            view_kwargs["delete_url_name"] = None
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        dropped = set()
+        if not self.edit_view_enabled:
+            dropped.add("edit")
+        if not self.delete_view_enabled:
+            dropped.add("delete")
+        return [p for p in super().get_urlpatterns() if p.name not in dropped]
+
+    def object_url(self, route: str, view, name: str):
+        """A URL pattern for an extra single-object view (e.g. an action)."""
+        return url_path(f"{route}/<{self.pk_path_converter}:pk>/", view, name=name)
+
+
+__all__ = [
+    "DEFAULT_CAPABILITIES",
+    "SUPERUSER_ONLY",
+    "ScopedModelViewSet",
+    "ScopedPermissionPolicy",
+    "ScopedViewMixin",
+    "admin_scope",
+    "policy_for",
+    "tenant_enterprise_id",
+]

@@ -1,0 +1,282 @@
+"""Forms for the workforce back office.
+
+Every choice a form offers (enterprise, org unit, parent unit, post, mentor,
+employee, login account) is limited to what the signed-in user may CHANGE,
+through :func:`lms.accounts.admin_scoping.admin_scope`. Forms only validate;
+the views save through :mod:`lms.workforce.services`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.widgets import AdminDateInput
+
+from lms.accounts.admin_scoping import admin_scope
+from lms.accounts.models import Membership, User
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import enterprise_ids
+
+from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
+from .validators import clean_credit_code, clean_id_number, mask_id_number
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: on the field it names when the
+    form shows that field, otherwise above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields and not form.fields[field].widget.is_hidden else None
+            if target is None and field in form.fields:
+                errors = [ValidationError(f"{form.fields[field].label}：{msg}") for e in errors for msg in e.messages]
+            form.add_error(target, errors)
+    else:
+        form.add_error(None, error)
+
+
+def users_for(actor):
+    """Login accounts that may be linked to a record: people with an active role
+    in an enterprise where ``actor`` may change data."""
+    ents = enterprise_ids(actor, Capability.CHANGE)
+    users = User.objects.filter(is_active=True)
+    if ents is None:
+        return users.order_by("full_name", "email")
+    member_ids = Membership.objects.filter(enterprise_id__in=ents, is_active=True).values("user_id")
+    return users.filter(pk__in=member_ids).order_by("full_name", "email")
+
+
+class ScopedModelForm(WagtailAdminModelForm):
+    """A model form whose relation choices come from the user's enterprises.
+
+    ``scoped_fields`` names the choice fields to narrow (with CHANGE). When the
+    user may change exactly one enterprise, an ``enterprise`` field is set to
+    it and hidden.
+    """
+
+    scoped_fields = ("enterprise", "org_unit", "parent", "post", "mentor", "employee")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.for_user is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs for_user to scope its choices")
+        for name in self.scoped_fields:
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = admin_scope(field.queryset, self.for_user, Capability.CHANGE)
+        if "user" in self.fields:
+            current = getattr(self.instance, "user_id", None)
+            queryset = users_for(self.for_user)
+            if current:
+                queryset = User.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current)).order_by("full_name")
+            self.fields["user"].queryset = queryset
+        field = self.fields.get("enterprise")
+        if isinstance(field, forms.ModelChoiceField):
+            only = list(field.queryset.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                field.initial = only[0]
+                field.widget = forms.HiddenInput()
+
+
+# --- enterprise ----------------------------------------------------------------
+
+
+class EnterpriseForm(ScopedModelForm):
+    scoped_fields = ()
+
+    class Meta:
+        model = Enterprise
+        fields = ["code", "name", "credit_code", "industry", "risk_class", "region_code", "address"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["risk_class"].help_text = _("留空则按行业自动确定；可以比行业更严格，不能更宽松")
+        if self.instance.pk and not self.for_user.is_superuser:
+            # The code is the system's handle (imports, API); only the platform changes it.
+            self.fields["code"].disabled = True
+
+    def clean_credit_code(self):
+        return clean_credit_code(self.cleaned_data["credit_code"])
+
+
+# --- org units and posts -------------------------------------------------------
+
+
+class OrgUnitForm(ScopedModelForm):
+    class Meta:
+        model = OrgUnit
+        fields = ["enterprise", "parent", "kind", "code", "name", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(kind=OrgUnit.Kind.TEAM)
+        self.fields["parent"].help_text = _("公司/厂级单位不填；车间的上级是公司，班组的上级是车间")
+
+
+class OrgUnitEditForm(OrgUnitForm):
+    class Meta(OrgUnitForm.Meta):
+        fields = ["parent", "kind", "code", "name", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        parent = self.fields["parent"]
+        parent.queryset = parent.queryset.filter(enterprise_id=self.instance.enterprise_id).exclude(pk=self.instance.pk)
+
+
+class PostForm(ScopedModelForm):
+    class Meta:
+        model = Post
+        fields = [
+            "enterprise",
+            "org_unit",
+            "code",
+            "name",
+            "hazard_level",
+            "special_operation",
+            "apprenticeship_months",
+            "hazards",
+            "is_active",
+        ]
+
+
+class PostEditForm(PostForm):
+    class Meta(PostForm.Meta):
+        fields = [f for f in PostForm.Meta.fields if f != "enterprise"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit = self.fields["org_unit"]
+        unit.queryset = unit.queryset.filter(enterprise_id=self.instance.enterprise_id)
+
+
+# --- employees -----------------------------------------------------------------
+
+
+class EmployeeForm(ScopedModelForm):
+    """New employee. Saving records the hire event (with the intended post)."""
+
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, help_text=_("18 位居民身份证号码"))
+    post = forms.ModelChoiceField(
+        label=_("拟任岗位"),
+        queryset=Post.objects.filter(is_active=True),
+        required=False,
+        help_text=_("记入入职事件；正式上岗请在“岗位分配”中办理（须通过培训准入）"),
+    )
+
+    class Meta:
+        model = Employee
+        fields = [
+            "enterprise",
+            "employee_no",
+            "name",
+            "id_number",
+            "phone",
+            "employment_type",
+            "org_unit",
+            "is_principal",
+            "is_safety_manager",
+            "hire_date",
+            "user",
+        ]
+
+    def clean_id_number(self):
+        return clean_id_number(self.cleaned_data["id_number"])
+
+    def clean(self):
+        cleaned = super().clean()
+        post, enterprise = cleaned.get("post"), cleaned.get("enterprise") or getattr(self.instance, "enterprise", None)
+        if post is not None and enterprise is not None and post.enterprise_id != enterprise.pk:
+            self.add_error("post", _("岗位不属于该企业"))
+        return cleaned
+
+
+class EmployeeEditForm(EmployeeForm):
+    """Changing an employee. The ID number is never shown in full: the field
+    starts empty, and left empty keeps the stored number."""
+
+    post = None
+
+    class Meta(EmployeeForm.Meta):
+        fields = [
+            "name",
+            "id_number",
+            "phone",
+            "employment_type",
+            "org_unit",
+            "is_principal",
+            "is_safety_manager",
+            "hire_date",
+            "user",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_id_number = self.instance.id_number
+        self.initial["id_number"] = ""
+        field = self.fields["id_number"]
+        field.required = False
+        field.help_text = _("当前：%(masked)s。留空则保持不变，如需更正请重新完整填写") % {
+            "masked": mask_id_number(self.stored_id_number)
+        }
+        field.widget.attrs["placeholder"] = mask_id_number(self.stored_id_number)
+        field.widget.attrs["autocomplete"] = "off"
+        unit = self.fields["org_unit"]
+        unit.queryset = unit.queryset.filter(enterprise_id=self.instance.enterprise_id)
+
+    def clean_id_number(self):
+        value = (self.cleaned_data.get("id_number") or "").strip()
+        if not value:
+            return self.stored_id_number
+        return clean_id_number(value)
+
+    def changed_data_for_service(self) -> dict:
+        """The editable fields, as ``employee_update`` takes them."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+# --- events and assignments ----------------------------------------------------
+
+
+class EmploymentEventForm(ScopedModelForm):
+    """Record a fact. Events are never edited; a mistake gets a correcting event."""
+
+    class Meta:
+        model = EmploymentEvent
+        fields = ["employee", "type", "date", "post", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["post"].help_text = _("转岗必须填写目标岗位")
+        self.fields["employee"].queryset = self.fields["employee"].queryset.order_by("employee_no")
+
+
+class PostAssignmentForm(ScopedModelForm):
+    """Put an employee on a post (the single door: services.assignment_create)."""
+
+    class Meta:
+        model = PostAssignment
+        fields = ["employee", "post", "kind", "mentor", "start_date"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = self.fields["employee"].queryset.active().order_by("employee_no")
+        self.fields["mentor"].queryset = self.fields["mentor"].queryset.active().order_by("employee_no")
+        self.fields["post"].queryset = self.fields["post"].queryset.filter(is_active=True)
+        self.fields["mentor"].help_text = _("仅师带徒（跟岗）时填写")
+
+
+class AssignmentEndForm(forms.Form):
+    end_date = forms.DateField(label=_("离岗日期"), widget=AdminDateInput())
+
+    def __init__(self, *args, assignment: PostAssignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+
+    def clean_end_date(self):
+        end_date = self.cleaned_data["end_date"]
+        if end_date < self.assignment.start_date:
+            raise ValidationError(_("离岗日期不能早于上岗日期"))
+        return end_date
