@@ -342,7 +342,14 @@ class EnterpriseQuerySerializer(serializers.Serializer):
 
 
 class EmployeeQuerySerializer(EnterpriseQuerySerializer):
-    ORDERINGS = ("employee_no", "-employee_no", "name", "-name", "hire_date", "-hire_date")
+    ORDERINGS = [
+        ("employee_no", gettext_lazy("工号升序")),
+        ("-employee_no", gettext_lazy("工号降序")),
+        ("name", gettext_lazy("姓名升序")),
+        ("-name", gettext_lazy("姓名降序")),
+        ("hire_date", gettext_lazy("入职日期升序")),
+        ("-hire_date", gettext_lazy("入职日期降序")),
+    ]
 
     org_unit = serializers.CharField(
         max_length=32, required=False, allow_blank=True, help_text=gettext_lazy("单位编码，含其下级车间、班组")
@@ -357,7 +364,7 @@ class EmployeeQuerySerializer(EnterpriseQuerySerializer):
         max_length=50, required=False, allow_blank=True, help_text=gettext_lazy("按姓名或工号模糊查找")
     )
     ordering = serializers.ChoiceField(
-        choices=[(o, o) for o in ORDERINGS],
+        choices=ORDERINGS,
         required=False,
         allow_blank=True,
         help_text=gettext_lazy("排序，默认按工号"),

@@ -42,6 +42,7 @@ _ERRORS = {
 }
 _NOT_FOUND = {404: OpenApiResponse(description="员工不存在或属于其他企业")}
 
+EMPLOYEE_NO_PARAM = OpenApiParameter("employee_no", OpenApiTypes.STR, OpenApiParameter.PATH, description="工号")
 ENTERPRISE_PARAM = OpenApiParameter(
     "enterprise",
     OpenApiTypes.STR,
@@ -196,7 +197,7 @@ class EmployeeDetailView(WorkforceAPIView):
         tags=[TAG],
         summary="员工详情",
         description="含当前岗位；身份证号和手机号均脱敏。",
-        parameters=[ENTERPRISE_PARAM],
+        parameters=[EMPLOYEE_NO_PARAM, ENTERPRISE_PARAM],
         responses={200: EmployeeOutSerializer, **_ERRORS, **_NOT_FOUND},
     )
     def get(self, request, *args, **kwargs):
@@ -207,7 +208,7 @@ class EmployeeDetailView(WorkforceAPIView):
         summary="修改员工信息",
         description="只改可编辑字段（姓名、身份证号、手机号、用工形式、所在单位、负责人标记、入职日期）。"
         "工号、状态和任职经历不可修改：经历变化请记录任职事件。",
-        parameters=[ENTERPRISE_PARAM],
+        parameters=[EMPLOYEE_NO_PARAM, ENTERPRISE_PARAM],
         request=EmployeeUpdateSerializer,
         responses={200: EmployeeOutSerializer, **_ERRORS, **_NOT_FOUND},
         examples=[

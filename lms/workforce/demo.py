@@ -1,0 +1,1386 @@
+"""Demo data (``manage.py seed_demo``) and scale data (``manage.py
+generate_scale_data``, ``bench/import_employees.py``).
+
+Everything here is fictitious: names are drawn from surname and given-name
+lists, 身份证号 and 统一社会信用代码 are made by ``lms.workforce.synthetic`` and
+pass their checksums, and every random choice comes from a seeded
+``random.Random`` so that the same seed always gives the same people.
+
+The demo goes through the workforce services (the single door for writes), as
+an administrator would. Scale data is benchmark material: it is written with
+``bulk_create`` straight into the tables, never through the services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import ric
+
+from .models import (
+    Employee,
+    EmploymentEvent,
+    EmploymentType,
+    Enterprise,
+    HazardLevel,
+    Industry,
+    OrgUnit,
+    Post,
+    PostAssignment,
+    SpecialOperation,
+    risk_class_for,
+)
+from .synthetic import ID_REGIONS, make_credit_code, make_id_number
+
+# The one password of every demo account (documented in the README and in
+# the summary that seed_demo prints).
+DEMO_PASSWORD = "Anxun-demo-2026"
+DEMO_SEED = 2026
+LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
+ADMIN_URL = "http://127.0.0.1:8000/admin/"
+
+# --- names and identifiers -----------------------------------------------------
+
+# Common surnames, most frequent first; the weights make 王/李/张/刘/陈 common
+# and the tail rare, as in a real roster.
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_SURNAME_WEIGHTS = tuple(max(1.0, 30.0 - i * 0.6) for i in range(len(SURNAMES)))
+GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林峰建国志文斌海东亮成兵松春晨阳"
+GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲燕红梅琳雪婷颖慧倩晶洁莉萍蓉佳欣悦琴云丹璐瑶怡雯露月兰"
+
+# Birth regions that python-stdnum accepts for every birth year used here:
+# the plant's neighbourhood is not in its table for all years, so the demo
+# workforce comes, as many do, from Anhui, Sichuan, Hunan, Jiangxi, Zhejiang,
+# Hubei and the big cities.
+BIRTH_REGIONS = (
+    "340121", "340421", "340621", "510121", "510321", "510421", "430121", "430321",
+    "360121", "330122", "330127", "422822", "422823", *ID_REGIONS,
+)
+_MOBILE_PREFIXES = (
+    "130", "131", "132", "133", "135", "136", "137", "138", "150", "151", "152", "155", "156", "157",
+    "158", "159", "177", "180", "181", "182", "186", "187", "188", "189", "198", "199",
+)
+# Demo logins by phone use 1390000xxxx; generated numbers never do.
+RESERVED_PHONE_PREFIX = "1390000"
+
+EMPLOYMENT_LABELS = {value: str(label) for value, label in EmploymentType.choices}
+
+
+def make_name(rng: random.Random, male: bool) -> str:
+    """A plausible Chinese name: surname plus one or two given-name characters."""
+    surname = rng.choices(SURNAMES, weights=_SURNAME_WEIGHTS)[0]
+    pool = GIVEN_MALE if male else GIVEN_FEMALE
+    given = rng.choice(pool) if rng.random() < 0.35 else rng.choice(pool) + rng.choice(pool)
+    return surname + given
+
+
+def make_mobile(rng: random.Random) -> str:
+    """An 11-digit mainland mobile number outside the reserved demo range."""
+    while True:
+        number = rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+        if not number.startswith(RESERVED_PHONE_PREFIX):
+            return number
+
+
+def make_person_id(rng: random.Random, birth: dt.date, male: bool, taken: set[str]) -> str:
+    """A valid 身份证号 for this birth date and sex (odd 17th digit = male),
+    not in ``taken``; adds it to ``taken``."""
+    while True:
+        region = rng.choice(BIRTH_REGIONS)
+        seq = rng.randrange(500) * 2 + (1 if male else 0)
+        number = make_id_number(region=region, birth=birth, seq=seq)
+        if number not in taken and ric.is_valid(number):
+            taken.add(number)
+            return number
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# --- the demo enterprises ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostSpec:
+    key: str  # short code, unique inside the unit
+    name: str
+    hazard: str
+    headcount: int = 0
+    special: str = SpecialOperation.NONE
+    apprenticeship_months: int = 0
+    hazards: str = ""
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    key: str
+    name: str
+    posts: tuple[PostSpec, ...]
+
+
+@dataclass(frozen=True)
+class WorkshopSpec:
+    key: str
+    name: str
+    teams: tuple[TeamSpec, ...]
+    posts: tuple[PostSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnterpriseSpec:
+    code: str
+    name: str
+    industry: str
+    region_code: str
+    credit_serial: int
+    address: str
+    prefix: str  # of unit, post and employee codes
+    company_posts: tuple[PostSpec, ...]
+    workshops: tuple[WorkshopSpec, ...]
+    seed: int
+    # Roles held by demo users in this enterprise: (email, full name, role, employee key or "").
+    users: tuple[tuple[str, str, str, str], ...] = ()
+
+
+def _shifts(posts: tuple[PostSpec, ...]) -> tuple[TeamSpec, ...]:
+    """Three shift teams (甲班/乙班/丙班) working the same posts."""
+    return tuple(TeamSpec(key, name, posts) for key, name in (("A", "甲班"), ("B", "乙班"), ("C", "丙班")))
+
+
+_R, _O, _Y, _B = HazardLevel.RED, HazardLevel.ORANGE, HazardLevel.YELLOW, HazardLevel.BLUE
+
+HXCHEM = EnterpriseSpec(
+    code="hxchem",
+    name="华兴化工有限公司",
+    industry=Industry.HAZARDOUS_CHEMICALS,
+    region_code="320505",
+    credit_serial=58_203_117,
+    address="江苏省苏州市高新区化工园区华兴路 8 号",
+    prefix="HX",
+    company_posts=(
+        PostSpec("ZJL", "总经理", _B, 1),
+        PostSpec("AQY", "专职安全管理员", _Y, 3, hazards="火灾、爆炸、中毒窒息"),
+    ),
+    workshops=(
+        WorkshopSpec(
+            "HC",
+            "合成车间",
+            _shifts(
+                (
+                    # 办法 §23: new operators of hazardous processes work ≥ 2
+                    # months under an experienced worker before working alone.
+                    PostSpec("FYF", "反应釜操作工", _R, 9, apprenticeship_months=2, hazards="火灾、爆炸、中毒窒息、灼烫"),
+                    PostSpec("DCS", "DCS 操作员", _O, 3, hazards="火灾、爆炸、中毒"),
+                )
+            ),
+            posts=(PostSpec("AQY", "车间安全员", _Y, 1, hazards="火灾、爆炸、中毒窒息"),),
+        ),
+        WorkshopSpec(
+            "CY",
+            "储运车间",
+            (
+                TeamSpec("GQ", "罐区班", (PostSpec("XJ", "储罐区巡检工", _O, 10, hazards="火灾、爆炸、中毒窒息"),)),
+                TeamSpec(
+                    "ZX",
+                    "装卸班",
+                    (
+                        PostSpec(
+                            "ZXG",
+                            "危化品装卸工",
+                            _R,
+                            10,
+                            special=SpecialOperation.HAZARDOUS_CHEMICALS,
+                            hazards="火灾、爆炸、中毒、灼烫、车辆伤害",
+                        ),
+                        # Forklifts are special equipment (TSG), not a 特种作业.
+                        PostSpec("CC", "叉车司机", _Y, 5, hazards="车辆伤害、物体打击"),
+                    ),
+                ),
+            ),
+            posts=(PostSpec("DD", "储运调度员", _B, 2),),
+        ),
+        WorkshopSpec(
+            "GY",
+            "公用工程车间",
+            (
+                TeamSpec(
+                    "DQ",
+                    "电气班",
+                    (
+                        PostSpec("DG", "维修电工", _O, 8, special=SpecialOperation.ELECTRICIAN, hazards="触电、电弧灼伤、高处坠落"),
+                        PostSpec("YB", "仪表工", _Y, 5, special=SpecialOperation.ELECTRICIAN, hazards="触电、中毒"),
+                    ),
+                ),
+                TeamSpec(
+                    "WX",
+                    "维修班",
+                    (
+                        PostSpec("HG", "焊工", _O, 5, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、中毒窒息"),
+                        PostSpec("QG", "机修钳工", _Y, 7, hazards="机械伤害、物体打击、高处坠落"),
+                    ),
+                ),
+                TeamSpec(
+                    "SQ",
+                    "水汽班",
+                    (
+                        PostSpec("XHS", "循环水操作工", _Y, 6, hazards="中毒、淹溺、触电"),
+                        PostSpec("KY", "空压制氮操作工", _Y, 3, hazards="容器爆炸、窒息、噪声"),
+                    ),
+                ),
+            ),
+        ),
+        WorkshopSpec(
+            "ZJ",
+            "质检中心",
+            (
+                TeamSpec("H1", "化验一组", (PostSpec("ZJY", "质检员", _Y, 8, hazards="中毒、灼烫、火灾"),)),
+                TeamSpec("H2", "化验二组", (PostSpec("ZJY", "质检员", _Y, 8, hazards="中毒、灼烫、火灾"),)),
+            ),
+        ),
+    ),
+    seed=DEMO_SEED,
+)
+
+DFMFG = EnterpriseSpec(
+    code="dfmfg",
+    name="东方机械制造有限公司",
+    industry=Industry.MANUFACTURING,
+    region_code="330106",
+    credit_serial=71_460_329,
+    address="浙江省杭州市西湖区三墩工业园振华路 66 号",
+    prefix="DF",
+    company_posts=(
+        PostSpec("ZJL", "总经理", _B, 1),
+        PostSpec("AQY", "专职安全管理员", _Y, 2, hazards="机械伤害、触电、火灾"),
+    ),
+    workshops=(
+        WorkshopSpec(
+            "JJ",
+            "机加工车间",
+            (
+                TeamSpec("SK1", "数控一班", (PostSpec("SKC", "数控车工", _Y, 8, hazards="机械伤害、物体打击"),)),
+                TeamSpec("SK2", "数控二班", (PostSpec("SKC", "数控车工", _Y, 8, hazards="机械伤害、物体打击"),)),
+                TeamSpec(
+                    "PC",
+                    "普车班",
+                    (
+                        PostSpec("CG", "普通车工", _Y, 6, hazards="机械伤害、物体打击"),
+                        PostSpec("MG", "磨工", _Y, 3, hazards="机械伤害、粉尘"),
+                    ),
+                ),
+            ),
+        ),
+        WorkshopSpec(
+            "HZ",
+            "焊装车间",
+            (
+                TeamSpec(
+                    "HJ1",
+                    "焊接一班",
+                    (
+                        PostSpec("HG", "焊工", _O, 8, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、电焊烟尘"),
+                        PostSpec("DM", "打磨工", _Y, 2, hazards="机械伤害、粉尘、噪声"),
+                    ),
+                ),
+                TeamSpec(
+                    "HJ2",
+                    "焊接二班",
+                    (
+                        PostSpec("HG", "焊工", _O, 8, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、电焊烟尘"),
+                        PostSpec("DM", "打磨工", _Y, 2, hazards="机械伤害、粉尘、噪声"),
+                    ),
+                ),
+            ),
+        ),
+        WorkshopSpec(
+            "ZP",
+            "装配车间",
+            (
+                TeamSpec("ZZ", "总装班", (PostSpec("ZPG", "装配工", _B, 16, hazards="机械伤害、物体打击"),)),
+                TeamSpec(
+                    "TS",
+                    "调试班",
+                    (
+                        PostSpec("ZJY", "质检员", _B, 4, hazards="机械伤害"),
+                        PostSpec("DG", "维修电工", _O, 4, special=SpecialOperation.ELECTRICIAN, hazards="触电、高处坠落"),
+                    ),
+                ),
+                TeamSpec(
+                    "WL",
+                    "物流班",
+                    (
+                        PostSpec("CC", "叉车司机", _Y, 4, hazards="车辆伤害、物体打击"),
+                        PostSpec("CG", "仓管员", _B, 3, hazards="物体打击"),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    seed=DEMO_SEED + 1,
+)
+
+DEMO_ENTERPRISES = (HXCHEM, DFMFG)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    role: str  # a Role value, "superuser" or "regulator"
+    enterprise: str = ""  # enterprise code
+    region_code: str = ""
+    authority: str = ""
+    phone: str = ""  # stored form +86…
+    employee_no: str = ""  # the Employee record this login belongs to
+
+    @property
+    def privileged(self) -> bool:
+        """Whether the account must use MFA (lms.accounts.models.User.requires_mfa)."""
+        return self.role in ("superuser", "regulator", "hr", "enterprise_admin")
+
+
+# Employee numbers of the people whose logins are demo accounts.
+HX_PRINCIPAL, HX_SAFETY, HX_MENTOR, HX_WORKER = "HX0001", "HX0002", "HX0010", "HX0011"
+DF_PRINCIPAL, DF_SAFETY = "DF0001", "DF0002"
+
+DEMO_USERS = (
+    DemoUser("admin@anxun.demo", "平台管理员", "superuser"),
+    DemoUser("hr@hxchem.demo", "华兴人事专员", "hr", "hxchem"),
+    DemoUser("ea@hxchem.demo", "华兴企业管理员", "enterprise_admin", "hxchem"),
+    DemoUser("principal@hxchem.demo", "", "principal", "hxchem", employee_no=HX_PRINCIPAL),
+    DemoUser("safety@hxchem.demo", "", "safety_manager", "hxchem", employee_no=HX_SAFETY),
+    DemoUser("trainer@hxchem.demo", "华兴安全培训师", "trainer", "hxchem"),
+    DemoUser("mentor@hxchem.demo", "", "mentor", "hxchem", employee_no=HX_MENTOR),
+    DemoUser("worker@hxchem.demo", "", "employee", "hxchem", phone="+8613900000001", employee_no=HX_WORKER),
+    DemoUser("hr@dfmfg.demo", "东方人事专员", "hr", "dfmfg"),
+    DemoUser(
+        "regulator@suzhou.demo", "苏州市应急管理局监管员", "regulator", region_code="320500", authority="苏州市应急管理局"
+    ),
+)
+
+
+@dataclass
+class PersonSpec:
+    """One demo employee, decided before anything is written."""
+
+    employee_no: str
+    name: str
+    male: bool
+    birth: dt.date
+    id_number: str
+    phone: str
+    employment_type: str
+    unit_code: str
+    post_code: str
+    hire_date: dt.date
+    assign: bool = True
+    start_date: dt.date | None = None
+    apprentice_of: str = ""  # employee_no of the mentor
+    is_principal: bool = False
+    is_safety_manager: bool = False
+
+
+def unit_codes(spec: EnterpriseSpec):
+    """Yield (code, name, kind, parent code) company first, then each
+    workshop followed by its teams."""
+    yield spec.prefix, spec.name, OrgUnit.Kind.COMPANY, ""
+    for ws in spec.workshops:
+        ws_code = f"{spec.prefix}-{ws.key}"
+        yield ws_code, ws.name, OrgUnit.Kind.WORKSHOP, spec.prefix
+        for team in ws.teams:
+            yield f"{ws_code}-{team.key}", f"{ws.name}{team.name}", OrgUnit.Kind.TEAM, ws_code
+
+
+def post_slots(spec: EnterpriseSpec):
+    """Yield (post code, unit code, PostSpec) for every post of the enterprise."""
+    for post in spec.company_posts:
+        yield f"{spec.prefix}-{post.key}", spec.prefix, post
+    for ws in spec.workshops:
+        ws_code = f"{spec.prefix}-{ws.key}"
+        for post in ws.posts:
+            yield f"{ws_code}-{post.key}", ws_code, post
+        for team in ws.teams:
+            team_code = f"{ws_code}-{team.key}"
+            for post in team.posts:
+                yield f"{team_code}-{post.key}", team_code, post
+
+
+def build_people(spec: EnterpriseSpec, today: dt.date) -> list[PersonSpec]:
+    """The enterprise's demo workforce, the same for the same seed (dates
+    are counted back from ``today``). Employee 0001 is the principal, 0002
+    the safety manager; the mentor and worker accounts of hxchem are 0010 and
+    0011, both on the first 反应釜操作工 post."""
+    rng = random.Random(f"anxun-demo:{spec.code}:{spec.seed}")
+    taken_ids: set[str] = set()
+    taken_phones: set[str] = set()
+    slots = [(code, unit, post) for code, unit, post in post_slots(spec) for _ in range(post.headcount)]
+    # Company posts first (principal, safety managers), the rest keep their order.
+    people: list[PersonSpec] = []
+    n = 0
+    for post_code, unit_code, post in slots:
+        n += 1
+        employee_no = f"{spec.prefix}{n:04d}"
+        male = rng.random() < (0.55 if post.hazard == HazardLevel.BLUE else 0.85)
+        etype = rng.choices(
+            (EmploymentType.REGULAR, EmploymentType.DISPATCHED, EmploymentType.CONTRACTOR, EmploymentType.INTERN),
+            weights=(82, 9, 5, 4),
+        )[0]
+        if n <= 3 or post.special:
+            # Managers and special operators are the enterprise's own staff.
+            etype = EmploymentType.REGULAR
+        if etype == EmploymentType.INTERN:
+            birth = dt.date(2004, 1, 1) + dt.timedelta(days=rng.randrange(3 * 365))
+            hire = today - dt.timedelta(days=rng.randrange(20, 200))
+        else:
+            birth = dt.date(1968, 1, 1) + dt.timedelta(days=rng.randrange(34 * 365))
+            hire = today - dt.timedelta(days=rng.randrange(40, 15 * 365))
+        if n == 1:
+            birth, hire, male = dt.date(1972, 6, 18), today - dt.timedelta(days=12 * 365), True
+        hire = max(hire, _add_years(birth, 18))
+        # About one in twelve is a recent hire still in pre-post training.
+        recent = n > 12 and rng.random() < 1 / 12
+        if recent:
+            hire = today - dt.timedelta(days=rng.randrange(2, 20))
+        phone = make_mobile(rng)
+        while phone in taken_phones:
+            phone = make_mobile(rng)
+        taken_phones.add(phone)
+        person = PersonSpec(
+            employee_no=employee_no,
+            name=make_name(rng, male),
+            male=male,
+            birth=birth,
+            id_number=make_person_id(rng, birth, male, taken_ids),
+            phone="+86" + phone,
+            employment_type=etype,
+            unit_code=unit_code,
+            post_code=post_code,
+            hire_date=hire,
+            assign=not recent,
+            start_date=None if recent else min(today, hire + dt.timedelta(days=rng.randrange(7, 31))),
+            is_principal=n == 1,
+            is_safety_manager=n == 2,
+        )
+        people.append(person)
+    if spec.code == HXCHEM.code:
+        _shape_hxchem(people, today)
+    return people
+
+
+def _shape_hxchem(people: list[PersonSpec], today: dt.date) -> None:
+    """Give the hxchem mentor/worker accounts and two apprentices fixed, telling
+    histories on the first 反应釜操作工 post (HX-HC-A-FYF)."""
+    by_no = {p.employee_no: p for p in people}
+    reactor = [p for p in people if p.post_code == "HX-HC-A-FYF"]
+    mentor, worker = by_no[HX_MENTOR], by_no[HX_WORKER]
+    assert mentor in reactor and worker in reactor, "mentor and worker sit on HX-HC-A-FYF"
+    for person, years in ((mentor, 9), (worker, 2)):
+        person.hire_date = max(today - dt.timedelta(days=years * 365), _add_years(person.birth, 18))
+        person.start_date = person.hire_date + dt.timedelta(days=20)
+        person.assign = True
+        person.employment_type = EmploymentType.REGULAR
+    worker.phone = "+8613900000001"
+    # Two new operators learning the reactor under the mentor (办法 §23).
+    for apprentice in [p for p in reactor if p not in (mentor, worker)][-2:]:
+        apprentice.employment_type = EmploymentType.REGULAR
+        apprentice.hire_date = today - dt.timedelta(days=24)
+        apprentice.start_date = today - dt.timedelta(days=10)
+        apprentice.assign = True
+        apprentice.apprentice_of = mentor.employee_no
+
+
+# --- writing the demo ----------------------------------------------------------------
+
+
+@dataclass
+class SeedReport:
+    """What a seed run did; printed as the summary."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    existing: dict[str, int] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # assignments the services refused
+    credentials: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, what: str, created: bool, n: int = 1) -> None:
+        bucket = self.created if created else self.existing
+        bucket[what] = bucket.get(what, 0) + n
+
+
+def seed_enterprise(spec: EnterpriseSpec, report: SeedReport) -> Enterprise:
+    """Create the enterprise with its org tree and posts; existing rows
+    (matched by code) are left as they are."""
+    from . import services
+
+    enterprise = Enterprise.objects.filter(code=spec.code).first()
+    if enterprise is None:
+        # There is no enterprise service: enterprises are set up by the
+        # platform operator, here as in the admin.
+        enterprise = Enterprise(
+            code=spec.code,
+            name=spec.name,
+            credit_code=make_credit_code(spec.credit_serial, spec.region_code),
+            industry=spec.industry,
+            risk_class=risk_class_for(spec.industry),
+            region_code=spec.region_code,
+            address=spec.address,
+        )
+        enterprise.full_clean()
+        enterprise.save()
+        report.count("企业", True)
+    else:
+        report.count("企业", False)
+
+    units = {u.code: u for u in OrgUnit.objects.filter(enterprise=enterprise)}
+    for code, name, kind, parent_code in unit_codes(spec):
+        if code in units:
+            report.count("组织单位", False)
+            continue
+        unit = OrgUnit(enterprise=enterprise, code=code, name=name, kind=kind, parent=units.get(parent_code))
+        units[code] = services.orgunit_save(unit=unit, actor=None)
+        report.count("组织单位", True)
+
+    posts = set(Post.objects.filter(enterprise=enterprise).values_list("code", flat=True))
+    for code, unit_code, post in post_slots(spec):
+        if code in posts:
+            report.count("岗位", False)
+            continue
+        services.post_save(
+            post=Post(
+                enterprise=enterprise,
+                org_unit=units[unit_code],
+                code=code,
+                name=post.name,
+                hazard_level=post.hazard,
+                special_operation=post.special,
+                apprenticeship_months=post.apprenticeship_months,
+                hazards=post.hazards,
+            ),
+            actor=None,
+        )
+        posts.add(code)
+        report.count("岗位", True)
+    return enterprise
+
+
+def seed_people(spec: EnterpriseSpec, enterprise: Enterprise, users_by_employee_no: dict, report: SeedReport):
+    """Create the demo workforce through the services: hire (with the
+    intended post), then the post assignment; a transfer and a leave."""
+    from . import services
+
+    today = timezone.localdate()
+    people = build_people(spec, today)
+    units = {u.code: u for u in OrgUnit.objects.filter(enterprise=enterprise)}
+    posts = {p.code: p for p in Post.objects.filter(enterprise=enterprise)}
+    existing = {e.employee_no: e for e in Employee.objects.filter(enterprise=enterprise)}
+    made: dict[str, Employee] = {}
+    system = EmploymentEvent.Source.SYSTEM
+
+    for person in people:
+        employee = existing.get(person.employee_no)
+        if employee is not None:
+            report.count("员工", False)
+            made[person.employee_no] = employee
+            user = users_by_employee_no.get(person.employee_no)
+            if user is not None and employee.user_id is None:
+                services.employee_update(employee=employee, data={"user": user}, actor=None)
+            continue
+        employee = services.employee_create(
+            employee=Employee(
+                enterprise=enterprise,
+                employee_no=person.employee_no,
+                name=person.name,
+                id_number=person.id_number,
+                phone=person.phone,
+                employment_type=person.employment_type,
+                org_unit=units[person.unit_code],
+                is_principal=person.is_principal,
+                is_safety_manager=person.is_safety_manager,
+                hire_date=person.hire_date,
+                user=users_by_employee_no.get(person.employee_no),
+            ),
+            actor=None,
+            source=system,
+            post=posts[person.post_code],
+        )
+        made[person.employee_no] = employee
+        report.count("员工", True)
+
+    # Assignments only for people created in this run: a re-run leaves the
+    # workforce (including later changes made in the UI) alone.
+    created_nos = {p.employee_no for p in people if p.employee_no not in existing}
+    for person in sorted(people, key=lambda p: bool(p.apprentice_of)):  # mentors before apprentices
+        if person.employee_no not in created_nos or not person.assign:
+            continue
+        kind = PostAssignment.Kind.APPRENTICE if person.apprentice_of else PostAssignment.Kind.REGULAR
+        try:
+            services.assignment_create(
+                employee=made[person.employee_no],
+                post=posts[person.post_code],
+                start_date=person.start_date,
+                actor=None,
+                kind=kind,
+                mentor=made.get(person.apprentice_of) if person.apprentice_of else None,
+            )
+            report.count("岗位分配", True)
+        except services.WorkforceError as exc:
+            # The post gate may refuse someone whose training is not on
+            # record yet; the demo shows that instead of forcing it.
+            report.refused.append(f"{enterprise.code} {person.employee_no} {person.name} → {person.post_code}：{_msg(exc)}")
+
+    _seed_events(spec, enterprise, people, made, posts, today, report)
+
+
+def _msg(exc) -> str:
+    if hasattr(exc, "message_dict"):
+        return "；".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return "；".join(exc.messages)
+
+
+def _seed_events(spec, enterprise, people, made, posts, today, report):
+    """One transfer and one leave per enterprise, on fixed people."""
+    from . import services
+
+    transfers = {"hxchem": ("HX-CY-GQ-XJ", "HX-CY-ZX-ZXG"), "dfmfg": ("DF-ZP-ZZ-ZPG", "DF-ZP-WL-CC")}
+    leaves = {"hxchem": ("HX-ZJ-H1-ZJY", "产假"), "dfmfg": ("DF-JJ-PC-CG", "病假")}
+    eligible = [p for p in people if p.assign and not p.apprentice_of and p.hire_date < today - dt.timedelta(days=120)]
+
+    src, dst = transfers[spec.code]
+    mover = next((p for p in eligible if p.post_code == src), None)
+    if mover is not None:
+        employee = made[mover.employee_no]
+        if employee.events.filter(type=EmploymentEvent.Type.TRANSFER).exists():
+            report.count("转岗事件", False)
+        elif employee.assignments.filter(post__code=src, end_date__isnull=True).exists():
+            date = today - dt.timedelta(days=30)
+            services.event_record(
+                employee=employee,
+                type=EmploymentEvent.Type.TRANSFER,
+                date=date,
+                post=posts[dst],
+                note="因生产需要调岗",
+                actor=None,
+                source=EmploymentEvent.Source.SYSTEM,
+            )
+            report.count("转岗事件", True)
+            try:
+                services.assignment_create(employee=employee, post=posts[dst], start_date=date, actor=None)
+                report.count("岗位分配", True)
+            except services.WorkforceError as exc:
+                report.refused.append(f"{enterprise.code} {mover.employee_no} {mover.name} → {dst}：{_msg(exc)}")
+
+    post_code, reason = leaves[spec.code]
+    leaver = next((p for p in eligible if p.post_code == post_code), None)
+    if leaver is not None:
+        employee = made[leaver.employee_no]
+        if employee.events.filter(type=EmploymentEvent.Type.LEAVE).exists():
+            report.count("离岗事件", False)
+        elif employee.status == Employee.Status.ACTIVE:
+            services.event_record(
+                employee=employee,
+                type=EmploymentEvent.Type.LEAVE,
+                date=today - dt.timedelta(days=45),
+                note=reason,
+                actor=None,
+                source=EmploymentEvent.Source.SYSTEM,
+            )
+            report.count("离岗事件", True)
+
+
+def seed_users(report: SeedReport) -> dict[str, dict[str, object]]:
+    """Create one login per role (see DEMO_USERS) with the demo password and
+    their roles; privileged logins get TOTP and recovery codes. Existing
+    accounts keep their password and authenticators. Returns, per enterprise
+    code, {employee_no: user} for the accounts that belong to an employee."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.mfa.utils import decrypt
+
+    from lms.accounts.models import Membership, RegulatorMembership, User
+
+    enterprises = {e.code: e for e in Enterprise.objects.filter(code__in=[s.code for s in DEMO_ENTERPRISES])}
+    names = _employee_names()
+    linked: dict[str, dict[str, object]] = {}
+    for spec in DEMO_USERS:
+        user = User.objects.filter(email=spec.email).first()
+        if user is None:
+            full_name = spec.full_name or names.get(spec.employee_no, spec.email.split("@")[0])
+            extra = {"full_name": full_name, "phone": spec.phone or None}
+            if spec.role == "superuser":
+                user = User.objects.create_superuser(spec.email, spec.email, DEMO_PASSWORD, **extra)
+            else:
+                user = User.objects.create_user(spec.email, spec.email, DEMO_PASSWORD, **extra)
+            report.count("用户", True)
+        else:
+            report.count("用户", False)
+        if spec.role == "regulator":
+            RegulatorMembership.objects.get_or_create(
+                user=user, region_code=spec.region_code, defaults={"authority": spec.authority}
+            )
+        elif spec.enterprise:
+            Membership.objects.get_or_create(user=user, enterprise=enterprises[spec.enterprise], role=spec.role)
+            if spec.role != "employee" and spec.employee_no:
+                # A principal, safety manager or mentor is also an employee.
+                Membership.objects.get_or_create(user=user, enterprise=enterprises[spec.enterprise], role="employee")
+        if spec.employee_no:
+            linked.setdefault(spec.enterprise, {})[spec.employee_no] = user
+
+        entry = {"email": spec.email, "phone": spec.phone, "role": spec.role, "spec": spec, "user": user}
+        if spec.privileged:
+            totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+            if totp is None:
+                secret = generate_totp_secret()
+                TOTP.activate(user, secret)
+            else:
+                secret = decrypt(totp.data["secret"])
+            entry["totp_secret"] = secret
+            entry["recovery_codes"] = RecoveryCodes.activate(user).get_unused_codes()
+        report.credentials.append(entry)
+    return linked
+
+
+def _employee_names() -> dict[str, str]:
+    """Names of the employees behind demo logins (deterministic)."""
+    today = timezone.localdate()
+    wanted = {u.employee_no for u in DEMO_USERS if u.employee_no}
+    names = {}
+    for spec in DEMO_ENTERPRISES:
+        for person in build_people(spec, today):
+            if person.employee_no in wanted:
+                names[person.employee_no] = person.name
+    return names
+
+
+@transaction.atomic
+def seed_demo(*, with_cms: bool = True, log=print) -> SeedReport:
+    """Create (or complete) the demo: two enterprises, their workforce, one
+    login per role and, if the content models exist, the CMS pages. Safe to
+    run again: what exists is kept and nothing is duplicated."""
+    report = SeedReport()
+    enterprises = [seed_enterprise(spec, report) for spec in DEMO_ENTERPRISES]
+    linked = seed_users(report)
+    for spec, enterprise in zip(DEMO_ENTERPRISES, enterprises):
+        seed_people(spec, enterprise, linked.get(spec.code, {}), report)
+    if with_cms:
+        seed_cms_pages(report=report, log=log)
+    return report
+
+
+# --- CMS pages -------------------------------------------------------------------------
+
+NOTICES = (
+    {
+        "title": "关于开展2026年度主要负责人和安全管理人员安全生产知识考核的通知",
+        "slug": "notice-2026-principal-exam",
+        "date": dt.date(2026, 3, 2),
+        "summary": "各企业主要负责人和安全管理人员须于 2026 年 6 月 30 日前完成年度再培训学时并参加线上考核。",
+        "body": (
+            "<p>根据《生产经营单位安全培训规定》，主要负责人和安全管理人员每年应接受再培训。"
+            "请各企业于 2026 年 6 月 30 日前组织相关人员完成年度学时，并在平台“考试”栏目参加年度安全生产知识考核。</p>"
+            "<p>考核满分 100 分，80 分合格，不合格者可补考一次。</p>"
+        ),
+    },
+    {
+        "title": "关于做好岗位调整人员车间级和班组级安全教育的通知",
+        "slug": "notice-transfer-retraining",
+        "date": dt.date(2026, 4, 15),
+        "summary": "从业人员调整工作岗位或离岗半年以上重新上岗的，应重新接受车间级和班组级安全培训。",
+        "body": (
+            "<p>人力资源部门办理转岗、复岗时，系统将自动生成车间级和班组级培训任务。"
+            "培训未完成前，相关人员不得在新岗位独立作业。</p>"
+        ),
+    },
+    {
+        "title": "关于开展“安全生产月”警示教育活动的通知",
+        "slug": "notice-safety-month-2026",
+        "date": dt.date(2026, 5, 28),
+        "summary": "6 月为全国“安全生产月”，各班组须组织一次事故案例警示教育，实现全员覆盖。",
+        "body": (
+            "<p>请各车间结合本单位风险特点，从平台事故案例库中选取案例，以班组为单位开展警示教育，"
+            "并在线上完成签到和学习记录。</p>"
+        ),
+    },
+)
+
+REGULATIONS = (
+    {
+        "title": "中华人民共和国安全生产法",
+        "slug": "work-safety-law-2021",
+        "doc_number": "中华人民共和国主席令第八十八号",
+        "authority": "全国人民代表大会常务委员会",
+        "level": "law",
+        "issued": dt.date(2021, 6, 10),
+        "effective": dt.date(2021, 9, 1),
+        "summary": "安全生产领域的基本法律，2021 年第三次修正。",
+        "body": (
+            "<p>规定生产经营单位应当对从业人员进行安全生产教育和培训，保证其具备必要的安全生产知识和操作技能；"
+            "未经培训合格的从业人员不得上岗作业。被派遣劳动者和实习学生同样纳入培训范围。</p>"
+            "<p>生产经营单位应当建立安全生产教育和培训档案，如实记录培训的时间、内容、参加人员以及考核结果等情况。</p>"
+        ),
+    },
+    {
+        "title": "生产经营单位安全培训规定",
+        "slug": "production-units-safety-training",
+        "doc_number": "国家安全生产监督管理总局令第3号（2015年修正）",
+        "authority": "国家安全生产监督管理总局",
+        "level": "department_rule",
+        "issued": dt.date(2006, 1, 17),
+        "effective": dt.date(2006, 3, 1),
+        "summary": "规定主要负责人、安全管理人员和其他从业人员的培训内容与学时。",
+        "body": (
+            "<p>明确主要负责人、安全生产管理人员初次培训和每年再培训的学时要求，高危行业要求更高；"
+            "新上岗从业人员须接受厂级、车间级、班组级三级安全培训教育。</p>"
+            "<p>从业人员调整岗位或离岗一年以上重新上岗时，应重新接受车间级和班组级安全培训；"
+            "采用新工艺、新技术、新材料或使用新设备时，应进行专门的安全培训。</p>"
+        ),
+    },
+    {
+        "title": "特种作业人员安全技术培训考核管理规定",
+        "slug": "special-operation-training",
+        "doc_number": "国家安全生产监督管理总局令第30号（2015年修正）",
+        "authority": "国家安全生产监督管理总局",
+        "level": "department_rule",
+        "issued": dt.date(2010, 5, 24),
+        "effective": dt.date(2010, 7, 1),
+        "summary": "特种作业目录、培训考核、操作证发放与复审的规定。",
+        "body": (
+            "<p>特种作业人员须经专门的安全技术培训并考核合格，取得特种作业操作证后方可上岗作业。"
+            "目录包括电工作业、焊接与热切割作业、高处作业、危险化学品安全作业等类别。</p>"
+            "<p>操作证有效期 6 年，每 3 年复审一次；复审前须参加不少于 8 学时的安全培训。</p>"
+        ),
+    },
+    {
+        "title": "安全生产培训管理办法",
+        "slug": "safety-training-management",
+        "doc_number": "国家安全生产监督管理总局令第44号（2015年修正）",
+        "authority": "国家安全生产监督管理总局",
+        "level": "department_rule",
+        "issued": dt.date(2012, 1, 19),
+        "effective": dt.date(2012, 3, 1),
+        "summary": "安全培训机构、培训考核、发证和监督管理的规定。",
+        "body": (
+            "<p>规定安全培训的组织、考核与发证，以及安全生产监管部门的监督检查。"
+            "对从事危险工艺操作的新上岗人员，应在有经验的职工带领下实习满 2 个月后方可独立上岗。</p>"
+            "<p>主要负责人和安全生产管理人员的安全合格证明有效期为 3 年。</p>"
+        ),
+    },
+)
+
+ABOUT_PAGE = {
+    "title": "关于安训",
+    "slug": "about",
+    "body": (
+        "<p>安训是面向企业的安全生产培训、考试与持证管理平台。它的承诺只有一条："
+        "未经培训合格，任何人不上岗；培训档案能够证明这一点。</p>"
+        "<p>平台根据入职、转岗、离岗复岗等任职事件自动生成培训任务，支持三级安全教育、师带徒、"
+        "特种作业持证管理和监管部门“双随机”抽查。</p>"
+    ),
+}
+
+
+def seed_cms_pages(*, report: SeedReport | None = None, log=print) -> dict[str, int]:
+    """Create the notice index with notices, the regulation index with the
+    four core regulations and the "关于安训" page under the home page.
+    Pages that exist (matched by slug under their parent) are left alone.
+    If the content app does not define these page types yet, print a warning
+    and do nothing. Returns {"created": n, "existing": m}."""
+    counts = {"created": 0, "existing": 0}
+    try:
+        from content.models import (
+            HomePage,
+            NoticeIndexPage,
+            NoticePage,
+            RegulationIndexPage,
+            RegulationPage,
+            StandardPage,
+        )
+    except ImportError as exc:
+        message = f"警告：内容页面类型尚未就绪（{exc}），已跳过通知、法规和“关于安训”页面。"
+        log(message)
+        if report is not None:
+            report.warnings.append(message)
+        return counts
+
+    home = HomePage.objects.first()
+    if home is None:
+        message = "警告：未找到首页（HomePage），已跳过内容页面。"
+        log(message)
+        if report is not None:
+            report.warnings.append(message)
+        return counts
+
+    def add(parent, model, data):
+        existing = parent.get_children().filter(slug=data["slug"]).first()
+        if existing is not None:
+            counts["existing"] += 1
+            return existing.specific
+        page = model(**_page_kwargs(model, data))
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        counts["created"] += 1
+        return page
+
+    notices = add(home, NoticeIndexPage, {"title": "通知公告", "slug": "notices", "intro": "<p>平台与监管部门发布的通知。</p>"})
+    for notice in NOTICES:
+        add(notices, NoticePage, notice)
+    regulations = add(
+        home,
+        RegulationIndexPage,
+        {"title": "法规标准", "slug": "regulations", "intro": "<p>安全生产培训相关的法律、规章和标准摘要。</p>"},
+    )
+    for regulation in REGULATIONS:
+        add(regulations, RegulationPage, regulation)
+    add(home, StandardPage, ABOUT_PAGE)
+    if report is not None:
+        report.count("内容页面", True, counts["created"])
+        report.count("内容页面", False, counts["existing"])
+    return counts
+
+
+# Our data keys and the field names a page model may use for them.
+_PAGE_FIELD_ALIASES = {
+    "date": ("date", "published", "publish_date", "issued_on", "notice_date"),
+    "summary": ("summary", "intro", "search_description"),
+    "body": ("body", "content", "text"),
+    "intro": ("intro", "summary", "body"),
+    "doc_number": ("doc_number", "document_number", "wenhao", "number", "reference"),
+    "authority": ("authority", "issuer", "issuing_authority", "issued_by"),
+    "level": ("level", "legal_level", "kind"),
+    "issued": ("issued", "issued_on", "issue_date", "promulgated_on", "published_on"),
+    "effective": ("effective", "effective_date", "effective_on", "effective_from"),
+}
+
+
+def _page_kwargs(model, data: dict) -> dict:
+    """Map our data onto whatever fields the page model has (the content
+    models are written elsewhere; this keeps the seed independent of their
+    exact field names). Choice fields get a value that is one of the choices."""
+    fields = {f.name: f for f in model._meta.get_fields() if getattr(f, "concrete", False)}
+    kwargs = {"title": data["title"], "slug": data["slug"]}
+    used = {"title", "slug"}
+    for key, value in data.items():
+        if key in ("title", "slug"):
+            continue
+        for name in _PAGE_FIELD_ALIASES.get(key, (key,)):
+            if name in fields and name not in used:
+                kwargs[name] = _coerce(fields[name], value)
+                used.add(name)
+                break
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def _coerce(model_field, value):
+    from django.db import models
+    from wagtail.fields import StreamField
+
+    if isinstance(model_field, StreamField):
+        block_names = list(model_field.stream_block.child_blocks)
+        for name in ("paragraph", "text", "rich_text", "body"):
+            if name in block_names:
+                from wagtail.rich_text import RichText
+
+                return [(name, RichText(value))]
+        return None
+    if model_field.choices:
+        allowed = [c[0] for c in model_field.flatchoices]
+        if value in allowed:
+            return value
+        aliases = {"department_rule": ("rule", "regulation", "departmental_rule", "ministerial_rule")}
+        for alias in aliases.get(value, ()):
+            if alias in allowed:
+                return alias
+        return allowed[0] if allowed and not model_field.blank else (allowed[0] if allowed else None)
+    if isinstance(model_field, (models.CharField, models.TextField)) and not hasattr(model_field, "features"):
+        text = _strip_tags(value) if isinstance(value, str) else value
+        if isinstance(model_field, models.CharField) and model_field.max_length and isinstance(text, str):
+            text = text[: model_field.max_length]
+        return text
+    return value
+
+
+def _strip_tags(html: str) -> str:
+    from django.utils.html import strip_tags
+
+    return strip_tags(html)
+
+
+# --- summary -----------------------------------------------------------------------------
+
+ROLE_LABELS = {
+    "superuser": "平台管理员（超级用户）",
+    "hr": "人力资源",
+    "enterprise_admin": "企业管理员",
+    "principal": "主要负责人",
+    "safety_manager": "安全管理人员",
+    "trainer": "培训师",
+    "mentor": "师傅",
+    "employee": "从业人员",
+    "regulator": "监管部门",
+}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def table(rows: list[list[str]]) -> str:
+    """Rows as aligned columns (CJK characters count double)."""
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def format_summary(report: SeedReport) -> str:
+    """The Chinese summary seed_demo prints: counts, logins, MFA secrets and
+    recovery codes, URLs."""
+    enterprise_names = {s.code: s.name for s in DEMO_ENTERPRISES}
+    out = ["", "===== 安训演示数据 ====="]
+    what = sorted(set(report.created) | set(report.existing), key=_SUMMARY_ORDER.index)
+    counts = [["数据", "本次新建", "已存在"]] + [
+        [w, str(report.created.get(w, 0)), str(report.existing.get(w, 0))] for w in what
+    ]
+    out += [table(counts), ""]
+    totals = [["企业", "员工", "在岗", "离岗", "组织单位", "岗位", "当前岗位分配"]]
+    for spec in DEMO_ENTERPRISES:
+        ent = Enterprise.objects.get(code=spec.code)
+        employees = Employee.objects.filter(enterprise=ent)
+        totals.append(
+            [
+                f"{ent.name}（{ent.code}，{ent.get_risk_class_display()}）",
+                str(employees.count()),
+                str(employees.filter(status=Employee.Status.ACTIVE).count()),
+                str(employees.filter(status=Employee.Status.ON_LEAVE).count()),
+                str(OrgUnit.objects.filter(enterprise=ent).count()),
+                str(Post.objects.filter(enterprise=ent).count()),
+                str(PostAssignment.objects.filter(employee__enterprise=ent, end_date__isnull=True).count()),
+            ]
+        )
+    out += [table(totals), ""]
+
+    logins = [["角色", "登录邮箱", "手机号登录", "所属", "双因素认证"]]
+    for entry in report.credentials:
+        spec = entry["spec"]
+        scope = enterprise_names.get(spec.enterprise, "") or (
+            f"{spec.authority}（{spec.region_code}）" if spec.region_code else "全平台"
+        )
+        logins.append(
+            [
+                ROLE_LABELS.get(spec.role, spec.role),
+                spec.email,
+                spec.phone[3:] if spec.phone else "-",
+                scope,
+                "必须（TOTP）" if spec.privileged else "-",
+            ]
+        )
+    out += [f"演示账号（密码均为 {DEMO_PASSWORD}）：", table(logins), ""]
+
+    out.append("需要双因素认证的账号：把 TOTP 密钥加入身份验证器应用，或在登录时使用任一恢复码（每个恢复码只能用一次）。")
+    for entry in report.credentials:
+        if "totp_secret" not in entry:
+            continue
+        out.append(f"  {entry['email']}")
+        out.append(f"    TOTP 密钥：{entry['totp_secret']}")
+        out.append(f"    恢复码：{' '.join(entry['recovery_codes'])}")
+    out.append("")
+    if report.refused:
+        out.append(f"未能上岗（岗位准入未通过，{len(report.refused)} 人）：")
+        out += [f"  {line}" for line in report.refused[:20]]
+        out.append("")
+    for warning in report.warnings:
+        out.append(warning)
+    out += [f"登录地址：{LOGIN_URL}", f"管理后台：{ADMIN_URL}", ""]
+    return "\n".join(out)
+
+
+_SUMMARY_ORDER = ["企业", "组织单位", "岗位", "用户", "员工", "岗位分配", "转岗事件", "离岗事件", "内容页面"]
+
+
+# --- scale data ----------------------------------------------------------------------
+
+# A fixed date, so that the same seed gives the same data on any day.
+SCALE_REFERENCE_DATE = dt.date(2026, 1, 1)
+SCALE_CODE_PREFIX = "scale-"
+SCALE_REGIONS = ("320505", "320506", "320583", "330106", "330110", "340104", "370102", "420106", "440305", "510107")
+SCALE_INDUSTRIES = (
+    Industry.MANUFACTURING,
+    Industry.MANUFACTURING,
+    Industry.HAZARDOUS_CHEMICALS,
+    Industry.METAL_SMELTING,
+    Industry.CONSTRUCTION,
+    Industry.NON_COAL_MINE,
+    Industry.OTHER,
+)
+# Workshop templates: (name, team names, post templates (name, hazard, special, apprenticeship months)).
+SCALE_WORKSHOPS = (
+    ("生产一车间", ("甲班", "乙班", "丙班"), (("操作工", _O, "", 2), ("巡检工", _Y, "", 0))),
+    ("生产二车间", ("甲班", "乙班"), (("操作工", _O, "", 0), ("包装工", _B, "", 0))),
+    ("设备动力部", ("电气班", "维修班"), (("维修电工", _O, SpecialOperation.ELECTRICIAN, 0), ("焊工", _O, SpecialOperation.WELDING, 0))),
+    ("仓储物流部", ("仓储班", "运输班"), (("叉车司机", _Y, "", 0), ("仓管员", _B, "", 0))),
+    ("质量部", ("检验组",), (("质检员", _Y, "", 0),)),
+)
+
+
+def scale_code(index: int) -> str:
+    return f"{SCALE_CODE_PREFIX}{index:04d}"
+
+
+@dataclass
+class ScaleBundle:
+    """One scale enterprise, built in memory (unsaved, no primary keys)."""
+
+    enterprise: dict
+    units: list[dict]  # code, name, kind, parent (code)
+    posts: list[dict]  # code, name, unit (code), hazard_level, special_operation, apprenticeship_months
+    employees: list[dict]  # Employee fields plus unit (code), post (code or ""), start_date (or None)
+
+
+def build_scale_enterprise(index: int, *, seed: int, employees_per: int) -> ScaleBundle:
+    """Deterministic data for scale enterprise ``index`` (1-based): the same
+    (index, seed, employees_per) always gives the same bundle."""
+    rng = random.Random(f"anxun-scale:{seed}:{index}")
+    industry = rng.choice(SCALE_INDUSTRIES)
+    region = rng.choice(SCALE_REGIONS)
+    code = scale_code(index)
+    enterprise = {
+        "code": code,
+        "name": f"规模测试{index:04d}号{_industry_word(industry)}有限公司",
+        "credit_code": make_credit_code(90_000_000 + index * 97 + seed % 97, region),
+        "industry": industry,
+        "risk_class": risk_class_for(industry),
+        "region_code": region,
+        "address": f"规模测试园区 {index} 号",
+    }
+    units = [{"code": "C", "name": enterprise["name"], "kind": OrgUnit.Kind.COMPANY, "parent": ""}]
+    posts = [
+        {"code": "C-ZJL", "name": "总经理", "unit": "C", "hazard_level": _B, "special_operation": "", "apprenticeship_months": 0},
+        {"code": "C-AQY", "name": "安全管理员", "unit": "C", "hazard_level": _Y, "special_operation": "", "apprenticeship_months": 0},
+    ]
+    n_workshops = rng.randint(3, len(SCALE_WORKSHOPS))
+    for w, (ws_name, teams, templates) in enumerate(SCALE_WORKSHOPS[:n_workshops], start=1):
+        ws_code = f"W{w:02d}"
+        units.append({"code": ws_code, "name": ws_name, "kind": OrgUnit.Kind.WORKSHOP, "parent": "C"})
+        for t, team_name in enumerate(teams, start=1):
+            team_code = f"{ws_code}-T{t}"
+            units.append({"code": team_code, "name": f"{ws_name}{team_name}", "kind": OrgUnit.Kind.TEAM, "parent": ws_code})
+            for p, (post_name, hazard, special, months) in enumerate(templates, start=1):
+                posts.append(
+                    {
+                        "code": f"{team_code}-P{p}",
+                        "name": post_name,
+                        "unit": team_code,
+                        "hazard_level": hazard,
+                        "special_operation": special,
+                        "apprenticeship_months": months,
+                    }
+                )
+    team_posts = [p for p in posts if p["unit"] != "C"]
+    taken: set[str] = set()
+    employees = []
+    for i in range(1, employees_per + 1):
+        if i <= 3:
+            post = posts[0] if i == 1 else posts[1]
+        else:
+            post = rng.choice(team_posts)
+        male = rng.random() < 0.75
+        birth = dt.date(1966, 1, 1) + dt.timedelta(days=rng.randrange(38 * 365))
+        hire = SCALE_REFERENCE_DATE - dt.timedelta(days=rng.randrange(1, 20 * 365))
+        hire = max(hire, _add_years(birth, 18))
+        assigned = rng.random() < 0.92
+        employees.append(
+            {
+                "employee_no": f"S{i:06d}",
+                "name": make_name(rng, male),
+                "id_number": make_person_id(rng, birth, male, taken),
+                "phone": "+86" + make_mobile(rng),
+                "employment_type": rng.choices(
+                    (EmploymentType.REGULAR, EmploymentType.DISPATCHED, EmploymentType.CONTRACTOR, EmploymentType.INTERN),
+                    weights=(80, 10, 6, 4),
+                )[0],
+                "is_principal": i == 1,
+                "is_safety_manager": i in (2, 3),
+                "hire_date": hire,
+                "unit": post["unit"],
+                "post": post["code"],
+                "start_date": min(hire + dt.timedelta(days=rng.randrange(7, 31)), SCALE_REFERENCE_DATE)
+                if assigned
+                else None,
+            }
+        )
+    return ScaleBundle(enterprise=enterprise, units=units, posts=posts, employees=employees)
+
+
+def _industry_word(industry: str) -> str:
+    return {
+        Industry.MANUFACTURING: "机械",
+        Industry.HAZARDOUS_CHEMICALS: "化工",
+        Industry.METAL_SMELTING: "冶金",
+        Industry.CONSTRUCTION: "建设",
+        Industry.NON_COAL_MINE: "矿业",
+    }.get(industry, "实业")
+
+
+BULK_BATCH = 2000
+
+
+@transaction.atomic
+def create_scale_enterprise(index: int, *, seed: int, employees_per: int) -> Enterprise | None:
+    """Write scale enterprise ``index`` with bulk inserts (benchmark data,
+    not through the services): org tree, posts, employees, their hire events
+    and (for ~92 %) an open post assignment. Returns None, writing nothing,
+    if an enterprise with that code exists."""
+    bundle = build_scale_enterprise(index, seed=seed, employees_per=employees_per)
+    if Enterprise.objects.filter(code=bundle.enterprise["code"]).exists():
+        return None
+    enterprise = Enterprise.objects.create(**bundle.enterprise)
+    units: dict[str, OrgUnit] = {}
+    for kind in (OrgUnit.Kind.COMPANY, OrgUnit.Kind.WORKSHOP, OrgUnit.Kind.TEAM):
+        level = [u for u in bundle.units if u["kind"] == kind]
+        OrgUnit.objects.bulk_create(
+            [
+                OrgUnit(enterprise=enterprise, code=u["code"], name=u["name"], kind=kind, parent=units.get(u["parent"]))
+                for u in level
+            ]
+        )
+        units.update({u.code: u for u in OrgUnit.objects.filter(enterprise=enterprise, kind=kind)})
+    Post.objects.bulk_create(
+        [
+            Post(
+                enterprise=enterprise,
+                org_unit=units[p["unit"]],
+                code=p["code"],
+                name=p["name"],
+                hazard_level=p["hazard_level"],
+                special_operation=p["special_operation"],
+                apprenticeship_months=p["apprenticeship_months"],
+            )
+            for p in bundle.posts
+        ]
+    )
+    posts = {p.code: p for p in Post.objects.filter(enterprise=enterprise)}
+    if not bundle.employees:
+        return enterprise
+    now = timezone.now()
+    Employee.objects.bulk_create(
+        [
+            Employee(
+                enterprise=enterprise,
+                org_unit=units[e["unit"]],
+                created_at=now,
+                **{k: v for k, v in e.items() if k not in ("unit", "post", "start_date")},
+            )
+            for e in bundle.employees
+        ],
+        batch_size=BULK_BATCH,
+    )
+    ids = dict(Employee.objects.filter(enterprise=enterprise).values_list("employee_no", "pk"))
+    EmploymentEvent.objects.bulk_create(
+        [
+            EmploymentEvent(
+                employee_id=ids[e["employee_no"]],
+                type=EmploymentEvent.Type.HIRE,
+                date=e["hire_date"],
+                post=posts[e["post"]],
+                source=EmploymentEvent.Source.SYSTEM,
+                recorded_at=now,
+            )
+            for e in bundle.employees
+        ],
+        batch_size=BULK_BATCH,
+    )
+    PostAssignment.objects.bulk_create(
+        [
+            PostAssignment(employee_id=ids[e["employee_no"]], post=posts[e["post"]], start_date=e["start_date"], created_at=now)
+            for e in bundle.employees
+            if e["start_date"] is not None
+        ],
+        batch_size=BULK_BATCH,
+    )
+    return enterprise
+
+
+def next_free_scale_index() -> int:
+    """The smallest index whose ``scale-NNNN`` code is unused."""
+    used = set(Enterprise.objects.filter(code__startswith=SCALE_CODE_PREFIX).values_list("code", flat=True))
+    index = 1
+    while scale_code(index) in used:
+        index += 1
+    return index
+
+
+# --- employee import spreadsheet ----------------------------------------------------------
+
+IMPORT_HEADERS = ("工号*", "姓名*", "身份证号*", "手机号", "用工形式", "所在单位编码", "岗位编码", "入职日期*", "主要负责人", "安全管理人员")
+
+
+def employee_sheet_rows(enterprise: Enterprise, rows: int, rng: random.Random, *, number_prefix: str = "X"):
+    """Yield ``rows`` import rows (in IMPORT_HEADERS order) of new, valid
+    employees on the enterprise's team posts; row 1 is the principal, rows 2–3
+    safety managers. 工号 are ``<prefix>000001``…; 身份证号 are unique and avoid
+    those of the enterprise's present employees."""
+    posts = list(
+        Post.objects.filter(enterprise=enterprise, is_active=True)
+        .select_related("org_unit")
+        .order_by("code")
+    )
+    if not posts:
+        raise ValueError(f"企业 {enterprise.code} 没有岗位，无法生成导入表")
+    team_posts = [p for p in posts if p.org_unit.kind == OrgUnit.Kind.TEAM] or posts
+    company_posts = [p for p in posts if p.org_unit.kind == OrgUnit.Kind.COMPANY] or posts
+    taken = set(Employee.objects.filter(enterprise=enterprise).values_list("id_number", flat=True))
+    yes, no = "是", "否"
+    for i in range(1, rows + 1):
+        post = company_posts[0 if i == 1 else -1] if i <= 3 else rng.choice(team_posts)
+        male = rng.random() < 0.75
+        birth = dt.date(1966, 1, 1) + dt.timedelta(days=rng.randrange(38 * 365))
+        hire = max(SCALE_REFERENCE_DATE - dt.timedelta(days=rng.randrange(1, 20 * 365)), _add_years(birth, 18))
+        etype = rng.choices(tuple(EMPLOYMENT_LABELS), weights=(80, 10, 6, 4))[0]
+        yield (
+            f"{number_prefix}{i:06d}",
+            make_name(rng, male),
+            make_person_id(rng, birth, male, taken),
+            make_mobile(rng),
+            EMPLOYMENT_LABELS[etype],
+            post.org_unit.code,
+            post.code,
+            hire,
+            yes if i == 1 else no,
+            yes if i in (2, 3) else no,
+        )
+
+
+def write_employee_sheet(path, enterprise: Enterprise, rows: int, rng: random.Random) -> Path:
+    """Write an employee import spreadsheet (.xlsx, headers IMPORT_HEADERS)
+    with ``rows`` new employees of ``enterprise``; returns the path."""
+    from openpyxl import Workbook
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("员工")
+    ws.append(list(IMPORT_HEADERS))
+    for row in employee_sheet_rows(enterprise, rows, rng):
+        ws.append(list(row))
+    wb.save(path)
+    return path

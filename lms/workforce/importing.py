@@ -1,0 +1,965 @@
+"""Employee import from .xlsx / .csv: all rows apply, or none do.
+
+The file is read as text (so 工号 and 身份证号 keep their leading zeros),
+every row is checked and every problem reported with the row number a person
+sees in Excel, the column and a reason in Chinese. Only a file without a
+single error is written, in one transaction, with bulk statements so the
+number of queries does not grow with the number of rows.
+
+The rules a row must meet are those of ``services.employee_create`` /
+``services.assignment_create`` (same enterprise, active post, active employee,
+start on or after the hire date); the import applies them in bulk instead of
+calling the services once per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
+
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import DateField, F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.log_actions import log
+
+from lms.accounts.phone import normalize_cn_mobile
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import can
+
+from .models import (
+    Employee,
+    EmploymentEvent,
+    EmploymentType,
+    Enterprise,
+    ImportJob,
+    OrgUnit,
+    Post,
+    PostAssignment,
+    code_validator,
+)
+from .validators import clean_id_number
+
+logger = logging.getLogger(__name__)
+
+# Rows per bulk statement. Also the page size of progress reports.
+BATCH_SIZE = 500
+PROGRESS_EVERY = 500
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_FILENAME = "员工导入模板.xlsx"
+
+
+# --- the columns -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the import file. ``header`` is the file format itself
+    (always Chinese, never translated); ``help`` is shown in the template."""
+
+    field: str
+    header: str
+    required: bool
+    help: str
+    example: str
+    aliases: tuple[str, ...] = ()
+    text: bool = False  # keep as text in Excel (leading zeros, 18 digits)
+    width: int = 14
+
+
+EMPLOYMENT_TYPE_LABELS = ("正式员工", "劳务派遣", "外包", "实习")
+YES_NO_LABELS = ("是", "否")
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "employee_no",
+        "工号",
+        True,
+        gettext_lazy("企业内唯一；字母、数字、下划线、点或短横线，最长 32 位。已存在的工号会被更新。"),
+        "A0001",
+        aliases=("员工编号", "员工工号", "编号"),
+        text=True,
+    ),
+    Column("name", "姓名", True, gettext_lazy("最长 50 个字。"), "张三", aliases=("员工姓名",), width=12),
+    Column(
+        "id_number",
+        "身份证号",
+        True,
+        gettext_lazy("18 位居民身份证号码，校验位和出生日期都会检查；末位 X 大小写均可。"),
+        "",  # filled in by build_template (a valid, fictitious number)
+        aliases=("身份证号码", "身份证", "证件号码", "公民身份号码"),
+        text=True,
+        width=22,
+    ),
+    Column(
+        "phone",
+        "手机号",
+        False,
+        gettext_lazy("11 位大陆手机号，可带 +86。可留空。"),
+        "13800138000",
+        aliases=("手机号码", "手机", "联系电话", "电话"),
+        text=True,
+    ),
+    Column(
+        "employment_type",
+        "用工形式",
+        False,
+        gettext_lazy("正式员工、劳务派遣、外包、实习之一（也接受 正式、派遣、外包人员、实习生 等写法）。留空为正式员工。"),
+        "正式员工",
+        aliases=("用工类型", "用工方式", "人员类别"),
+    ),
+    Column(
+        "org_unit",
+        "所在单位编码",
+        False,
+        gettext_lazy("系统中已建的公司/车间/班组的编码。可留空。"),
+        "",
+        aliases=("单位编码", "部门编码", "所在单位"),
+        text=True,
+    ),
+    Column(
+        "post",
+        "岗位编码",
+        False,
+        gettext_lazy(
+            "系统中已建且启用的岗位编码。新员工从入职日期起上岗；已有员工换了岗位则记为今天转岗，原岗位自动结束。可留空。"
+        ),
+        "",
+        aliases=("岗位代码", "岗位"),
+        text=True,
+    ),
+    Column(
+        "hire_date",
+        "入职日期",
+        True,
+        gettext_lazy("如 2024-03-01，也接受 2024/3/1、2024年3月1日、20240301 和 Excel 日期；不能晚于今天。"),
+        "",  # a real date cell in the template
+        aliases=("入职时间", "入厂日期"),
+        width=14,
+    ),
+    Column(
+        "is_principal",
+        "主要负责人",
+        False,
+        gettext_lazy("是/否（也接受 Y/N、1/0、√）。留空为否。"),
+        "否",
+        aliases=("是否主要负责人",),
+        width=12,
+    ),
+    Column(
+        "is_safety_manager",
+        "安全管理人员",
+        False,
+        gettext_lazy("是/否（也接受 Y/N、1/0、√）。留空为否。"),
+        "否",
+        aliases=("是否安全管理人员",),
+        width=12,
+    ),
+)
+COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
+
+# The example row of the template; a row equal to it is refused (it was left in by mistake).
+EXAMPLE_ID_NUMBER = "11010119900307001X"
+EXAMPLE_HIRE_DATE = dt.date(2024, 3, 1)
+
+_NOTE = re.compile(r"[(\[【].*?[)\]】]")
+_HEADER_JUNK = re.compile(r"[\s*:：]")
+
+
+def normalize_header(value) -> str:
+    """The bare name of a header cell: no spaces, no "*", no "（说明）" notes."""
+    text = unicodedata.normalize("NFKC", str(value))  # full-width （ ＊ and spaces → ASCII
+    text = _NOTE.sub("", text)
+    return _HEADER_JUNK.sub("", text)
+
+
+_HEADER_LOOKUP = {}
+for _col in COLUMNS:
+    for _name in (_col.header, *_col.aliases):
+        _HEADER_LOOKUP[normalize_header(_name)] = _col.field
+
+
+def match_headers(headers) -> dict[str, str]:
+    """Map field → the file's header for every known column (first one wins)."""
+    found: dict[str, str] = {}
+    for header in headers:
+        fieldname = _HEADER_LOOKUP.get(normalize_header(header))
+        if fieldname and fieldname not in found:
+            found[fieldname] = header
+    return found
+
+
+# --- cell parsers ------------------------------------------------------------
+
+_EMPLOYMENT_TYPES = {
+    EmploymentType.REGULAR: ("正式员工", "正式", "正式工", "合同工", "在编", "regular"),
+    EmploymentType.DISPATCHED: ("劳务派遣", "派遣", "派遣员工", "派遣工", "劳务派遣员工", "被派遣劳动者", "dispatched"),
+    EmploymentType.CONTRACTOR: ("外包", "外包人员", "外包员工", "外包/承包商", "承包商", "承包商人员", "contractor"),
+    EmploymentType.INTERN: ("实习", "实习生", "实习学生", "实习人员", "intern"),
+}
+_EMPLOYMENT_TYPE_LOOKUP = {
+    re.sub(r"\s", "", label).lower(): str(code) for code, labels in _EMPLOYMENT_TYPES.items() for label in labels
+}
+
+_TRUE = frozenset({"是", "y", "yes", "1", "1.0", "√", "✓", "✔", "true", "t", "对"})
+_FALSE = frozenset({"否", "n", "no", "0", "0.0", "×", "✗", "false", "f", "不是", ""})
+
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+_CODE = re.compile(code_validator.regex.pattern)
+
+
+def parse_employment_type(text: str) -> str | None:
+    """The EmploymentType code for what people write; "" → regular; None if unknown."""
+    if not text:
+        return EmploymentType.REGULAR.value
+    return _EMPLOYMENT_TYPE_LOOKUP.get(re.sub(r"\s", "", text).lower())
+
+
+def parse_bool(text: str) -> bool | None:
+    """是/否, Y/N, 1/0, √ (blank = 否); None if not recognised."""
+    key = text.strip().lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    return None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date from the usual ways it is written or exported; None if not a date."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    match = _DATE.match(text) or _COMPACT_DATE.match(text)
+    try:
+        if match:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        match = _EXCEL_SERIAL.match(text)
+        if match and 10000 <= int(match[1]) <= 80000:  # an Excel day number (1927–2119)
+            return _EXCEL_EPOCH + dt.timedelta(days=int(match[1]))
+    except ValueError:
+        return None
+    return None
+
+
+# --- reading files -----------------------------------------------------------
+
+
+class ImportFileError(ValidationError):
+    """The file itself cannot be used (type, encoding, damage); message in Chinese."""
+
+
+def file_kind(filename: str) -> str:
+    """'xlsx' or 'csv', or raise ImportFileError naming what is accepted."""
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".xls", ".et", ".wps"):
+        raise ImportFileError(_("不支持旧版 Excel（%(ext)s）文件，请在 Excel 中“另存为” .xlsx 后再上传") % {"ext": suffix})
+    raise ImportFileError(_("不支持的文件类型“%(ext)s”，请上传 .xlsx 或 .csv 文件") % {"ext": suffix or filename})
+
+
+def _decode_csv(data: bytes) -> str:
+    # Chinese Excel saves CSV as GBK; newer tools as UTF-8 (with a BOM).
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV"))
+
+
+def _read_bytes(fileobj) -> bytes:
+    if hasattr(fileobj, "seek"):
+        try:
+            fileobj.seek(0)
+        except (OSError, ValueError):
+            pass
+    data = fileobj.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def read_table(fileobj, filename: str) -> pd.DataFrame:
+    """The first sheet (or the CSV) as text cells.
+
+    Every cell is a ``str`` ("" when blank), so 工号 and 身份证号 keep leading
+    zeros. The index is the row number shown in Excel (header = row 1); rows
+    with nothing in them are dropped. Raises ImportFileError in Chinese when
+    the file cannot be read.
+    """
+    kind = file_kind(filename)
+    data = _read_bytes(fileobj)
+    if not data.strip():
+        return pd.DataFrame()
+    try:
+        if kind == "xlsx":
+            df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, na_filter=False, engine="openpyxl")
+        else:
+            text = _decode_csv(data)
+            first_line = text.split("\n", 1)[0]
+            sep = "\t" if "\t" in first_line and "," not in first_line else ","
+            df = pd.read_csv(
+                io.StringIO(text), sep=sep, dtype=str, na_filter=False, skip_blank_lines=False, skipinitialspace=True
+            )
+    except ImportFileError:
+        raise
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise ImportFileError(_("无法打开该 Excel 文件，请确认它是 .xlsx 格式且没有损坏或加密")) from exc
+    except (ValueError, pd.errors.ParserError, csv.Error) as exc:
+        raise ImportFileError(_("无法读取文件内容：%(detail)s") % {"detail": str(exc)[:200]}) from exc
+    df = df.fillna("").astype(str)
+    df.index = range(2, len(df) + 2)
+    if len(df):
+        filled = df.apply(lambda col: col.str.strip() != "").any(axis=1)
+        df = df[filled]
+    return df
+
+
+def count_rows(fileobj, filename: str) -> int:
+    """How many non-blank data rows the file has (cheap; no validation)."""
+    kind = file_kind(filename)
+    data = _read_bytes(fileobj)
+    if not data.strip():
+        return 0
+    if kind == "csv":
+        lines = _decode_csv(data).splitlines()
+        return max(0, sum(1 for line in lines[1:] if line.strip(" ,\t")))
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(_("无法打开该 Excel 文件，请确认它是 .xlsx 格式且没有损坏或加密")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(min_row=2, values_only=True)
+        return sum(1 for row in rows if any(v is not None and str(v).strip() for v in row))
+    finally:
+        workbook.close()
+
+
+# --- results -----------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    """A problem with one cell: ``row`` as numbered in Excel (header = 1),
+    ``column`` the Chinese header ("" for the whole file), ``reason`` in Chinese."""
+
+    row: int
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = _("第 %(row)s 行") % {"row": self.row}
+        return f"{where} · {self.column}：{self.reason}" if self.column else f"{where}：{self.reason}"
+
+
+@dataclass
+class ImportResult:
+    total_rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[RowError]
+    transferred: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @classmethod
+    def failed(cls, errors: list[RowError], total_rows: int = 0) -> ImportResult:
+        return cls(total_rows=total_rows, created=0, updated=0, unchanged=0, errors=errors)
+
+    def counts(self) -> dict:
+        return {
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "transferred": self.transferred,
+        }
+
+
+# --- validation --------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    creates: list[tuple[Employee, Post | None]] = field(default_factory=list)
+    updates: list[Employee] = field(default_factory=list)
+    update_fields: set[str] = field(default_factory=set)
+    transfers: list[tuple[Employee, Post]] = field(default_factory=list)
+    ending_assignment_ids: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _first_message(exc: ValidationError) -> str:
+    return str(exc.messages[0]) if exc.messages else str(exc)
+
+
+def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str], progress) -> _Plan:
+    """Check every row against the file, the enterprise's units, posts and
+    employees; return what to write, or the errors."""
+    plan = _Plan()
+    errors = plan.errors
+    err = errors.append
+    today = timezone.localdate()
+    total = len(df)
+    if progress is not None:
+        progress(0, total)
+
+    units = {u.code: u for u in OrgUnit.objects.filter(enterprise=enterprise).only("id", "code", "name", "is_active")}
+    posts = {p.code: p for p in Post.objects.filter(enterprise=enterprise).only("id", "code", "name", "is_active", "enterprise_id")}
+    existing = {e.employee_no: e for e in Employee.objects.filter(enterprise=enterprise)}
+    id_owner = {e.id_number: e.employee_no for e in existing.values()}
+    open_assignments: dict[int, list[tuple[int, int, dt.date]]] = {}
+    for a_id, emp_id, post_id, start in PostAssignment.objects.filter(
+        employee__enterprise=enterprise, end_date__isnull=True
+    ).values_list("id", "employee_id", "post_id", "start_date"):
+        open_assignments.setdefault(emp_id, []).append((a_id, post_id, start))
+
+    def column(fieldname):
+        header = headers.get(fieldname)
+        return None if header is None else [v.strip() for v in df[header].tolist()]
+
+    H = {c.field: c.header for c in COLUMNS}
+    nos, names, ids, hires = column("employee_no"), column("name"), column("id_number"), column("hire_date")
+    phones, types, unit_codes, post_codes = column("phone"), column("employment_type"), column("org_unit"), column("post")
+    principals, managers = column("is_principal"), column("is_safety_manager")
+    row_numbers = df.index.tolist()
+
+    required = _("必填项不能为空")
+    seen_no: dict[str, int] = {}
+    seen_id: dict[str, int] = {}
+    yes_no = _("应填“是”或“否”（也可填 Y/N、1/0、√），实际为“%(value)s”")
+
+    for i in range(total):
+        if progress is not None and i and i % PROGRESS_EVERY == 0:
+            progress(i, total)
+        row = row_numbers[i]
+        row_ok = True
+        values: dict = {}
+
+        # 工号
+        no = nos[i]
+        no_ok = False
+        if not no:
+            err(RowError(row, H["employee_no"], required))
+        elif not _CODE.match(no):
+            err(RowError(row, H["employee_no"], _("工号“%(no)s”只能包含字母、数字、下划线、点和短横线，最长 32 位") % {"no": no}))
+        elif no in seen_no:
+            err(RowError(row, H["employee_no"], _("工号“%(no)s”与第 %(row)s 行重复") % {"no": no, "row": seen_no[no]}))
+        else:
+            seen_no[no] = row
+            no_ok = True
+        row_ok &= no_ok
+
+        # 姓名
+        name = names[i]
+        if not name:
+            err(RowError(row, H["name"], required))
+            row_ok = False
+        elif len(name) > 50:
+            err(RowError(row, H["name"], _("姓名不能超过 50 个字")))
+            row_ok = False
+        values["name"] = name
+
+        # 身份证号
+        raw_id = ids[i]
+        id_number = None
+        if not raw_id:
+            err(RowError(row, H["id_number"], required))
+        elif _SCIENTIFIC.match(raw_id):
+            err(RowError(row, H["id_number"], _("身份证号被 Excel 存成了数字（%(value)s），请把该列设为“文本”后重新填写") % {"value": raw_id}))
+        else:
+            try:
+                id_number = clean_id_number(raw_id)
+            except ValidationError as exc:
+                err(RowError(row, H["id_number"], _first_message(exc)))
+            else:
+                if id_number in seen_id:
+                    err(RowError(row, H["id_number"], _("身份证号与第 %(row)s 行重复") % {"row": seen_id[id_number]}))
+                    id_number = None
+                else:
+                    seen_id[id_number] = row
+        if id_number is None:
+            row_ok = False
+        elif no_ok:
+            owner = id_owner.get(id_number)
+            if owner is not None and owner != no:
+                err(RowError(row, H["id_number"], _("该身份证号已被本企业工号为“%(no)s”的员工使用") % {"no": owner}))
+                row_ok = False
+            elif no == COLUMNS[0].example and id_number == EXAMPLE_ID_NUMBER:
+                err(RowError(row, H["employee_no"], _("这是模板中的示例行，请删除后再导入")))
+                row_ok = False
+        values["id_number"] = id_number
+
+        # 入职日期
+        raw_hire = hires[i]
+        hire = None
+        if not raw_hire:
+            err(RowError(row, H["hire_date"], required))
+        else:
+            hire = parse_date(raw_hire)
+            if hire is None:
+                err(RowError(row, H["hire_date"], _("无法识别的日期“%(value)s”，请写成 YYYY-MM-DD，如 2024-03-01") % {"value": raw_hire}))
+            elif hire > today:
+                err(RowError(row, H["hire_date"], _("入职日期 %(date)s 晚于今天") % {"date": hire.isoformat()}))
+                hire = None
+            elif id_number and hire.strftime("%Y%m%d") < id_number[6:14]:
+                err(RowError(row, H["hire_date"], _("入职日期早于身份证号中的出生日期")))
+                hire = None
+        if hire is None:
+            row_ok = False
+        values["hire_date"] = hire
+
+        # 手机号
+        if phones is not None:
+            phone = ""
+            if phones[i]:
+                try:
+                    phone = normalize_cn_mobile(phones[i])
+                except ValidationError as exc:
+                    err(RowError(row, H["phone"], _first_message(exc)))
+                    row_ok = False
+            values["phone"] = phone
+
+        # 用工形式
+        if types is not None:
+            employment_type = parse_employment_type(types[i])
+            if employment_type is None:
+                err(
+                    RowError(
+                        row,
+                        H["employment_type"],
+                        _("无法识别的用工形式“%(value)s”，应为 正式员工、劳务派遣、外包 或 实习") % {"value": types[i]},
+                    )
+                )
+                row_ok = False
+            values["employment_type"] = employment_type
+
+        # 所在单位编码
+        if unit_codes is not None:
+            unit_id = None
+            code = unit_codes[i]
+            if code:
+                unit = units.get(code)
+                if unit is None:
+                    err(RowError(row, H["org_unit"], _("单位编码“%(code)s”在本企业不存在") % {"code": code}))
+                    row_ok = False
+                elif not unit.is_active:
+                    err(RowError(row, H["org_unit"], _("单位“%(name)s”（%(code)s）已停用") % {"name": unit.name, "code": code}))
+                    row_ok = False
+                else:
+                    unit_id = unit.id
+            values["org_unit_id"] = unit_id
+
+        # 岗位编码
+        post = None
+        if post_codes is not None and post_codes[i]:
+            code = post_codes[i]
+            post = posts.get(code)
+            if post is None:
+                err(RowError(row, H["post"], _("岗位编码“%(code)s”在本企业不存在") % {"code": code}))
+                row_ok = False
+            elif not post.is_active:
+                err(RowError(row, H["post"], _("岗位“%(name)s”（%(code)s）已停用") % {"name": post.name, "code": code}))
+                row_ok = False
+                post = None
+
+        # 主要负责人 / 安全管理人员
+        for fieldname, cells in (("is_principal", principals), ("is_safety_manager", managers)):
+            if cells is None:
+                continue
+            flag = parse_bool(cells[i])
+            if flag is None:
+                err(RowError(row, H[fieldname], yes_no % {"value": cells[i]}))
+                row_ok = False
+            values[fieldname] = flag
+
+        # Rules that need the employee as stored.
+        employee = existing.get(no) if no_ok else None
+        transfer = False
+        if employee is not None:
+            current = open_assignments.get(employee.pk, ())
+            if post is not None and all(post_id != post.pk for _a, post_id, _s in current):
+                # assignment_create: only an active employee is put on a post.
+                if employee.status != Employee.Status.ACTIVE:
+                    err(RowError(row, H["post"], _("员工处于离岗状态，须先记录复岗，才能调整岗位")))
+                    row_ok = False
+                else:
+                    transfer = True
+            if hire is not None and current:
+                earliest = min(start for _a, _p, start in current)
+                if hire > earliest:
+                    err(
+                        RowError(
+                            row,
+                            H["hire_date"],
+                            _("入职日期不能晚于该员工现有岗位的上岗日期 %(date)s") % {"date": earliest.isoformat()},
+                        )
+                    )
+                    row_ok = False
+
+        if not row_ok or errors:
+            continue  # nothing will be written; keep checking, skip planning
+
+        if employee is None:
+            plan.creates.append((Employee(enterprise=enterprise, employee_no=no, **values), post))
+            continue
+        changed = False
+        for attname, value in values.items():
+            if getattr(employee, attname) != value:
+                setattr(employee, attname, value)
+                plan.update_fields.add("org_unit" if attname == "org_unit_id" else attname)
+                changed = True
+        if changed:
+            plan.updates.append(employee)
+        if transfer:
+            plan.transfers.append((employee, post))
+            plan.ending_assignment_ids.extend(a_id for a_id, _p, _s in open_assignments.get(employee.pk, ()))
+        if not changed and not transfer:
+            plan.unchanged += 1
+
+    if progress is not None:
+        progress(total, total)
+    return plan
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def _log_user(actor):
+    # API tokens and the system (None) are not users; Wagtail's log wants a user or None.
+    return actor if getattr(actor, "pk", None) and getattr(actor, "api_token", None) is None else None
+
+
+def _chunks(items: list, size: int = BATCH_SIZE):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> None:
+    """Write the plan. Runs inside one transaction; bulk statements only."""
+    user = _log_user(actor)
+    today = timezone.localdate()
+    now = timezone.now()
+    note = _("批量导入：%(file)s") % {"file": filename}
+    note = note[:500]
+
+    new_employees = [employee for employee, _post in plan.creates]
+    for employee in new_employees:
+        employee.created_at = now
+        employee.updated_at = now
+    Employee.objects.bulk_create(new_employees, batch_size=BATCH_SIZE)
+    if any(employee.pk is None for employee in new_employees):  # a database that cannot return ids
+        ids = {}
+        for chunk in _chunks([e.employee_no for e in new_employees]):
+            ids.update(Employee.objects.filter(enterprise=enterprise, employee_no__in=chunk).values_list("employee_no", "id"))
+        for employee in new_employees:
+            employee.pk = ids[employee.employee_no]
+
+    events = []
+    assignments = []
+    for employee, post in plan.creates:
+        events.append(
+            EmploymentEvent(
+                employee=employee,
+                type=EmploymentEvent.Type.HIRE,
+                date=employee.hire_date,
+                post=post,
+                note=note,
+                source=EmploymentEvent.Source.IMPORT,
+                recorded_by=user,
+                recorded_at=now,
+            )
+        )
+        if post is not None:
+            assignments.append(PostAssignment(employee=employee, post=post, start_date=employee.hire_date, created_by=user, created_at=now))
+
+    if plan.updates:
+        for employee in plan.updates:
+            employee.updated_at = now
+        Employee.objects.bulk_update(plan.updates, sorted(plan.update_fields | {"updated_at"}), batch_size=BATCH_SIZE)
+
+    if plan.transfers:
+        # As services.event_record does for a transfer: other open posts end the day before.
+        yesterday = today - dt.timedelta(days=1)
+        for chunk in _chunks(plan.ending_assignment_ids):
+            PostAssignment.objects.filter(pk__in=chunk, end_date__isnull=True).update(
+                end_date=Greatest(F("start_date"), Value(yesterday, output_field=DateField()))
+            )
+        for employee, post in plan.transfers:
+            events.append(
+                EmploymentEvent(
+                    employee=employee,
+                    type=EmploymentEvent.Type.TRANSFER,
+                    date=today,
+                    post=post,
+                    note=note,
+                    source=EmploymentEvent.Source.IMPORT,
+                    recorded_by=user,
+                    recorded_at=now,
+                )
+            )
+            assignments.append(PostAssignment(employee=employee, post=post, start_date=today, created_by=user, created_at=now))
+
+    EmploymentEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    PostAssignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+
+
+def _require_change(actor, enterprise: Enterprise) -> None:
+    if actor is not None and not can(actor, Capability.CHANGE, enterprise.pk):
+        raise PermissionDenied(_("您无权修改该企业的数据"))
+
+
+def import_employees(
+    *,
+    enterprise: Enterprise,
+    fileobj,
+    filename: str,
+    actor,
+    progress: Callable[[int, int], None] | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import the employees in ``fileobj`` into ``enterprise``: every row or none.
+
+    Returns the counts, or every error found (and then writes nothing).
+    Rows are matched to employees by 工号: new ones are created with a hire
+    event (and their post from the hire date), existing ones are updated; a
+    changed post is a transfer dated today. ``actor=None`` is the system;
+    otherwise the actor must be allowed to change the enterprise
+    (PermissionDenied). ``progress(done, total)`` is called about every 500
+    rows while checking. ``dry_run`` checks everything and writes nothing.
+    """
+    _require_change(actor, enterprise)
+    try:
+        df = read_table(fileobj, filename)
+    except ImportFileError as exc:
+        return ImportResult.failed([RowError(1, "", _first_message(exc))])
+
+    total = len(df)
+    if total == 0:
+        return ImportResult.failed([RowError(1, "", _("文件中没有数据行"))])
+    limit = settings.ANXUN_IMPORT_MAX_ROWS
+    if total > limit:
+        return ImportResult.failed(
+            [RowError(1, "", _("文件有 %(n)s 行数据，超过单次导入上限 %(max)s 行，请拆分后分批导入") % {"n": total, "max": limit})],
+            total_rows=total,
+        )
+    headers = match_headers(df.columns)
+    missing = [c.header for c in COLUMNS if c.required and c.field not in headers]
+    if missing:
+        return ImportResult.failed(
+            [RowError(1, "、".join(missing), _("缺少必填列：%(cols)s（表头须在第 1 行，可下载模板对照）") % {"cols": "、".join(missing)})],
+            total_rows=total,
+        )
+
+    plan = _validate(enterprise, df, headers, progress)
+    if plan.errors:
+        return ImportResult.failed(plan.errors, total_rows=total)
+    result = ImportResult(
+        total_rows=total,
+        created=len(plan.creates),
+        updated=total - len(plan.creates) - plan.unchanged,
+        unchanged=plan.unchanged,
+        errors=[],
+        transferred=len(plan.transfers),
+    )
+    if dry_run:
+        return result
+    try:
+        with transaction.atomic():
+            _apply(plan, enterprise=enterprise, actor=actor, filename=filename)
+            log(enterprise, "anxun.import", user=_log_user(actor), data={"file": filename, **result.counts()})
+    except IntegrityError:
+        logger.warning("employee import into %s hit an integrity error", enterprise.pk, exc_info=True)
+        return ImportResult.failed(
+            [RowError(1, "", _("导入期间员工数据被他人修改，数据库拒绝了写入，未导入任何数据。请重新上传。"))], total_rows=total
+        )
+    return result
+
+
+# --- the template ------------------------------------------------------------
+
+
+def build_template() -> bytes:
+    """The .xlsx template: headers (required ones marked), one example row,
+    date and text formats, drop-down lists, and a "填写说明" sheet."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    rows = 5000
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "员工名单"
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    required_font = Font(bold=True, color="C00000")
+    example_font = Font(italic=True, color="808080")
+
+    example = {c.field: c.example for c in COLUMNS}
+    example["id_number"] = EXAMPLE_ID_NUMBER
+    for index, col in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        cell = sheet.cell(row=1, column=index, value=f"{col.header}*" if col.required else col.header)
+        cell.fill = header_fill
+        cell.font = required_font if col.required else Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+        cell.comment = Comment(str(col.help), "安训")
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = col.width
+        value = EXAMPLE_HIRE_DATE if col.field == "hire_date" else example[col.field] or None
+        cell = sheet.cell(row=2, column=index, value=value)
+        cell.font = example_font
+        if col.field == "hire_date":
+            cell.number_format = "yyyy-mm-dd"
+            dimension.number_format = "yyyy-mm-dd"
+        elif col.text:
+            cell.number_format = "@"
+            dimension.number_format = "@"
+    sheet.freeze_panes = "A2"
+
+    letters = {c.field: get_column_letter(i) for i, c in enumerate(COLUMNS, start=1)}
+    kinds = DataValidation(type="list", formula1='"' + ",".join(EMPLOYMENT_TYPE_LABELS) + '"', allow_blank=True)
+    kinds.error = "请从下拉列表中选择：" + "、".join(EMPLOYMENT_TYPE_LABELS)
+    kinds.errorTitle = "用工形式"
+    kinds.add(f"{letters['employment_type']}2:{letters['employment_type']}{rows}")
+    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    yes_no.error = "请填写“是”或“否”"
+    yes_no.errorTitle = "是/否"
+    yes_no.add(f"{letters['is_principal']}2:{letters['is_principal']}{rows}")
+    yes_no.add(f"{letters['is_safety_manager']}2:{letters['is_safety_manager']}{rows}")
+    dates = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
+    dates.error = "请填写日期，如 2024-03-01"
+    dates.errorTitle = "入职日期"
+    dates.add(f"{letters['hire_date']}2:{letters['hire_date']}{rows}")
+    for validation in (kinds, yes_no, dates):
+        validation.showErrorMessage = True
+        sheet.add_data_validation(validation)
+
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列名", "是否必填", "填写说明", "示例"])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+    for col in COLUMNS:
+        sample = EXAMPLE_HIRE_DATE.isoformat() if col.field == "hire_date" else example[col.field]
+        notes.append([col.header, "必填" if col.required else "选填", str(col.help), sample])
+    notes.append([])
+    for line in (
+        "1. 第 1 行是表头，请勿修改或删除；带 * 的列必须填写。",
+        "2. 第 2 行是示例（灰色斜体），导入前请删除或改成真实员工。",
+        "3. 以工号识别员工：工号已存在则更新该员工，不存在则新增；重复导入同一文件不会产生重复数据。",
+        "4. 选填列如果整列删除，已有员工的这一项保持不变；保留该列但单元格留空，则清空该项（是/否 列留空为“否”）。",
+        "5. 文件中只要有一处错误，整份文件都不会导入；系统会列出每一处错误的行号、列名和原因，改正后重新上传即可。",
+        "6. 支持 .xlsx 和 .csv（UTF-8 或 GBK 编码）。工号、身份证号、手机号请保持“文本”格式，以免丢失开头的 0。",
+    ):
+        notes.append([line])
+    for letter, width in zip("ABCD", (16, 10, 90, 22), strict=True):
+        notes.column_dimensions[letter].width = width
+    for row in notes.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- import jobs (upload now, run here or on a worker) -----------------------
+
+
+def importjob_create(*, enterprise: Enterprise, upload, actor) -> ImportJob:
+    """Store the uploaded file as a pending job and count its rows.
+
+    Raises ImportFileError if the file type is not accepted or the file cannot
+    be opened, PermissionDenied if the actor may not change the enterprise."""
+    _require_change(actor, enterprise)
+    name = PurePath(getattr(upload, "name", "") or "").name
+    file_kind(name)
+    total = count_rows(upload, name)
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    job = ImportJob(
+        enterprise=enterprise,
+        original_name=name[:200],
+        total_rows=total,
+        created_by=_log_user(actor),
+    )
+    job.file.save(name, upload, save=False)
+    job.save()
+    return job
+
+
+def importjob_run(job_id: int) -> ImportJob | None:
+    """Run a pending job once; returns it finished, or None if another run
+    already claimed it (safe to call twice)."""
+    claimed = ImportJob.objects.filter(id=job_id, status=ImportJob.Status.PENDING).update(status=ImportJob.Status.RUNNING)
+    if claimed != 1:
+        return None
+    job = ImportJob.objects.select_related("enterprise", "created_by").get(id=job_id)
+    jobs = ImportJob.objects.filter(id=job_id)
+
+    def progress(done: int, total: int) -> None:
+        # Outside the import transaction, so the status page sees it at once.
+        jobs.update(processed_rows=done, total_rows=total)
+
+    try:
+        with job.file.open("rb") as fileobj:
+            result = import_employees(
+                enterprise=job.enterprise,
+                fileobj=fileobj,
+                filename=job.original_name,
+                actor=job.created_by,
+                progress=progress,
+            )
+    except PermissionDenied as exc:
+        result = ImportResult.failed([RowError(1, "", str(exc) or _("您无权修改该企业的数据"))])
+    except Exception:
+        logger.exception("employee import job %s crashed", job_id)
+        result = ImportResult.failed([RowError(1, "", _("导入时发生系统错误，未导入任何数据。请稍后重试或联系管理员。"))])
+
+    status = ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED
+    jobs.update(
+        status=status,
+        total_rows=result.total_rows,
+        processed_rows=result.total_rows,
+        created_count=result.created,
+        updated_count=result.updated,
+        unchanged_count=result.unchanged,
+        errors=[e.as_dict() for e in result.errors],
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job

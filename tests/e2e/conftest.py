@@ -1,0 +1,61 @@
+"""Browser journeys: Playwright driving Debian's chromium against a live server.
+
+Without /usr/bin/chromium they skip with a loud message — except in CI
+(CI=true), where a missing browser is a failure, never a skip."""
+
+import os
+import shutil
+import sys
+
+import pytest
+
+CHROMIUM = os.environ.get("ANXUN_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _chromium_available() -> bool:
+    return os.path.exists(CHROMIUM) or shutil.which(CHROMIUM) is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    if _chromium_available():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(f"CI 环境必须运行浏览器测试，但找不到 {CHROMIUM}（请 apt-get install -y chromium）")
+    banner = (
+        "\n" + "!" * 78 + f"\n!!! 浏览器测试已跳过：找不到 {CHROMIUM}。启用方法：sudo apt-get install -y chromium\n"
+        "!!! Browser journeys SKIPPED: no chromium. Enable them with: sudo apt-get install -y chromium\n" + "!" * 78
+    )
+    print(banner, file=sys.stderr)
+    skip = pytest.mark.skip(reason=f"no chromium at {CHROMIUM}: sudo apt-get install -y chromium")
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
