@@ -1,1 +1,1 @@
-"""Certificates: issuance, PDF, verification, external certificates (issue 6)."""
+"""Certificates: external certificates read by the clearance gate; issuance, PDF and verification (issue 6)."""

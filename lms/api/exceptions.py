@@ -4,11 +4,11 @@ become 400 with field errors and 403, a lost write race becomes 409; never a
 
 import logging
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,8 +18,14 @@ logger = logging.getLogger(__name__)
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "数据冲突，请刷新后重试"
+    default_detail = gettext_lazy("数据冲突（可能已被他人同时修改），请刷新后重试")
     default_code = "conflict"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("请求体过大")
+    default_code = "request_too_large"
 
 
 def django_error_detail(exc: DjangoValidationError, field_names: dict[str, str] | None = None) -> dict:
@@ -49,5 +55,7 @@ def exception_handler(exc, context):
         # Two writers raced past the service's checks; the database refused
         # the second. The client may simply retry.
         logger.warning("API write refused by a database constraint: %s", exc)
-        exc = Conflict(_("数据冲突（可能已被他人同时修改），请刷新后重试"))
+        exc = Conflict()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     return drf_exception_handler(exc, context)

@@ -93,7 +93,9 @@ class OrgUnitOutSerializer(serializers.ModelSerializer):
 
 class PostOutSerializer(serializers.ModelSerializer):
     enterprise = serializers.CharField(source="enterprise.code", read_only=True, help_text=gettext_lazy("企业编码"))
-    org_unit_code = serializers.CharField(source="org_unit.code", read_only=True, help_text=gettext_lazy("所属单位编码"))
+    org_unit_code = serializers.CharField(
+        source="org_unit.code", read_only=True, help_text=gettext_lazy("所属单位编码")
+    )
 
     class Meta:
         model = Post
@@ -112,7 +114,9 @@ class PostOutSerializer(serializers.ModelSerializer):
 
 
 class EventOutSerializer(serializers.ModelSerializer):
-    enterprise = serializers.CharField(source="employee.enterprise.code", read_only=True, help_text=gettext_lazy("企业编码"))
+    enterprise = serializers.CharField(
+        source="employee.enterprise.code", read_only=True, help_text=gettext_lazy("企业编码")
+    )
     employee_no = serializers.CharField(source="employee.employee_no", read_only=True, help_text=gettext_lazy("工号"))
     post_code = serializers.CharField(
         source="post.code", read_only=True, allow_null=True, default=None, help_text=gettext_lazy("岗位编码")
@@ -227,7 +231,9 @@ class EmployeeCreateSerializer(_EmployeeFieldsMixin, StrictInputSerializer):
         post = _resolve_code(posts, attrs.get("post_code"), "post_code", _("该企业没有此编码的岗位"), errors)
         if post is not None and not post.is_active:
             errors["post_code"] = [_("岗位已停用")]
-        org_unit = _resolve_code(units, attrs.get("org_unit_code"), "org_unit_code", _("该企业没有此编码的单位"), errors)
+        org_unit = _resolve_code(
+            units, attrs.get("org_unit_code"), "org_unit_code", _("该企业没有此编码的单位"), errors
+        )
         if errors:
             raise serializers.ValidationError(errors)
         attrs["enterprise"] = enterprise
@@ -375,11 +381,15 @@ class PostQuerySerializer(EnterpriseQuerySerializer):
     org_unit = serializers.CharField(
         max_length=32, required=False, allow_blank=True, help_text=gettext_lazy("所属单位编码")
     )
-    is_active = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=gettext_lazy("是否启用"))
+    is_active = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text=gettext_lazy("是否启用")
+    )
 
 
 class OrgUnitQuerySerializer(EnterpriseQuerySerializer):
     kind = serializers.ChoiceField(
         choices=OrgUnit.Kind.choices, required=False, allow_blank=True, help_text=gettext_lazy("层级")
     )
-    is_active = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=gettext_lazy("是否启用"))
+    is_active = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text=gettext_lazy("是否启用")
+    )

@@ -8,7 +8,10 @@ from rest_framework import serializers
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import scope
-from lms.workforce.models import Employee, Enterprise
+from lms.workforce.models import Employee, Enterprise, code_validator
+
+_CODE = code_validator.regex
+
 
 def writable_enterprise(user, code: str | None) -> Enterprise:
     """The enterprise ``user`` writes to: the one named by ``code``, or the
@@ -41,6 +44,10 @@ def one_employee(queryset, employee_no: str, enterprise_code: str | None = None)
 
 
 def employee_or_404(queryset, employee_no: str, enterprise_code: str | None = None) -> Employee:
+    """The employee a detail URL names, as :func:`one_employee`, or 404."""
+    if not _CODE.fullmatch(employee_no) or (enterprise_code and not _CODE.fullmatch(enterprise_code)):
+        # Not a possible 工号/企业编码 (e.g. a NUL byte, which PostgreSQL refuses): no query needed.
+        raise Http404(_("未找到该员工"))
     employee = one_employee(queryset, employee_no, enterprise_code)
     if employee is None:
         raise Http404(_("未找到该员工"))

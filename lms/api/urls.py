@@ -1,8 +1,10 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import schema  # noqa: F401  (registers the token auth scheme with drf-spectacular)
-from . import views
+from . import (
+    schema,  # noqa: F401  (registers the token auth scheme with drf-spectacular)
+    views,
+)
 
 v1 = [
     path("employees/", views.EmployeeListCreateView.as_view(), name="api-v1-employee-list"),

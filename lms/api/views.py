@@ -17,7 +17,7 @@ from lms.workforce import services
 from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, Post, PostAssignment
 
 from .pagination import ApiPagination
-from .parsers import LimitedJSONParser
+from .parsers import StrictJSONParser
 from .permissions import WorkforceApiPermission
 from .serializers import (
     EmployeeCreateSerializer,
@@ -60,7 +60,7 @@ class WorkforceAPIView(generics.GenericAPIView):
     """
 
     permission_classes = [WorkforceApiPermission]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = [StrictJSONParser]
     pagination_class = ApiPagination
     perm_app = "workforce"
     perm_model = ""
@@ -301,10 +301,17 @@ class EventCreateView(WorkforceAPIView):
             OpenApiExample(
                 "转岗",
                 request_only=True,
-                value={"employee_no": "E10086", "type": "transfer", "date": "2026-05-01", "post_code": "A-WELD",
-                       "note": "调入焊接班组"},
+                value={
+                    "employee_no": "E10086",
+                    "type": "transfer",
+                    "date": "2026-05-01",
+                    "post_code": "A-WELD",
+                    "note": "调入焊接班组",
+                },
             ),
-            OpenApiExample("离岗", request_only=True, value={"employee_no": "E10086", "type": "leave", "date": "2026-06-01"}),
+            OpenApiExample(
+                "离岗", request_only=True, value={"employee_no": "E10086", "type": "leave", "date": "2026-06-01"}
+            ),
         ],
     )
     def post(self, request, *args, **kwargs):

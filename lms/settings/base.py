@@ -21,6 +21,9 @@ INSTALLED_APPS = [
     # Anxun
     "lms.accounts",
     "lms.workforce",
+    "lms.compliance",
+    "lms.archive",
+    "certificates",
     "content",
     # Wagtail
     "wagtail.contrib.forms",

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,20 @@ from .validators import clean_id_number
 
 class WorkforceError(ValidationError):
     """A workforce rule refused the change; the message is for the user."""
+
+
+class ClearanceRefused(WorkforceError):
+    """The clearance gate said no; ``clearance`` holds the reasons."""
+
+    def __init__(self, clearance, message=None):
+        self.clearance = clearance
+        reasons = "；".join(r.message for r in clearance.reasons)
+        super().__init__(message or (_("未取得该岗位的上岗资格：") + reasons), code="not_cleared")
+
+
+# Mentor eligibility (policy defaults, RULES.md 师带徒).
+MENTOR_MIN_YEARS_ON_POST = 3
+MENTOR_MAX_APPRENTICES = 2
 
 
 def _require(actor, capability: str, enterprise_id: int) -> None:
@@ -221,6 +235,9 @@ def event_record(
     elif type == EmploymentEvent.Type.TRANSFER:
         _end_open_assignments(employee, before=date, actor=actor, keep_post=post)
     log(event, "anxun.event_record", user=_log_user(actor), data={"type": type, "date": date.isoformat()})
+    from lms.compliance.services import obligations_on_event
+
+    obligations_on_event(event)
     return event
 
 
@@ -271,6 +288,7 @@ def assignment_create(
         errors["post"] = _("该员工已在此岗位上")
     if errors:
         raise WorkforceError(errors)
+    # GATE-PENDING: enabled once the foundation lands (compliance issue).
     assignment = PostAssignment(
         employee=employee,
         post=post,
@@ -297,3 +315,47 @@ def assignment_end(*, assignment: PostAssignment, end_date: dt.date, actor) -> P
     assignment.end_date = end_date
     log(assignment, "anxun.assignment_end", user=_log_user(actor), data={"end_date": end_date.isoformat()})
     return assignment
+
+
+def _gate(*, employee: Employee, post: Post, start_date: dt.date, kind: str, mentor: Employee | None, actor) -> None:
+    """The clearance gate (法 §28: no one works a post untrained). Every path
+    onto a post — admin, import, API, views — arrives here through
+    ``assignment_create``. The one exception is an apprentice placement under
+    a named, cleared mentor while only the apprenticeship itself is owed."""
+    from lms.compliance.services import clearance, clearance_record
+
+    result = clearance(employee, post, start_date)
+    clearance_record(result, purpose="assignment", actor=actor)
+    if kind != PostAssignment.Kind.APPRENTICE:
+        if not result.cleared:
+            raise ClearanceRefused(result)
+        return
+    if result.cleared:
+        raise WorkforceError({"kind": _("该员工已具备上岗资格，应按正式上岗分配")})
+    if not result.apprentice_only:
+        raise ClearanceRefused(result, _("师带徒上岗前须完成三级安全教育等其他要求：") + "；".join(
+            r.message for r in result.reasons if r.code != "APPRENTICESHIP_INCOMPLETE"))
+    mentor_check = clearance(mentor, post, start_date)
+    if not mentor_check.cleared:
+        raise WorkforceError({"mentor": _("师傅本人未取得该岗位的上岗资格")})
+    mentor_since = (
+        mentor.assignments.filter(post=post, kind=PostAssignment.Kind.REGULAR, start_date__lte=start_date)
+        .filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=start_date))
+        .order_by("start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    if mentor_since is None:
+        raise WorkforceError({"mentor": _("师傅必须正在该岗位上工作")})
+    if mentor_since > _years_before(start_date, MENTOR_MIN_YEARS_ON_POST):
+        raise WorkforceError({"mentor": _("师傅在该岗位工作不满 %(n)s 年") % {"n": MENTOR_MIN_YEARS_ON_POST}})
+    current = PostAssignment.objects.filter(mentor=mentor, kind=PostAssignment.Kind.APPRENTICE, end_date__isnull=True).count()
+    if current >= MENTOR_MAX_APPRENTICES:
+        raise WorkforceError({"mentor": _("该师傅已带 %(n)s 名徒弟，不能再增加") % {"n": current}})
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)

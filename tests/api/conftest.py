@@ -69,7 +69,9 @@ def staff_a(ent_a, tree_a):
         enterprise=ent_a, employee_no="A0001", name="张伟", id_number=ZHANG_ID, phone="+8613912345678", org_unit=team
     )
     services.assignment_create(employee=zhang, post=post, start_date=dt.date(2024, 3, 1), actor=None)
-    li = EmployeeFactory(enterprise=ent_a, employee_no="A0002", name="李娜", org_unit=workshop, employment_type="dispatched")
+    li = EmployeeFactory(
+        enterprise=ent_a, employee_no="A0002", name="李娜", org_unit=workshop, employment_type="dispatched"
+    )
     wang = EmployeeFactory(enterprise=ent_a, employee_no="A0003", name="王强", org_unit=team, status="on_leave")
     return zhang, li, wang
 

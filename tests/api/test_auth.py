@@ -59,7 +59,9 @@ def test_read_only_token_cannot_write(as_token, token_a_ro, tree_a, staff_a):
     client = as_token(token_a_ro[1])
     assert client.get(f"{EMPLOYEES}A0001/").status_code == 200
     create = json_post(
-        client, EMPLOYEES, {"employee_no": "X1", "name": "新人", "id_number": "11010119900307803X", "hire_date": "2026-01-05"}
+        client,
+        EMPLOYEES,
+        {"employee_no": "X1", "name": "新人", "id_number": "11010119900307803X", "hire_date": "2026-01-05"},
     )
     assert create.status_code == 403
     assert create.json()["detail"] == "该令牌为只读令牌，不能修改数据"
@@ -73,11 +75,20 @@ def test_read_only_token_cannot_write(as_token, token_a_ro, tree_a, staff_a):
 
 def test_plain_employee_bob_is_refused_everywhere(as_user, bob, staff_a):
     client = as_user(bob)
-    for url in (EMPLOYEES, f"{EMPLOYEES}A0001/", f"{EMPLOYEES}{bob.employee.employee_no}/", "/api/v1/posts/",
-                "/api/v1/org-units/"):
+    for url in (
+        EMPLOYEES,
+        f"{EMPLOYEES}A0001/",
+        f"{EMPLOYEES}{bob.employee.employee_no}/",
+        "/api/v1/posts/",
+        "/api/v1/org-units/",
+    ):
         assert client.get(url).status_code == 403, url
-    assert json_post(client, "/api/v1/events/", {"employee_no": "A0001", "type": "leave", "date": "2026-01-05"}
-                     ).status_code == 403
+    assert (
+        json_post(
+            client, "/api/v1/events/", {"employee_no": "A0001", "type": "leave", "date": "2026-01-05"}
+        ).status_code
+        == 403
+    )
     assert not EmploymentEvent.objects.exists()
 
 
@@ -96,8 +107,12 @@ def test_trainer_reads_but_cannot_write(as_user, ent_a, staff_a):
     client = as_user(trainer)
     assert client.get(EMPLOYEES).json()["count"] == 3
     assert json_patch(client, f"{EMPLOYEES}A0001/", {"name": "改名"}).status_code == 403
-    assert json_post(client, "/api/v1/events/", {"employee_no": "A0001", "type": "leave", "date": "2026-01-05"}
-                     ).status_code == 403
+    assert (
+        json_post(
+            client, "/api/v1/events/", {"employee_no": "A0001", "type": "leave", "date": "2026-01-05"}
+        ).status_code
+        == 403
+    )
     assert Employee.objects.get(employee_no="A0001").name == "张伟"
 
 
@@ -109,3 +124,18 @@ def test_hr_without_mfa_is_told_to_set_it_up(as_user, ent_a, staff_a):
     assert response.json()["code"] == "mfa_required"
     enable_totp(hr)
     assert as_user(hr).get(EMPLOYEES).status_code == 200
+
+
+def test_each_token_has_its_own_rate_limit_bucket(token_a, token_b, alice):
+    from rest_framework.test import APIRequestFactory
+
+    from lms.accounts.api_auth import TokenUser
+    from lms.api.throttling import ApiUserRateThrottle
+
+    throttle = ApiUserRateThrottle()
+    keys = set()
+    for user in (TokenUser(token_a[0]), TokenUser(token_b[0]), alice):
+        request = APIRequestFactory().get(EMPLOYEES)
+        request.user = user
+        keys.add(throttle.get_cache_key(request, None))
+    assert len(keys) == 3

@@ -30,6 +30,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             token.save()
         access = "读写" if write else "只读"
-        self.stdout.write(self.style.SUCCESS(f"已为 {ent.name}（{ent.code}）创建{access}令牌“{name}”，前缀 {token.prefix}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"已为 {ent.name}（{ent.code}）创建{access}令牌“{name}”，前缀 {token.prefix}")
+        )
         self.stdout.write(key)
-        self.stdout.write("请立即妥善保存：此密钥只显示这一次，无法再次查看。调用时使用请求头 Authorization: Token <密钥>")
+        self.stdout.write(
+            "请立即妥善保存：此密钥只显示这一次，无法再次查看。调用时使用请求头 Authorization: Token <密钥>"
+        )

@@ -1,0 +1,55 @@
+"""Resolving which rule version applies to an enterprise on a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_CEILING, Decimal
+
+from .models import TrainingRule
+
+LEVELS = ("company", "workshop", "team")
+
+
+class RuleBook:
+    """All rule rows in memory (a few dozen), resolved per enterprise and date
+    without further queries — what batch evaluation needs."""
+
+    def __init__(self, rules):
+        self._by_code: dict[str, list[TrainingRule]] = {}
+        for rule in rules:
+            self._by_code.setdefault(rule.code, []).append(rule)
+
+    @classmethod
+    def load(cls) -> RuleBook:
+        return cls(TrainingRule.objects.select_related("enterprise"))
+
+    def get(self, code: str, enterprise, on_date: dt.date) -> TrainingRule | None:
+        """The most specific rule in force: enterprise > province > platform
+        default > national; a risk-class row beats an all-industry row."""
+        candidates = [r for r in self._by_code.get(code, ()) if r.applies(enterprise, on_date)]
+        return max(candidates, key=TrainingRule.specificity) if candidates else None
+
+
+def split_levels(total: Decimal) -> dict[str, Decimal]:
+    """Share pre-post hours over the three levels (company, workshop, team)
+    so that they add up to the total: 24 → 8/8/8, 32 → 11/11/10."""
+    total = Decimal(total or 0)
+    third = (total / 3).quantize(Decimal("1"), rounding=ROUND_CEILING)
+    team = max(Decimal("0"), total - 2 * third)
+    return {"company": third, "workshop": third, "team": team}
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from ``start`` to ``end`` (5 Jan → 4 Jul is 5 months)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day < start.day:
+        months -= 1
+    return months
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    import calendar
+
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

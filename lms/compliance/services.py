@@ -1,0 +1,528 @@
+"""Obligations from events and cycles, their evaluation against the archive,
+and clearance: "may person X work post Y on date D?"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
+from lms.workforce.models import Employee, EmploymentEvent, Enterprise, Post
+
+from .models import Obligation, ObligationKind, RuleCode, TrainingRule
+from .rules import RuleBook, add_months, months_between, split_levels
+
+ZERO = Decimal("0")
+# How long after the triggering event pre-post training is due (policy).
+PREPOST_DUE_DAYS = 30
+
+# Which record kinds count towards which obligation kinds.
+COUNTS_TOWARDS = {
+    ObligationKind.INDUCTION: {TrainingKind.INDUCTION},
+    ObligationKind.RETRAINING: {TrainingKind.RETRAINING, TrainingKind.INDUCTION},
+    ObligationKind.REFRESHER: {TrainingKind.REFRESHER},
+    ObligationKind.PRINCIPAL_INITIAL: {TrainingKind.PRINCIPAL},
+    ObligationKind.PRINCIPAL_ANNUAL: {TrainingKind.PRINCIPAL},
+    ObligationKind.NEW_PROCESS: {TrainingKind.NEW_PROCESS},
+    ObligationKind.OFF_POST: {TrainingKind.OFF_POST},
+    ObligationKind.WARNING: {TrainingKind.WARNING},
+    ObligationKind.APPRENTICESHIP: {TrainingKind.APPRENTICESHIP},
+    ObligationKind.SPECIAL_OP_REFRESHER: {TrainingKind.SPECIAL_OPERATION},
+}
+
+
+# --- generating obligations ---------------------------------------------------
+
+
+def _obligation(employee, kind, rule, *, level="", post=None, event=None, cycle="", min_hours=None, start, due,
+                end=None, blocks_post=True, exam_required=None) -> Obligation:
+    key = ":".join([kind, level or "-", str(post.pk if post else "-"), str(event.pk if event else "-"), cycle or "-"])
+    return Obligation(
+        employee=employee,
+        kind=kind,
+        level=level,
+        post=post,
+        rule=rule,
+        event=event,
+        cycle=cycle,
+        key=key,
+        min_hours=min_hours if min_hours is not None else (rule.min_hours or ZERO),
+        exam_required=rule.exam_required if exam_required is None else exam_required,
+        start_date=start,
+        end_date=end,
+        due_date=due,
+        blocks_post=blocks_post,
+    )
+
+
+def _levels(employee, rule_book, event, post, levels, kind, rule) -> list[Obligation]:
+    induction = rule_book.get(RuleCode.INDUCTION, employee.enterprise, event.date)
+    hours = split_levels(induction.min_hours if induction else ZERO)
+    due = event.date + dt.timedelta(days=PREPOST_DUE_DAYS)
+    return [
+        _obligation(employee, kind, rule, level=level, post=None if level == "company" else post, event=event,
+                    min_hours=hours[level], start=event.date, due=due)
+        for level in levels
+    ]
+
+
+def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
+    if post is None:
+        return []
+    rule = rule_book.get(RuleCode.APPRENTICESHIP, employee.enterprise, event.date)
+    months = max(post.apprenticeship_months, (rule.months or 0) if rule else 0)
+    if rule is None or months <= 0:
+        return []
+    return [
+        _obligation(employee, ObligationKind.APPRENTICESHIP, rule, post=post, event=event, min_hours=ZERO,
+                    start=event.date, due=add_months(event.date, months), exam_required=True)
+    ]
+
+
+def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, history=None) -> list[Obligation]:
+    """The obligations one employment event creates (unsaved).
+
+    ``history`` is the person's events in date order (for return after leave
+    and repeated violations); it is loaded if not given."""
+    employee, post, day = event.employee, event.post, event.date
+    enterprise = employee.enterprise
+    T = EmploymentEvent.Type
+    out: list[Obligation] = []
+    if event.type == T.HIRE:
+        rule = rule_book.get(RuleCode.INDUCTION, enterprise, day)
+        if rule:  # 令3 §13–§16: company, workshop and team level before the post
+            out += _levels(employee, rule_book, event, post, ("company", "workshop", "team"), ObligationKind.INDUCTION, rule)
+        out += _apprenticeship(employee, rule_book, event, post)
+        if employee.is_principal or employee.is_safety_manager:
+            rule = rule_book.get(RuleCode.PRINCIPAL_INITIAL, enterprise, day)
+            if rule:  # 令3 §9
+                out.append(_obligation(employee, ObligationKind.PRINCIPAL_INITIAL, rule, event=event, start=day,
+                                       due=add_months(day, 6), blocks_post=False))
+    elif event.type == T.TRANSFER:
+        rule = rule_book.get(RuleCode.TRANSFER_RETRAINING, enterprise, day)
+        if rule:  # 令3 §17: transfer repeats workshop + team, not company level
+            out += _levels(employee, rule_book, event, post, ("workshop", "team"), ObligationKind.RETRAINING, rule)
+        out += _apprenticeship(employee, rule_book, event, post)
+    elif event.type == T.RETURN:
+        rule = rule_book.get(RuleCode.RETURN_RETRAINING, enterprise, day)
+        history = history if history is not None else list(employee.events.order_by("date", "id"))
+        leave = next((e for e in reversed(history) if e.type == T.LEAVE and e.date <= day and e.pk != event.pk), None)
+        if rule and leave and months_between(leave.date, day) >= (rule.months or 0):
+            # 令3 §17 (local rules: 6 months): back on the post only after
+            # workshop + team level again.
+            target = post or leave.post
+            out += _levels(employee, rule_book, event, target, ("workshop", "team"), ObligationKind.RETRAINING, rule)
+    elif event.type == T.NEW_PROCESS:
+        rule = rule_book.get(RuleCode.NEW_PROCESS, enterprise, day)
+        if rule:  # 令3 §17, 法 §29: before working with the new process/equipment
+            out.append(_obligation(employee, ObligationKind.NEW_PROCESS, rule, post=post, event=event, start=day,
+                                   due=day + dt.timedelta(days=PREPOST_DUE_DAYS)))
+    elif event.type == T.VIOLATION:
+        rule = rule_book.get(RuleCode.VIOLATION_OFF_POST, enterprise, day)
+        if rule:
+            history = history if history is not None else list(employee.events.order_by("date", "id"))
+            window_start = add_months(day, -(rule.months or 12))
+            count = sum(1 for e in history if e.type == T.VIOLATION and window_start < e.date <= day)
+            if event.pk not in {e.pk for e in history}:
+                count += 1
+            if count >= (rule.count or 2):
+                # Off-post retraining (离岗培训) before working any post again.
+                out.append(_obligation(employee, ObligationKind.OFF_POST, rule, event=event, start=day,
+                                       due=day + dt.timedelta(days=PREPOST_DUE_DAYS)))
+    return out
+
+
+@transaction.atomic
+def obligations_generate_for_events(events, *, rule_book: RuleBook | None = None) -> int:
+    """Create the obligations of ``events``; idempotent (natural keys).
+    Returns how many were new. Queries do not grow with the number of events."""
+    events = list(events)
+    if not events:
+        return 0
+    rule_book = rule_book or RuleBook.load()
+    employee_ids = {e.employee_id for e in events}
+    employees = {
+        e.pk: e for e in Employee.objects.filter(pk__in=employee_ids).select_related("enterprise")
+    }
+    posts = {p.pk: p for p in Post.objects.filter(pk__in={e.post_id for e in events if e.post_id})}
+    histories = defaultdict(list)
+    needs_history = {e.employee_id for e in events if e.type in (EmploymentEvent.Type.RETURN, EmploymentEvent.Type.VIOLATION)}
+    if needs_history:
+        for h in EmploymentEvent.objects.filter(employee_id__in=needs_history).order_by("date", "id"):
+            h.post = posts.get(h.post_id) if h.post_id in posts else h.post
+            histories[h.employee_id].append(h)
+    new: list[Obligation] = []
+    for event in events:
+        event.employee = employees[event.employee_id]
+        if event.post_id:
+            event.post = posts[event.post_id]
+        history = histories.get(event.employee_id) if event.employee_id in needs_history else None
+        new += obligations_for_event(event, rule_book, history=history)
+    # The natural key (employee, key) makes a second run a no-op.
+    enterprise_ids = {e.enterprise_id for e in employees.values()}
+    before = Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count()
+    Obligation.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    return Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count() - before
+
+
+def obligations_on_event(event: EmploymentEvent) -> int:
+    """Called by workforce.services.event_record once the event is saved."""
+    created = obligations_generate_for_events([event])
+    obligations_evaluate(employee=event.employee)
+    return created
+
+
+def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook) -> list[Obligation]:
+    """Annual refresher, principals' annual hours and the quarter's warning
+    education for active employees (unsaved)."""
+    out = []
+    y_start, y_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    q_start = dt.date(year, 3 * (quarter - 1) + 1, 1)
+    q_end = add_months(q_start, 3) - dt.timedelta(days=1)
+    for emp in employees:
+        if emp.status != Employee.Status.ACTIVE:
+            continue
+        ent = emp.enterprise
+        if emp.hire_date.year < year:
+            # The year of hire is covered by pre-post training (令3 §13).
+            rule = rule_book.get(RuleCode.ANNUAL_REFRESHER, ent, y_start)
+            if rule:
+                out.append(_obligation(emp, ObligationKind.REFRESHER, rule, cycle=str(year), start=y_start, end=y_end,
+                                       due=y_end, blocks_post=False))
+            if emp.is_principal or emp.is_safety_manager:
+                rule = rule_book.get(RuleCode.PRINCIPAL_ANNUAL, ent, y_start)
+                if rule:
+                    out.append(_obligation(emp, ObligationKind.PRINCIPAL_ANNUAL, rule, cycle=str(year), start=y_start,
+                                           end=y_end, due=y_end, blocks_post=False))
+        rule = rule_book.get(RuleCode.WARNING_EDUCATION, ent, q_start)
+        if rule and emp.hire_date <= q_end:
+            out.append(_obligation(emp, ObligationKind.WARNING, rule, cycle=f"{year}Q{quarter}", min_hours=ZERO,
+                                   start=q_start, end=q_end, due=q_end, blocks_post=False, exam_required=False))
+    return out
+
+
+# --- evaluating obligations against the archive ----------------------------
+
+
+def _record_counts(obligation: Obligation, record: TrainingRecord) -> bool:
+    if record.kind not in COUNTS_TOWARDS[obligation.kind]:
+        return False
+    if obligation.level and record.level != obligation.level:
+        return False
+    if obligation.post_id and record.post_id not in (None, obligation.post_id):
+        return False
+    day = timezone.localtime(record.end_at).date()
+    if day < obligation.start_date or (obligation.end_date and day > obligation.end_date):
+        return False
+    return True
+
+
+def evaluate(obligation: Obligation, records) -> tuple[Decimal, bool, list[TrainingRecord]]:
+    """Hours completed, whether the assessment was passed, the records that count."""
+    counted = [r for r in records if _record_counts(obligation, r)]
+    hours = sum((r.hours for r in counted), ZERO)
+    passed = any(r.assessment_result == AssessmentResult.PASSED for r in counted)
+    return hours, passed, counted
+
+
+def _is_satisfied(obligation: Obligation, hours: Decimal, passed: bool, counted) -> bool:
+    if not counted:
+        return False
+    if hours < obligation.min_hours:
+        return False
+    if obligation.exam_required and not passed:
+        return False
+    return True
+
+
+@transaction.atomic
+def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
+    """Re-evaluate every open obligation of one person against their archive;
+    returns those that became met. Records that a later record corrects no
+    longer count."""
+    records = list(TrainingRecord.objects.filter(employee=employee))
+    corrected = {r.corrects_id for r in records if r.corrects_id}
+    live = [r for r in records if r.pk not in corrected]
+    now = timezone.now()
+    became_met = []
+    for obligation in Obligation.objects.select_for_update().filter(employee=employee, status=Obligation.Status.OPEN):
+        hours, passed, counted = evaluate(obligation, live)
+        changed = (hours, passed) != (obligation.completed_hours, obligation.exam_passed)
+        obligation.completed_hours, obligation.exam_passed = hours, passed
+        if _is_satisfied(obligation, hours, passed, counted):
+            obligation.status, obligation.met_at = Obligation.Status.MET, now
+            became_met.append(obligation)
+            changed = True
+        if changed:
+            obligation.save(update_fields=["completed_hours", "exam_passed", "status", "met_at"])
+            obligation.records.set(counted)
+    return became_met
+
+
+# --- clearance ------------------------------------------------------------------
+
+
+class Code:
+    """Stable reason codes (API clients rely on them)."""
+
+    EMPLOYEE_ON_LEAVE = "EMPLOYEE_ON_LEAVE"
+    WRONG_ENTERPRISE = "WRONG_ENTERPRISE"
+    INDUCTION_LEVEL_MISSING = "INDUCTION_LEVEL_MISSING"
+    HOURS_SHORT = "HOURS_SHORT"
+    EXAM_NOT_PASSED = "EXAM_NOT_PASSED"
+    RETRAINING_REQUIRED = "RETRAINING_REQUIRED"
+    NEW_PROCESS_TRAINING_MISSING = "NEW_PROCESS_TRAINING_MISSING"
+    OFF_POST_RETRAINING_REQUIRED = "OFF_POST_RETRAINING_REQUIRED"
+    APPRENTICESHIP_INCOMPLETE = "APPRENTICESHIP_INCOMPLETE"
+    PRINCIPAL_TRAINING_MISSING = "PRINCIPAL_TRAINING_MISSING"
+    REFRESHER_OVERDUE = "REFRESHER_OVERDUE"
+    CERT_MISSING = "CERT_MISSING"
+    CERT_EXPIRED = "CERT_EXPIRED"
+    CERT_REVIEW_OVERDUE = "CERT_REVIEW_OVERDUE"
+    CERT_SUSPENDED = "CERT_SUSPENDED"
+    CERT_REVOKED = "CERT_REVOKED"
+
+
+@dataclass
+class Reason:
+    code: str
+    message: str
+    satisfy: str = ""
+    obligation_id: int | None = None
+    required_hours: str | None = None
+    completed_hours: str | None = None
+    due_date: str | None = None
+    certificate_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+
+@dataclass
+class Clearance:
+    employee_id: int
+    post_id: int
+    on_date: dt.date
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def cleared(self) -> bool:
+        return not self.reasons
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+    @property
+    def apprentice_only(self) -> bool:
+        """Everything is met except the apprenticeship itself: the person may
+        work the post only as a supervised apprentice under a mentor."""
+        return bool(self.reasons) and all(r.code == Code.APPRENTICESHIP_INCOMPLETE for r in self.reasons)
+
+    def as_dict(self) -> dict:
+        return {
+            "cleared": self.cleared,
+            "employee_id": self.employee_id,
+            "post_id": self.post_id,
+            "date": self.on_date.isoformat(),
+            "reasons": [r.as_dict() for r in self.reasons],
+        }
+
+
+def _fmt(hours: Decimal) -> str:
+    return f"{hours.normalize():f}" if hours == hours.to_integral() else f"{hours:.1f}"
+
+
+def _obligation_reason(o: Obligation, on_date: dt.date) -> Reason | None:
+    base = {"obligation_id": o.pk, "required_hours": _fmt(o.min_hours), "completed_hours": _fmt(o.completed_hours),
+            "due_date": o.due_date.isoformat()}
+    label = o.label
+    missing = o.missing_hours
+    satisfy = _("完成%(label)s不少于 %(h)s 学时") % {"label": label, "h": _fmt(o.min_hours)}
+    if o.exam_required:
+        satisfy += _("并考核合格")
+    if not o.blocks_post:
+        if o.due_date < on_date and o.kind in (ObligationKind.REFRESHER, ObligationKind.PRINCIPAL_ANNUAL):
+            return Reason(Code.REFRESHER_OVERDUE,
+                          _("%(label)s（%(cycle)s 年度）已逾期，还差 %(h)s 学时") % {"label": label, "cycle": o.cycle, "h": _fmt(missing)},
+                          satisfy, **base)
+        if o.kind == ObligationKind.PRINCIPAL_INITIAL and o.due_date < on_date:
+            return Reason(Code.PRINCIPAL_TRAINING_MISSING,
+                          _("主要负责人/安全管理人员初次培训未完成，还差 %(h)s 学时") % {"h": _fmt(missing)}, satisfy, **base)
+        return None
+    if o.kind == ObligationKind.APPRENTICESHIP:
+        return Reason(Code.APPRENTICESHIP_INCOMPLETE,
+                      _("师带徒期未满或师傅未签字出师（应于 %(due)s 前完成）") % {"due": o.due_date.isoformat()},
+                      _("在师傅带领下完成师带徒并经师傅和车间负责人签字出师"), **base)
+    if o.kind == ObligationKind.OFF_POST:
+        return Reason(Code.OFF_POST_RETRAINING_REQUIRED,
+                      _("因多次违规违章须离岗再培训，还差 %(h)s 学时") % {"h": _fmt(missing)}, satisfy, **base)
+    if o.kind == ObligationKind.NEW_PROCESS:
+        return Reason(Code.NEW_PROCESS_TRAINING_MISSING,
+                      _("四新专项培训未完成，还差 %(h)s 学时") % {"h": _fmt(missing)}, satisfy, **base)
+    if o.kind == ObligationKind.RETRAINING:
+        return Reason(Code.RETRAINING_REQUIRED,
+                      _("须重新接受%(label)s，还差 %(h)s 学时") % {"label": o.get_level_display() + _("安全教育"), "h": _fmt(missing)},
+                      satisfy, **base)
+    level_label = (o.get_level_display() + _("安全教育")) if o.level else label
+    if o.completed_hours == ZERO and not o.exam_passed:
+        return Reason(Code.INDUCTION_LEVEL_MISSING, _("%(label)s未完成") % {"label": level_label}, satisfy, **base)
+    if missing > ZERO:
+        return Reason(Code.HOURS_SHORT,
+                      _("%(label)s未完成，还差 %(h)s 学时") % {"label": level_label, "h": _fmt(missing)}, satisfy, **base)
+    return Reason(Code.EXAM_NOT_PASSED, _("%(label)s考核未通过或未参加考核") % {"label": level_label}, satisfy, **base)
+
+
+def _certificate_reasons(employee, post, on_date, certificates) -> list[Reason]:
+    from certificates.models import CertificateKind
+
+    reasons = []
+    if post.special_operation:
+        label = post.get_special_operation_display()
+        mine = [c for c in certificates if c.kind == CertificateKind.SPECIAL_OPERATION and c.category == post.special_operation]
+        reasons += _cert_state(mine, on_date, label + _("操作证"), _("取得%(l)s操作证并登记") % {"l": label})
+    if (employee.is_principal or employee.is_safety_manager) and employee.enterprise.is_high_risk:
+        # 令3 §24 / 办法 §25: high-risk principals and safety managers must pass
+        # the competence assessment within 6 months of taking the post.
+        kinds = {CertificateKind.PRINCIPAL_COMPETENCE, CertificateKind.SAFETY_MANAGER_COMPETENCE}
+        if on_date > add_months(employee.hire_date, 6):
+            mine = [c for c in certificates if c.kind in kinds]
+            reasons += _cert_state(mine, on_date, _("安全生产知识和管理能力考核合格证"), _("通过考核并登记考核合格证"))
+    return reasons
+
+
+def _cert_state(certs, on_date, label, satisfy) -> list[Reason]:
+    if not certs:
+        return [Reason(Code.CERT_MISSING, _("缺少%(l)s") % {"l": label}, satisfy)]
+    valid = [c for c in certs if c.is_valid_on(on_date)]
+    if valid:
+        best = max(valid, key=lambda c: c.valid_until)
+        if best.review_overdue_on(on_date):
+            return [Reason(Code.CERT_REVIEW_OVERDUE,
+                           _("%(l)s（%(n)s）应于 %(d)s 复审，已逾期") % {"l": label, "n": best.number, "d": best.next_review_due},
+                           _("完成复审前培训并通过复审"), certificate_id=best.pk)]
+        return []
+    latest = max(certs, key=lambda c: (c.valid_until, c.pk))
+    if latest.status == latest.Status.REVOKED:
+        return [Reason(Code.CERT_REVOKED, _("%(l)s（%(n)s）已被吊销") % {"l": label, "n": latest.number}, satisfy,
+                       certificate_id=latest.pk)]
+    if latest.status == latest.Status.SUSPENDED:
+        return [Reason(Code.CERT_SUSPENDED, _("%(l)s（%(n)s）已暂停") % {"l": label, "n": latest.number},
+                       _("恢复证书效力"), certificate_id=latest.pk)]
+    return [Reason(Code.CERT_EXPIRED, _("%(l)s（%(n)s）已于 %(d)s 过期") % {"l": label, "n": latest.number, "d": latest.valid_until},
+                   _("换证或重新取证"), certificate_id=latest.pk)]
+
+
+def _clearance_from(employee, post, on_date, obligations, certificates) -> Clearance:
+    result = Clearance(employee.pk, post.pk, on_date)
+    if post.enterprise_id != employee.enterprise_id:
+        result.reasons.append(Reason(Code.WRONG_ENTERPRISE, _("岗位不属于该员工所在企业")))
+        return result
+    if employee.status != Employee.Status.ACTIVE:
+        result.reasons.append(Reason(Code.EMPLOYEE_ON_LEAVE, _("员工处于离岗状态"), _("记录复岗并完成复岗再培训")))
+    for o in obligations:
+        if o.status != Obligation.Status.OPEN or o.start_date > on_date:
+            continue
+        if o.post_id not in (None, post.pk):
+            continue
+        reason = _obligation_reason(o, on_date)
+        if reason:
+            result.reasons.append(reason)
+    result.reasons += _certificate_reasons(employee, post, on_date, certificates)
+    return result
+
+
+def clearance(employee: Employee, post: Post, on_date: dt.date | None = None) -> Clearance:
+    """May ``employee`` work ``post`` on ``on_date``? Yes, or no with reasons."""
+    from certificates.models import Certificate
+
+    on_date = on_date or timezone.localdate()
+    employee = Employee.objects.select_related("enterprise").get(pk=employee.pk)
+    obligations = list(Obligation.objects.filter(employee=employee, status=Obligation.Status.OPEN))
+    certificates = list(Certificate.objects.filter(employee=employee))
+    return _clearance_from(employee, post, on_date, obligations, certificates)
+
+
+def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, pairs=None) -> dict[tuple[int, int], Clearance]:
+    """Clearance for many (employee_id, post_id) pairs of one enterprise in a
+    constant number of queries. Without ``pairs``: everyone currently on a
+    post, for that post."""
+    from certificates.models import Certificate
+
+    from lms.workforce.models import PostAssignment
+
+    on_date = on_date or timezone.localdate()
+    if pairs is None:
+        pairs = list(
+            PostAssignment.objects.filter(employee__enterprise=enterprise, start_date__lte=on_date)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=on_date))
+            .values_list("employee_id", "post_id")
+        )
+    pairs = list(dict.fromkeys(pairs))
+    employee_ids = {e for e, _p in pairs}
+    employees = {e.pk: e for e in Employee.objects.filter(enterprise=enterprise) if e.pk in employee_ids}
+    for e in employees.values():
+        e.enterprise = enterprise
+    posts = {p.pk: p for p in Post.objects.filter(enterprise=enterprise)}
+    obligations = defaultdict(list)
+    # Whole-enterprise reads (not id lists): constant queries at any headcount.
+    for o in Obligation.objects.filter(employee__enterprise=enterprise, status=Obligation.Status.OPEN):
+        if o.employee_id in employee_ids:
+            obligations[o.employee_id].append(o)
+    certificates = defaultdict(list)
+    for c in Certificate.objects.filter(employee__enterprise=enterprise):
+        if c.employee_id in employee_ids:
+            certificates[c.employee_id].append(c)
+    out = {}
+    for emp_id, post_id in pairs:
+        if emp_id in employees and post_id in posts:
+            out[(emp_id, post_id)] = _clearance_from(
+                employees[emp_id], posts[post_id], on_date, obligations[emp_id], certificates[emp_id]
+            )
+    return out
+
+
+def clearance_record(result: Clearance, *, purpose: str, actor=None):
+    """Keep the answer in the person's clearance history."""
+    from .models import ClearanceCheck
+
+    return ClearanceCheck.objects.create(
+        employee_id=result.employee_id,
+        post_id=result.post_id,
+        on_date=result.on_date,
+        cleared=result.cleared,
+        reasons=[r.as_dict() for r in result.reasons],
+        purpose=purpose,
+        checked_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def lapsed_on_post(*, enterprise: Enterprise, on_date: dt.date | None = None) -> list[tuple]:
+    """People currently on a post whose clearance for it has lapsed (在岗未达标):
+    (assignment, clearance) pairs. Apprentices under a mentor count only if
+    more than the apprenticeship is missing."""
+    from lms.workforce.models import PostAssignment
+
+    on_date = on_date or timezone.localdate()
+    assignments = list(
+        PostAssignment.objects.filter(employee__enterprise=enterprise, start_date__lte=on_date)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on_date))
+        .select_related("employee", "post", "mentor")
+    )
+    results = clearance_batch(enterprise=enterprise, on_date=on_date, pairs=[(a.employee_id, a.post_id) for a in assignments])
+    lapsed = []
+    for a in assignments:
+        c = results.get((a.employee_id, a.post_id))
+        if c is None or c.cleared:
+            continue
+        if a.kind == PostAssignment.Kind.APPRENTICE and c.apprentice_only:
+            continue
+        lapsed.append((a, c))
+    return lapsed
