@@ -299,3 +299,31 @@ class ClearanceCheck(models.Model):
         verbose_name = _("上岗资格检查")
         verbose_name_plural = _("上岗资格检查")
         ordering = ["-checked_at"]
+
+
+class Notice(models.Model):
+    """An in-app notice (站内通知) to one user; e-mail goes out alongside.
+    ``key`` makes each notice unique per user, so a scan run twice sends once."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notices", verbose_name=_("收件人"))
+    enterprise = models.ForeignKey(
+        "workforce.Enterprise", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("企业")
+    )
+    key = models.CharField(max_length=160)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    tenant_path = "enterprise"
+    owner_path = "user"
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notice_once_per_user")]
+
+    def __str__(self):
+        return self.title

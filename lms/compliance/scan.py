@@ -1,0 +1,168 @@
+"""The daily scan: cycles, due-soon and overdue stages, lapsed clearance.
+
+Safe to run twice at once: obligations are created by natural key
+(ignore_conflicts), each stage change is claimed with a conditional UPDATE
+before anyone is told, and notices are unique per user and item."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from lms.accounts.models import Membership
+from lms.accounts.roles import Role
+from lms.workforce.models import Employee, Enterprise
+
+from .models import Notice, Obligation
+from .rules import RuleBook
+from .services import cycle_obligations, lapsed_on_post
+
+logger = logging.getLogger(__name__)
+
+DUE_SOON_DAYS = 30
+HR_ROLES = (Role.HR, Role.ENTERPRISE_ADMIN, Role.SAFETY_MANAGER)
+
+
+@dataclass
+class ScanResult:
+    created: int = 0
+    due_soon: int = 0
+    overdue: int = 0
+    lapsed: int = 0
+    notices: int = 0
+    emails: int = 0
+
+
+def _quarter(day: dt.date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
+    book = RuleBook.load()
+    year, quarter = today.year, _quarter(today)
+    for enterprise in Enterprise.objects.all():
+        before = Obligation.objects.filter(employee__enterprise=enterprise).count()
+        qs = Employee.objects.filter(enterprise=enterprise, status=Employee.Status.ACTIVE).order_by("pk")
+        last = 0
+        while True:
+            chunk = list(qs.filter(pk__gt=last)[:batch])
+            if not chunk:
+                break
+            for e in chunk:
+                e.enterprise = enterprise
+            Obligation.objects.bulk_create(cycle_obligations(chunk, year, quarter, book), batch_size=1000,
+                                           ignore_conflicts=True)
+            last = chunk[-1].pk
+        result.created += Obligation.objects.filter(employee__enterprise=enterprise).count() - before
+
+
+def _claim(stage: str, candidates_q: Q, batch: int) -> list[int]:
+    """Move obligations to ``stage``; return the ids this run claimed.
+    A concurrent run claims disjoint ids (conditional UPDATE per chunk)."""
+    claimed: list[int] = []
+    previous = {Obligation.Stage.DUE_SOON: [""], Obligation.Stage.OVERDUE: ["", Obligation.Stage.DUE_SOON]}[stage]
+    while True:
+        ids = list(
+            Obligation.objects.filter(candidates_q, status=Obligation.Status.OPEN, notified_stage__in=previous)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return claimed
+        with transaction.atomic():
+            # Lock-free claim: only rows still in a previous stage change; a
+            # row another run took in the meantime is not counted here.
+            mine = list(
+                Obligation.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=ids, notified_stage__in=previous)
+                .values_list("pk", flat=True)
+            )
+            Obligation.objects.filter(pk__in=mine).update(notified_stage=stage)
+        claimed += mine
+        if len(ids) < batch:
+            return claimed
+
+
+def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
+    if not obligation_ids:
+        return
+    site = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
+    hr_by_enterprise: dict[int, list] = {}
+    for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
+        hr_by_enterprise.setdefault(m.enterprise_id, []).append(m.user)
+    notices, mails = [], []
+    per_enterprise: dict[int, list] = {}
+    for start in range(0, len(obligation_ids), 2000):
+        chunk = obligation_ids[start:start + 2000]
+        for o in Obligation.objects.filter(pk__in=chunk).select_related("employee__user", "employee__enterprise", "post"):
+            per_enterprise.setdefault(o.employee.enterprise_id, []).append(o)
+            user = o.employee.user
+            if user is None:
+                continue
+            ctx = {"obligation": o, "stage": stage, "site": site, "employee": o.employee}
+            title = render_to_string("emails/obligation-subject.txt", ctx).strip()
+            body = render_to_string("emails/obligation-body.txt", ctx)
+            notices.append(Notice(user=user, enterprise_id=o.employee.enterprise_id, key=f"obligation:{o.pk}:{stage}",
+                                  title=title, body=body, link="/portal/"))
+            if user.email:
+                mails.append((title, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    for enterprise_id, items in per_enterprise.items():
+        for hr in hr_by_enterprise.get(enterprise_id, []):
+            ctx = {"items": items, "stage": stage, "site": site, "count": len(items)}
+            title = render_to_string("emails/obligation-digest-subject.txt", ctx).strip()
+            body = render_to_string("emails/obligation-digest-body.txt", ctx)
+            key = f"digest:{stage}:{min(o.pk for o in items)}-{max(o.pk for o in items)}:{len(items)}"
+            notices.append(Notice(user=hr, enterprise_id=enterprise_id, key=key, title=title, body=body, link="/admin/"))
+            if hr.email:
+                mails.append((title, body, settings.DEFAULT_FROM_EMAIL, [hr.email]))
+    Notice.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
+    result.notices += len(notices)
+    if mails:
+        result.emails += send_mass_mail(mails, fail_silently=False)
+
+
+def _lapsed(today: dt.date, result: ScanResult) -> None:
+    hr_by_enterprise: dict[int, list] = {}
+    for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
+        hr_by_enterprise.setdefault(m.enterprise_id, []).append(m.user)
+    for enterprise in Enterprise.objects.all():
+        lapsed = lapsed_on_post(enterprise=enterprise, on_date=today)
+        result.lapsed += len(lapsed)
+        notices = []
+        for assignment, clearance in lapsed:
+            codes = ",".join(sorted(clearance.codes))
+            for hr in hr_by_enterprise.get(enterprise.pk, []):
+                notices.append(Notice(
+                    user=hr, enterprise=enterprise, key=f"lapsed:{assignment.pk}:{codes}",
+                    title=f"在岗未达标：{assignment.employee.name}（{assignment.post.name}）",
+                    body="；".join(r.message for r in clearance.reasons), link="/admin/",
+                ))
+        # ignore_conflicts: a lapse already reported with the same reasons stays one notice.
+        Notice.objects.bulk_create(notices, ignore_conflicts=True)
+
+
+def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> ScanResult:
+    """Create due cycles, mark due-soon and overdue (telling each person and
+    their HR once per item and stage), and report lapsed clearance."""
+    today = today or timezone.localdate()
+    result = ScanResult()
+    _create_cycles(today, batch, result)
+    overdue = _claim(Obligation.Stage.OVERDUE, Q(due_date__lt=today), batch)
+    result.overdue = len(overdue)
+    _notify(overdue, Obligation.Stage.OVERDUE, result)
+    soon = _claim(
+        Obligation.Stage.DUE_SOON, Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)), batch
+    )
+    result.due_soon = len(soon)
+    _notify(soon, Obligation.Stage.DUE_SOON, result)
+    _lapsed(today, result)
+    logger.info("scan_obligations %s: %s", today, result)
+    return result
