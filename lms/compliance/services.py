@@ -420,11 +420,16 @@ def _cert_state(certs, on_date, label, satisfy) -> list[Reason]:
                    _("换证或重新取证"), certificate_id=latest.pk)]
 
 
-def _clearance_from(employee, post, on_date, obligations, certificates) -> Clearance:
+def _clearance_from(employee, post, on_date, obligations, certificates, hired: bool) -> Clearance:
     result = Clearance(employee.pk, post.pk, on_date)
     if post.enterprise_id != employee.enterprise_id:
         result.reasons.append(Reason(Code.WRONG_ENTERPRISE, _("岗位不属于该员工所在企业")))
         return result
+    if not hired:
+        # No hire on file means no pre-post training can have been owed or
+        # given: never a silent yes for a person the archive does not know.
+        result.reasons.append(Reason(Code.INDUCTION_LEVEL_MISSING, _("没有入职记录，无法证明已接受三级安全教育"),
+                                     _("记录入职事件并完成三级安全教育")))
     if employee.status != Employee.Status.ACTIVE:
         result.reasons.append(Reason(Code.EMPLOYEE_ON_LEAVE, _("员工处于离岗状态"), _("记录复岗并完成复岗再培训")))
     for o in obligations:
@@ -447,7 +452,8 @@ def clearance(employee: Employee, post: Post, on_date: dt.date | None = None) ->
     employee = Employee.objects.select_related("enterprise").get(pk=employee.pk)
     obligations = list(Obligation.objects.filter(employee=employee, status=Obligation.Status.OPEN))
     certificates = list(Certificate.objects.filter(employee=employee))
-    return _clearance_from(employee, post, on_date, obligations, certificates)
+    hired = employee.events.filter(type=EmploymentEvent.Type.HIRE, date__lte=on_date).exists()
+    return _clearance_from(employee, post, on_date, obligations, certificates, hired)
 
 
 def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, pairs=None) -> dict[tuple[int, int], Clearance]:
@@ -480,11 +486,15 @@ def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, p
     for c in Certificate.objects.filter(employee__enterprise=enterprise):
         if c.employee_id in employee_ids:
             certificates[c.employee_id].append(c)
+    hired = set(
+        EmploymentEvent.objects.filter(employee__enterprise=enterprise, type=EmploymentEvent.Type.HIRE, date__lte=on_date)
+        .values_list("employee_id", flat=True)
+    )
     out = {}
     for emp_id, post_id in pairs:
         if emp_id in employees and post_id in posts:
             out[(emp_id, post_id)] = _clearance_from(
-                employees[emp_id], posts[post_id], on_date, obligations[emp_id], certificates[emp_id]
+                employees[emp_id], posts[post_id], on_date, obligations[emp_id], certificates[emp_id], emp_id in hired
             )
     return out
 

@@ -64,8 +64,11 @@ def test_regulator_reads_region_only_and_never_changes(regulator, people, ent_a,
 def test_scoping_follows_paths_through_employee(alice, charlie, ent_a, tree_a):
     from lms.workforce import services
 
+    from tests.compliance.helpers import induct
+
     emp = EmployeeFactory(enterprise=ent_a)
-    services.event_record(employee=emp, type=EmploymentEvent.Type.VIOLATION, date=emp.hire_date, actor=alice)
+    services.event_record(employee=emp, type=EmploymentEvent.Type.HIRE, date=emp.hire_date, post=tree_a[3], actor=alice)
+    induct(emp, tree_a[3], emp.hire_date, 24)
     services.assignment_create(employee=emp, post=tree_a[3], start_date=emp.hire_date, actor=alice)
     assert scope(EmploymentEvent.objects.all(), alice).count() == 1
     assert scope(PostAssignment.objects.all(), alice).count() == 1

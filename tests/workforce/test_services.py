@@ -17,13 +17,22 @@ D = dt.date
 
 @pytest.fixture
 def worker(ent_a, tree_a):
-    return EmployeeFactory(enterprise=ent_a, hire_date=D(2024, 3, 1), org_unit=tree_a[2])
+    """Hired and through three-level induction for the fixture post, so the
+    clearance gate lets them onto it."""
+    from tests.compliance.helpers import induct
+
+    emp = EmployeeFactory(enterprise=ent_a, hire_date=D(2024, 3, 1), org_unit=tree_a[2])
+    services.event_record(employee=emp, type="hire", date=emp.hire_date, post=tree_a[3], actor=None)
+    induct(emp, tree_a[3], D(2024, 3, 1), 24)
+    return emp
 
 
 def test_employee_create_records_the_hire_event(alice, ent_a, tree_a):
     emp = EmployeeFactory.build(enterprise=ent_a, hire_date=D(2025, 1, 6))
     emp = services.employee_create(employee=emp, actor=alice, post=tree_a[3])
     event = emp.events.get()
+    # …and the hire creates the three levels of induction owed before the post.
+    assert sorted(emp.obligations.values_list("level", flat=True)) == ["company", "team", "workshop"]
     assert (event.type, event.date, event.post, event.recorded_by) == ("hire", D(2025, 1, 6), tree_a[3], alice)
     assert ModelLogEntry.objects.filter(object_id=str(emp.pk), action="wagtail.create").exists()
 
@@ -45,7 +54,7 @@ def test_outsider_cannot_create_or_change(charlie, ent_a, worker):
         services.event_record(employee=worker, type="violation", date=D(2025, 1, 1), actor=charlie)
     worker.refresh_from_db()
     assert worker.name != "改名"
-    assert not worker.events.exists()
+    assert not worker.events.exclude(type="hire").exists()
 
 
 def test_employee_update_only_touches_editable_fields(alice, worker):
@@ -120,11 +129,14 @@ def test_assignment_rules(alice, worker, tree_a, tree_b, ent_a):
         services.assignment_create(employee=worker, post=tree_a[3], start_date=D(2024, 4, 1), actor=alice, kind="apprentice")
     assert "mentor" in exc.value.message_dict
 
+    # Cleared for the post: an apprentice placement is not what is needed.
     mentor = EmployeeFactory(enterprise=ent_a)
-    a = services.assignment_create(
-        employee=worker, post=tree_a[3], start_date=D(2024, 4, 1), actor=alice, kind="apprentice", mentor=mentor
-    )
-    assert a.kind == "apprentice" and a.mentor == mentor
+    with pytest.raises(ValidationError) as exc:
+        services.assignment_create(
+            employee=worker, post=tree_a[3], start_date=D(2024, 4, 1), actor=alice, kind="apprentice", mentor=mentor
+        )
+    assert "kind" in exc.value.message_dict
+    services.assignment_create(employee=worker, post=tree_a[3], start_date=D(2024, 4, 1), actor=alice)
     # Twice on the same post: refused, not a database error.
     with pytest.raises(ValidationError):
         services.assignment_create(employee=worker, post=tree_a[3], start_date=D(2024, 5, 1), actor=alice)
