@@ -182,7 +182,10 @@ class RegulationPage(Page):
         REPEALED = "repealed", _("已废止")
 
     doc_number = models.CharField(
-        _("文号"), max_length=100, blank=True, help_text=_("如：中华人民共和国主席令第八十八号、应急管理部令第 3 号、GB 30871-2022")
+        _("文号"),
+        max_length=100,
+        blank=True,
+        help_text=_("如：中华人民共和国主席令第八十八号、应急管理部令第 3 号、GB 30871-2022"),
     )
     issuing_authority = models.CharField(_("发布机关"), max_length=100, blank=True)
     level = models.CharField(_("效力级别"), max_length=32, choices=Level.choices)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from wagtail.fields import StreamField
@@ -40,7 +41,7 @@ def _text_search_fields(model) -> list[models.Field]:
             continue
         try:
             field = model._meta.get_field(search_field.field_name)
-        except Exception:  # a SearchField may name a method or property
+        except FieldDoesNotExist:  # a SearchField may name a method or property
             continue
         if isinstance(field, (models.CharField, models.TextField, StreamField)):
             fields.append(field)

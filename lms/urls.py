@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.conf.urls.static import static
+from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -7,10 +8,15 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    # Django's own admin, for platform superusers only: Celery beat schedules
+    # (django-celery-beat ships its admin there). Workforce models are not
+    # registered in it, so no write path bypasses the services.
+    path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("lms.api.urls")),
+    path("archive/", include("lms.archive.urls")),
 ]
 
 if settings.DEBUG:

@@ -8,7 +8,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from lms.accounts.models import ApiToken, Membership, RegulatorMembership, User
 from lms.accounts.roles import Role
-from lms.workforce.models import Employee, Enterprise, Industry, OrgUnit, Post
+from lms.workforce.models import Employee, Enterprise, Industry, OrgUnit, Post, PostAssignment
 from lms.workforce.synthetic import make_credit_code, make_id_number
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):
@@ -53,6 +53,19 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"员工{n}")
     id_number = factory.Sequence(lambda n: make_id_number(seq=n % 1000, birth=dt.date(1985, 1, 1) + dt.timedelta(days=n)))
     hire_date = dt.date(2024, 3, 1)
+
+
+class PostAssignmentFactory(factory.django.DjangoModelFactory):
+    """Test data only: an assignment row written directly, for tests about
+    listings and exports. Production code goes through the clearance gate
+    (services.assignment_create), and so do the tests about the gate."""
+
+    class Meta:
+        model = PostAssignment
+
+    employee = factory.SubFactory(EmployeeFactory)
+    post = factory.LazyAttribute(lambda o: PostFactory(enterprise=o.employee.enterprise))
+    start_date = dt.date(2024, 3, 1)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -109,6 +122,7 @@ __all__ = [
     "EnterpriseFactory",
     "MembershipFactory",
     "OrgUnitFactory",
+    "PostAssignmentFactory",
     "PostFactory",
     "RegulatorMembershipFactory",
     "UserFactory",

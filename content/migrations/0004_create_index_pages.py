@@ -9,7 +9,13 @@ _STEPLEN = 4
 
 INDEX_PAGES = [
     ("noticeindexpage", "NoticeIndexPage", "通知公告", "notices", "<p>企业安全生产相关通知、公告与培训安排。</p>"),
-    ("regulationindexpage", "RegulationIndexPage", "法规库", "regulations", "<p>安全生产法律、法规、规章、标准与企业制度。</p>"),
+    (
+        "regulationindexpage",
+        "RegulationIndexPage",
+        "法规库",
+        "regulations",
+        "<p>安全生产法律、法规、规章、标准与企业制度。</p>",
+    ),
 ]
 
 
@@ -32,7 +38,10 @@ def create_index_pages(apps, schema_editor):
     now = timezone.now()
     for model_name, class_name, title, slug, intro in INDEX_PAGES:
         model = apps.get_model("content", class_name)
-        if model.objects.exists() or Page.objects.filter(path__startswith=home.path, depth=home.depth + 1, slug=slug).exists():
+        if (
+            model.objects.exists()
+            or Page.objects.filter(path__startswith=home.path, depth=home.depth + 1, slug=slug).exists()
+        ):
             continue
         last = Page.objects.filter(path__startswith=home.path, depth=home.depth + 1).order_by("-path").first()
         next_step = int(last.path[-_STEPLEN:], 36) + 1 if last else 1
@@ -52,7 +61,9 @@ def create_index_pages(apps, schema_editor):
             last_published_at=now,
             intro=intro,
         )
-        Page.objects.filter(pk=home.pk).update(numchild=Page.objects.filter(path__startswith=home.path, depth=home.depth + 1).count())
+        Page.objects.filter(pk=home.pk).update(
+            numchild=Page.objects.filter(path__startswith=home.path, depth=home.depth + 1).count()
+        )
 
 
 def remove_index_pages(apps, schema_editor):
@@ -63,7 +74,9 @@ def remove_index_pages(apps, schema_editor):
         model.objects.filter(slug=slug, numchild=0).delete()
     home = HomePage.objects.order_by("path").first()
     if home is not None:
-        Page.objects.filter(pk=home.pk).update(numchild=Page.objects.filter(path__startswith=home.path, depth=home.depth + 1).count())
+        Page.objects.filter(pk=home.pk).update(
+            numchild=Page.objects.filter(path__startswith=home.path, depth=home.depth + 1).count()
+        )
 
 
 class Migration(migrations.Migration):

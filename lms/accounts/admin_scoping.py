@@ -23,15 +23,19 @@ regional and self-access widening.
 
 from __future__ import annotations
 
+import django_filters
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path as url_path
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from wagtail.admin import messages
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin import messages
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.views.generic.models import CopyViewMixin
@@ -121,9 +125,10 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
         self._tenant_path = tenant_path
 
     @cached_property
-    def tenant_path(self) -> str:
+    def tenant_path(self) -> str | None:
+        """How rows reach their enterprise; None only for superuser-only models."""
         path = getattr(self.model, "tenant_path", None) or self._tenant_path
-        if path is None:
+        if path is None and any(c != SUPERUSER_ONLY for c in self.capabilities.values()):
             raise ImproperlyConfigured(f"{self.model.__name__} has no tenant_path; pass one to the policy")
         return path
 
@@ -195,7 +200,24 @@ def policy_for(model) -> ScopedPermissionPolicy:
 
 class ScopedViewMixin:
     """Gives a view :meth:`scoped_queryset` — the model's rows this user may
-    use for ``action``, per the model's :class:`ScopedPermissionPolicy`."""
+    use for ``action``, per the model's :class:`ScopedPermissionPolicy`.
+
+    The view's own permission (``permission_required`` /
+    ``any_permission_required``) is checked before any object is fetched:
+    Wagtail's delete, history, usage and inspect views load their object in
+    ``setup()``, and a missing permission must read as "not allowed" (Wagtail
+    redirects with a message), not as "not found".
+    """
+
+    def setup(self, request, *args, **kwargs):
+        self.request = request
+        required = getattr(self, "permission_required", None)
+        if required is not None and not self.user_has_permission(required):
+            raise PermissionDenied
+        any_required = getattr(self, "any_permission_required", None)
+        if any_required is not None and not self.user_has_any_permission(any_required):
+            raise PermissionDenied
+        super().setup(request, *args, **kwargs)
 
     def scoped_queryset(self, action: str, queryset: QuerySet | None = None) -> QuerySet:
         policy = policy_for(self.model)
@@ -235,9 +257,12 @@ class ScopedInspectViewMixin(ScopedViewMixin):
 
 
 class ScopedHistoryViewMixin(ScopedViewMixin):
-    # History shows who changed what: for the people who may change the object.
+    # History shows who wrote what: for the people who may write the object
+    # (for append-only models, the people who may add them).
     def get_base_object_queryset(self):
-        return self.scoped_queryset("change", super().get_base_object_queryset())
+        policy = policy_for(self.model)
+        action = next((a for a in ("change", "add") if policy.capability_for(a)), "change")
+        return self.scoped_queryset(action, super().get_base_object_queryset())
 
 
 class ScopedUsageViewMixin(ScopedViewMixin):
@@ -250,12 +275,46 @@ class ScopedCopyViewMixin(ScopedViewMixin):
         return self.get_scoped_object("view", self.kwargs[self.pk_url_kwarg])
 
 
+class ScopedFilterSet(WagtailFilterSet):
+    """A FilterSet whose relation filters offer only rows of the user's enterprises.
+
+    Every ``ModelChoiceFilter`` / ``ModelMultipleChoiceFilter`` is narrowed with
+    the request's user; a relation to a model that cannot be scoped is refused
+    when the filter set is built, so a new filter cannot leak another
+    enterprise's units or posts by accident.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = getattr(request, "user", None)
+        for name, flt in self.filters.items():
+            if not isinstance(flt, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
+                continue
+            choices = flt.get_queryset(request)
+            if getattr(choices.model, "tenant_path", None) is None:
+                raise ImproperlyConfigured(f"{type(self).__name__}.{name}: {choices.model.__name__} cannot be scoped")
+            flt.queryset = admin_scope(choices, user, Capability.VIEW) if user else choices.none()
+
+
 class ScopedIndexView(ScopedIndexViewMixin, generic.IndexView):
-    pass
+    # FilterSets built from a viewset's list_filter are scoped too.
+    base_filterset_class = ScopedFilterSet
+
+    @cached_property
+    def add_item_label(self):
+        # Wagtail's "Add %(model_name)s" reads "添加 员工" in Chinese; say it without the gap.
+        return _("新增%(model_name)s") % {"model_name": self.model._meta.verbose_name}
 
 
 class ScopedCreateView(ScopedCreateViewMixin, generic.CreateView):
     inspect_url_name = None
+
+    def get_breadcrumbs_items(self):
+        # Wagtail's "New: %(model_name)s" has no Chinese translation.
+        items = super().get_breadcrumbs_items()
+        if items and self.model:
+            items[-1] = {**items[-1], "label": _("新增%(model_name)s") % {"model_name": self.model._meta.verbose_name}}
+        return items
 
     def get_edit_url(self):
         # Models without an edit view (events, assignments, tokens) link to
@@ -283,7 +342,15 @@ class ScopedDeleteView(ScopedDeleteViewMixin, generic.DeleteView):
 
 
 class ScopedInspectView(ScopedInspectViewMixin, generic.InspectView):
-    pass
+    page_title = gettext_lazy("查看")  # Wagtail's own label reads "检查" (examine)
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if value is None or value == "":
+            return "—"
+        return value
 
 
 class ScopedHistoryView(ScopedHistoryViewMixin, history.HistoryView):
@@ -353,6 +420,9 @@ class ScopedModelViewSet(ModelViewSet):
         """Register this model's policy with Wagtail, once, before any view asks."""
         existing = policy_registry.get_by_type(self.model, fallback=False)
         if existing is None:
+            # If anything asked for this model's policy before the viewset was
+            # built, Wagtail made an unscoped fallback; the scoped one must win.
+            policy_registry.fallback_policies.pop(self.model, None)
             register_permission_policy(self.model, self.build_policy(), exact_class=True)
         elif not isinstance(existing, ScopedPermissionPolicy):
             raise ImproperlyConfigured(f"{self.model.__name__} already has an unscoped permission policy")
@@ -360,6 +430,26 @@ class ScopedModelViewSet(ModelViewSet):
     @property
     def copy_view_class(self):
         return type(f"{self.model.__name__}CopyView", (ScopedCopyViewMixin, CopyViewMixin, self.add_view_class), {})
+
+    @property
+    def url_finder_class(self):
+        if self.edit_view_enabled:
+            return super().url_finder_class
+        # No edit view: "the admin page of this object" (usage lists, search
+        # results) is its inspect page, for those who may view it.
+        inspect_url_name = self.get_url_name("inspect") if self.inspect_view_enabled else None
+
+        class InspectURLFinder(ModelAdminURLFinder):
+            def construct_edit_url(self, instance):
+                return reverse(inspect_url_name, args=(quote(instance.pk),)) if inspect_url_name else None
+
+            def get_edit_url(self, instance):
+                policy = policy_registry.get(instance)
+                if self.user and not policy.user_has_permission_for_instance(self.user, "view", instance):
+                    return None
+                return self.construct_edit_url(instance)
+
+        return InspectURLFinder
 
     def get_common_view_kwargs(self, **kwargs):
         view_kwargs = super().get_common_view_kwargs(**kwargs)

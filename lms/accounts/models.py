@@ -120,6 +120,8 @@ class Membership(models.Model):
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
+    tenant_path = "enterprise"
+
     class Meta:
         verbose_name = _("企业角色")
         verbose_name_plural = _("企业角色")

@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import (
+    compliance_views,
     schema,  # noqa: F401  (registers the token auth scheme with drf-spectacular)
     views,
 )
@@ -12,6 +13,23 @@ v1 = [
     path("posts/", views.PostListView.as_view(), name="api-v1-post-list"),
     path("org-units/", views.OrgUnitListView.as_view(), name="api-v1-orgunit-list"),
     path("events/", views.EventCreateView.as_view(), name="api-v1-event-create"),
+    # Compliance: clearance, the gated door to a post, the person's file.
+    path(
+        "employees/<str:employee_no>/clearance/",
+        compliance_views.ClearanceView.as_view(),
+        name="api-v1-employee-clearance",
+    ),
+    path(
+        "employees/<str:employee_no>/records/",
+        compliance_views.TrainingRecordListView.as_view(),
+        name="api-v1-employee-records",
+    ),
+    path(
+        "employees/<str:employee_no>/obligations/",
+        compliance_views.ObligationListView.as_view(),
+        name="api-v1-employee-obligations",
+    ),
+    path("assignments/", compliance_views.AssignmentCreateView.as_view(), name="api-v1-assignment-create"),
 ]
 
 urlpatterns = [

@@ -197,6 +197,13 @@ class ObligationQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=Obligation.Status.OPEN)
 
+    def unmet_on(self, day):
+        """Owed on ``day``: started by then and not met by then (an obligation
+        met later was still unmet on an earlier date)."""
+        return self.filter(start_date__lte=day).filter(
+            models.Q(status=Obligation.Status.OPEN) | models.Q(status=Obligation.Status.MET, met_on__gt=day)
+        )
+
 
 class Obligation(models.Model):
     """What one person owes: kind, level, hours, exam, for which post, why,
@@ -237,6 +244,9 @@ class Obligation(models.Model):
     completed_hours = models.DecimalField(_("已完成学时"), max_digits=6, decimal_places=1, default=Decimal("0"))
     exam_passed = models.BooleanField(_("已考核合格"), default=False)
     met_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    met_on = models.DateField(
+        _("达标日期"), null=True, blank=True, help_text=_("计入的培训中最后完成的那一天；此前的日期仍按未完成计")
+    )
     records = models.ManyToManyField(
         "archive.TrainingRecord", blank=True, related_name="obligations", verbose_name=_("计入的培训记录")
     )
@@ -270,6 +280,11 @@ class Obligation(models.Model):
 
     def is_met(self) -> bool:
         return self.status == self.Status.MET
+
+    def unmet_on(self, day) -> bool:
+        if self.start_date > day or self.status == self.Status.VOID:
+            return False
+        return self.status == self.Status.OPEN or (self.met_on is not None and self.met_on > day)
 
     @property
     def label(self) -> str:

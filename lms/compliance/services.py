@@ -3,6 +3,7 @@ and clearance: "may person X work post Y on date D?"."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
 from lms.workforce.models import Employee, EmploymentEvent, Enterprise, Post
 
-from .models import Obligation, ObligationKind, RuleCode, TrainingRule
+from .models import Obligation, ObligationKind, RuleCode
 from .rules import RuleBook, add_months, months_between, split_levels
 
 ZERO = Decimal("0")
@@ -258,10 +259,11 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
         obligation.completed_hours, obligation.exam_passed = hours, passed
         if _is_satisfied(obligation, hours, passed, counted):
             obligation.status, obligation.met_at = Obligation.Status.MET, now
+            obligation.met_on = max(timezone.localtime(r.end_at).date() for r in counted)
             became_met.append(obligation)
             changed = True
         if changed:
-            obligation.save(update_fields=["completed_hours", "exam_passed", "status", "met_at"])
+            obligation.save(update_fields=["completed_hours", "exam_passed", "status", "met_at", "met_on"])
             obligation.records.set(counted)
     return became_met
 
@@ -433,11 +435,19 @@ def _clearance_from(employee, post, on_date, obligations, certificates, hired: b
     if employee.status != Employee.Status.ACTIVE:
         result.reasons.append(Reason(Code.EMPLOYEE_ON_LEAVE, _("员工处于离岗状态"), _("记录复岗并完成复岗再培训")))
     for o in obligations:
-        if o.status != Obligation.Status.OPEN or o.start_date > on_date:
+        if not o.unmet_on(on_date):
             continue
         if o.post_id not in (None, post.pk):
             continue
-        reason = _obligation_reason(o, on_date)
+        if o.status == Obligation.Status.MET:
+            # Met only after ``on_date``: on that day nothing of it counted.
+            o = copy.copy(o)
+            o.completed_hours, o.exam_passed = ZERO, False
+            reason = _obligation_reason(o, on_date)
+            if reason:
+                reason.message += _("（该项于 %(d)s 才完成）") % {"d": o.met_on.isoformat()}
+        else:
+            reason = _obligation_reason(o, on_date)
         if reason:
             result.reasons.append(reason)
     result.reasons += _certificate_reasons(employee, post, on_date, certificates)
@@ -450,7 +460,7 @@ def clearance(employee: Employee, post: Post, on_date: dt.date | None = None) ->
 
     on_date = on_date or timezone.localdate()
     employee = Employee.objects.select_related("enterprise").get(pk=employee.pk)
-    obligations = list(Obligation.objects.filter(employee=employee, status=Obligation.Status.OPEN))
+    obligations = list(Obligation.objects.filter(employee=employee).unmet_on(on_date))
     certificates = list(Certificate.objects.filter(employee=employee))
     hired = employee.events.filter(type=EmploymentEvent.Type.HIRE, date__lte=on_date).exists()
     return _clearance_from(employee, post, on_date, obligations, certificates, hired)
@@ -479,7 +489,7 @@ def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, p
     posts = {p.pk: p for p in Post.objects.filter(enterprise=enterprise)}
     obligations = defaultdict(list)
     # Whole-enterprise reads (not id lists): constant queries at any headcount.
-    for o in Obligation.objects.filter(employee__enterprise=enterprise, status=Obligation.Status.OPEN):
+    for o in Obligation.objects.filter(employee__enterprise=enterprise).unmet_on(on_date):
         if o.employee_id in employee_ids:
             obligations[o.employee_id].append(o)
     certificates = defaultdict(list)

@@ -4,7 +4,6 @@ through django-environ; a bad value fails loudly at start-up."""
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -229,6 +228,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["lms.api.schema.only_public_api"],
+    # Several models have a "kind" field with different choices; name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgUnitKindEnum": "lms.workforce.models.OrgUnit.Kind",
+        "AssignmentKindEnum": "lms.workforce.models.PostAssignment.Kind",
+        "TrainingKindEnum": "lms.archive.models.TrainingKind",
+        "ObligationKindEnum": "lms.compliance.models.ObligationKind",
+    },
 }
 
 # Anxun

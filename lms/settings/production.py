@@ -38,3 +38,8 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
             "file_overwrite": False,
         },
     }
+
+# HSTS preload is a one-way commitment for the whole domain (subdomains
+# included); the operator opts in with SECURE_HSTS_PRELOAD=true.
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]

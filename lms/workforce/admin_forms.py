@@ -37,10 +37,10 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def users_for(actor):
+def users_for(actor, capability: str = Capability.CHANGE):
     """Login accounts that may be linked to a record: people with an active role
-    in an enterprise where ``actor`` may change data."""
-    ents = enterprise_ids(actor, Capability.CHANGE)
+    in an enterprise where ``actor`` has ``capability`` (everyone for superusers)."""
+    ents = enterprise_ids(actor, capability)
     users = User.objects.filter(is_active=True)
     if ents is None:
         return users.order_by("full_name", "email")
@@ -57,6 +57,7 @@ class ScopedModelForm(WagtailAdminModelForm):
     """
 
     scoped_fields = ("enterprise", "org_unit", "parent", "post", "mentor", "employee")
+    choice_capability = Capability.CHANGE
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,10 +66,10 @@ class ScopedModelForm(WagtailAdminModelForm):
         for name in self.scoped_fields:
             field = self.fields.get(name)
             if isinstance(field, forms.ModelChoiceField):
-                field.queryset = admin_scope(field.queryset, self.for_user, Capability.CHANGE)
+                field.queryset = admin_scope(field.queryset, self.for_user, self.choice_capability)
         if "user" in self.fields:
             current = getattr(self.instance, "user_id", None)
-            queryset = users_for(self.for_user)
+            queryset = users_for(self.for_user, self.choice_capability)
             if current:
                 queryset = User.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current)).order_by("full_name")
             self.fields["user"].queryset = queryset
@@ -266,6 +267,16 @@ class PostAssignmentForm(ScopedModelForm):
         self.fields["mentor"].queryset = self.fields["mentor"].queryset.active().order_by("employee_no")
         self.fields["post"].queryset = self.fields["post"].queryset.filter(is_active=True)
         self.fields["mentor"].help_text = _("仅师带徒（跟岗）时填写")
+
+    def clean(self):
+        cleaned = super().clean()
+        # The same rule as the database constraint, said on the field it concerns.
+        kind, mentor = cleaned.get("kind"), cleaned.get("mentor")
+        if kind == PostAssignment.Kind.APPRENTICE and mentor is None:
+            self.add_error("mentor", _("师带徒上岗必须指定师傅"))
+        elif kind == PostAssignment.Kind.REGULAR and mentor is not None:
+            self.add_error("mentor", _("只有师带徒上岗才指定师傅"))
+        return cleaned
 
 
 class AssignmentEndForm(forms.Form):

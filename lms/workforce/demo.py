@@ -14,9 +14,12 @@ an administrator would. Scale data is benchmark material: it is written with
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 import random
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
@@ -54,33 +57,43 @@ SURNAMES = (
     "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 _SURNAME_WEIGHTS = tuple(max(1.0, 30.0 - i * 0.6) for i in range(len(SURNAMES)))
-GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林峰建国志文斌海东亮成兵松春晨阳"
+GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林峰建国志文涵海东亮成兵松春晨阳"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲燕红梅琳雪婷颖慧倩晶洁莉萍蓉佳欣悦琴云丹璐瑶怡雯露月兰"
 
 # Birth regions that python-stdnum accepts for every birth year used here:
 # the plant's neighbourhood is not in its table for all years, so the demo
 # workforce comes, as many do, from Anhui, Sichuan, Hunan, Jiangxi, Zhejiang,
 # Hubei and the big cities.
+# fmt: off
 BIRTH_REGIONS = (
     "340121", "340421", "340621", "510121", "510321", "510421", "430121", "430321",
     "360121", "330122", "330127", "422822", "422823", *ID_REGIONS,
 )
 _MOBILE_PREFIXES = (
-    "130", "131", "132", "133", "135", "136", "137", "138", "150", "151", "152", "155", "156", "157",
-    "158", "159", "177", "180", "181", "182", "186", "187", "188", "189", "198", "199",
+    "130", "131", "132", "133", "135", "136", "137", "138", "150", "151", "152", "155", "156",
+    "157", "158", "159", "177", "180", "181", "182", "186", "187", "188", "189", "198", "199",
 )
+# fmt: on
 # Demo logins by phone use 1390000xxxx; generated numbers never do.
 RESERVED_PHONE_PREFIX = "1390000"
 
-EMPLOYMENT_LABELS = {value: str(label) for value, label in EmploymentType.choices}
+# How people write 用工形式 in an import sheet (the importer's template labels).
+EMPLOYMENT_LABELS = {
+    EmploymentType.REGULAR: "正式员工",
+    EmploymentType.DISPATCHED: "劳务派遣",
+    EmploymentType.CONTRACTOR: "外包",
+    EmploymentType.INTERN: "实习",
+}
 
 
 def make_name(rng: random.Random, male: bool) -> str:
     """A plausible Chinese name: surname plus one or two given-name characters."""
     surname = rng.choices(SURNAMES, weights=_SURNAME_WEIGHTS)[0]
     pool = GIVEN_MALE if male else GIVEN_FEMALE
-    given = rng.choice(pool) if rng.random() < 0.35 else rng.choice(pool) + rng.choice(pool)
-    return surname + given
+    if rng.random() < 0.35:
+        return surname + rng.choice(pool)
+    first, second = rng.sample(pool, 2)  # two different characters
+    return surname + first + second
 
 
 def make_mobile(rng: random.Random) -> str:
@@ -98,9 +111,16 @@ def make_person_id(rng: random.Random, birth: dt.date, male: bool, taken: set[st
         region = rng.choice(BIRTH_REGIONS)
         seq = rng.randrange(500) * 2 + (1 if male else 0)
         number = make_id_number(region=region, birth=birth, seq=seq)
-        if number not in taken and ric.is_valid(number):
+        if number not in taken and _region_valid(region, birth.year):
             taken.add(number)
             return number
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_valid(region: str, year: int) -> bool:
+    """Whether python-stdnum (and so our validator) accepts this birth region
+    for people born in ``year``."""
+    return ric.is_valid(make_id_number(region=region, birth=dt.date(year, 6, 15), seq=1))
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -182,7 +202,9 @@ HXCHEM = EnterpriseSpec(
                 (
                     # 办法 §23: new operators of hazardous processes work ≥ 2
                     # months under an experienced worker before working alone.
-                    PostSpec("FYF", "反应釜操作工", _R, 9, apprenticeship_months=2, hazards="火灾、爆炸、中毒窒息、灼烫"),
+                    PostSpec(
+                        "FYF", "反应釜操作工", _R, 9, apprenticeship_months=2, hazards="火灾、爆炸、中毒窒息、灼烫"
+                    ),
                     PostSpec("DCS", "DCS 操作员", _O, 3, hazards="火灾、爆炸、中毒"),
                 )
             ),
@@ -220,7 +242,14 @@ HXCHEM = EnterpriseSpec(
                     "DQ",
                     "电气班",
                     (
-                        PostSpec("DG", "维修电工", _O, 8, special=SpecialOperation.ELECTRICIAN, hazards="触电、电弧灼伤、高处坠落"),
+                        PostSpec(
+                            "DG",
+                            "维修电工",
+                            _O,
+                            8,
+                            special=SpecialOperation.ELECTRICIAN,
+                            hazards="触电、电弧灼伤、高处坠落",
+                        ),
                         PostSpec("YB", "仪表工", _Y, 5, special=SpecialOperation.ELECTRICIAN, hazards="触电、中毒"),
                     ),
                 ),
@@ -228,7 +257,9 @@ HXCHEM = EnterpriseSpec(
                     "WX",
                     "维修班",
                     (
-                        PostSpec("HG", "焊工", _O, 5, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、中毒窒息"),
+                        PostSpec(
+                            "HG", "焊工", _O, 5, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、中毒窒息"
+                        ),
                         PostSpec("QG", "机修钳工", _Y, 7, hazards="机械伤害、物体打击、高处坠落"),
                     ),
                 ),
@@ -291,7 +322,9 @@ DFMFG = EnterpriseSpec(
                     "HJ1",
                     "焊接一班",
                     (
-                        PostSpec("HG", "焊工", _O, 8, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、电焊烟尘"),
+                        PostSpec(
+                            "HG", "焊工", _O, 8, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、电焊烟尘"
+                        ),
                         PostSpec("DM", "打磨工", _Y, 2, hazards="机械伤害、粉尘、噪声"),
                     ),
                 ),
@@ -299,7 +332,9 @@ DFMFG = EnterpriseSpec(
                     "HJ2",
                     "焊接二班",
                     (
-                        PostSpec("HG", "焊工", _O, 8, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、电焊烟尘"),
+                        PostSpec(
+                            "HG", "焊工", _O, 8, special=SpecialOperation.WELDING, hazards="火灾、灼烫、触电、电焊烟尘"
+                        ),
                         PostSpec("DM", "打磨工", _Y, 2, hazards="机械伤害、粉尘、噪声"),
                     ),
                 ),
@@ -315,7 +350,9 @@ DFMFG = EnterpriseSpec(
                     "调试班",
                     (
                         PostSpec("ZJY", "质检员", _B, 4, hazards="机械伤害"),
-                        PostSpec("DG", "维修电工", _O, 4, special=SpecialOperation.ELECTRICIAN, hazards="触电、高处坠落"),
+                        PostSpec(
+                            "DG", "维修电工", _O, 4, special=SpecialOperation.ELECTRICIAN, hazards="触电、高处坠落"
+                        ),
                     ),
                 ),
                 TeamSpec(
@@ -367,7 +404,11 @@ DEMO_USERS = (
     DemoUser("worker@hxchem.demo", "", "employee", "hxchem", phone="+8613900000001", employee_no=HX_WORKER),
     DemoUser("hr@dfmfg.demo", "东方人事专员", "hr", "dfmfg"),
     DemoUser(
-        "regulator@suzhou.demo", "苏州市应急管理局监管员", "regulator", region_code="320500", authority="苏州市应急管理局"
+        "regulator@suzhou.demo",
+        "苏州市应急管理局监管员",
+        "regulator",
+        region_code="320500",
+        authority="苏州市应急管理局",
     ),
 )
 
@@ -427,11 +468,9 @@ def build_people(spec: EnterpriseSpec, today: dt.date) -> list[PersonSpec]:
     taken_ids: set[str] = set()
     taken_phones: set[str] = set()
     slots = [(code, unit, post) for code, unit, post in post_slots(spec) for _ in range(post.headcount)]
-    # Company posts first (principal, safety managers), the rest keep their order.
+    # post_slots yields the company's posts first: 0001 is the principal, then the safety managers.
     people: list[PersonSpec] = []
-    n = 0
-    for post_code, unit_code, post in slots:
-        n += 1
+    for n, (post_code, unit_code, post) in enumerate(slots, start=1):
         employee_no = f"{spec.prefix}{n:04d}"
         male = rng.random() < (0.55 if post.hazard == HazardLevel.BLUE else 0.85)
         etype = rng.choices(
@@ -472,7 +511,8 @@ def build_people(spec: EnterpriseSpec, today: dt.date) -> list[PersonSpec]:
             assign=not recent,
             start_date=None if recent else min(today, hire + dt.timedelta(days=rng.randrange(7, 31))),
             is_principal=n == 1,
-            is_safety_manager=n == 2,
+            # Everyone on the company's safety post is a 安全管理人员.
+            is_safety_manager=unit_code == spec.prefix and post.key == "AQY",
         )
         people.append(person)
     if spec.code == HXCHEM.code:
@@ -626,22 +666,204 @@ def seed_people(spec: EnterpriseSpec, enterprise: Enterprise, users_by_employee_
         if person.employee_no not in created_nos or not person.assign:
             continue
         kind = PostAssignment.Kind.APPRENTICE if person.apprentice_of else PostAssignment.Kind.REGULAR
+        employee, post = made[person.employee_no], posts[person.post_code]
+        # The gate lets nobody onto a post untrained: write the training the
+        # person did before starting (and the certificates the post needs).
+        ready = complete_training(
+            employee, post=post, not_before=employee.hire_date, today=today, apprentice=bool(person.apprentice_of)
+        )
+        start = max(person.start_date, ready)
+        if start > today:
+            report.refused.append(f"{enterprise.code} {person.employee_no} {person.name} → {post.code}：培训尚未完成")
+            continue
         try:
             services.assignment_create(
-                employee=made[person.employee_no],
-                post=posts[person.post_code],
-                start_date=person.start_date,
+                employee=employee,
+                post=post,
+                start_date=start,
                 actor=None,
                 kind=kind,
                 mentor=made.get(person.apprentice_of) if person.apprentice_of else None,
             )
             report.count("岗位分配", True)
         except services.WorkforceError as exc:
-            # The post gate may refuse someone whose training is not on
-            # record yet; the demo shows that instead of forcing it.
-            report.refused.append(f"{enterprise.code} {person.employee_no} {person.name} → {person.post_code}：{_msg(exc)}")
+            # Shown in the summary rather than forced: the demo never
+            # bypasses the gate.
+            report.refused.append(f"{enterprise.code} {person.employee_no} {person.name} → {post.code}：{_msg(exc)}")
 
     _seed_events(spec, enterprise, people, made, posts, today, report)
+
+
+# --- training history and certificates ----------------------------------------------
+
+# Which kind of record meets which kind of obligation (lms.compliance).
+_RECORD_KIND = {
+    "principal_initial": "principal",
+    "principal_annual": "principal",
+    "special_op_refresher": "special_operation",
+}
+_LEVEL_TEXT = {
+    "company": (
+        "厂级安全教育",
+        "本单位安全生产情况及安全生产基本知识；安全生产规章制度和劳动纪律；从业人员安全生产权利和义务；事故案例",
+    ),
+    "workshop": (
+        "车间级安全教育",
+        (
+            "工作环境及危险因素；所从事工种可能遭受的职业伤害和伤亡事故；岗位安全职责、操作技能及强制性标准；"
+            "自救互救、急救方法、疏散和现场紧急情况的处理；安全设备设施、个人防护用品的使用和维护；事故案例"
+        ),
+    ),
+    "team": ("班组级安全教育", "岗位安全操作规程；岗位之间工作衔接配合的安全与职业卫生事项；事故案例"),
+}
+_PROVINCES = {"32": "江苏省", "33": "浙江省"}
+
+
+def _aware(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def complete_training(employee: Employee, *, post: Post, not_before: dt.date, today: dt.date, apprentice=False):
+    """Record, as the enterprise's paper archive would show, the training that
+    meets ``employee``'s open obligations (three-level induction, retraining,
+    principal training, the apprenticeship unless ``apprentice``), starting
+    on ``not_before``; register the certificates ``post`` needs (special
+    operation, and the competence certificate of high-risk principals and
+    safety managers). Returns the first day the person may start on the post.
+    Writes nothing if the archive or compliance apps are not installed."""
+    try:
+        from lms.archive.models import AssessmentResult, RecordSource
+        from lms.archive.services import record_append
+        from lms.compliance.models import Obligation
+    except ImportError:
+        return not_before
+    rng = random.Random(f"anxun-demo-history:{employee.enterprise_id}:{employee.employee_no}:{post.code}")
+    order = {"company": 0, "workshop": 1, "team": 2}
+    open_obligations = sorted(
+        Obligation.objects.filter(employee=employee, status=Obligation.Status.OPEN).select_related("post__org_unit"),
+        key=lambda o: (o.kind == "apprenticeship", order.get(o.level, 3), o.pk),
+    )
+    cursor = not_before
+    pending = []
+    for ob in open_obligations:
+        if ob.kind == "apprenticeship" and apprentice:
+            continue  # the apprentice is still learning under the mentor
+        kind = _RECORD_KIND.get(ob.kind, ob.kind)
+        # An apprenticeship is counted in months, not hours.
+        hours = ob.min_hours if ob.min_hours > 0 or ob.kind == "apprenticeship" else Decimal(4)
+        begin = max(cursor, ob.start_date)
+        if ob.kind == "apprenticeship":
+            end = max(ob.due_date, begin)
+            title = f"师带徒（{ob.post.name if ob.post else post.name}）"
+            content = "在师傅带领下跟岗作业，掌握岗位操作规程和应急处置，期满经考核由师傅签字出师"
+            method, place, trainer = "实操考核", ob.post.org_unit.name if ob.post else post.org_unit.name, "师傅"
+        else:
+            end = begin + dt.timedelta(days=max(1, math.ceil(hours / 8)) - 1)
+            unit = (ob.post or post).org_unit
+            if ob.level in _LEVEL_TEXT:
+                title, content = _LEVEL_TEXT[ob.level]
+                if ob.kind == "retraining":
+                    title = "转岗" + title
+            elif kind == "principal":
+                title = "主要负责人和安全生产管理人员安全培训"
+                content = "安全生产法律法规和标准；安全生产管理、安全生产技术和职业卫生知识；重大危险源管理和应急管理；事故案例"
+            else:
+                title, content = ob.get_kind_display(), ob.get_kind_display()
+            method = "闭卷笔试"
+            place = {
+                "company": "公司培训室",
+                "workshop": f"{unit.parent.name if unit.parent else unit.name}会议室",
+            }.get(ob.level, unit.name)
+            trainer = {"company": "安全环保部", "workshop": "车间安全员", "team": "班组长"}.get(
+                ob.level, "安全培训机构"
+            )
+        pending.append(
+            {
+                "kind": kind,
+                "level": ob.level,
+                "post": ob.post,
+                "title": title,
+                "content": content,
+                "start_at": _aware(begin, 8, 30),
+                "end_at": _aware(end, 17, 30),
+                "place": place,
+                "hours": hours,
+                "trainer": trainer,
+                "assessment_method": method,
+                "assessment_result": AssessmentResult.PASSED,
+                "score": Decimal(rng.randrange(80, 99)),
+                "source": RecordSource.HISTORICAL if end < today - dt.timedelta(days=90) else RecordSource.OFFLINE,
+            }
+        )
+        cursor = end + dt.timedelta(days=1)
+    for n, fields in enumerate(pending, start=1):
+        # Evaluate the obligations once, after the last record.
+        record_append(employee=employee, actor=None, evaluate=n == len(pending), **fields)
+
+    start = cursor
+    enterprise = employee.enterprise
+    province = _PROVINCES.get(enterprise.region_code[:2], "省")
+    if post.special_operation:
+        # 令30 §19: valid 6 years, reviewed every 3; the number is the ID number.
+        _certificate_chain(
+            employee,
+            "special_operation",
+            post.special_operation,
+            start - dt.timedelta(days=rng.randrange(10, 90)),
+            years=6,
+            review_years=3,
+            authority=f"{province}应急管理厅",
+            today=today,
+            rng=rng,
+        )
+    if (employee.is_principal or employee.is_safety_manager) and enterprise.is_high_risk:
+        # 办法 §25: 3 years; high-risk principals pass within 6 months of taking the post.
+        kind = "principal_competence" if employee.is_principal else "safety_manager_competence"
+        _certificate_chain(
+            employee,
+            kind,
+            "",
+            min(start, employee.hire_date + dt.timedelta(days=rng.randrange(60, 170))),
+            years=3,
+            review_years=None,
+            authority=f"{province}应急管理厅",
+            today=today,
+            rng=rng,
+        )
+    return start
+
+
+def _certificate_chain(employee, kind, category, first_issue, *, years, review_years, authority, today, rng):
+    """Certificates of one kind from ``first_issue`` to today: each renewed
+    shortly before it expires, the last one valid today. Registered directly:
+    the certificates app has no registration service yet."""
+    from certificates.models import Certificate
+
+    if Certificate.objects.filter(employee=employee, kind=kind, category=category).exists():
+        return
+    issued, previous = first_issue, None
+    while True:
+        valid_until = _add_years(issued, years)
+        latest = valid_until > today
+        review = _add_years(issued, review_years) if review_years else None
+        if latest and review is not None and review < today:
+            review = valid_until  # reviewed on time; the next step is renewal
+        cert = Certificate(
+            employee=employee,
+            kind=kind,
+            category=category,
+            number=employee.id_number if latest else f"{employee.id_number}-{issued:%Y}",
+            authority=authority,
+            issued_on=issued,
+            valid_until=valid_until,
+            next_review_due=review,
+            replaces=previous,
+        )
+        cert.full_clean()
+        cert.save()
+        if latest:
+            return
+        previous, issued = cert, valid_until - dt.timedelta(days=rng.randrange(20, 60))
 
 
 def _msg(exc) -> str:
@@ -655,7 +877,7 @@ def _seed_events(spec, enterprise, people, made, posts, today, report):
     from . import services
 
     transfers = {"hxchem": ("HX-CY-GQ-XJ", "HX-CY-ZX-ZXG"), "dfmfg": ("DF-ZP-ZZ-ZPG", "DF-ZP-WL-CC")}
-    leaves = {"hxchem": ("HX-ZJ-H1-ZJY", "产假"), "dfmfg": ("DF-JJ-PC-CG", "病假")}
+    leaves = {"hxchem": ("HX-ZJ-H1-ZJY", "病假"), "dfmfg": ("DF-JJ-PC-CG", "工伤休养")}
     eligible = [p for p in people if p.assign and not p.apprentice_of and p.hire_date < today - dt.timedelta(days=120)]
 
     src, dst = transfers[spec.code]
@@ -676,8 +898,10 @@ def _seed_events(spec, enterprise, people, made, posts, today, report):
                 source=EmploymentEvent.Source.SYSTEM,
             )
             report.count("转岗事件", True)
+            # 令3 §17: workshop and team level again before the new post.
+            start = min(today, complete_training(employee, post=posts[dst], not_before=date, today=today))
             try:
-                services.assignment_create(employee=employee, post=posts[dst], start_date=date, actor=None)
+                services.assignment_create(employee=employee, post=posts[dst], start_date=start, actor=None)
                 report.count("岗位分配", True)
             except services.WorkforceError as exc:
                 report.refused.append(f"{enterprise.code} {mover.employee_no} {mover.name} → {dst}：{_msg(exc)}")
@@ -823,7 +1047,6 @@ REGULATIONS = (
         "doc_number": "中华人民共和国主席令第八十八号",
         "authority": "全国人民代表大会常务委员会",
         "level": "law",
-        "issued": dt.date(2021, 6, 10),
         "effective": dt.date(2021, 9, 1),
         "summary": "安全生产领域的基本法律，2021 年第三次修正。",
         "body": (
@@ -837,8 +1060,7 @@ REGULATIONS = (
         "slug": "production-units-safety-training",
         "doc_number": "国家安全生产监督管理总局令第3号（2015年修正）",
         "authority": "国家安全生产监督管理总局",
-        "level": "department_rule",
-        "issued": dt.date(2006, 1, 17),
+        "level": "departmental_rule",
         "effective": dt.date(2006, 3, 1),
         "summary": "规定主要负责人、安全管理人员和其他从业人员的培训内容与学时。",
         "body": (
@@ -853,8 +1075,7 @@ REGULATIONS = (
         "slug": "special-operation-training",
         "doc_number": "国家安全生产监督管理总局令第30号（2015年修正）",
         "authority": "国家安全生产监督管理总局",
-        "level": "department_rule",
-        "issued": dt.date(2010, 5, 24),
+        "level": "departmental_rule",
         "effective": dt.date(2010, 7, 1),
         "summary": "特种作业目录、培训考核、操作证发放与复审的规定。",
         "body": (
@@ -868,8 +1089,7 @@ REGULATIONS = (
         "slug": "safety-training-management",
         "doc_number": "国家安全生产监督管理总局令第44号（2015年修正）",
         "authority": "国家安全生产监督管理总局",
-        "level": "department_rule",
-        "issued": dt.date(2012, 1, 19),
+        "level": "departmental_rule",
         "effective": dt.date(2012, 3, 1),
         "summary": "安全培训机构、培训考核、发证和监督管理的规定。",
         "body": (
@@ -883,6 +1103,7 @@ REGULATIONS = (
 ABOUT_PAGE = {
     "title": "关于安训",
     "slug": "about",
+    "introduction": "面向企业的安全生产培训、考试与持证管理平台。",
     "body": (
         "<p>安训是面向企业的安全生产培训、考试与持证管理平台。它的承诺只有一条："
         "未经培训合格，任何人不上岗；培训档案能够证明这一点。</p>"
@@ -893,11 +1114,12 @@ ABOUT_PAGE = {
 
 
 def seed_cms_pages(*, report: SeedReport | None = None, log=print) -> dict[str, int]:
-    """Create the notice index with notices, the regulation index with the
-    four core regulations and the "关于安训" page under the home page.
-    Pages that exist (matched by slug under their parent) are left alone.
-    If the content app does not define these page types yet, print a warning
-    and do nothing. Returns {"created": n, "existing": m}."""
+    """Put three notices under the notice index, the four core regulations
+    under the regulation library and a "关于安训" page under the home page
+    (index pages are made if missing). Pages that exist, matched by slug under
+    their parent, are left alone. If the content app does not define these
+    page types, print a warning and do nothing. Returns {"created": n,
+    "existing": m}."""
     counts = {"created": 0, "existing": 0}
     try:
         from content.models import (
@@ -909,113 +1131,83 @@ def seed_cms_pages(*, report: SeedReport | None = None, log=print) -> dict[str, 
             StandardPage,
         )
     except ImportError as exc:
-        message = f"警告：内容页面类型尚未就绪（{exc}），已跳过通知、法规和“关于安训”页面。"
-        log(message)
-        if report is not None:
-            report.warnings.append(message)
-        return counts
-
-    home = HomePage.objects.first()
+        return _cms_warning(
+            f"警告：内容页面类型尚未就绪（{exc}），已跳过通知、法规和“关于安训”页面。", counts, report, log
+        )
+    home = HomePage.objects.order_by("path").first()
     if home is None:
-        message = "警告：未找到首页（HomePage），已跳过内容页面。"
-        log(message)
-        if report is not None:
-            report.warnings.append(message)
-        return counts
+        return _cms_warning("警告：未找到首页（HomePage），已跳过内容页面。", counts, report, log)
 
-    def add(parent, model, data):
-        existing = parent.get_children().filter(slug=data["slug"]).first()
+    def add(parent, page):
+        existing = parent.get_children().filter(slug=page.slug).first()
         if existing is not None:
             counts["existing"] += 1
             return existing.specific
-        page = model(**_page_kwargs(model, data))
         parent.add_child(instance=page)
         page.save_revision().publish()
         counts["created"] += 1
         return page
 
-    notices = add(home, NoticeIndexPage, {"title": "通知公告", "slug": "notices", "intro": "<p>平台与监管部门发布的通知。</p>"})
+    notices = NoticeIndexPage.objects.child_of(home).first() or add(
+        home, NoticeIndexPage(title="通知公告", slug="notices", intro="<p>企业安全生产相关通知、公告与培训安排。</p>")
+    )
     for notice in NOTICES:
-        add(notices, NoticePage, notice)
-    regulations = add(
-        home,
-        RegulationIndexPage,
-        {"title": "法规标准", "slug": "regulations", "intro": "<p>安全生产培训相关的法律、规章和标准摘要。</p>"},
+        add(
+            notices,
+            NoticePage(
+                title=notice["title"],
+                slug=notice["slug"],
+                date=notice["date"],
+                summary=notice["summary"],
+                body=_paragraphs(notice["body"]),
+            ),
+        )
+    library = RegulationIndexPage.objects.child_of(home).first() or add(
+        home, RegulationIndexPage(title="法规库", slug="regulations", intro="<p>安全生产法律、法规、规章与标准。</p>")
     )
     for regulation in REGULATIONS:
-        add(regulations, RegulationPage, regulation)
-    add(home, StandardPage, ABOUT_PAGE)
+        add(
+            library,
+            RegulationPage(
+                title=regulation["title"],
+                slug=regulation["slug"],
+                doc_number=regulation["doc_number"],
+                issuing_authority=regulation["authority"],
+                level=regulation["level"],
+                effective_date=regulation["effective"],
+                status=RegulationPage.Status.IN_FORCE,
+                summary=regulation["summary"],
+                body=_paragraphs(regulation["body"]),
+            ),
+        )
+    add(
+        home,
+        StandardPage(
+            title=ABOUT_PAGE["title"],
+            slug=ABOUT_PAGE["slug"],
+            introduction=ABOUT_PAGE["introduction"],
+            body=_paragraphs(ABOUT_PAGE["body"]),
+        ),
+    )
     if report is not None:
         report.count("内容页面", True, counts["created"])
         report.count("内容页面", False, counts["existing"])
     return counts
 
 
-# Our data keys and the field names a page model may use for them.
-_PAGE_FIELD_ALIASES = {
-    "date": ("date", "published", "publish_date", "issued_on", "notice_date"),
-    "summary": ("summary", "intro", "search_description"),
-    "body": ("body", "content", "text"),
-    "intro": ("intro", "summary", "body"),
-    "doc_number": ("doc_number", "document_number", "wenhao", "number", "reference"),
-    "authority": ("authority", "issuer", "issuing_authority", "issued_by"),
-    "level": ("level", "legal_level", "kind"),
-    "issued": ("issued", "issued_on", "issue_date", "promulgated_on", "published_on"),
-    "effective": ("effective", "effective_date", "effective_on", "effective_from"),
-}
+def _cms_warning(message, counts, report, log):
+    log(message)
+    if report is not None:
+        report.warnings.append(message)
+    return counts
 
 
-def _page_kwargs(model, data: dict) -> dict:
-    """Map our data onto whatever fields the page model has (the content
-    models are written elsewhere; this keeps the seed independent of their
-    exact field names). Choice fields get a value that is one of the choices."""
-    fields = {f.name: f for f in model._meta.get_fields() if getattr(f, "concrete", False)}
-    kwargs = {"title": data["title"], "slug": data["slug"]}
-    used = {"title", "slug"}
-    for key, value in data.items():
-        if key in ("title", "slug"):
-            continue
-        for name in _PAGE_FIELD_ALIASES.get(key, (key,)):
-            if name in fields and name not in used:
-                kwargs[name] = _coerce(fields[name], value)
-                used.add(name)
-                break
-    return {k: v for k, v in kwargs.items() if v is not None}
+def _paragraphs(html: str) -> list:
+    """Stream-field value: one rich-text paragraph block per <p>."""
+    from wagtail.rich_text import RichText
 
-
-def _coerce(model_field, value):
-    from django.db import models
-    from wagtail.fields import StreamField
-
-    if isinstance(model_field, StreamField):
-        block_names = list(model_field.stream_block.child_blocks)
-        for name in ("paragraph", "text", "rich_text", "body"):
-            if name in block_names:
-                from wagtail.rich_text import RichText
-
-                return [(name, RichText(value))]
-        return None
-    if model_field.choices:
-        allowed = [c[0] for c in model_field.flatchoices]
-        if value in allowed:
-            return value
-        aliases = {"department_rule": ("rule", "regulation", "departmental_rule", "ministerial_rule")}
-        for alias in aliases.get(value, ()):
-            if alias in allowed:
-                return alias
-        return allowed[0] if allowed and not model_field.blank else (allowed[0] if allowed else None)
-    if isinstance(model_field, (models.CharField, models.TextField)) and not hasattr(model_field, "features"):
-        text = _strip_tags(value) if isinstance(value, str) else value
-        if isinstance(model_field, models.CharField) and model_field.max_length and isinstance(text, str):
-            text = text[: model_field.max_length]
-        return text
-    return value
-
-
-def _strip_tags(html: str) -> str:
-    from django.utils.html import strip_tags
-
-    return strip_tags(html)
+    parts = [part for part in html.replace("</p>", "</p>\n").split("\n") if part.strip()]
+    return [("paragraph", RichText(part)) for part in parts]
 
 
 # --- summary -----------------------------------------------------------------------------
@@ -1096,7 +1288,9 @@ def format_summary(report: SeedReport) -> str:
         )
     out += [f"演示账号（密码均为 {DEMO_PASSWORD}）：", table(logins), ""]
 
-    out.append("需要双因素认证的账号：把 TOTP 密钥加入身份验证器应用，或在登录时使用任一恢复码（每个恢复码只能用一次）。")
+    out.append(
+        "需要双因素认证的账号：把 TOTP 密钥加入身份验证器应用，或在登录时使用任一恢复码（每个恢复码只能用一次）。"
+    )
     for entry in report.credentials:
         if "totp_secret" not in entry:
             continue
@@ -1136,7 +1330,11 @@ SCALE_INDUSTRIES = (
 SCALE_WORKSHOPS = (
     ("生产一车间", ("甲班", "乙班", "丙班"), (("操作工", _O, "", 2), ("巡检工", _Y, "", 0))),
     ("生产二车间", ("甲班", "乙班"), (("操作工", _O, "", 0), ("包装工", _B, "", 0))),
-    ("设备动力部", ("电气班", "维修班"), (("维修电工", _O, SpecialOperation.ELECTRICIAN, 0), ("焊工", _O, SpecialOperation.WELDING, 0))),
+    (
+        "设备动力部",
+        ("电气班", "维修班"),
+        (("维修电工", _O, SpecialOperation.ELECTRICIAN, 0), ("焊工", _O, SpecialOperation.WELDING, 0)),
+    ),
     ("仓储物流部", ("仓储班", "运输班"), (("叉车司机", _Y, "", 0), ("仓管员", _B, "", 0))),
     ("质量部", ("检验组",), (("质检员", _Y, "", 0),)),
 )
@@ -1174,8 +1372,22 @@ def build_scale_enterprise(index: int, *, seed: int, employees_per: int) -> Scal
     }
     units = [{"code": "C", "name": enterprise["name"], "kind": OrgUnit.Kind.COMPANY, "parent": ""}]
     posts = [
-        {"code": "C-ZJL", "name": "总经理", "unit": "C", "hazard_level": _B, "special_operation": "", "apprenticeship_months": 0},
-        {"code": "C-AQY", "name": "安全管理员", "unit": "C", "hazard_level": _Y, "special_operation": "", "apprenticeship_months": 0},
+        {
+            "code": "C-ZJL",
+            "name": "总经理",
+            "unit": "C",
+            "hazard_level": _B,
+            "special_operation": "",
+            "apprenticeship_months": 0,
+        },
+        {
+            "code": "C-AQY",
+            "name": "安全管理员",
+            "unit": "C",
+            "hazard_level": _Y,
+            "special_operation": "",
+            "apprenticeship_months": 0,
+        },
     ]
     n_workshops = rng.randint(3, len(SCALE_WORKSHOPS))
     for w, (ws_name, teams, templates) in enumerate(SCALE_WORKSHOPS[:n_workshops], start=1):
@@ -1183,7 +1395,9 @@ def build_scale_enterprise(index: int, *, seed: int, employees_per: int) -> Scal
         units.append({"code": ws_code, "name": ws_name, "kind": OrgUnit.Kind.WORKSHOP, "parent": "C"})
         for t, team_name in enumerate(teams, start=1):
             team_code = f"{ws_code}-T{t}"
-            units.append({"code": team_code, "name": f"{ws_name}{team_name}", "kind": OrgUnit.Kind.TEAM, "parent": ws_code})
+            units.append(
+                {"code": team_code, "name": f"{ws_name}{team_name}", "kind": OrgUnit.Kind.TEAM, "parent": ws_code}
+            )
             for p, (post_name, hazard, special, months) in enumerate(templates, start=1):
                 posts.append(
                     {
@@ -1215,7 +1429,12 @@ def build_scale_enterprise(index: int, *, seed: int, employees_per: int) -> Scal
                 "id_number": make_person_id(rng, birth, male, taken),
                 "phone": "+86" + make_mobile(rng),
                 "employment_type": rng.choices(
-                    (EmploymentType.REGULAR, EmploymentType.DISPATCHED, EmploymentType.CONTRACTOR, EmploymentType.INTERN),
+                    (
+                        EmploymentType.REGULAR,
+                        EmploymentType.DISPATCHED,
+                        EmploymentType.CONTRACTOR,
+                        EmploymentType.INTERN,
+                    ),
                     weights=(80, 10, 6, 4),
                 )[0],
                 "is_principal": i == 1,
@@ -1311,7 +1530,9 @@ def create_scale_enterprise(index: int, *, seed: int, employees_per: int) -> Ent
     )
     PostAssignment.objects.bulk_create(
         [
-            PostAssignment(employee_id=ids[e["employee_no"]], post=posts[e["post"]], start_date=e["start_date"], created_at=now)
+            PostAssignment(
+                employee_id=ids[e["employee_no"]], post=posts[e["post"]], start_date=e["start_date"], created_at=now
+            )
             for e in bundle.employees
             if e["start_date"] is not None
         ],
@@ -1331,7 +1552,18 @@ def next_free_scale_index() -> int:
 
 # --- employee import spreadsheet ----------------------------------------------------------
 
-IMPORT_HEADERS = ("工号*", "姓名*", "身份证号*", "手机号", "用工形式", "所在单位编码", "岗位编码", "入职日期*", "主要负责人", "安全管理人员")
+IMPORT_HEADERS = (
+    "工号*",
+    "姓名*",
+    "身份证号*",
+    "手机号",
+    "用工形式",
+    "所在单位编码",
+    "岗位编码",
+    "入职日期*",
+    "主要负责人",
+    "安全管理人员",
+)
 
 
 def employee_sheet_rows(enterprise: Enterprise, rows: int, rng: random.Random, *, number_prefix: str = "X"):
@@ -1339,11 +1571,7 @@ def employee_sheet_rows(enterprise: Enterprise, rows: int, rng: random.Random, *
     employees on the enterprise's team posts; row 1 is the principal, rows 2–3
     safety managers. 工号 are ``<prefix>000001``…; 身份证号 are unique and avoid
     those of the enterprise's present employees."""
-    posts = list(
-        Post.objects.filter(enterprise=enterprise, is_active=True)
-        .select_related("org_unit")
-        .order_by("code")
-    )
+    posts = list(Post.objects.filter(enterprise=enterprise, is_active=True).select_related("org_unit").order_by("code"))
     if not posts:
         raise ValueError(f"企业 {enterprise.code} 没有岗位，无法生成导入表")
     team_posts = [p for p in posts if p.org_unit.kind == OrgUnit.Kind.TEAM] or posts

@@ -17,7 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import scope
 
-from .importing import TEMPLATE_FILENAME, XLSX_CONTENT_TYPE, ImportFileError, build_template, file_kind, importjob_create, importjob_run
+from .importing import (
+    TEMPLATE_FILENAME,
+    XLSX_CONTENT_TYPE,
+    ImportFileError,
+    build_template,
+    file_kind,
+    importjob_create,
+    importjob_run,
+)
 from .models import Enterprise, ImportJob
 from .tasks import run_import_job
 

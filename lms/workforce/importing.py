@@ -9,13 +9,17 @@ number of queries does not grow with the number of rows.
 The rules a row must meet are those of ``services.employee_create`` /
 ``services.assignment_create`` (same enterprise, active post, active employee,
 start on or after the hire date); the import applies them in bulk instead of
-calling the services once per row.
+calling the services once per row. As there, every hire or transfer creates
+its training obligations (``lms.compliance``), and nobody is put on a post
+the clearance gate refuses: the event then names the post as the target and
+HR assigns it once the pre-post training is done.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 import io
 import logging
 import re
@@ -28,9 +32,10 @@ from pathlib import PurePath
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DateField, F, Value
-from django.db.models.functions import Greatest
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,6 +56,7 @@ from .models import (
     PostAssignment,
     code_validator,
 )
+from .synthetic import id_number_check_digit
 from .validators import clean_id_number
 
 logger = logging.getLogger(__name__)
@@ -118,7 +124,9 @@ COLUMNS: tuple[Column, ...] = (
         "employment_type",
         "用工形式",
         False,
-        gettext_lazy("正式员工、劳务派遣、外包、实习之一（也接受 正式、派遣、外包人员、实习生 等写法）。留空为正式员工。"),
+        gettext_lazy(
+            "正式员工、劳务派遣、外包、实习之一（也接受 正式、派遣、外包人员、实习生 等写法）。留空为正式员工。"
+        ),
         "正式员工",
         aliases=("用工类型", "用工方式", "人员类别"),
     ),
@@ -173,7 +181,7 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 
 # The example row of the template; a row equal to it is refused (it was left in by mistake).
-EXAMPLE_ID_NUMBER = "11010119900307001X"
+EXAMPLE_ID_NUMBER = "11010119900307001" + id_number_check_digit("11010119900307001")  # fictitious
 EXAMPLE_HIRE_DATE = dt.date(2024, 3, 1)
 
 _NOTE = re.compile(r"[(\[【].*?[)\]】]")
@@ -267,6 +275,21 @@ class ImportFileError(ValidationError):
     """The file itself cannot be used (type, encoding, damage); message in Chinese."""
 
 
+try:
+    from python_calamine import CalamineError, PasswordError, WorkbookClosed, WorksheetNotFound, XmlError, ZipError
+
+    _CALAMINE_ERRORS: tuple[type[Exception], ...] = (
+        CalamineError,
+        PasswordError,
+        WorkbookClosed,
+        WorksheetNotFound,
+        XmlError,
+        ZipError,
+    )
+except ImportError:  # pragma: no cover - openpyxl fallback
+    _CALAMINE_ERRORS = ()
+
+
 def file_kind(filename: str) -> str:
     """'xlsx' or 'csv', or raise ImportFileError naming what is accepted."""
     suffix = PurePath(filename or "").suffix.lower()
@@ -275,8 +298,15 @@ def file_kind(filename: str) -> str:
     if suffix == ".csv":
         return "csv"
     if suffix in (".xls", ".et", ".wps"):
-        raise ImportFileError(_("不支持旧版 Excel（%(ext)s）文件，请在 Excel 中“另存为” .xlsx 后再上传") % {"ext": suffix})
+        raise ImportFileError(
+            _("不支持旧版 Excel（%(ext)s）文件，请在 Excel 中“另存为” .xlsx 后再上传") % {"ext": suffix}
+        )
     raise ImportFileError(_("不支持的文件类型“%(ext)s”，请上传 .xlsx 或 .csv 文件") % {"ext": suffix or filename})
+
+
+# calamine (Rust) reads a 10,000-row sheet ~5× faster than openpyxl, with
+# the same cell text; openpyxl stays the fallback.
+_EXCEL_ENGINE = "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
 
 
 def _decode_csv(data: bytes) -> str:
@@ -313,7 +343,7 @@ def read_table(fileobj, filename: str) -> pd.DataFrame:
         return pd.DataFrame()
     try:
         if kind == "xlsx":
-            df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, na_filter=False, engine="openpyxl")
+            df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, na_filter=False, engine=_EXCEL_ENGINE)
         else:
             text = _decode_csv(data)
             first_line = text.split("\n", 1)[0]
@@ -325,7 +355,7 @@ def read_table(fileobj, filename: str) -> pd.DataFrame:
         raise
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, *_CALAMINE_ERRORS) as exc:
         raise ImportFileError(_("无法打开该 Excel 文件，请确认它是 .xlsx 格式且没有损坏或加密")) from exc
     except (ValueError, pd.errors.ParserError, csv.Error) as exc:
         raise ImportFileError(_("无法读取文件内容：%(detail)s") % {"detail": str(exc)[:200]}) from exc
@@ -338,26 +368,9 @@ def read_table(fileobj, filename: str) -> pd.DataFrame:
 
 
 def count_rows(fileobj, filename: str) -> int:
-    """How many non-blank data rows the file has (cheap; no validation)."""
-    kind = file_kind(filename)
-    data = _read_bytes(fileobj)
-    if not data.strip():
-        return 0
-    if kind == "csv":
-        lines = _decode_csv(data).splitlines()
-        return max(0, sum(1 for line in lines[1:] if line.strip(" ,\t")))
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFileError(_("无法打开该 Excel 文件，请确认它是 .xlsx 格式且没有损坏或加密")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(min_row=2, values_only=True)
-        return sum(1 for row in rows if any(v is not None and str(v).strip() for v in row))
-    finally:
-        workbook.close()
+    """How many non-blank data rows the file has (no validation). Raises
+    ImportFileError like read_table."""
+    return len(read_table(fileobj, filename))
 
 
 # --- results -----------------------------------------------------------------
@@ -388,6 +401,10 @@ class ImportResult:
     unchanged: int
     errors: list[RowError]
     transferred: int = 0
+    # Of the rows naming a post: put on it now, or waiting for clearance
+    # (pre-post training first). Known only after a real (not dry) run.
+    assigned: int = 0
+    awaiting_clearance: int = 0
 
     @property
     def ok(self) -> bool:
@@ -404,6 +421,8 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "transferred": self.transferred,
+            "assigned": self.assigned,
+            "awaiting_clearance": self.awaiting_clearance,
         }
 
 
@@ -437,7 +456,10 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
         progress(0, total)
 
     units = {u.code: u for u in OrgUnit.objects.filter(enterprise=enterprise).only("id", "code", "name", "is_active")}
-    posts = {p.code: p for p in Post.objects.filter(enterprise=enterprise).only("id", "code", "name", "is_active", "enterprise_id")}
+    posts = {
+        p.code: p
+        for p in Post.objects.filter(enterprise=enterprise).only("id", "code", "name", "is_active", "enterprise_id")
+    }
     existing = {e.employee_no: e for e in Employee.objects.filter(enterprise=enterprise)}
     id_owner = {e.id_number: e.employee_no for e in existing.values()}
     open_assignments: dict[int, list[tuple[int, int, dt.date]]] = {}
@@ -445,6 +467,15 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
         employee__enterprise=enterprise, end_date__isnull=True
     ).values_list("id", "employee_id", "post_id", "start_date"):
         open_assignments.setdefault(emp_id, []).append((a_id, post_id, start))
+    # The post named by each person's latest hire/transfer: where they are
+    # headed even before the clearance gate lets them onto it.
+    target_post: dict[int, int | None] = dict(
+        EmploymentEvent.objects.filter(
+            employee__enterprise=enterprise, type__in=(EmploymentEvent.Type.HIRE, EmploymentEvent.Type.TRANSFER)
+        )
+        .order_by("date", "id")
+        .values_list("employee_id", "post_id")
+    )
 
     def column(fieldname):
         header = headers.get(fieldname)
@@ -452,7 +483,12 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
 
     H = {c.field: c.header for c in COLUMNS}
     nos, names, ids, hires = column("employee_no"), column("name"), column("id_number"), column("hire_date")
-    phones, types, unit_codes, post_codes = column("phone"), column("employment_type"), column("org_unit"), column("post")
+    phones, types, unit_codes, post_codes = (
+        column("phone"),
+        column("employment_type"),
+        column("org_unit"),
+        column("post"),
+    )
     principals, managers = column("is_principal"), column("is_safety_manager")
     row_numbers = df.index.tolist()
 
@@ -474,7 +510,13 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
         if not no:
             err(RowError(row, H["employee_no"], required))
         elif not _CODE.match(no):
-            err(RowError(row, H["employee_no"], _("工号“%(no)s”只能包含字母、数字、下划线、点和短横线，最长 32 位") % {"no": no}))
+            err(
+                RowError(
+                    row,
+                    H["employee_no"],
+                    _("工号“%(no)s”只能包含字母、数字、下划线、点和短横线，最长 32 位") % {"no": no},
+                )
+            )
         elif no in seen_no:
             err(RowError(row, H["employee_no"], _("工号“%(no)s”与第 %(row)s 行重复") % {"no": no, "row": seen_no[no]}))
         else:
@@ -498,12 +540,22 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
         if not raw_id:
             err(RowError(row, H["id_number"], required))
         elif _SCIENTIFIC.match(raw_id):
-            err(RowError(row, H["id_number"], _("身份证号被 Excel 存成了数字（%(value)s），请把该列设为“文本”后重新填写") % {"value": raw_id}))
+            err(
+                RowError(
+                    row,
+                    H["id_number"],
+                    _("身份证号被 Excel 存成了数字（%(value)s），请把该列设为“文本”后重新填写") % {"value": raw_id},
+                )
+            )
         else:
             try:
                 id_number = clean_id_number(raw_id)
             except ValidationError as exc:
-                err(RowError(row, H["id_number"], _first_message(exc)))
+                reason = _first_message(exc)
+                if raw_id.isdigit() and len(raw_id) == 18 and raw_id.endswith("00"):
+                    # Excel keeps 15 significant digits of a number: the tail became zeros.
+                    reason += _("（该单元格可能被 Excel 存成了数字，末几位已丢失，请把该列设为“文本”后重新填写）")
+                err(RowError(row, H["id_number"], reason))
             else:
                 if id_number in seen_id:
                     err(RowError(row, H["id_number"], _("身份证号与第 %(row)s 行重复") % {"row": seen_id[id_number]}))
@@ -530,7 +582,13 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
         else:
             hire = parse_date(raw_hire)
             if hire is None:
-                err(RowError(row, H["hire_date"], _("无法识别的日期“%(value)s”，请写成 YYYY-MM-DD，如 2024-03-01") % {"value": raw_hire}))
+                err(
+                    RowError(
+                        row,
+                        H["hire_date"],
+                        _("无法识别的日期“%(value)s”，请写成 YYYY-MM-DD，如 2024-03-01") % {"value": raw_hire},
+                    )
+                )
             elif hire > today:
                 err(RowError(row, H["hire_date"], _("入职日期 %(date)s 晚于今天") % {"date": hire.isoformat()}))
                 hire = None
@@ -576,7 +634,13 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
                     err(RowError(row, H["org_unit"], _("单位编码“%(code)s”在本企业不存在") % {"code": code}))
                     row_ok = False
                 elif not unit.is_active:
-                    err(RowError(row, H["org_unit"], _("单位“%(name)s”（%(code)s）已停用") % {"name": unit.name, "code": code}))
+                    err(
+                        RowError(
+                            row,
+                            H["org_unit"],
+                            _("单位“%(name)s”（%(code)s）已停用") % {"name": unit.name, "code": code},
+                        )
+                    )
                     row_ok = False
                 else:
                     unit_id = unit.id
@@ -610,7 +674,11 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
         transfer = False
         if employee is not None:
             current = open_assignments.get(employee.pk, ())
-            if post is not None and all(post_id != post.pk for _a, post_id, _s in current):
+            if (
+                post is not None
+                and all(post_id != post.pk for _a, post_id, _s in current)
+                and target_post.get(employee.pk) != post.pk
+            ):
                 # assignment_create: only an active employee is put on a post.
                 if employee.status != Employee.Status.ACTIVE:
                     err(RowError(row, H["post"], _("员工处于离岗状态，须先记录复岗，才能调整岗位")))
@@ -633,7 +701,7 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
             continue  # nothing will be written; keep checking, skip planning
 
         if employee is None:
-            plan.creates.append((Employee(enterprise=enterprise, employee_no=no, **values), post))
+            plan.creates.append((Employee(enterprise_id=enterprise.pk, employee_no=no, **values), post))
             continue
         changed = False
         for attname, value in values.items():
@@ -667,13 +735,52 @@ def _chunks(items: list, size: int = BATCH_SIZE):
         yield items[start : start + size]
 
 
-def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> None:
-    """Write the plan. Runs inside one transaction; bulk statements only."""
+def _bulk_update(employees: list[Employee], fieldnames: list[str]) -> None:
+    """Save ``fieldnames`` of many employees with one UPDATE per batch.
+
+    What QuerySet.bulk_update does, without building a When/Q object per cell
+    (which costs seconds for 10,000 rows): ``SET col = CASE id WHEN … END``.
+    """
+    fields = [Employee._meta.get_field(name) for name in fieldnames]
+    max_params = connection.features.max_query_params or 65535
+    size = max(1, min(BATCH_SIZE, (max_params - 1) // (2 * len(fields) + 1)))
+    pk_column = connection.ops.quote_name(Employee._meta.pk.column)
+    for batch in _chunks(employees, size):
+        whens = " ".join(["WHEN %s THEN %s"] * len(batch))
+        updates = {}
+        for model_field in fields:
+            params = []
+            for employee in batch:
+                params.append(employee.pk)
+                params.append(model_field.get_db_prep_save(getattr(employee, model_field.attname), connection))
+            expression = RawSQL(f"CASE {pk_column} {whens} END", params, output_field=model_field)
+            if connection.features.requires_casted_case_in_updates:
+                expression = Cast(expression, output_field=model_field)
+            updates[model_field.name] = expression
+        Employee.objects.filter(pk__in=[employee.pk for employee in batch]).update(**updates)
+
+
+@dataclass
+class _Applied:
+    assigned: int = 0
+    awaiting_clearance: int = 0
+
+
+def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> _Applied:
+    """Write the plan. Runs inside one transaction; bulk statements only.
+
+    As through the services: each hire/transfer event creates its training
+    obligations, and a person is put on the named post only if the clearance
+    gate says yes (法 §28); otherwise the event keeps the post as the target
+    and HR assigns it once the training is done."""
+    from lms.compliance.models import Obligation
+    from lms.compliance.services import clearance_batch, obligations_generate_for_events
+
     user = _log_user(actor)
+    user_id = user.pk if user is not None else None
     today = timezone.localdate()
     now = timezone.now()
-    note = _("批量导入：%(file)s") % {"file": filename}
-    note = note[:500]
+    note = (_("批量导入：%(file)s") % {"file": filename})[:500]
 
     new_employees = [employee for employee, _post in plan.creates]
     for employee in new_employees:
@@ -683,32 +790,36 @@ def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> None
     if any(employee.pk is None for employee in new_employees):  # a database that cannot return ids
         ids = {}
         for chunk in _chunks([e.employee_no for e in new_employees]):
-            ids.update(Employee.objects.filter(enterprise=enterprise, employee_no__in=chunk).values_list("employee_no", "id"))
+            ids.update(
+                Employee.objects.filter(enterprise=enterprise, employee_no__in=chunk).values_list("employee_no", "id")
+            )
         for employee in new_employees:
             employee.pk = ids[employee.employee_no]
-
-    events = []
-    assignments = []
-    for employee, post in plan.creates:
-        events.append(
-            EmploymentEvent(
-                employee=employee,
-                type=EmploymentEvent.Type.HIRE,
-                date=employee.hire_date,
-                post=post,
-                note=note,
-                source=EmploymentEvent.Source.IMPORT,
-                recorded_by=user,
-                recorded_at=now,
-            )
-        )
-        if post is not None:
-            assignments.append(PostAssignment(employee=employee, post=post, start_date=employee.hire_date, created_by=user, created_at=now))
 
     if plan.updates:
         for employee in plan.updates:
             employee.updated_at = now
-        Employee.objects.bulk_update(plan.updates, sorted(plan.update_fields | {"updated_at"}), batch_size=BATCH_SIZE)
+        _bulk_update(plan.updates, sorted(plan.update_fields | {"updated_at"}))
+
+    # Plain ids, not instances: building 10,000s of objects is the slow part.
+    events = []
+    wanted: list[tuple[int, int, dt.date]] = []  # (employee, post, start date) to put through the gate
+    for employee, post in plan.creates:
+        post_id = post.pk if post is not None else None
+        events.append(
+            EmploymentEvent(
+                employee_id=employee.pk,
+                type=EmploymentEvent.Type.HIRE,
+                date=employee.hire_date,
+                post_id=post_id,
+                note=note,
+                source=EmploymentEvent.Source.IMPORT,
+                recorded_by_id=user_id,
+                recorded_at=now,
+            )
+        )
+        if post_id is not None:
+            wanted.append((employee.pk, post_id, employee.hire_date))
 
     if plan.transfers:
         # As services.event_record does for a transfer: other open posts end the day before.
@@ -720,20 +831,51 @@ def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> None
         for employee, post in plan.transfers:
             events.append(
                 EmploymentEvent(
-                    employee=employee,
+                    employee_id=employee.pk,
                     type=EmploymentEvent.Type.TRANSFER,
                     date=today,
-                    post=post,
+                    post_id=post.pk,
                     note=note,
                     source=EmploymentEvent.Source.IMPORT,
-                    recorded_by=user,
+                    recorded_by_id=user_id,
                     recorded_at=now,
                 )
             )
-            assignments.append(PostAssignment(employee=employee, post=post, start_date=today, created_by=user, created_at=now))
+            wanted.append((employee.pk, post.pk, today))
 
     EmploymentEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-    PostAssignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+    obligations_generate_for_events(events)
+
+    applied = _Applied()
+    if wanted:
+        # An open obligation marked "未完成不得上岗" (blocks_post) for this post
+        # is a "no" by definition; the clearance service answers for the rest.
+        # (Spelling out its reasons for thousands of fresh hires costs seconds.)
+        wanted_ids = {employee_id for employee_id, _p, _d in wanted}
+        blocked: dict[int, set[int | None]] = {}
+        for employee_id, post_id in Obligation.objects.filter(
+            employee__enterprise=enterprise, status=Obligation.Status.OPEN, blocks_post=True, start_date__lte=today
+        ).values_list("employee_id", "post_id"):
+            if employee_id in wanted_ids:
+                blocked.setdefault(employee_id, set()).add(post_id)
+        undecided = [(e, p) for e, p, _d in wanted if not (None in blocked.get(e, ()) or p in blocked.get(e, ()))]
+        # The gate of services.assignment_create, asked once for everyone left.
+        # It is asked for today: at least as strict as asking for a past hire date.
+        answers = clearance_batch(enterprise=enterprise, on_date=today, pairs=undecided) if undecided else {}
+        assignments = []
+        for employee_id, post_id, start in wanted:
+            answer = answers.get((employee_id, post_id))
+            if answer is None or not answer.cleared:
+                applied.awaiting_clearance += 1
+                continue
+            assignments.append(
+                PostAssignment(
+                    employee_id=employee_id, post_id=post_id, start_date=start, created_by_id=user_id, created_at=now
+                )
+            )
+        PostAssignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+        applied.assigned = len(assignments)
+    return applied
 
 
 def _require_change(actor, enterprise: Enterprise) -> None:
@@ -754,8 +896,11 @@ def import_employees(
 
     Returns the counts, or every error found (and then writes nothing).
     Rows are matched to employees by 工号: new ones are created with a hire
-    event (and their post from the hire date), existing ones are updated; a
-    changed post is a transfer dated today. ``actor=None`` is the system;
+    event naming their post, existing ones are updated; a changed post is a
+    transfer dated today (other open posts end yesterday). Events create
+    their training obligations; the person is put on the post (from the hire
+    date, or today for a transfer) only if cleared for it, else counted in
+    ``awaiting_clearance``. ``actor=None`` is the system;
     otherwise the actor must be allowed to change the enterprise
     (PermissionDenied). ``progress(done, total)`` is called about every 500
     rows while checking. ``dry_run`` checks everything and writes nothing.
@@ -772,14 +917,27 @@ def import_employees(
     limit = settings.ANXUN_IMPORT_MAX_ROWS
     if total > limit:
         return ImportResult.failed(
-            [RowError(1, "", _("文件有 %(n)s 行数据，超过单次导入上限 %(max)s 行，请拆分后分批导入") % {"n": total, "max": limit})],
+            [
+                RowError(
+                    1,
+                    "",
+                    _("文件有 %(n)s 行数据，超过单次导入上限 %(max)s 行，请拆分后分批导入")
+                    % {"n": total, "max": limit},
+                )
+            ],
             total_rows=total,
         )
     headers = match_headers(df.columns)
     missing = [c.header for c in COLUMNS if c.required and c.field not in headers]
     if missing:
         return ImportResult.failed(
-            [RowError(1, "、".join(missing), _("缺少必填列：%(cols)s（表头须在第 1 行，可下载模板对照）") % {"cols": "、".join(missing)})],
+            [
+                RowError(
+                    1,
+                    "、".join(missing),
+                    _("缺少必填列：%(cols)s（表头须在第 1 行，可下载模板对照）") % {"cols": "、".join(missing)},
+                )
+            ],
             total_rows=total,
         )
 
@@ -798,12 +956,15 @@ def import_employees(
         return result
     try:
         with transaction.atomic():
-            _apply(plan, enterprise=enterprise, actor=actor, filename=filename)
+            applied = _apply(plan, enterprise=enterprise, actor=actor, filename=filename)
+            result.assigned = applied.assigned
+            result.awaiting_clearance = applied.awaiting_clearance
             log(enterprise, "anxun.import", user=_log_user(actor), data={"file": filename, **result.counts()})
     except IntegrityError:
         logger.warning("employee import into %s hit an integrity error", enterprise.pk, exc_info=True)
         return ImportResult.failed(
-            [RowError(1, "", _("导入期间员工数据被他人修改，数据库拒绝了写入，未导入任何数据。请重新上传。"))], total_rows=total
+            [RowError(1, "", _("导入期间员工数据被他人修改，数据库拒绝了写入，未导入任何数据。请重新上传。"))],
+            total_rows=total,
         )
     return result
 
@@ -925,7 +1086,9 @@ def importjob_create(*, enterprise: Enterprise, upload, actor) -> ImportJob:
 def importjob_run(job_id: int) -> ImportJob | None:
     """Run a pending job once; returns it finished, or None if another run
     already claimed it (safe to call twice)."""
-    claimed = ImportJob.objects.filter(id=job_id, status=ImportJob.Status.PENDING).update(status=ImportJob.Status.RUNNING)
+    claimed = ImportJob.objects.filter(id=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING
+    )
     if claimed != 1:
         return None
     job = ImportJob.objects.select_related("enterprise", "created_by").get(id=job_id)
@@ -948,7 +1111,9 @@ def importjob_run(job_id: int) -> ImportJob | None:
         result = ImportResult.failed([RowError(1, "", str(exc) or _("您无权修改该企业的数据"))])
     except Exception:
         logger.exception("employee import job %s crashed", job_id)
-        result = ImportResult.failed([RowError(1, "", _("导入时发生系统错误，未导入任何数据。请稍后重试或联系管理员。"))])
+        result = ImportResult.failed(
+            [RowError(1, "", _("导入时发生系统错误，未导入任何数据。请稍后重试或联系管理员。"))]
+        )
 
     status = ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED
     jobs.update(

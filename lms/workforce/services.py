@@ -255,8 +255,21 @@ def _end_open_assignments(employee: Employee, *, before: dt.date, actor, keep_po
 # --- post assignments --------------------------------------------------------
 
 
+def assignment_create(**kwargs) -> PostAssignment:
+    """Put an employee on a post. The only way a PostAssignment is made; the
+    clearance gate decides. A refusal is kept in the person's clearance
+    history even though nothing else is written."""
+    try:
+        return _assignment_create(**kwargs)
+    except ClearanceRefused as refused:
+        from lms.compliance.services import clearance_record
+
+        clearance_record(refused.clearance, purpose="assignment", actor=kwargs.get("actor"))
+        raise
+
+
 @transaction.atomic
-def assignment_create(
+def _assignment_create(
     *,
     employee: Employee,
     post: Post,
@@ -265,7 +278,6 @@ def assignment_create(
     kind: str = PostAssignment.Kind.REGULAR,
     mentor: Employee | None = None,
 ) -> PostAssignment:
-    """Put an employee on a post. The only way a PostAssignment is made."""
     _require(actor, Capability.CHANGE, employee.enterprise_id)
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     errors = {}
@@ -277,6 +289,8 @@ def assignment_create(
         errors["employee"] = _("员工处于离岗状态，须先记录复岗")
     if start_date < employee.hire_date:
         errors["start_date"] = _("上岗日期不能早于入职日期")
+    elif start_date > timezone.localdate() + dt.timedelta(days=366):
+        errors["start_date"] = _("上岗日期不能晚于一年以后")
     if kind == PostAssignment.Kind.APPRENTICE:
         if mentor is None:
             errors["mentor"] = _("师带徒上岗必须指定师傅")
@@ -288,7 +302,7 @@ def assignment_create(
         errors["post"] = _("该员工已在此岗位上")
     if errors:
         raise WorkforceError(errors)
-    # GATE-PENDING: enabled once the foundation lands (compliance issue).
+    _gate(employee=employee, post=post, start_date=start_date, kind=kind, mentor=mentor, actor=actor)
     assignment = PostAssignment(
         employee=employee,
         post=post,
@@ -325,7 +339,8 @@ def _gate(*, employee: Employee, post: Post, start_date: dt.date, kind: str, men
     from lms.compliance.services import clearance, clearance_record
 
     result = clearance(employee, post, start_date)
-    clearance_record(result, purpose="assignment", actor=actor)
+    if result.cleared or kind == PostAssignment.Kind.APPRENTICE:
+        clearance_record(result, purpose="assignment", actor=actor)
     if kind != PostAssignment.Kind.APPRENTICE:
         if not result.cleared:
             raise ClearanceRefused(result)

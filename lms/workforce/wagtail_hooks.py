@@ -3,8 +3,10 @@ import pages (import_views.py), registered with Wagtail here."""
 
 from importlib.util import find_spec
 
-from django.urls import include, path
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 # The viewsets and import pages are written in their own modules; the hooks
 # below register whichever of them exist (both do, once the back office is built).
@@ -27,6 +29,16 @@ if find_spec("lms.workforce.import_views"):
             path("workforce/import/", include((import_views.urlpatterns, "workforce_import"), namespace="workforce_import"))
         ]
 
+    class ImportMenuItem(MenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("workforce.add_importjob")
+
+    @hooks.register("register_admin_menu_item")
+    def register_import_menu_item():
+        return ImportMenuItem(
+            _("导入员工"), reverse("workforce_import:upload"), name="workforce-import", icon_name="upload", order=310
+        )
+
 
 @hooks.register("register_log_actions")
 def register_workforce_log_actions(actions):
@@ -34,3 +46,13 @@ def register_workforce_log_actions(actions):
     actions.register_action("anxun.assignment_create", "分配岗位", "分配岗位")
     actions.register_action("anxun.assignment_end", "结束岗位分配", "结束岗位分配")
     actions.register_action("anxun.import", "导入员工", "导入员工")
+
+
+@hooks.register("construct_homepage_panels")
+def add_headcount_panel(request, panels):
+    # 各单位在册人数; nothing for users without an enterprise.
+    from . import admin_views
+
+    panel = admin_views.HeadcountPanel.for_request(request)
+    if panel is not None:
+        panels.append(panel)

@@ -10,10 +10,9 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from lms.workforce import services
 
 from ..conftest import login_with_mfa
-from ..factories import EmployeeFactory, make_api_token, make_id_number
+from ..factories import EmployeeFactory, PostAssignmentFactory, make_api_token, make_id_number
 
 ZHANG_ID = make_id_number("110101", dt.date(1990, 3, 7), 803)  # 11010119900307803X
 
@@ -68,7 +67,7 @@ def staff_a(ent_a, tree_a):
     zhang = EmployeeFactory(
         enterprise=ent_a, employee_no="A0001", name="张伟", id_number=ZHANG_ID, phone="+8613912345678", org_unit=team
     )
-    services.assignment_create(employee=zhang, post=post, start_date=dt.date(2024, 3, 1), actor=None)
+    PostAssignmentFactory(employee=zhang, post=post, start_date=dt.date(2024, 3, 1))
     li = EmployeeFactory(
         enterprise=ent_a, employee_no="A0002", name="李娜", org_unit=workshop, employment_type="dispatched"
     )

@@ -6,7 +6,7 @@ import pytest
 
 from lms.workforce.models import Employee, EmploymentEvent, PostAssignment
 
-from ..factories import EmployeeFactory, PostFactory, make_id_number
+from ..factories import EmployeeFactory, PostAssignmentFactory, PostFactory, make_id_number
 from .conftest import ZHANG_ID, json_patch, json_post
 
 EMPLOYEES = "/api/v1/employees/"
@@ -78,11 +78,10 @@ def test_list_rejects_unknown_filter_values(client_a, staff_a):
 @pytest.mark.parametrize("size", [5, 40])
 def test_list_queries_do_not_grow_with_rows(client_a, ent_a, tree_a, size, django_assert_max_num_queries):
     post = tree_a[3]
-    from lms.workforce import services
 
     for _i in range(size):
         employee = EmployeeFactory(enterprise=ent_a, org_unit=tree_a[2])
-        services.assignment_create(employee=employee, post=post, start_date=dt.date(2024, 3, 1), actor=None)
+        PostAssignmentFactory(employee=employee, post=post, start_date=dt.date(2024, 3, 1))
     client_a.get(EMPLOYEES)  # the token's last_used_at write happens on first use only
     with django_assert_max_num_queries(5):
         response = client_a.get(EMPLOYEES, {"limit": 100})
@@ -108,7 +107,7 @@ def test_detail_shows_current_assignments_and_masks(client_a, staff_a, tree_a):
     welding = PostFactory(enterprise=zhang.enterprise, org_unit=tree_a[2], code="A-WELD", name="焊工")
     from lms.workforce import services
 
-    ended = services.assignment_create(employee=zhang, post=welding, start_date=dt.date(2024, 4, 1), actor=None)
+    ended = PostAssignmentFactory(employee=zhang, post=welding, start_date=dt.date(2024, 4, 1))
     services.assignment_end(assignment=ended, end_date=dt.date(2024, 5, 1), actor=None)
     response = client_a.get(f"{EMPLOYEES}A0001/")
     assert response.status_code == 200

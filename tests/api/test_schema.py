@@ -19,6 +19,10 @@ def test_schema_generates_without_warnings_or_errors():
         "/api/v1/posts/",
         "/api/v1/org-units/",
         "/api/v1/events/",
+        "/api/v1/employees/{employee_no}/clearance/",
+        "/api/v1/employees/{employee_no}/records/",
+        "/api/v1/employees/{employee_no}/obligations/",
+        "/api/v1/assignments/",
     }
     assert schema["paths"]["/api/v1/employees/"]["post"]["summary"] == "新增员工"
     token = schema["components"]["securitySchemes"]["enterpriseToken"]

@@ -30,7 +30,8 @@ step = st.one_of(
 
 
 def _independent_unmet(employee, post, on_date):
-    """Recount, from the raw records, which blocking obligations for the post are unmet."""
+    """Recount, from the raw records finished by ``on_date``, which blocking
+    obligations for the post were unmet on that day."""
     records = list(TrainingRecord.objects.filter(employee=employee))
     corrected = {r.corrects_id for r in records if r.corrects_id}
     unmet = []
@@ -43,7 +44,7 @@ def _independent_unmet(employee, post, on_date):
             and (r.kind == o.kind or (o.kind == "retraining" and r.kind == "induction"))
             and (not o.level or r.level == o.level)
             and (o.post_id is None or r.post_id in (None, o.post_id))
-            and r.end_at.date() >= o.start_date
+            and o.start_date <= r.end_at.date() <= on_date
         ]
         hours = sum((r.hours for r in counted), Decimal("0"))
         ok = counted and hours >= o.min_hours and (not o.exam_required or any(r.assessment_result == "passed" for r in counted))

@@ -1,6 +1,5 @@
 """Every rule of RULES.md walked with concrete people and dates."""
 
-import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -282,3 +281,25 @@ def test_regenerating_obligations_is_idempotent(ent_b, general_post):
     before = Obligation.objects.filter(employee=emp).count()
     assert obligations_generate_for_events([ev]) == 0
     assert Obligation.objects.filter(employee=emp).count() == before == 3
+
+
+def test_training_finished_after_a_date_does_not_clear_that_date(ent_b, general_post):
+    emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2026, 3, 2))
+    hire(emp, general_post)
+    induct(emp, general_post, D(2026, 3, 10), 8)
+    assert clearance(emp, general_post, D(2026, 3, 10)).cleared
+    assert codes(clearance(emp, general_post, D(2026, 3, 4))) == ["INDUCTION_LEVEL_MISSING"] * 3
+
+
+def test_a_refused_placement_is_kept_in_the_clearance_history(ent_b, general_post):
+    from lms.compliance.models import ClearanceCheck
+    from lms.workforce import services
+    from lms.workforce.services import ClearanceRefused
+
+    emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2026, 3, 2))
+    hire(emp, general_post)
+    with pytest.raises(ClearanceRefused):
+        services.assignment_create(employee=emp, post=general_post, start_date=D(2026, 3, 3), actor=None)
+    check = ClearanceCheck.objects.get(employee=emp)
+    assert not check.cleared and check.purpose == "assignment"
+    assert {r["code"] for r in check.reasons} == {"INDUCTION_LEVEL_MISSING"}

@@ -1,7 +1,6 @@
 """HR logs in with MFA, uploads a staff spreadsheet with one bad row, sees
 the row error, fixes it, imports, and finds the employees listed."""
 
-import io
 import os
 
 import pytest

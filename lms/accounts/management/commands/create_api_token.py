@@ -1,9 +1,9 @@
 """python manage.py create_api_token --enterprise CODE --name NAME [--write]"""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 
-from lms.accounts.models import ApiToken
+from lms.accounts.services import apitoken_create
 from lms.workforce.models import Enterprise
 
 
@@ -23,12 +23,10 @@ class Command(BaseCommand):
         name = name.strip()
         if not name:
             raise CommandError("令牌名称不能为空")
-        key = ApiToken.generate_key()
-        token = ApiToken(enterprise=ent, name=name, can_write=write)
-        token.set_key(key)
-        token.full_clean()
-        with transaction.atomic():
-            token.save()
+        try:
+            token, key = apitoken_create(enterprise=ent, name=name, can_write=write, actor=None)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
         access = "读写" if write else "只读"
         self.stdout.write(
             self.style.SUCCESS(f"已为 {ent.name}（{ent.code}）创建{access}令牌“{name}”，前缀 {token.prefix}")
