@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     # API
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Scheduling
     "django_celery_beat",
     # Django
@@ -226,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "安全培训、考试与持证管理系统的集成接口。令牌绑定单个企业；其他企业的对象一律返回 404。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files: no CDN (closed networks).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["lms.api.schema.only_public_api"],
     # Several models have a "kind" field with different choices; name each enum.
