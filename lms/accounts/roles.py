@@ -36,12 +36,18 @@ class Capability(models.TextChoices):
     VIEW = "view", _("查看")
     CHANGE = "change", _("修改")
     ADMINISTER = "administer", _("管理")
+    # Set the enterprise's own training rules (stricter than the national floor).
+    CONFIGURE_RULES = "configure_rules", _("配置培训规则")
 
+
+# Who may set the enterprise's own training rules.
+RULE_EDITOR_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.SAFETY_MANAGER})
 
 CAPABILITY_ROLES = {
     Capability.VIEW: WORKFORCE_READ_ROLES,
     Capability.CHANGE: WORKFORCE_WRITE_ROLES,
     Capability.ADMINISTER: ENTERPRISE_ADMIN_ROLES,
+    Capability.CONFIGURE_RULES: RULE_EDITOR_ROLES,
 }
 
 # Django permissions granted by role (app_label.codename). Rows are narrowed
@@ -67,3 +73,21 @@ ROLE_PERMISSIONS[Role.ENTERPRISE_ADMIN] = ROLE_PERMISSIONS[Role.HR] | {
 }
 ROLE_PERMISSIONS[Role.EMPLOYEE] = set()
 ROLE_PERMISSIONS[Role.MENTOR] = set()
+
+# The training-compliance back office (培训合规). Reading rules and
+# obligations: every back-office role. Rows are still narrowed per enterprise.
+for _role in BACK_OFFICE_ROLES:
+    ROLE_PERMISSIONS[_role] |= {"compliance.view_trainingrule", "compliance.view_obligation"}
+for _role in RULE_EDITOR_ROLES:
+    ROLE_PERMISSIONS[_role] |= {"compliance.add_trainingrule", "compliance.change_trainingrule"}
+# Training records: read and enter (records are append-only: no change/delete).
+for _role in (Role.HR, Role.SAFETY_MANAGER, Role.TRAINER, Role.ENTERPRISE_ADMIN):
+    ROLE_PERMISSIONS[_role] |= {"archive.view_trainingrecord", "archive.add_trainingrecord"}
+# Certificates: register, suspend/revoke/reinstate (change); never delete.
+for _role in (Role.HR, Role.SAFETY_MANAGER, Role.ENTERPRISE_ADMIN):
+    ROLE_PERMISSIONS[_role] |= {
+        "certificates.view_certificate",
+        "certificates.add_certificate",
+        "certificates.change_certificate",
+    }
+del _role

@@ -835,9 +835,10 @@ def complete_training(employee: Employee, *, post: Post, not_before: dt.date, to
 
 def _certificate_chain(employee, kind, category, first_issue, *, years, review_years, authority, today, rng):
     """Certificates of one kind from ``first_issue`` to today: each renewed
-    shortly before it expires, the last one valid today. Registered directly:
-    the certificates app has no registration service yet."""
+    shortly before it expires, the last one valid today. Registered through
+    the certificates app's service (validation and audit log)."""
     from certificates.models import Certificate
+    from certificates.services import certificate_register
 
     if Certificate.objects.filter(employee=employee, kind=kind, category=category).exists():
         return
@@ -848,7 +849,7 @@ def _certificate_chain(employee, kind, category, first_issue, *, years, review_y
         review = _add_years(issued, review_years) if review_years else None
         if latest and review is not None and review < today:
             review = valid_until  # reviewed on time; the next step is renewal
-        cert = Certificate(
+        cert = certificate_register(
             employee=employee,
             kind=kind,
             category=category,
@@ -858,9 +859,8 @@ def _certificate_chain(employee, kind, category, first_issue, *, years, review_y
             valid_until=valid_until,
             next_review_due=review,
             replaces=previous,
+            actor=None,
         )
-        cert.full_clean()
-        cert.save()
         if latest:
             return
         previous, issued = cert, valid_until - dt.timedelta(days=rng.randrange(20, 60))

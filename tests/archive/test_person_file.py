@@ -312,3 +312,15 @@ def test_excel_never_turns_text_into_formulas(alice_client, ent_a):
     ws = load_workbook(io.BytesIO(response.content))["培训记录"]
     assert ws.cell(row=2, column=6).data_type == "s"
     assert ws.cell(row=2, column=6).value.startswith("=HYPERLINK")
+
+
+def test_portal_and_admin_link_to_the_person_file(client, bob, alice):
+    from tests.conftest import login_with_mfa
+
+    client.force_login(bob)
+    assert f"/archive/employees/{bob.employee.pk}/" in client.get("/portal/").content.decode()
+    client.logout()
+    login_with_mfa(client, alice)
+    page = client.get(f"/admin/workforce/employee/inspect/{bob.employee.pk}/")
+    assert page.status_code == 200
+    assert f"/archive/employees/{bob.employee.pk}/induction-card.pdf" in page.content.decode()
