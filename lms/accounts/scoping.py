@@ -63,6 +63,10 @@ def scope(queryset: QuerySet, user, capability: str = Capability.VIEW) -> QueryS
     if ents is None:
         return queryset
     condition = Q(**{f"{_enterprise_field(path)}__in": ents}) if ents else Q(pk__in=[])
+    if capability == Capability.VIEW and getattr(model, "shared_when_null", False) and user.is_authenticated:
+        # Platform-wide rows (no enterprise: e.g. the public question bank)
+        # are readable by everyone signed in, changeable only by superusers.
+        condition |= Q(**{f"{path}__isnull": True})
     if capability == Capability.VIEW and getattr(user, "api_token", None) is None and user.is_authenticated:
         for prefix in user.region_prefixes():
             condition |= Q(**{f"{_region_field(path)}__startswith": prefix})

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "lms.compliance",
     "lms.archive",
     "certificates",
+    "exams",
     "content",
     # Wagtail
     "wagtail.contrib.forms",
