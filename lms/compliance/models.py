@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from lms.accounts.models import region_code_validator, region_prefix
 from lms.archive.models import TrainingLevel
@@ -289,7 +289,8 @@ class Obligation(models.Model):
     @property
     def label(self) -> str:
         if self.level:
-            return f"{self.get_level_display()}{self.get_kind_display()}"
+            # One format string, so each language joins the parts its own way.
+            return gettext("%(level)s%(kind)s") % {"level": self.get_level_display(), "kind": self.get_kind_display()}
         return self.get_kind_display()
 
 
