@@ -98,21 +98,24 @@ def setup_django(database_url: str) -> str:
 
 
 class QueryCounter:
-    """Counts every statement sent to the database (execute_wrapper)."""
+    """Counts every statement sent to the database (execute_wrapper), by its
+    first word (SELECT, INSERT, UPDATE, SAVEPOINT…)."""
 
     def __init__(self):
         self.count = 0
+        self.kinds = collections.Counter()
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
+        self.kinds[sql.lstrip().split(None, 1)[0].upper()] += 1
         return execute(sql, params, many, context)
 
 
-def timed(fn):
+def timed(fn, counter: QueryCounter | None = None):
     """Run ``fn()`` once; return (result, wall seconds, CPU seconds, queries)."""
     from django.db import connection
 
-    counter = QueryCounter()
+    counter = counter or QueryCounter()
     with connection.execute_wrapper(counter):
         began, cpu_began = time.perf_counter(), time.process_time()
         result = fn()
@@ -361,7 +364,8 @@ def measure_scan(today: dt.date, label: str) -> dict:
     mail.outbox = []
     employees = Employee.objects.filter(status=Employee.Status.ACTIVE).count()
     obligations_before, notices_before = Obligation.objects.count(), Notice.objects.count()
-    result, seconds, cpu, queries = timed(lambda: scan_obligations(today=today))
+    counter = QueryCounter()
+    result, seconds, cpu, queries = timed(lambda: scan_obligations(today=today), counter)
     rows = Obligation.objects.count() - obligations_before
     notices = Notice.objects.count() - notices_before
     emails = len(mail.outbox)
@@ -371,7 +375,8 @@ def measure_scan(today: dt.date, label: str) -> dict:
         f"overdue {result.overdue}, due soon {result.due_soon}, lapsed {result.lapsed}; "
         f"notices {notices} new rows, e-mails {emails} (result.emails {result.emails}); "
         f"time {verdict(seconds, TARGET_SCAN_SECONDS * employees / 100_000)}; cpu {cpu:.2f} s; "
-        f"queries {queries} ({per_1000:.2f} per 1,000 employees)"
+        f"queries {queries} ({per_1000:.2f} per 1,000 employees; "
+        f"{', '.join(f'{k} {v}' for k, v in counter.kinds.most_common())})"
     )
     mail.outbox = []
     return {
@@ -390,6 +395,7 @@ def measure_scan(today: dt.date, label: str) -> dict:
         "ratio_to_target": round(seconds / (TARGET_SCAN_SECONDS * employees / 100_000), 3),
         "queries": queries,
         "queries_per_1000_employees": round(per_1000, 2),
+        "queries_by_kind": dict(counter.kinds.most_common()),
     }
 
 
@@ -418,11 +424,19 @@ def main(argv=None) -> int:
     small = build_enterprise(
         args.scan_enterprises + 1, args.small, seed=args.seed, today=today, users_share=args.users_share
     )
-    clearance_runs = [
-        measure_clearance(big["enterprise"], today, args.repeat, f"{args.employees} employees"),
-        measure_clearance(small["enterprise"], today, args.repeat, f"{args.small} employees"),
-    ]
     built = [big, small]
+
+    def clearance_pair(stage: str) -> list[dict]:
+        print(f"clearance {stage}:")
+        runs = [
+            measure_clearance(big["enterprise"], today, args.repeat, f"  {args.employees} employees"),
+            measure_clearance(small["enterprise"], today, args.repeat, f"  {args.small} employees"),
+        ]
+        for run in runs:
+            run["stage"] = stage
+        return runs
+
+    clearance_runs = clearance_pair("before the scan (pre-post obligations only)")
     scan_runs = []
     if not args.skip_scan:
         print(f"building the scan data ({args.scan_enterprises - 1} more enterprises × {args.employees} employees):")
@@ -438,21 +452,22 @@ def main(argv=None) -> int:
         if again["new_obligation_rows"] or again["notices"] or again["emails"]:
             print("错误：同一天第二次扫描不应新建义务、通知或发送邮件")
             return 2
+        clearance_runs += clearance_pair("after the scan (the year's refresher and the quarter's warning open)")
 
-    generated = [b for b in built]
-    gen_total = sum(b["generate_seconds"] for b in generated)
-    gen_events = sum(b["hire_events"] for b in generated)
-    gen_rows = sum(b["obligations_created"] for b in generated)
+    gen_total = sum(b["generate_seconds"] for b in built)
+    gen_events = sum(b["hire_events"] for b in built)
+    gen_rows = sum(b["obligations_created"] for b in built)
     print(
         f"obligations_generate_for_events: {gen_events} hire events → {gen_rows} obligations in {gen_total:.1f} s "
-        f"({len(generated)} calls, one per enterprise; queries per call {sorted({b['generate_queries'] for b in generated})})"
+        f"({len(built)} calls, one per enterprise; queries per call {sorted({b['generate_queries'] for b in built})})"
     )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load_end = os.getloadavg()
     print(
         f"peak RSS {peak_mib:.0f} MiB; load average at end {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}"
     )
-    passed = clearance_runs[0]["ratio_to_target"] <= 1 and all(r["ratio_to_target"] <= 1 for r in scan_runs[:1])
+    big_runs = [r for r in clearance_runs if r["employees"] == args.employees]
+    passed = all(r["ratio_to_target"] <= 1 for r in big_runs + scan_runs)
     if args.json_out:
         for b in built:
             b.pop("enterprise", None)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("lms.api.urls")),
     path("archive/", include("lms.archive.urls")),
+    path("exams/", include("exams.urls")),
 ]
 
 if settings.DEBUG:

@@ -38,16 +38,22 @@ class Capability(models.TextChoices):
     ADMINISTER = "administer", _("管理")
     # Set the enterprise's own training rules (stricter than the national floor).
     CONFIGURE_RULES = "configure_rules", _("配置培训规则")
+    # Build question banks, papers and exams; enter paper (offline) exam results.
+    MANAGE_EXAMS = "manage_exams", _("管理考试")
 
 
 # Who may set the enterprise's own training rules.
 RULE_EDITOR_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.SAFETY_MANAGER})
+
+# Who builds banks, papers and exams and enters paper results (HR only reads them).
+EXAM_MANAGER_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.SAFETY_MANAGER, Role.TRAINER})
 
 CAPABILITY_ROLES = {
     Capability.VIEW: WORKFORCE_READ_ROLES,
     Capability.CHANGE: WORKFORCE_WRITE_ROLES,
     Capability.ADMINISTER: ENTERPRISE_ADMIN_ROLES,
     Capability.CONFIGURE_RULES: RULE_EDITOR_ROLES,
+    Capability.MANAGE_EXAMS: EXAM_MANAGER_ROLES,
 }
 
 # Django permissions granted by role (app_label.codename). Rows are narrowed
@@ -89,5 +95,14 @@ for _role in (Role.HR, Role.SAFETY_MANAGER, Role.ENTERPRISE_ADMIN):
         "certificates.view_certificate",
         "certificates.add_certificate",
         "certificates.change_certificate",
+    }
+# Exams (考试): every back-office role reads banks, questions, papers, exams and
+# attempts; exam managers build them (and enter paper results as attempts).
+_EXAM_MODELS = ("questionbank", "questioncategory", "question", "paper", "exam", "attempt")
+for _role in BACK_OFFICE_ROLES:
+    ROLE_PERMISSIONS[_role] |= {f"exams.view_{m}" for m in _EXAM_MODELS}
+for _role in EXAM_MANAGER_ROLES:
+    ROLE_PERMISSIONS[_role] |= {
+        f"exams.{action}_{m}" for m in _EXAM_MODELS for action in ("add", "change")
     }
 del _role

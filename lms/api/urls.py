@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import (
     compliance_views,
+    exam_views,
     schema,  # noqa: F401  (registers the token auth scheme with drf-spectacular)
     views,
 )
@@ -30,6 +31,13 @@ v1 = [
         name="api-v1-employee-obligations",
     ),
     path("assignments/", compliance_views.AssignmentCreateView.as_view(), name="api-v1-assignment-create"),
+    # Exams: scheduled exams, a person's results.
+    path("exams/", exam_views.ExamListView.as_view(), name="api-v1-exam-list"),
+    path(
+        "employees/<str:employee_no>/exam-results/",
+        exam_views.EmployeeExamResultListView.as_view(),
+        name="api-v1-employee-exam-results",
+    ),
 ]
 
 urlpatterns = [

@@ -73,9 +73,9 @@ def rule_create(*, rule: TrainingRule, actor) -> TrainingRule:
         rule.region_code, rule.enterprise = "", None
     rule.version = 1
     rule.effective_to = None
-    rule.full_clean()
     if lineage(rule).exists():
         raise RuleError(_("该规则已存在：请在现有规则上“新建版本”，不要重复新增"))
+    rule.full_clean()
     rule.save()
     log(rule, "anxun.rule_create", user=_log_user(actor), data={"version": rule.version})
     return rule

@@ -23,7 +23,7 @@ from lms.workforce.models import Employee, Enterprise
 
 from .models import Notice, Obligation
 from .rules import RuleBook
-from .services import cycle_obligations, lapsed_on_post
+from .services import cycle_obligations, lapsed_on_post, obligation_labels
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +52,22 @@ def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
         before = Obligation.objects.filter(employee__enterprise=enterprise).count()
         qs = Employee.objects.filter(enterprise=enterprise, status=Employee.Status.ACTIVE).order_by("pk")
         last = 0
+        cycles = (str(year), f"{year}Q{quarter}")
         while True:
             chunk = list(qs.filter(pk__gt=last)[:batch])
             if not chunk:
                 break
             for e in chunk:
                 e.enterprise = enterprise
-            Obligation.objects.bulk_create(cycle_obligations(chunk, year, quarter, book), batch_size=1000,
-                                           ignore_conflicts=True)
+            # Leave out what an earlier run made (one query per chunk), so a
+            # daily run does not send every row again; ignore_conflicts still
+            # covers a concurrent run.
+            have = set(
+                Obligation.objects.filter(employee_id__in=[e.pk for e in chunk], cycle__in=cycles)
+                .values_list("employee_id", "key")
+            )
+            new = [o for o in cycle_obligations(chunk, year, quarter, book) if (o.employee_id, o.key) not in have]
+            Obligation.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
             last = chunk[-1].pk
         result.created += Obligation.objects.filter(employee__enterprise=enterprise).count() - before
 
@@ -91,6 +99,21 @@ def _claim(stage: str, candidates_q: Q, batch: int) -> list[int]:
             return claimed
 
 
+class _Labelled:
+    """An obligation as the e-mail templates see it: ``label`` comes from
+    obligation_labels() (translated once per kind and level, not once per
+    row); every other attribute is the obligation's own."""
+
+    __slots__ = ("_obligation", "label")
+
+    def __init__(self, obligation: Obligation):
+        self._obligation = obligation
+        self.label = obligation_labels(obligation)[0]
+
+    def __getattr__(self, name):
+        return getattr(self._obligation, name)
+
+
 def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
     if not obligation_ids:
         return
@@ -103,6 +126,7 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
     for start in range(0, len(obligation_ids), 2000):
         chunk = obligation_ids[start:start + 2000]
         for o in Obligation.objects.filter(pk__in=chunk).select_related("employee__user", "employee__enterprise", "post"):
+            o = _Labelled(o)
             per_enterprise.setdefault(o.employee.enterprise_id, []).append(o)
             user = o.employee.user
             if user is None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
@@ -342,23 +343,42 @@ def _fmt(hours: Decimal) -> str:
     return f"{hours.normalize():f}" if hours == hours.to_integral() else f"{hours:.1f}"
 
 
+@functools.lru_cache(maxsize=256)
+def _labels(language: str | None, kind: str, level: str) -> tuple[str, str]:
+    probe = Obligation(kind=kind, level=level)
+    return probe.label, probe.get_level_display()
+
+
+def obligation_labels(obligation: Obligation) -> tuple[str, str]:
+    """``(obligation.label, obligation.get_level_display())`` in the active
+    language, worked out once per kind and level: Django's get_FOO_display()
+    translates every choice on each call, which over 100,000 rows was most of
+    the scan's and the batch clearance's time."""
+    return _labels(translation.get_language(), obligation.kind, obligation.level)
+
+
+_REFRESHER_KINDS = (ObligationKind.REFRESHER, ObligationKind.PRINCIPAL_ANNUAL)
+# Of the obligations that do not block the post, only these give a reason, and only once overdue.
+_OVERDUE_REASON_KINDS = (*_REFRESHER_KINDS, ObligationKind.PRINCIPAL_INITIAL)
+
+
 def _obligation_reason(o: Obligation, on_date: dt.date) -> Reason | None:
+    if not o.blocks_post and (o.due_date >= on_date or o.kind not in _OVERDUE_REASON_KINDS):
+        return None  # decided before any message is built: most open obligations are the year's cycles
     base = {"obligation_id": o.pk, "required_hours": _fmt(o.min_hours), "completed_hours": _fmt(o.completed_hours),
             "due_date": o.due_date.isoformat()}
-    label = o.label
+    label, level_display = obligation_labels(o)
     missing = o.missing_hours
     satisfy = _("完成%(label)s不少于 %(h)s 学时") % {"label": label, "h": _fmt(o.min_hours)}
     if o.exam_required:
         satisfy += _("并考核合格")
     if not o.blocks_post:
-        if o.due_date < on_date and o.kind in (ObligationKind.REFRESHER, ObligationKind.PRINCIPAL_ANNUAL):
+        if o.kind in _REFRESHER_KINDS:
             return Reason(Code.REFRESHER_OVERDUE,
                           _("%(label)s（%(cycle)s 年度）已逾期，还差 %(h)s 学时") % {"label": label, "cycle": o.cycle, "h": _fmt(missing)},
                           satisfy, **base)
-        if o.kind == ObligationKind.PRINCIPAL_INITIAL and o.due_date < on_date:
-            return Reason(Code.PRINCIPAL_TRAINING_MISSING,
-                          _("主要负责人/安全管理人员初次培训未完成，还差 %(h)s 学时") % {"h": _fmt(missing)}, satisfy, **base)
-        return None
+        return Reason(Code.PRINCIPAL_TRAINING_MISSING,
+                      _("主要负责人/安全管理人员初次培训未完成，还差 %(h)s 学时") % {"h": _fmt(missing)}, satisfy, **base)
     if o.kind == ObligationKind.APPRENTICESHIP:
         return Reason(Code.APPRENTICESHIP_INCOMPLETE,
                       _("师带徒期未满或师傅未签字出师（应于 %(due)s 前完成）") % {"due": o.due_date.isoformat()},
@@ -371,9 +391,9 @@ def _obligation_reason(o: Obligation, on_date: dt.date) -> Reason | None:
                       _("四新专项培训未完成，还差 %(h)s 学时") % {"h": _fmt(missing)}, satisfy, **base)
     if o.kind == ObligationKind.RETRAINING:
         return Reason(Code.RETRAINING_REQUIRED,
-                      _("须重新接受%(label)s，还差 %(h)s 学时") % {"label": o.get_level_display() + _("安全教育"), "h": _fmt(missing)},
+                      _("须重新接受%(label)s，还差 %(h)s 学时") % {"label": level_display + _("安全教育"), "h": _fmt(missing)},
                       satisfy, **base)
-    level_label = (o.get_level_display() + _("安全教育")) if o.level else label
+    level_label = (level_display + _("安全教育")) if o.level else label
     if o.completed_hours == ZERO and not o.exam_passed:
         return Reason(Code.INDUCTION_LEVEL_MISSING, _("%(label)s未完成") % {"label": level_label}, satisfy, **base)
     if missing > ZERO:
@@ -382,14 +402,21 @@ def _obligation_reason(o: Obligation, on_date: dt.date) -> Reason | None:
     return Reason(Code.EXAM_NOT_PASSED, _("%(label)s考核未通过或未参加考核") % {"label": level_label}, satisfy, **base)
 
 
+@functools.lru_cache(maxsize=64)
+def _special_operation_texts(language: str | None, category: str) -> tuple[str, str]:
+    label = Post(special_operation=category).get_special_operation_display()
+    return label + _("操作证"), _("取得%(l)s操作证并登记") % {"l": label}
+
+
 def _certificate_reasons(employee, post, on_date, certificates) -> list[Reason]:
     from certificates.models import CertificateKind
 
     reasons = []
     if post.special_operation:
-        label = post.get_special_operation_display()
+        # Translated once per category, not once per person (see obligation_labels).
+        label, satisfy = _special_operation_texts(translation.get_language(), post.special_operation)
         mine = [c for c in certificates if c.kind == CertificateKind.SPECIAL_OPERATION and c.category == post.special_operation]
-        reasons += _cert_state(mine, on_date, label + _("操作证"), _("取得%(l)s操作证并登记") % {"l": label})
+        reasons += _cert_state(mine, on_date, label, satisfy)
     if (employee.is_principal or employee.is_safety_manager) and employee.enterprise.is_high_risk:
         # 令3 §24 / 办法 §25: high-risk principals and safety managers must pass
         # the competence assessment within 6 months of taking the post.
@@ -489,7 +516,10 @@ def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, p
     posts = {p.pk: p for p in Post.objects.filter(enterprise=enterprise)}
     obligations = defaultdict(list)
     # Whole-enterprise reads (not id lists): constant queries at any headcount.
-    for o in Obligation.objects.filter(employee__enterprise=enterprise).unmet_on(on_date):
+    # Only obligations that can give a reason are read (see _obligation_reason):
+    # the year's open refresher and warning cycles would triple the rows.
+    may_refuse = Q(blocks_post=True) | Q(due_date__lt=on_date, kind__in=_OVERDUE_REASON_KINDS)
+    for o in Obligation.objects.filter(employee__enterprise=enterprise).unmet_on(on_date).filter(may_refuse):
         if o.employee_id in employee_ids:
             obligations[o.employee_id].append(o)
     certificates = defaultdict(list)

@@ -17,16 +17,12 @@ HR assigns it once the pre-post training is done.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import importlib.util
 import io
 import logging
 import re
-import unicodedata
-import zipfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import pandas as pd
@@ -42,8 +38,24 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from lms.accounts.phone import normalize_cn_mobile
-from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.imports import (  # noqa: F401 - re-exported: the employee import's public names
+    XLSX_CONTENT_TYPE,
+    Column,
+    ImportFileError,
+    RowError,
+    count_rows,
+    file_kind,
+    normalize_header,
+    parse_bool,
+    parse_date,
+    read_table,
+    table_errors,
+)
+from lms.imports import chunks as _chunks_of
+from lms.imports import first_message as _first_message
+from lms.imports import log_user as _log_user
+from lms.imports import match_headers as _match_headers
+from lms.imports import require_change as _require_change
 
 from .models import (
     Employee,
@@ -65,26 +77,10 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 PROGRESS_EVERY = 500
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_FILENAME = "员工导入模板.xlsx"
 
 
 # --- the columns -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the import file. ``header`` is the file format itself
-    (always Chinese, never translated); ``help`` is shown in the template."""
-
-    field: str
-    header: str
-    required: bool
-    help: str
-    example: str
-    aliases: tuple[str, ...] = ()
-    text: bool = False  # keep as text in Excel (leading zeros, 18 digits)
-    width: int = 14
 
 
 EMPLOYMENT_TYPE_LABELS = ("正式员工", "劳务派遣", "外包", "实习")
@@ -184,31 +180,10 @@ COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 EXAMPLE_ID_NUMBER = "11010119900307001" + id_number_check_digit("11010119900307001")  # fictitious
 EXAMPLE_HIRE_DATE = dt.date(2024, 3, 1)
 
-_NOTE = re.compile(r"[(\[【].*?[)\]】]")
-_HEADER_JUNK = re.compile(r"[\s*:：]")
-
-
-def normalize_header(value) -> str:
-    """The bare name of a header cell: no spaces, no "*", no "（说明）" notes."""
-    text = unicodedata.normalize("NFKC", str(value))  # full-width （ ＊ and spaces → ASCII
-    text = _NOTE.sub("", text)
-    return _HEADER_JUNK.sub("", text)
-
-
-_HEADER_LOOKUP = {}
-for _col in COLUMNS:
-    for _name in (_col.header, *_col.aliases):
-        _HEADER_LOOKUP[normalize_header(_name)] = _col.field
-
 
 def match_headers(headers) -> dict[str, str]:
     """Map field → the file's header for every known column (first one wins)."""
-    found: dict[str, str] = {}
-    for header in headers:
-        fieldname = _HEADER_LOOKUP.get(normalize_header(header))
-        if fieldname and fieldname not in found:
-            found[fieldname] = header
-    return found
+    return _match_headers(headers, COLUMNS)
 
 
 # --- cell parsers ------------------------------------------------------------
@@ -223,15 +198,6 @@ _EMPLOYMENT_TYPE_LOOKUP = {
     re.sub(r"\s", "", label).lower(): str(code) for code, labels in _EMPLOYMENT_TYPES.items() for label in labels
 }
 
-_TRUE = frozenset({"是", "y", "yes", "1", "1.0", "√", "✓", "✔", "true", "t", "对"})
-_FALSE = frozenset({"否", "n", "no", "0", "0.0", "×", "✗", "false", "f", "不是", ""})
-
-_DATE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-)
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
 _CODE = re.compile(code_validator.regex.pattern)
 
@@ -243,154 +209,7 @@ def parse_employment_type(text: str) -> str | None:
     return _EMPLOYMENT_TYPE_LOOKUP.get(re.sub(r"\s", "", text).lower())
 
 
-def parse_bool(text: str) -> bool | None:
-    """是/否, Y/N, 1/0, √ (blank = 否); None if not recognised."""
-    key = text.strip().lower()
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    return None
-
-
-def parse_date(text: str) -> dt.date | None:
-    """A date from the usual ways it is written or exported; None if not a date."""
-    text = unicodedata.normalize("NFKC", text).strip()
-    match = _DATE.match(text) or _COMPACT_DATE.match(text)
-    try:
-        if match:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        match = _EXCEL_SERIAL.match(text)
-        if match and 10000 <= int(match[1]) <= 80000:  # an Excel day number (1927–2119)
-            return _EXCEL_EPOCH + dt.timedelta(days=int(match[1]))
-    except ValueError:
-        return None
-    return None
-
-
-# --- reading files -----------------------------------------------------------
-
-
-class ImportFileError(ValidationError):
-    """The file itself cannot be used (type, encoding, damage); message in Chinese."""
-
-
-try:
-    from python_calamine import CalamineError, PasswordError, WorkbookClosed, WorksheetNotFound, XmlError, ZipError
-
-    _CALAMINE_ERRORS: tuple[type[Exception], ...] = (
-        CalamineError,
-        PasswordError,
-        WorkbookClosed,
-        WorksheetNotFound,
-        XmlError,
-        ZipError,
-    )
-except ImportError:  # pragma: no cover - openpyxl fallback
-    _CALAMINE_ERRORS = ()
-
-
-def file_kind(filename: str) -> str:
-    """'xlsx' or 'csv', or raise ImportFileError naming what is accepted."""
-    suffix = PurePath(filename or "").suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".xls", ".et", ".wps"):
-        raise ImportFileError(
-            _("不支持旧版 Excel（%(ext)s）文件，请在 Excel 中“另存为” .xlsx 后再上传") % {"ext": suffix}
-        )
-    raise ImportFileError(_("不支持的文件类型“%(ext)s”，请上传 .xlsx 或 .csv 文件") % {"ext": suffix or filename})
-
-
-# calamine (Rust) reads a 10,000-row sheet ~5× faster than openpyxl, with
-# the same cell text; openpyxl stays the fallback.
-_EXCEL_ENGINE = "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
-
-
-def _decode_csv(data: bytes) -> str:
-    # Chinese Excel saves CSV as GBK; newer tools as UTF-8 (with a BOM).
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV"))
-
-
-def _read_bytes(fileobj) -> bytes:
-    if hasattr(fileobj, "seek"):
-        try:
-            fileobj.seek(0)
-        except (OSError, ValueError):
-            pass
-    data = fileobj.read()
-    return data.encode("utf-8") if isinstance(data, str) else data
-
-
-def read_table(fileobj, filename: str) -> pd.DataFrame:
-    """The first sheet (or the CSV) as text cells.
-
-    Every cell is a ``str`` ("" when blank), so 工号 and 身份证号 keep leading
-    zeros. The index is the row number shown in Excel (header = row 1); rows
-    with nothing in them are dropped. Raises ImportFileError in Chinese when
-    the file cannot be read.
-    """
-    kind = file_kind(filename)
-    data = _read_bytes(fileobj)
-    if not data.strip():
-        return pd.DataFrame()
-    try:
-        if kind == "xlsx":
-            df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, na_filter=False, engine=_EXCEL_ENGINE)
-        else:
-            text = _decode_csv(data)
-            first_line = text.split("\n", 1)[0]
-            sep = "\t" if "\t" in first_line and "," not in first_line else ","
-            df = pd.read_csv(
-                io.StringIO(text), sep=sep, dtype=str, na_filter=False, skip_blank_lines=False, skipinitialspace=True
-            )
-    except ImportFileError:
-        raise
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
-    except (zipfile.BadZipFile, KeyError, OSError, *_CALAMINE_ERRORS) as exc:
-        raise ImportFileError(_("无法打开该 Excel 文件，请确认它是 .xlsx 格式且没有损坏或加密")) from exc
-    except (ValueError, pd.errors.ParserError, csv.Error) as exc:
-        raise ImportFileError(_("无法读取文件内容：%(detail)s") % {"detail": str(exc)[:200]}) from exc
-    df = df.fillna("").astype(str)
-    df.index = range(2, len(df) + 2)
-    if len(df):
-        filled = df.apply(lambda col: col.str.strip() != "").any(axis=1)
-        df = df[filled]
-    return df
-
-
-def count_rows(fileobj, filename: str) -> int:
-    """How many non-blank data rows the file has (no validation). Raises
-    ImportFileError like read_table."""
-    return len(read_table(fileobj, filename))
-
-
 # --- results -----------------------------------------------------------------
-
-
-@dataclass
-class RowError:
-    """A problem with one cell: ``row`` as numbered in Excel (header = 1),
-    ``column`` the Chinese header ("" for the whole file), ``reason`` in Chinese."""
-
-    row: int
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def __str__(self) -> str:
-        where = _("第 %(row)s 行") % {"row": self.row}
-        return f"{where} · {self.column}：{self.reason}" if self.column else f"{where}：{self.reason}"
 
 
 @dataclass
@@ -438,10 +257,6 @@ class _Plan:
     ending_assignment_ids: list[int] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-
-
-def _first_message(exc: ValidationError) -> str:
-    return str(exc.messages[0]) if exc.messages else str(exc)
 
 
 def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str], progress) -> _Plan:
@@ -725,14 +540,8 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
 # --- writing -----------------------------------------------------------------
 
 
-def _log_user(actor):
-    # API tokens and the system (None) are not users; Wagtail's log wants a user or None.
-    return actor if getattr(actor, "pk", None) and getattr(actor, "api_token", None) is None else None
-
-
 def _chunks(items: list, size: int = BATCH_SIZE):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    return _chunks_of(items, size)
 
 
 def _bulk_update(employees: list[Employee], fieldnames: list[str]) -> None:
@@ -878,11 +687,6 @@ def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> _App
     return applied
 
 
-def _require_change(actor, enterprise: Enterprise) -> None:
-    if actor is not None and not can(actor, Capability.CHANGE, enterprise.pk):
-        raise PermissionDenied(_("您无权修改该企业的数据"))
-
-
 def import_employees(
     *,
     enterprise: Enterprise,
@@ -912,34 +716,10 @@ def import_employees(
         return ImportResult.failed([RowError(1, "", _first_message(exc))])
 
     total = len(df)
-    if total == 0:
-        return ImportResult.failed([RowError(1, "", _("文件中没有数据行"))])
-    limit = settings.ANXUN_IMPORT_MAX_ROWS
-    if total > limit:
-        return ImportResult.failed(
-            [
-                RowError(
-                    1,
-                    "",
-                    _("文件有 %(n)s 行数据，超过单次导入上限 %(max)s 行，请拆分后分批导入")
-                    % {"n": total, "max": limit},
-                )
-            ],
-            total_rows=total,
-        )
-    headers = match_headers(df.columns)
-    missing = [c.header for c in COLUMNS if c.required and c.field not in headers]
-    if missing:
-        return ImportResult.failed(
-            [
-                RowError(
-                    1,
-                    "、".join(missing),
-                    _("缺少必填列：%(cols)s（表头须在第 1 行，可下载模板对照）") % {"cols": "、".join(missing)},
-                )
-            ],
-            total_rows=total,
-        )
+    headers = match_headers(df.columns) if total else {}
+    problems = table_errors(total, headers, COLUMNS, settings.ANXUN_IMPORT_MAX_ROWS)
+    if problems:
+        return ImportResult.failed(problems, total_rows=total)
 
     plan = _validate(enterprise, df, headers, progress)
     if plan.errors:

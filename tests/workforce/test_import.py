@@ -363,9 +363,9 @@ def test_id_number_typed_as_a_number_in_excel_gets_a_hint(ent_a):
 
 @pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
 def test_both_excel_readers_give_the_same_text(engine, monkeypatch):
-    from lms.workforce import importing
+    from lms import imports  # the shared reader behind lms.workforce.importing.read_table
 
-    monkeypatch.setattr(importing, "_EXCEL_ENGINE", engine)
+    monkeypatch.setattr(imports, "_EXCEL_ENGINE", engine)
     data = xlsx_bytes([row(1, 工号="007", 入职日期=dt.date(2024, 3, 1), 手机号=13900000001, 主要负责人=True), {}, row(3)])
     df = read_table(io.BytesIO(data), "x.xlsx")
     assert list(df.index) == [2, 4]

@@ -1,0 +1,231 @@
+"""Import questions into a bank from the xlsx template, Moodle XML or GIFT:
+every question, or none.
+
+The file is read (``exams.formats``), every question checked against the
+question rules, the rest of the file and the bank's current questions, and
+each problem reported with its row (spreadsheets) or question number (XML,
+GIFT), the field and a reason in Chinese. Unsupported Moodle types (essay,
+matching, numeric…) are listed as skipped with their reason. Only a file
+without a single error is written, in one transaction, with bulk inserts.
+
+Duplicates: a question the bank already has (same fingerprint among its
+current questions) is an error "题库中已有相同题目", or skipped when
+``skip_duplicates`` is set. Within the file, a question with the same type,
+stem and options as an earlier one is an error naming the earlier row; a
+plain repeat (same answer and explanation too) is skipped, as nothing would
+be lost by importing it once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from lms.imports import ImportFileError, chunks, log_user
+
+from .formats import parse_file
+from .formats.common import Problem, Skipped, detect_format, fingerprint, normalize_format, same_content
+from .models import Question, QuestionBank, QuestionCategory
+from .question_services import DUPLICATE_IN_BANK, require_bank_edit
+
+BATCH_SIZE = 500
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class QuestionImportResult:
+    """What an import found and (unless it failed or was a dry run) wrote.
+
+    ``unit`` is "row" (spreadsheet rows, as numbered in Excel) or "question"
+    (position in an XML/GIFT file); ``created`` counts the questions written,
+    or that would be written by a dry run; ``duplicates`` lists every
+    duplicate found, whether reported as an error or skipped."""
+
+    format: str = ""
+    unit: str = "question"
+    filename: str = ""
+    total: int = 0
+    created: int = 0
+    new_categories: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def where(self, number: int, label: str = "") -> str:
+        """ "第 5 行", "第 3 题（Q2）" or "文件" for number 0."""
+        if not number:
+            return _("文件")
+        if self.unit == "row":
+            return _("第 %(n)s 行") % {"n": number}
+        text = _("第 %(n)s 题") % {"n": number}
+        return f"{text}（{label}）" if label else text
+
+    def describe(self, item: Problem | Skipped) -> str:
+        """One line for a person: where, which field, why."""
+        where = self.where(item.number, item.label)
+        fieldname = getattr(item, "field", "")
+        return f"{where} · {fieldname}：{item.reason}" if fieldname else f"{where}：{item.reason}"
+
+    def counts(self) -> dict:
+        return {
+            "format": self.format,
+            "total": self.total,
+            "created": self.created,
+            "skipped": len(self.skipped),
+            "duplicates": len(self.duplicates),
+            "errors": len(self.errors),
+            "new_categories": self.new_categories,
+        }
+
+
+def _read(fileobj) -> bytes:
+    if hasattr(fileobj, "seek"):
+        with contextlib.suppress(OSError, ValueError):
+            fileobj.seek(0)
+    data = fileobj.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _categories(bank: QuestionBank, paths: set[str]) -> dict[str, QuestionCategory]:
+    """path → category for ``paths`` (and every existing one), creating the
+    missing ones level by level with one insert per level."""
+    known = {c.path: c for c in QuestionCategory.objects.filter(bank=bank)}
+    missing = sorted(paths - set(known), key=lambda p: (p.count("/"), p))
+    for depth in sorted({p.count("/") for p in missing}):
+        level = []
+        for full in (p for p in missing if p.count("/") == depth):
+            parent_path, _sep, name = full.rpartition("/")
+            level.append(QuestionCategory(bank=bank, parent=known.get(parent_path), name=name, path=full))
+        for node in QuestionCategory.objects.bulk_create(level):
+            known[node.path] = node
+    return known
+
+
+def import_questions(
+    *,
+    bank: QuestionBank,
+    fileobj,
+    filename: str,
+    fmt: str | None = None,
+    actor,
+    dry_run: bool = False,
+    skip_duplicates: bool = False,
+) -> QuestionImportResult:
+    """Check every question of the file and, if there is no error and this is
+    not a dry run, write them all into ``bank`` in one transaction (creating
+    missing categories). ``fmt`` is "xlsx", "moodle-xml" or "gift"; None
+    guesses from the extension and content. ``actor`` None = the system.
+    Raises PermissionDenied if ``actor`` may not write the bank."""
+    require_bank_edit(actor, bank)
+    result = QuestionImportResult(filename=filename, dry_run=dry_run)
+    data = _read(fileobj)
+    try:
+        result.format = normalize_format(fmt) or detect_format(filename, data[:512])
+    except ImportFileError as exc:
+        result.errors.append(Problem(0, "", str(exc.messages[0])))
+        return result
+    if len(data) > MAX_BYTES:
+        result.errors.append(
+            Problem(0, "", _("文件超过 %(mb)s MB，请拆分后分批导入") % {"mb": MAX_BYTES // (1024 * 1024)})
+        )
+        return result
+
+    parsed = parse_file(data, filename, result.format)
+    result.unit, result.total = parsed.unit, parsed.total
+    result.skipped = list(parsed.skipped)
+    errors = list(parsed.errors)
+    if any(e.number == 0 for e in errors):
+        result.errors = [e for e in errors if e.number == 0]
+        return result
+
+    if dry_run:
+        return _check_and_write(bank, parsed, result, errors, actor=actor, skip_duplicates=skip_duplicates)
+    with transaction.atomic():
+        # One import into a bank at a time: the duplicate check and the
+        # writing see the same questions (a confirmed upload sent twice
+        # finds its questions already there).
+        list(QuestionBank.objects.select_for_update().filter(pk=bank.pk).values_list("pk", flat=True))
+        return _check_and_write(bank, parsed, result, errors, actor=actor, skip_duplicates=skip_duplicates)
+
+
+def _check_and_write(bank, parsed, result: QuestionImportResult, errors: list, *, actor, skip_duplicates: bool):
+    """Check the drafts against each other and the bank; write them unless
+    there is an error or this is a dry run."""
+    filename, dry_run = result.filename, result.dry_run
+    existing = (
+        set(Question.objects.current().filter(bank=bank).values_list("fingerprint", flat=True)) if bank.pk else set()
+    )
+    first_seen: dict[str, object] = {}
+    accepted = []
+    for draft in parsed.drafts:
+        digest = fingerprint(draft.type, draft.stem, draft.options)
+        first = first_seen.get(digest)
+        if first is not None:
+            earlier = result.where(first.number, first.label)
+            if same_content(first, draft):
+                reason = _("与%(where)s完全相同，已跳过") % {"where": earlier}
+                result.skipped.append(Skipped(draft.number, reason, draft.label))
+            else:
+                reason = _("与%(where)s的题目重复（题型、题干和选项相同）") % {"where": earlier}
+                errors.append(Problem(draft.number, _("题干"), reason, draft.label))
+            result.duplicates.append(Problem(draft.number, _("题干"), reason, draft.label))
+            continue
+        first_seen[digest] = draft
+        if digest in existing:
+            result.duplicates.append(Problem(draft.number, _("题干"), str(DUPLICATE_IN_BANK), draft.label))
+            if skip_duplicates:
+                result.skipped.append(Skipped(draft.number, _("题库中已有相同题目，已跳过"), draft.label))
+            else:
+                errors.append(Problem(draft.number, _("题干"), str(DUPLICATE_IN_BANK), draft.label))
+            continue
+        accepted.append((draft, digest))
+
+    result.errors = sorted(errors, key=lambda e: e.number)
+    result.skipped.sort(key=lambda s: s.number)
+    known_paths = set(QuestionCategory.objects.filter(bank=bank).values_list("path", flat=True)) if bank.pk else set()
+    wanted = set()
+    for draft, _digest in accepted:
+        names = [n.replace("/", "／") for n in draft.category]
+        wanted |= {"/".join(names[: i + 1]) for i in range(len(names))}
+    result.new_categories = len(wanted - known_paths)
+    result.created = len(accepted)
+    if result.errors or dry_run:
+        if result.errors:
+            result.created = 0
+        return result
+
+    source = filename[:200]
+    with transaction.atomic():
+        categories = _categories(bank, wanted)
+        rows = [
+            Question(
+                bank=bank,
+                category=categories.get("/".join(n.replace("/", "／") for n in draft.category)),
+                type=draft.type,
+                stem=draft.stem,
+                options=draft.options,
+                answer=draft.answer,
+                explanation=draft.explanation,
+                difficulty=draft.difficulty,
+                tags=draft.tags,
+                applicability=draft.applicability,
+                source=source,
+                fingerprint=digest,
+            )
+            for draft, digest in accepted
+        ]
+        for batch in chunks(rows, BATCH_SIZE):
+            Question.objects.bulk_create(batch)
+        result.written = True
+        log(bank, "anxun.question_import", user=log_user(actor), data={"file": filename, **result.counts()})
+    return result
