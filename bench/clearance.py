@@ -202,7 +202,7 @@ def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, u
         )
         owing = sorted({o.employee_id for o in hire_obligations if o.kind == ObligationKind.INDUCTION})
         met_people = set(rng.sample(owing, round(MET_SHARE * len(owing))))
-        now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.timezone.utc)
+        now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
         met = []
         for o in hire_obligations:
             if o.employee_id not in met_people:
@@ -262,8 +262,10 @@ def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, u
         User.objects.bulk_create(
             [
                 User(
-                    username=f"{enterprise.code}-{e.employee_no}", email=f"{e.employee_no.lower()}@{enterprise.code}.bench",
-                    full_name=e.name, password="!", is_active=True,
+                    username=f"{enterprise.code}-{e.employee_no}",
+                    email=f"{e.employee_no.lower()}@{enterprise.code}.bench",
+                    full_name=e.name,
+                    password="!",  # unusable: benchmark logins never sign in
                 )
                 for e in with_login
             ],
@@ -442,7 +444,9 @@ def main(argv=None) -> int:
         print(f"building the scan data ({args.scan_enterprises - 1} more enterprises × {args.employees} employees):")
         began = time.perf_counter()
         for index in range(2, args.scan_enterprises + 1):
-            built.append(build_enterprise(index, args.employees, seed=args.seed, today=today, users_share=args.users_share))
+            built.append(
+                build_enterprise(index, args.employees, seed=args.seed, today=today, users_share=args.users_share)
+            )
         print(f"  built in {time.perf_counter() - began:.0f} s")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -167,7 +167,7 @@ def _lapsed(today: dt.date, result: ScanResult) -> None:
                 notices.append(Notice(
                     user=hr, enterprise=enterprise, key=f"lapsed:{assignment.pk}:{codes}",
                     title=f"在岗未达标：{assignment.employee.name}（{assignment.post.name}）",
-                    body="；".join(r.message for r in clearance.reasons), link="/admin/",
+                    body="；".join(r.message for r in clearance.reasons), link="/admin/compliance/lapsed/",
                 ))
         # ignore_conflicts: a lapse already reported with the same reasons stays one notice.
         Notice.objects.bulk_create(notices, ignore_conflicts=True)

@@ -277,6 +277,7 @@ def test_inspect_and_evidence_are_scoped(alice, charlie, emp_a):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert "no-store" in response["Cache-Control"]
+    assert as_user(alice).get(reverse("trainingrecord:history", args=(record.pk,))).status_code == 200
     assert as_user(charlie).get(inspect).status_code == 404
     assert as_user(charlie).get(evidence).status_code == 404
     assert as_user(charlie).get(reverse("trainingrecord:history", args=(record.pk,))).status_code == 404

@@ -129,16 +129,23 @@ def test_everyone_in_the_back_office_reads_national_rules(alice, national_induct
     assert as_user(alice).get(inspect_url(national_induction_high_risk)).status_code == 200
 
 
-def test_enterprise_rules_stay_inside_their_enterprise(alice, charlie, rule_a, rule_b):
+def test_enterprise_rules_stay_inside_their_enterprise(alice, charlie, erin, rule_a, rule_b):
     listed = {r.pk for r in as_user(alice).get(INDEX, {"jurisdiction": "enterprise"}).context["object_list"]}
     assert listed == {rule_a.pk}
     listed = {r.pk for r in as_user(charlie).get(INDEX, {"jurisdiction": "enterprise"}).context["object_list"]}
     assert listed == {rule_b.pk}
     page = as_user(charlie).get(INDEX).content.decode()
     assert rule_a.source not in page
-    for url in (inspect_url(rule_a), new_version_url(rule_a), reverse("trainingrule:history", args=(rule_a.pk,))):
-        assert as_user(charlie).get(url).status_code in (302, 404)
+    history = reverse("trainingrule:history", args=(rule_a.pk,))
     assert as_user(charlie).get(inspect_url(rule_a)).status_code == 404
+    assert as_user(charlie).get(new_version_url(rule_a)).status_code == 404
+    # B's enterprise admin (who may write rules, for B) gets a 404 everywhere.
+    for url in (inspect_url(rule_a), new_version_url(rule_a), history):
+        assert as_user(erin).get(url).status_code == 404
+    response = as_user(erin).post(new_version_url(rule_a), {"min_hours": "99", "effective_from": "2027-01-01",
+                                                            "source": "x", "exam_required": "on"})
+    assert response.status_code == 404
+    assert TrainingRule.objects.filter(enterprise=rule_a.enterprise).count() == 1
 
 
 def test_filters_by_code_and_date_in_force(alice, rule_a, root, national_induction_high_risk):
