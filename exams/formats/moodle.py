@@ -267,7 +267,7 @@ def _question(question, qtype: str, number: int, label: str, category) -> tuple[
         for index, match in enumerate(gaps, start=1):
             accepted = _cloze_blank(match[3])
             if not accepted:
-                problems.append((_("答案"), _("第 %(n)s 空没有得分为 100% 的答案") % {"n": index}))
+                problems.append((_("答案"), _("第 %(n)s 空没有得分为 100%% 的答案") % {"n": index}))
             draft.answer.append(accepted)
     return draft, problems
 
