@@ -415,7 +415,7 @@ def main(argv=None) -> int:
     print(f"load average at start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} on {os.cpu_count()} CPUs")
     began = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
-    server = connection.cursor().connection.server_version if connection.vendor == "postgresql" else None
+    server = connection.pg_version if connection.vendor == "postgresql" else None
     print(f"database: {connection.vendor} ({database_url.split('@')[-1]}), migrate {time.perf_counter() - began:.1f} s")
     if Employee.objects.exists():
         raise SystemExit("数据库里已有员工：扫描会读取所有企业，请使用新建的空数据库（dropdb/createdb）")
