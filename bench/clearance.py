@@ -318,6 +318,7 @@ def measure_clearance(enterprise, today: dt.date, repeat: int, label: str) -> di
     """clearance_batch and lapsed_on_post for one enterprise."""
     from lms.compliance.services import clearance_batch, lapsed_on_post
 
+    load = os.getloadavg()[0]
     runs = [timed(lambda: clearance_batch(enterprise=enterprise, on_date=today)) for _ in range(repeat)]
     results = runs[0][0]
     seconds = statistics.median(r[1] for r in runs)
@@ -331,7 +332,7 @@ def measure_clearance(enterprise, today: dt.date, repeat: int, label: str) -> di
         f"{label}: clearance_batch {len(results)} pairs ({cleared} cleared, {len(results) - cleared} not): "
         f"median time {verdict(seconds, TARGET_CLEARANCE_SECONDS)} "
         f"[runs {', '.join(f'{r[1]:.2f}' for r in runs)} s]; cpu {cpu:.2f} s; "
-        f"queries {queries} (CaptureQueriesContext {captured})"
+        f"queries {queries} (CaptureQueriesContext {captured}); load {load:.2f}"
     )
     print(f"    reasons (people): {', '.join(f'{k} {v}' for k, v in codes.most_common())}")
     print(f"    lapsed_on_post: {len(lapsed)} lapsed; {l_seconds:.2f} s (cpu {l_cpu:.2f} s); queries {l_queries}")
@@ -352,6 +353,7 @@ def measure_clearance(enterprise, today: dt.date, repeat: int, label: str) -> di
         "lapsed_seconds": round(l_seconds, 3),
         "lapsed_cpu_seconds": round(l_cpu, 3),
         "lapsed_queries": l_queries,
+        "load_average_1min": round(load, 2),
     }
 
 
@@ -367,6 +369,7 @@ def measure_scan(today: dt.date, label: str) -> dict:
     employees = Employee.objects.filter(status=Employee.Status.ACTIVE).count()
     obligations_before, notices_before = Obligation.objects.count(), Notice.objects.count()
     counter = QueryCounter()
+    load = os.getloadavg()[0]
     result, seconds, cpu, queries = timed(lambda: scan_obligations(today=today), counter)
     rows = Obligation.objects.count() - obligations_before
     notices = Notice.objects.count() - notices_before
@@ -378,7 +381,7 @@ def measure_scan(today: dt.date, label: str) -> dict:
         f"notices {notices} new rows, e-mails {emails} (result.emails {result.emails}); "
         f"time {verdict(seconds, TARGET_SCAN_SECONDS * employees / 100_000)}; cpu {cpu:.2f} s; "
         f"queries {queries} ({per_1000:.2f} per 1,000 employees; "
-        f"{', '.join(f'{k} {v}' for k, v in counter.kinds.most_common())})"
+        f"{', '.join(f'{k} {v}' for k, v in counter.kinds.most_common())}); load {load:.2f}"
     )
     mail.outbox = []
     return {
@@ -398,6 +401,7 @@ def measure_scan(today: dt.date, label: str) -> dict:
         "queries": queries,
         "queries_per_1000_employees": round(per_1000, 2),
         "queries_by_kind": dict(counter.kinds.most_common()),
+        "load_average_1min": round(load, 2),
     }
 
 

@@ -2,6 +2,7 @@
 builders for question spreadsheets."""
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -10,7 +11,8 @@ from exams.question_services import bank_create
 from lms.accounts.roles import Role
 from tests.factories import MembershipFactory, UserFactory
 
-FIXTURES = "/work/shared/fixtures/moodle"
+# shared/ sits beside the project checkout (on developer machines and in CI).
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "moodle"
 MOODLE_FIXTURE = f"{FIXTURES}/nested_categories_with_questions.xml"
 GIFT_FIXTURE = f"{FIXTURES}/questions.gift.txt"
 
