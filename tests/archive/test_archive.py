@@ -59,6 +59,9 @@ def test_database_refuses_raw_update_and_delete(person):
 def _drop_guard():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Flush deferred FK checks first: ALTER TABLE refuses to run while
+            # trigger events are pending in the test's transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE archive_trainingrecord DISABLE TRIGGER archive_record_no_update_delete")
         else:
             cursor.execute("DROP TRIGGER archive_record_no_update")

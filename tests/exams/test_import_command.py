@@ -69,16 +69,19 @@ def test_errors_are_printed_in_chinese_and_nothing_is_written(sheet, ent_a):
 
 
 def test_exit_codes(sheet, ent_a):
+    """Errors raise CommandError, which manage.py turns into exit status 1.
+    (call_command, not execute_from_command_line: the latter closes every
+    database connection on exit, which would end the test's transaction.)"""
     good, bad = sheet([q()], "good.xlsx"), sheet([q(answer="Z")], "bad.xlsx")
 
-    with pytest.raises(SystemExit) as exc:
-        execute_from_command_line(["manage.py", "import_questions", bad, "--bank", "题库", "--enterprise", "hxchem"])
-    assert exc.value.code == 1
-    execute_from_command_line(["manage.py", "import_questions", good, "--bank", "题库", "--enterprise", "hxchem"])
+    with pytest.raises(CommandError) as exc:
+        call_command("import_questions", bad, "--bank", "题库", "--enterprise", "hxchem", stderr=io.StringIO())
+    assert exc.value.returncode == 1
+    call_command("import_questions", good, "--bank", "题库", "--enterprise", "hxchem", stdout=io.StringIO())
     assert Question.objects.count() == 1
-    with pytest.raises(SystemExit) as exc:
-        execute_from_command_line(["manage.py", "import_questions", good, "--bank", "题库", "--enterprise", "nope"])
-    assert exc.value.code == 1
+    with pytest.raises(CommandError) as exc:
+        call_command("import_questions", good, "--bank", "题库", "--enterprise", "nope", stderr=io.StringIO())
+    assert exc.value.returncode == 1
 
 
 def test_dry_run_checks_without_writing(sheet):
