@@ -4,7 +4,7 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command, execute_from_command_line
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
