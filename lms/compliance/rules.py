@@ -27,6 +27,15 @@ class RuleBook:
         """The most specific rule in force: enterprise > province > platform
         default > national; a risk-class row beats an all-industry row."""
         candidates = [r for r in self._by_code.get(code, ()) if r.applies(enterprise, on_date)]
+        if not candidates:
+            # A date before the oldest version we hold (e.g. a hire in 2015):
+            # the duty existed then too (令3 dates from 2006), so the oldest
+            # version stands in — never "no rule, no obligation, cleared".
+            rows = self._by_code.get(code, ())
+            if rows:
+                earliest = min(r.effective_from for r in rows)
+                if on_date < earliest:
+                    candidates = [r for r in rows if r.applies(enterprise, earliest)]
         return max(candidates, key=TrainingRule.specificity) if candidates else None
 
 

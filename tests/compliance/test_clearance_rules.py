@@ -303,3 +303,9 @@ def test_a_refused_placement_is_kept_in_the_clearance_history(ent_b, general_pos
     check = ClearanceCheck.objects.get(employee=emp)
     assert not check.cleared and check.purpose == "assignment"
     assert {r["code"] for r in check.reasons} == {"INDUCTION_LEVEL_MISSING"}
+
+
+def test_a_hire_before_the_oldest_rule_version_still_owes_induction(ent_b, general_post):
+    emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2015, 6, 1))
+    hire(emp, general_post)
+    assert codes(clearance(emp, general_post, D(2026, 1, 5))) == ["INDUCTION_LEVEL_MISSING"] * 3
