@@ -134,6 +134,19 @@ def captured_queries(fn) -> int:
     return len(ctx.captured_queries)
 
 
+def git_commit() -> str:
+    """The checkout's commit, with "+changes" if files differ from it."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                               text=True)
+    except OSError:
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
 def verdict(seconds: float, target: float) -> str:
     ratio = seconds / target
     return f"{seconds:.2f} s / target {target:.0f} s = {ratio:.2f} ({'PASS' if ratio <= 1 else 'FAIL'})"
@@ -416,7 +429,11 @@ def main(argv=None) -> int:
 
     from lms.workforce.models import Employee
 
-    print(f"load average at start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} on {os.cpu_count()} CPUs")
+    commit = git_commit()
+    print(
+        f"commit {commit}; load average at start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
     began = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     server = connection.pg_version if connection.vendor == "postgresql" else None
@@ -481,6 +498,7 @@ def main(argv=None) -> int:
             b.pop("enterprise", None)
         report = {
             "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "commit": commit,
             "database": connection.vendor,
             "server_version": server,
             "python": platform.python_version(),
