@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "certificates",
     "exams",
     "content",
+    "courses",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "wagtail.documents",
     "wagtail.images",
     "wagtail.search",
+    "wagtailmedia",
     "wagtail.admin",
     "wagtail",
     "modelcluster",
@@ -250,6 +252,24 @@ ANXUN_IMPORT_MAX_ROWS = env.int("ANXUN_IMPORT_MAX_ROWS", default=50000)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+# Online study time (courses.timing). One 学时 is 45 minutes (common practice,
+# shared/RULES.md "Hours"); the archive's manual entry form says the same.
+ANXUN_MINUTES_PER_CREDIT_HOUR = env.int("ANXUN_MINUTES_PER_CREDIT_HOUR", default=45)
+# Real seconds that count as one minute of study: 60. Tests shorten lessons with it.
+ANXUN_STUDY_MINUTE_SECONDS = env.int("ANXUN_STUDY_MINUTE_SECONDS", default=60)
+ANXUN_STUDY_HEARTBEAT_SECONDS = env.int("ANXUN_STUDY_HEARTBEAT_SECONDS", default=30)
+# A gap longer than interval + slack between two heartbeats earns nothing.
+ANXUN_STUDY_HEARTBEAT_SLACK_SECONDS = env.int("ANXUN_STUDY_HEARTBEAT_SLACK_SECONDS", default=15)
+# No keyboard, pointer or touch input for this long stops the clock.
+ANXUN_STUDY_IDLE_SECONDS = env.int("ANXUN_STUDY_IDLE_SECONDS", default=600)
+# Presence checks: asked at a random moment between MIN and MAX seconds after
+# the previous one; unanswered after ANSWER seconds, the clock stops.
+ANXUN_STUDY_PRESENCE_MIN_SECONDS = env.int("ANXUN_STUDY_PRESENCE_MIN_SECONDS", default=300)
+ANXUN_STUDY_PRESENCE_MAX_SECONDS = env.int("ANXUN_STUDY_PRESENCE_MAX_SECONDS", default=1200)
+ANXUN_STUDY_PRESENCE_ANSWER_SECONDS = env.int("ANXUN_STUDY_PRESENCE_ANSWER_SECONDS", default=60)
+# Most study time credited to one person in one day (minutes).
+ANXUN_STUDY_DAILY_CAP_MINUTES = env.int("ANXUN_STUDY_DAILY_CAP_MINUTES", default=480)
+
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
