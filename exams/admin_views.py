@@ -356,6 +356,13 @@ class QuestionEditView(ServiceFormMixin, ScopedEditView):
         # Only current versions are edited; older ones are history.
         return super().get_queryset().filter(is_current=True).select_related("bank")
 
+    def dispatch(self, request, *args, **kwargs):
+        # The form shows the key: not to an editor who is sitting an exam right now.
+        if request.user.is_authenticated and services.sitting_an_exam(request.user):
+            messages.error(request, _("您正在参加考试，交卷前不能查看或修改题目答案。"))
+            return redirect("exam_question:index")
+        return super().dispatch(request, *args, **kwargs)
+
     def save_instance(self):
         fresh = Question.objects.select_related("bank").get(pk=self.object.pk)
         saved = question_services.question_update(question=fresh, actor=self.request.user, **self.form.question_data())
@@ -384,10 +391,13 @@ class QuestionInspectView(SharedRowsMixin, InspectEditUrlMixin, LabelledInspectV
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         q = self.object
-        answer = [str(a) for a in q.answer or []]
+        # The key and 解析 only for the people who build exams, and not while they sit one.
+        show_keys = services.keys_visible(self.request.user, q.bank.enterprise_id)
+        answer = [str(a) for a in q.answer or []] if show_keys else []
+        context["show_keys"] = show_keys
         context["options"] = [(o["key"], o["text"], o["key"] in answer) for o in q.options or []]
-        context["answer_text"] = answer_to_text(q.type, q.answer)
-        context["blanks"] = q.answer if q.type == QuestionType.FILL_BLANK else []
+        context["answer_text"] = answer_to_text(q.type, q.answer) if show_keys else ""
+        context["blanks"] = q.answer if show_keys and q.type == QuestionType.FILL_BLANK else []
         versions = [q]
         node = q
         while node.previous_id:  # older versions (a short chain: one row per edit after use)
@@ -935,7 +945,11 @@ class AttemptInspectView(LabelledInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         attempt = self.object
-        layout = attempt.layout or []
+        # Per-question responses, keys and marks reveal the key (a full-marks response is
+        # the answer): only for those who may read keys, and never to someone sitting an exam.
+        show_keys = services.keys_visible(self.request.user, attempt.exam.enterprise_id)
+        context["show_keys"] = show_keys
+        layout = (attempt.layout or []) if show_keys else []
         ids = [int(item["q"]) for item in layout]
         questions = Question.objects.in_bulk(ids)
         answers = {a.question_id: a for a in attempt.answers.all()}

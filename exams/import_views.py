@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lms.imports import XLSX_CONTENT_TYPE, ImportFileError
 
+from . import services
 from .exporting import TEMPLATE_FILENAME, bank_questions, build_template, export_moodle_xml, export_xlsx
 from .formats.common import FORMAT_CHOICES, detect_format
 from .importing import MAX_BYTES, import_questions
@@ -257,6 +258,8 @@ def export(request, pk: int, fmt: str):
     if not _can_import(request.user):
         return _forbidden(request)
     bank = _get_bank_for_user(request, pk)
+    if not services.keys_visible(request.user, bank.enterprise_id):
+        return _forbidden(request)  # an editor sitting an exam: the export holds every key
     questions = list(bank_questions(bank))
     if fmt == "moodle-xml":
         data, content_type, suffix = export_moodle_xml(bank, questions), "application/xml; charset=utf-8", "xml"

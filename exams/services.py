@@ -46,7 +46,7 @@ from wagtail.log_actions import log
 
 from lms.accounts.models import Membership
 from lms.accounts.roles import Capability, Role
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, enterprise_ids
 from lms.archive.models import AssessmentResult, RecordSource
 from lms.archive.services import record_append
 from lms.workforce.models import Employee, OrgUnit, Post, PostAssignment
@@ -986,6 +986,36 @@ def offline_result_enter(
     attempt.record = record
     log(attempt, "wagtail.create", user=_log_user(actor), data={"offline": True, "score": str(score)})
     return attempt
+
+
+# --- who may read answer keys ------------------------------------------------------------------
+
+
+def sitting_an_exam(user, *, now: dt.datetime | None = None) -> bool:
+    """``user`` has an attempt in progress (before its deadline) in any enterprise."""
+    if getattr(user, "pk", None) is None:
+        return False
+    now = now or timezone.now()
+    return Attempt.objects.filter(
+        employee__user_id=user.pk, status=Attempt.Status.IN_PROGRESS, deadline__gt=now
+    ).exists()
+
+
+def keys_visible(user, enterprise_id: int | None, *, now: dt.datetime | None = None) -> bool:
+    """May the back office show ``user`` answer keys, explanations and per-question
+    marks of a bank or exam of ``enterprise_id`` (None: a platform bank)?
+
+    Only the people who build exams — exam managers of that enterprise (for a
+    platform bank: of any enterprise) and platform superusers — and never while
+    they are sitting an exam themselves. Principals and safety managers are
+    back-office users *and* the audience of the annual exam: without this rule
+    an examinee could read the key of their own paper in another tab."""
+    if getattr(user, "pk", None) is None:
+        return False
+    ents = enterprise_ids(user, Capability.MANAGE_EXAMS)
+    if ents is not None and not (ents if enterprise_id is None else enterprise_id in ents):
+        return False
+    return not sitting_an_exam(user, now=now)
 
 
 # --- reading helpers for the examinee pages -----------------------------------------------------

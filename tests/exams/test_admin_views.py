@@ -242,9 +242,9 @@ def test_question_list_filters_and_searches(as_user, sam, world):
     assert banks == {"华兴化工题库", "平台通用安全题库"}
 
 
-def test_inspect_shows_answer_and_explanation_in_the_back_office(as_user, alice, world):
+def test_inspect_shows_answer_and_explanation_to_exam_managers(as_user, sam, world):
     q = world["questions"][0]
-    page = as_user(alice).get(url("exam_question", "inspect", q)).content.decode()
+    page = as_user(sam).get(url("exam_question", "inspect", q)).content.decode()
     assert "解析：先断电。" in page and "正确答案" in page
 
 
