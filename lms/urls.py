@@ -1,12 +1,19 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from allauth.account.decorators import secure_admin_login
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lms.accounts.views import admin_login_redirect
+
+# Both admin login forms would take a password alone: send them to allauth.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
+    path("admin/login/", admin_login_redirect, name="admin_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),
     # Django's own admin, for platform superusers only: Celery beat schedules
     # (django-celery-beat ships its admin there). Workforce models are not
@@ -18,6 +25,9 @@ urlpatterns = [
     path("api/", include("lms.api.urls")),
     path("archive/", include("lms.archive.urls")),
     path("exams/", include("exams.urls")),
+    path("learn/", include("courses.urls")),
+    path("offline/", include("courses.offline.urls")),
+    path("apprenticeship/", include("courses.apprenticeship.urls")),
 ]
 
 if settings.DEBUG:

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "exams",
     "content",
     "courses",
+    "courses.apprenticeship",
+    "courses.offline",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -36,8 +38,8 @@ INSTALLED_APPS = [
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
-    "wagtail.search",
     "wagtailmedia",
+    "wagtail.search",
     "wagtail.admin",
     "wagtail",
     "modelcluster",
@@ -146,7 +148,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The bundled CJK font doubles as the site's last-resort web font (devices
+# without a Chinese system font would otherwise show boxes); see anxun.css.
+STATICFILES_DIRS = [BASE_DIR / "static", ("fonts", BASE_DIR / "lms" / "archive" / "fonts")]
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
@@ -249,9 +253,6 @@ SPECTACULAR_SETTINGS = {
 ANXUN_IMPORT_ASYNC_THRESHOLD = env.int("ANXUN_IMPORT_ASYNC_THRESHOLD", default=2000)
 ANXUN_IMPORT_MAX_ROWS = env.int("ANXUN_IMPORT_MAX_ROWS", default=50000)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
 # Online study time (courses.timing). One 学时 is 45 minutes (common practice,
 # shared/RULES.md "Hours"); the archive's manual entry form says the same.
 ANXUN_MINUTES_PER_CREDIT_HOUR = env.int("ANXUN_MINUTES_PER_CREDIT_HOUR", default=45)
@@ -269,7 +270,16 @@ ANXUN_STUDY_PRESENCE_MAX_SECONDS = env.int("ANXUN_STUDY_PRESENCE_MAX_SECONDS", d
 ANXUN_STUDY_PRESENCE_ANSWER_SECONDS = env.int("ANXUN_STUDY_PRESENCE_ANSWER_SECONDS", default=60)
 # Most study time credited to one person in one day (minutes).
 ANXUN_STUDY_DAILY_CAP_MINUTES = env.int("ANXUN_STUDY_DAILY_CAP_MINUTES", default=480)
+# 师带徒 mentor eligibility (RULES.md policy defaults; may only be made
+# stricter: the workforce gate enforces 3 years / 2 apprentices on every
+# placement) and the pass mark of the practical assessment before working alone.
+ANXUN_MENTOR_MIN_YEARS = env.int("ANXUN_MENTOR_MIN_YEARS", default=3)
+ANXUN_MENTOR_MAX_APPRENTICES = env.int("ANXUN_MENTOR_MAX_APPRENTICES", default=2)
+ANXUN_APPRENTICE_PASS_SCORE = env.int("ANXUN_APPRENTICE_PASS_SCORE", default=80)
 
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OfflineTrainingConfig(AppConfig):
+    name = "courses.offline"
+    label = "offline_training"
+    verbose_name = _("线下培训")
+    default_auto_field = "django.db.models.BigAutoField"

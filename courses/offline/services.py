@@ -1,0 +1,662 @@
+"""The front door of offline sessions (线下培训): plan, invite, check in and
+out on site, assess, close. Views, the back office and tests call these;
+nothing else writes sessions or attendance.
+
+Who may do what:
+
+- **plan, edit, invite, cancel**: people who may change the enterprise's
+  records (HR, enterprise admins — ``Capability.CHANGE``);
+- **run** (the trainer's screen, manual check-in, assessment, closing): the
+  session's trainer, and the planners;
+- **see**: the enterprise's back-office roles; a trainer sees the sessions
+  they teach.
+
+Time: every function that depends on the clock takes ``now`` (tests pass it).
+Closing writes one archive record per attendee through
+:func:`lms.archive.services.record_append`, which satisfies obligations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from lms.accounts.admin_scoping import admin_scope
+from lms.accounts.models import Membership, User
+from lms.accounts.roles import WORKFORCE_READ_ROLES, Capability, Role
+from lms.accounts.scoping import can, enterprise_ids
+from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
+from lms.archive.services import record_append
+from lms.compliance.models import Obligation
+from lms.compliance.services import COUNTS_TOWARDS
+from lms.workforce.models import Employee, Enterprise, OrgUnit
+
+from . import tokens
+from .models import Attendance, OfflineSession, hours_for
+
+# Check-in opens this long before the planned start (people arrive early).
+CHECKIN_OPENS_BEFORE = dt.timedelta(minutes=60)
+# A scan made before logging in still counts if the login follows within this time.
+SCAN_LOGIN_GRACE = dt.timedelta(minutes=5)
+# Roles that see every session of their enterprise (a trainer sees their own).
+FULL_VIEW_ROLES = WORKFORCE_READ_ROLES - {Role.TRAINER}
+# Levels only mean something for the three-level induction and its repeats.
+LEVELLED_KINDS = {TrainingKind.INDUCTION, TrainingKind.RETRAINING}
+PARTICIPANTS_MAX = 500
+
+# Which obligation kinds a record of a given training kind counts towards
+# (the inverse of lms.compliance.services.COUNTS_TOWARDS).
+OBLIGATIONS_FOR_KIND = {
+    kind: {ob for ob, kinds in COUNTS_TOWARDS.items() if kind in kinds} for kind in TrainingKind.values
+}
+
+SESSION_FIELDS = (
+    "title", "course", "content", "kind", "level", "post", "start_at", "end_at", "place", "trainer", "capacity",
+    "audience_note", "assessment_required", "assessment_method",
+)
+
+
+class OfflineError(ValidationError):
+    """A rule of offline sessions refused the action; the message is for the
+    user, ``code`` says which rule (``closed``, ``not_invited``, ``capacity`` …)."""
+
+
+def _now(now):
+    return now or timezone.now()
+
+
+def _hm(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%H:%M")
+
+
+def _log_user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+# --- who may do what --------------------------------------------------------------------
+
+
+def may_plan(user, enterprise_id: int) -> bool:
+    return user is not None and can(user, Capability.CHANGE, enterprise_id)
+
+
+def may_run(user, session: OfflineSession) -> bool:
+    """The session's trainer, or a planner of its enterprise (or the system)."""
+    if user is None:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.pk == session.trainer_id and can(user, Capability.VIEW, session.enterprise_id):
+        return True
+    return may_plan(user, session.enterprise_id)
+
+
+def _require_planner(actor, enterprise_id: int) -> None:
+    if actor is not None and not may_plan(actor, enterprise_id):
+        raise PermissionDenied(_("您无权安排该企业的线下培训"))
+
+
+def _require_runner(actor, session: OfflineSession) -> None:
+    if not may_run(actor, session):
+        raise PermissionDenied(_("只有本次培训的授课人或企业培训管理人员可以操作"))
+
+
+def sessions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Sessions ``user`` may see: all of the enterprises where a role other
+    than trainer lets them read the enterprise's records; in the others, the
+    sessions they teach. Another enterprise's session is never among them."""
+    queryset = OfflineSession.objects.all() if queryset is None else queryset
+    queryset = admin_scope(queryset, user, Capability.VIEW)
+    if user.is_superuser:
+        return queryset
+    full = {ent for ent, role in user.role_pairs() if role in FULL_VIEW_ROLES}
+    return queryset.filter(Q(enterprise_id__in=full) | Q(trainer=user))
+
+
+def sessions_runnable_by(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = sessions_visible_to(user, queryset)
+    if user.is_superuser:
+        return queryset
+    planners = enterprise_ids(user, Capability.CHANGE) or frozenset()
+    return queryset.filter(Q(enterprise_id__in=planners) | Q(trainer=user))
+
+
+def trainers_for(enterprise_ids) -> QuerySet:
+    """Users holding the trainer role in one of ``enterprise_ids`` (None: any)."""
+    members = Membership.objects.filter(role=Role.TRAINER, is_active=True)
+    if enterprise_ids is not None:
+        members = members.filter(enterprise_id__in=enterprise_ids)
+    return User.objects.filter(is_active=True, pk__in=members.values("user_id")).order_by("full_name", "email")
+
+
+# --- planning ---------------------------------------------------------------------------
+
+
+def course_pages_for(enterprise_ids) -> QuerySet | None:
+    """Live course pages (``courses.CoursePage``) a session of these
+    enterprises may name: shared ones and the enterprises' own; None if the
+    online-learning app is not installed."""
+    try:
+        course_page = apps.get_model("courses", "CoursePage")
+    except LookupError:
+        return None
+    qs = course_page.objects.live()
+    if enterprise_ids is not None:
+        qs = qs.filter(Q(enterprise__isnull=True) | Q(enterprise_id__in=enterprise_ids))
+    return qs.order_by("title")
+
+
+def _check_session(session: OfflineSession, audience_units) -> None:
+    errors = {}
+    ent = session.enterprise_id
+    if session.course_id:
+        pages = course_pages_for([ent])
+        if pages is None or not pages.filter(pk=session.course_id).exists():
+            errors["course"] = _("请选择本企业或平台共享的、已发布的课程")
+    if session.trainer_id and not trainers_for([ent]).filter(pk=session.trainer_id).exists():
+        errors["trainer"] = _("授课人必须是本企业的培训师（在“企业角色”中授予培训师角色）")
+    if session.post_id and session.post.enterprise_id != ent:
+        errors["post"] = _("岗位必须属于本企业")
+    if any(u.enterprise_id != ent for u in audience_units):
+        errors["audience_units"] = _("参训单位必须属于本企业")
+    if session.level and session.kind not in LEVELLED_KINDS:
+        errors["level"] = _("只有三级安全教育和转岗/复岗再培训区分教育层级")
+    if session.kind == TrainingKind.INDUCTION and not session.level:
+        errors["level"] = _("三级安全教育须选择厂级、车间级或班组级")
+    if session.start_at and session.end_at and session.end_at <= session.start_at:
+        errors["end_at"] = _("结束时间必须晚于开始时间")
+    if session.pk:
+        invited = session.attendances.count()
+        if session.capacity is not None and session.capacity < invited:
+            errors["capacity"] = _("已邀请 %(n)s 人，容纳人数不能少于已邀请人数") % {"n": invited}
+    if errors:
+        raise OfflineError(errors)
+
+
+@transaction.atomic
+def session_create(*, enterprise: Enterprise, actor, audience_units=(), **fields) -> OfflineSession:
+    """Plan a session for ``enterprise`` (fields: see :data:`SESSION_FIELDS`)."""
+    _require_planner(actor, enterprise.pk)
+    unknown = set(fields) - set(SESSION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown session fields: {sorted(unknown)}")
+    session = OfflineSession(enterprise=enterprise, created_by=_log_user(actor), **fields)
+    session.full_clean(exclude=["audience_units"])
+    audience_units = list(audience_units)
+    _check_session(session, audience_units)
+    session.save()
+    session.audience_units.set(audience_units)
+    log(session, "wagtail.create", user=_log_user(actor))
+    return session
+
+
+@transaction.atomic
+def session_update(*, session: OfflineSession, actor, audience_units=None, **fields) -> OfflineSession:
+    """Change a planned session (a closed or cancelled one is history)."""
+    _require_planner(actor, session.enterprise_id)
+    session = OfflineSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != OfflineSession.Status.PLANNED:
+        raise OfflineError(_("已结束或已取消的培训不能修改"), code="closed")
+    unknown = set(fields) - set(SESSION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown session fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(session, name, value)
+    session.full_clean(exclude=["audience_units"])
+    units = list(session.audience_units.all()) if audience_units is None else list(audience_units)
+    _check_session(session, units)
+    session.save()
+    if audience_units is not None:
+        session.audience_units.set(units)
+    log(session, "wagtail.edit", user=_log_user(actor))
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: OfflineSession, actor) -> OfflineSession:
+    """Call off a planned session; nothing goes into the archive."""
+    _require_planner(actor, session.enterprise_id)
+    session = OfflineSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != OfflineSession.Status.PLANNED:
+        raise OfflineError(_("该培训已结束或已取消"), code="closed")
+    session.status = OfflineSession.Status.CANCELLED
+    session.save(update_fields=["status"])
+    log(session, "anxun.offline_session_cancel", user=_log_user(actor))
+    return session
+
+
+# --- who owes it: invitations from obligations ----------------------------------------------
+
+
+@dataclass
+class Candidate:
+    employee: Employee
+    obligations: list[Obligation] = field(default_factory=list)
+
+    @property
+    def due_date(self) -> dt.date:
+        return min(o.due_date for o in self.obligations)
+
+    @property
+    def missing_hours(self) -> Decimal:
+        return max(o.missing_hours for o in self.obligations)
+
+
+def _unit_subtree(enterprise_id: int, roots) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in OrgUnit.objects.filter(enterprise_id=enterprise_id).values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    out, stack = set(), [u.pk for u in roots]
+    while stack:
+        pk = stack.pop()
+        if pk not in out:
+            out.add(pk)
+            stack.extend(children.get(pk, ()))
+    return out
+
+
+def matching_obligations(session: OfflineSession) -> QuerySet:
+    """Open obligations in the session's enterprise and audience that its
+    record would count towards (kind, level, post and date window, as
+    :func:`lms.compliance.services.evaluate` counts them)."""
+    day = timezone.localtime(session.end_at).date()
+    qs = Obligation.objects.open().filter(
+        employee__enterprise_id=session.enterprise_id,
+        employee__status=Employee.Status.ACTIVE,
+        kind__in=OBLIGATIONS_FOR_KIND.get(session.kind, ()),
+        start_date__lte=day,
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+    qs = qs.filter(Q(level="") | Q(level=session.level))
+    if session.post_id:
+        qs = qs.filter(Q(post__isnull=True) | Q(post_id=session.post_id))
+    units = list(session.audience_units.all())
+    if units:
+        qs = qs.filter(employee__org_unit_id__in=_unit_subtree(session.enterprise_id, units))
+    return qs
+
+
+def session_candidates(session: OfflineSession) -> list[Candidate]:
+    """People who owe what this session teaches and are not invited yet, the
+    most urgent first (earliest due date), in a constant number of queries."""
+    invited = set(session.attendances.values_list("employee_id", flat=True))
+    by_employee: dict[int, Candidate] = {}
+    for o in matching_obligations(session).select_related("employee__org_unit", "post").order_by("due_date", "pk"):
+        if o.employee_id in invited:
+            continue
+        by_employee.setdefault(o.employee_id, Candidate(o.employee)).obligations.append(o)
+    return sorted(by_employee.values(), key=lambda c: (c.due_date, c.employee.employee_no))
+
+
+@dataclass
+class InviteResult:
+    invited: list[Attendance]
+    already: list[Employee]
+
+
+@transaction.atomic
+def session_invite(*, session: OfflineSession, actor, employees, now: dt.datetime | None = None) -> InviteResult:
+    """Invite ``employees`` (of the session's enterprise, active). Refused as a
+    whole if they would not fit the capacity; people already invited are
+    skipped."""
+    _require_planner(actor, session.enterprise_id)
+    session = OfflineSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != OfflineSession.Status.PLANNED:
+        raise OfflineError(_("已结束或已取消的培训不能再邀请人员"), code="closed")
+    employees = list(dict.fromkeys(employees))
+    wrong = [e for e in employees if e.enterprise_id != session.enterprise_id or e.status != Employee.Status.ACTIVE]
+    if wrong:
+        raise OfflineError(
+            _("只能邀请本企业在岗人员：%(names)s") % {"names": "、".join(e.name for e in wrong)}, code="wrong_employee"
+        )
+    existing = set(session.attendances.values_list("employee_id", flat=True))
+    new = [e for e in employees if e.pk not in existing]
+    room = session.capacity - len(existing)
+    if len(new) > room:
+        raise OfflineError(
+            _("超出容纳人数：本次培训可容纳 %(cap)s 人，已邀请 %(n)s 人，最多还能邀请 %(room)s 人。")
+            % {"cap": session.capacity, "n": len(existing), "room": max(room, 0)},
+            code="capacity",
+        )
+    at = _now(now)
+    rows = [Attendance(session=session, employee=e, invited_at=at, invited_by=_log_user(actor)) for e in new]
+    Attendance.objects.bulk_create(rows)
+    if rows:
+        log(session, "anxun.offline_invite", user=_log_user(actor), data={"invited": [e.pk for e in new]})
+    return InviteResult(invited=rows, already=[e for e in employees if e.pk in existing])
+
+
+def session_invite_owing(*, session: OfflineSession, actor, now: dt.datetime | None = None) -> InviteResult:
+    """Invite the people who owe this training, most urgent first, until the
+    session is full."""
+    _require_planner(actor, session.enterprise_id)
+    room = session.capacity - session.attendances.count()
+    candidates = session_candidates(session)[: max(room, 0)]
+    return session_invite(session=session, actor=actor, employees=[c.employee for c in candidates], now=now)
+
+
+@transaction.atomic
+def attendance_uninvite(*, attendance: Attendance, actor) -> None:
+    """Take someone off the list (only before they have checked in)."""
+    session = attendance.session
+    _require_planner(actor, session.enterprise_id)
+    attendance = Attendance.objects.select_for_update().select_related("session").get(pk=attendance.pk)
+    if attendance.session.status != OfflineSession.Status.PLANNED:
+        raise OfflineError(_("已结束或已取消的培训不能修改名单"), code="closed")
+    if attendance.check_in_at is not None:
+        raise OfflineError(_("已签到的人员不能移出名单"), code="checked_in")
+    log(attendance.session, "anxun.offline_uninvite", user=_log_user(actor), data={"employee": attendance.employee_id})
+    attendance.delete()
+
+
+# --- on site: scanning the rotating code ---------------------------------------------------
+
+
+def screen_token(session: OfflineSession, purpose: str, *, now: dt.datetime | None = None) -> str:
+    """The code the trainer's screen shows at ``now``."""
+    return session.checkin_token(purpose, _now(now))
+
+
+@dataclass
+class ScanResult:
+    attendance: Attendance
+    purpose: str
+    changed: bool
+    message: str
+
+
+def find_session_for_token(token: str) -> OfflineSession:
+    """The session a scanned code names; a code that is not shaped like one,
+    or names no session, is :class:`~courses.offline.tokens.TokenError`."""
+    parsed = tokens.parse_token(token)
+    session = OfflineSession.objects.select_related("enterprise", "trainer").filter(pk=parsed.object_id).first()
+    if session is None:
+        raise tokens.TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+    return session
+
+
+@transaction.atomic
+def attendance_scan(*, session: OfflineSession, user, token: str, now: dt.datetime | None = None) -> ScanResult:
+    """Check ``user`` in or out with a code scanned at ``now``.
+
+    Refused: a code that is not current (expired, forged, another session's),
+    a closed session, a scan long before the start, a person who is not on
+    the list (not invited, or not of this enterprise), checking out without
+    having checked in. Scanning again is harmless: the first time stands."""
+    now = _now(now)
+    parsed = session.verify_checkin_token(token, now=now)
+    session = OfflineSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != OfflineSession.Status.PLANNED:
+        raise OfflineError(_("本次培训已结束，不能再签到或签退。"), code="closed")
+    if now < session.start_at - CHECKIN_OPENS_BEFORE:
+        raise OfflineError(
+            _("签到尚未开始：培训开始前 %(m)s 分钟开放签到。") % {"m": int(CHECKIN_OPENS_BEFORE.total_seconds() // 60)},
+            code="too_early",
+        )
+    not_listed = _("您不在本次培训的签到名单中，请联系培训师。")
+    employee = Employee.objects.filter(enterprise_id=session.enterprise_id, user=user).first() if user else None
+    if employee is None:
+        raise OfflineError(not_listed, code="not_employee")
+    attendance = Attendance.objects.select_for_update().filter(session=session, employee=employee).first()
+    if attendance is None:
+        raise OfflineError(not_listed, code="not_invited")
+    attendance.session = session
+    attendance.employee = employee
+    if parsed.purpose == tokens.CHECK_IN:
+        if attendance.check_in_at is not None:
+            return ScanResult(attendance, parsed.purpose, False,
+                              _("您已于 %(t)s 签到，无需重复签到。") % {"t": _hm(attendance.check_in_at)})
+        attendance.check_in_at, attendance.check_in_method = now, Attendance.Method.QR
+        attendance.save(update_fields=["check_in_at", "check_in_method"])
+        message = _("签到成功：%(t)s") % {"t": _hm(now)}
+    else:
+        if attendance.check_in_at is None:
+            raise OfflineError(_("您还没有签到，不能签退。请联系培训师补录签到。"), code="not_checked_in")
+        if attendance.check_out_at is not None:
+            return ScanResult(attendance, parsed.purpose, False,
+                              _("您已于 %(t)s 签退，无需重复签退。") % {"t": _hm(attendance.check_out_at)})
+        attendance.check_out_at, attendance.check_out_method = now, Attendance.Method.QR
+        attendance.save(update_fields=["check_out_at", "check_out_method"])
+        message = _("签退成功：%(t)s") % {"t": _hm(now)}
+    log(session, f"anxun.offline_check_{parsed.purpose}", user=_log_user(user),
+        data={"employee": employee.pk, "at": now.isoformat(), "step": parsed.step})
+    return ScanResult(attendance, parsed.purpose, True, message)
+
+
+@transaction.atomic
+def attendance_mark(*, attendance: Attendance, actor, purpose: str, at: dt.datetime, note: str,
+                    now: dt.datetime | None = None) -> Attendance:
+    """The trainer records a check-in or check-out by hand (phone flat, no
+    network), with the reason; the row says it was entered by the trainer."""
+    now = _now(now)
+    attendance = Attendance.objects.select_for_update().select_related("session", "employee").get(pk=attendance.pk)
+    session = attendance.session
+    _require_runner(actor, session)
+    if session.status != OfflineSession.Status.PLANNED:
+        raise OfflineError(_("本次培训已结束，不能再补录。"), code="closed")
+    note = (note or "").strip()
+    if not note:
+        raise OfflineError({"note": _("请填写补录原因")}, code="note_required")
+    if at > now:
+        raise OfflineError({"at": _("不能补录尚未到来的时间")}, code="future")
+    if at < session.start_at - CHECKIN_OPENS_BEFORE:
+        raise OfflineError({"at": _("补录时间早于签到开放时间")}, code="too_early")
+    if purpose == tokens.CHECK_IN:
+        if attendance.check_in_at is not None:
+            raise OfflineError(_("%(n)s 已签到") % {"n": attendance.employee.name}, code="already")
+        attendance.check_in_at, attendance.check_in_method = at, Attendance.Method.MANUAL
+    elif purpose == tokens.CHECK_OUT:
+        if attendance.check_in_at is None:
+            raise OfflineError(_("%(n)s 尚未签到，请先补录签到") % {"n": attendance.employee.name}, code="not_checked_in")
+        if attendance.check_out_at is not None:
+            raise OfflineError(_("%(n)s 已签退") % {"n": attendance.employee.name}, code="already")
+        if at < attendance.check_in_at:
+            raise OfflineError({"at": _("签退时间不能早于签到时间")}, code="order")
+        attendance.check_out_at, attendance.check_out_method = at, Attendance.Method.MANUAL
+    else:
+        raise OfflineError(_("未知的操作"), code="purpose")
+    attendance.manual_note = "；".join(p for p in (attendance.manual_note, note) if p)[:200]
+    attendance.save(update_fields=["check_in_at", "check_in_method", "check_out_at", "check_out_method", "manual_note"])
+    log(session, f"anxun.offline_check_{purpose}", user=_log_user(actor),
+        data={"employee": attendance.employee_id, "at": at.isoformat(), "manual": True, "note": note})
+    return attendance
+
+
+@transaction.atomic
+def attendance_assess(*, attendance: Attendance, actor, result: str, notes: str = "",
+                      now: dt.datetime | None = None) -> Attendance:
+    """The trainer's practical assessment of one attendee (合格/不合格, notes)."""
+    attendance = Attendance.objects.select_for_update().select_related("session", "employee").get(pk=attendance.pk)
+    session = attendance.session
+    _require_runner(actor, session)
+    if session.status != OfflineSession.Status.PLANNED:
+        raise OfflineError(_("本次培训已结束，考核结果不能再修改。"), code="closed")
+    if result not in (AssessmentResult.PASSED, AssessmentResult.FAILED):
+        raise OfflineError({"result": _("请选择合格或不合格")}, code="result")
+    if attendance.check_in_at is None:
+        raise OfflineError(_("%(n)s 未签到，不能录入考核结果") % {"n": attendance.employee.name}, code="not_checked_in")
+    attendance.assessment_result = result
+    attendance.assessment_notes = (notes or "").strip()[:500]
+    attendance.assessed_by = _log_user(actor)
+    attendance.assessed_at = _now(now)
+    attendance.save(update_fields=["assessment_result", "assessment_notes", "assessed_by", "assessed_at"])
+    return attendance
+
+
+# --- closing: the archive records ---------------------------------------------------------------
+
+
+@dataclass
+class CloseResult:
+    session: OfflineSession
+    records: list = field(default_factory=list)
+    absent: list[Attendance] = field(default_factory=list)
+    without_checkout: list[Attendance] = field(default_factory=list)
+
+
+def _participants(attendances: list[Attendance]) -> str:
+    names = "、".join(a.employee.name for a in attendances)
+    text = _("共 %(n)s 人：%(names)s") % {"n": len(attendances), "names": names}
+    return text if len(text) <= PARTICIPANTS_MAX else text[: PARTICIPANTS_MAX - 1] + "…"
+
+
+def _source_ref(session: OfflineSession, attendance: Attendance) -> str:
+    ref = f"offline_session:{session.pk}/attendance:{attendance.pk}"
+    if session.course_id:
+        # Names the course page version taught, so the archive proves which text it was.
+        ref += f"/page:{session.course_id}"
+        revision = getattr(session.course, "latest_revision_id", None)
+        if revision:
+            ref += f"@rev{revision}"
+    return ref[:200]
+
+
+def _record_content(session: OfflineSession, attendance: Attendance, start, end, no_checkout: bool) -> str:
+    parts = [session.content.strip()]
+    times = _("签到 %(i)s（%(im)s），") % {"i": _hm(attendance.check_in_at), "im": attendance.get_check_in_method_display()}
+    if no_checkout:
+        times += _("未签退，按培训计划结束时间 %(e)s 计") % {"e": _hm(session.end_at)}
+    else:
+        times += _("签退 %(o)s（%(om)s）") % {"o": _hm(attendance.check_out_at), "om": attendance.get_check_out_method_display()}
+    parts.append(times + _("；计入 %(s)s–%(e)s") % {"s": _hm(start), "e": _hm(end)})
+    if attendance.manual_note:
+        parts.append(_("补录说明：%(n)s") % {"n": attendance.manual_note})
+    if attendance.assessment_notes:
+        parts.append(_("考核记录：%(n)s") % {"n": attendance.assessment_notes})
+    return "\n".join(parts)
+
+
+def session_close(*, session: OfflineSession, actor, now: dt.datetime | None = None) -> CloseResult:
+    """End the session and write one archive record per attendee (the real
+    time between check-in and check-out, inside the planned time; without a
+    check-out, up to the planned end, and the record says so). Exactly once:
+    a second close — a double click, two people at once — is refused and
+    writes nothing."""
+    now = _now(now)
+    with transaction.atomic():
+        locked = OfflineSession.objects.select_for_update().get(pk=session.pk)
+        _require_runner(actor, locked)
+        if locked.status == OfflineSession.Status.CLOSED:
+            raise OfflineError(
+                _("本次培训已于 %(t)s 结束，培训档案已经写入，不会重复写入。")
+                % {"t": timezone.localtime(locked.closed_at).strftime("%Y-%m-%d %H:%M")},
+                code="closed",
+            )
+        if locked.status != OfflineSession.Status.PLANNED:
+            raise OfflineError(_("该培训已取消"), code="cancelled")
+        if now < locked.start_at:
+            raise OfflineError(_("培训尚未开始，不能结束。"), code="not_started")
+        session = OfflineSession.objects.select_related("enterprise", "trainer", "course", "post").get(pk=locked.pk)
+        attendances = list(session.attendances.select_related("employee").order_by("employee__employee_no"))
+        for a in attendances:
+            a.session = session
+        spans = {a.pk: a.credited_span() for a in attendances}
+        attended = [a for a in attendances if spans[a.pk]]
+        if session.assessment_required:
+            missing = [a for a in attended if a.assessment_result == AssessmentResult.NOT_ASSESSED]
+            if missing:
+                raise OfflineError(
+                    _("以下人员还没有考核结果，请录入后再结束培训：%(names)s") % {"names": "、".join(a.employee.name for a in missing)},
+                    code="assessment_missing",
+                )
+        result = CloseResult(session=session)
+        participants = _participants(attended)
+        trainer_name = session.trainer.get_full_name()
+        for a in attendances:
+            span = spans[a.pk]
+            if span is None:
+                result.absent.append(a)
+                continue
+            start, end, no_checkout = span
+            if no_checkout:
+                result.without_checkout.append(a)
+            assessed = a.assessment_result != AssessmentResult.NOT_ASSESSED
+            record = record_append(
+                employee=a.employee,
+                actor=None,  # the closing user is checked above and named in the audit log
+                kind=session.kind,
+                level=session.level,
+                post=session.post,
+                title=session.title,
+                content=_record_content(session, a, start, end, no_checkout),
+                start_at=start,
+                end_at=end,
+                place=session.place,
+                hours=hours_for(start, end),
+                trainer=trainer_name,
+                participants=participants,
+                assessment_method=session.assessment_method if assessed else "",
+                assessment_result=a.assessment_result,
+                source=RecordSource.OFFLINE,
+                source_ref=_source_ref(session, a),
+            )
+            a.record, a.hours = record, record.hours
+            a.save(update_fields=["record", "hours"])
+            result.records.append(record)
+        session.status = OfflineSession.Status.CLOSED
+        session.closed_at = now
+        session.closed_by = _log_user(actor)
+        session.save(update_fields=["status", "closed_at", "closed_by"])
+        log(session, "anxun.offline_session_close", user=_log_user(actor),
+            data={"records": len(result.records), "absent": len(result.absent), "without_checkout": len(result.without_checkout)})
+    return result
+
+
+# --- for the learner's portal ---------------------------------------------------------------------
+
+
+def my_invitations(user, *, now: dt.datetime | None = None) -> list[Attendance]:
+    """The user's invitations to sessions that have not ended more than a day ago."""
+    now = _now(now)
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Attendance.objects.filter(
+            employee__user=user, session__status=OfflineSession.Status.PLANNED, session__end_at__gte=now - dt.timedelta(days=1)
+        )
+        .select_related("session__enterprise", "session__trainer", "employee")
+        .order_by("session__start_at")
+    )
+
+
+def my_sessions_to_run(user, *, now: dt.datetime | None = None) -> list[OfflineSession]:
+    """Planned sessions the user teaches (for the trainer's portal links)."""
+    now = _now(now)
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        sessions_visible_to(user)
+        .filter(trainer=user, status=OfflineSession.Status.PLANNED, end_at__gte=now - dt.timedelta(days=7))
+        .select_related("enterprise")
+        .order_by("start_at")[:20]
+    )
+
+
+__all__ = [
+    "CHECKIN_OPENS_BEFORE",
+    "OfflineError",
+    "attendance_assess",
+    "attendance_mark",
+    "attendance_scan",
+    "attendance_uninvite",
+    "matching_obligations",
+    "may_plan",
+    "may_run",
+    "session_cancel",
+    "session_candidates",
+    "session_close",
+    "session_create",
+    "session_invite",
+    "session_invite_owing",
+    "session_update",
+    "sessions_runnable_by",
+    "sessions_visible_to",
+]
