@@ -318,8 +318,17 @@ class ClearanceCheck(models.Model):
 
 
 class Notice(models.Model):
-    """An in-app notice (站内通知) to one user; e-mail goes out alongside.
-    ``key`` makes each notice unique per user, so a scan run twice sends once."""
+    """An in-app notice (站内通知) to one user; its e-mail (same subject and
+    text) goes out from a Celery task. ``key`` makes each notice unique per
+    user, so a scan run twice sends once; ``email_status`` is the e-mail's
+    outbox state, claimed by one task at a time (see lms/compliance/notices.py)."""
+
+    class EmailStatus(models.TextChoices):
+        NONE = "", _("不发邮件")
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notices", verbose_name=_("收件人"))
     enterprise = models.ForeignKey(
@@ -331,6 +340,14 @@ class Notice(models.Model):
     link = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    email_status = models.CharField(
+        _("邮件状态"), max_length=8, choices=EmailStatus.choices, blank=True, default=EmailStatus.NONE
+    )
+    email_attempts = models.PositiveSmallIntegerField(_("邮件发送次数"), default=0)
+    email_at = models.DateTimeField(
+        _("邮件状态时间"), null=True, blank=True, help_text=_("进入当前邮件状态的时间：排队、开始发送、发出或放弃")
+    )
+    email_error = models.CharField(_("邮件错误"), max_length=300, blank=True)
 
     tenant_path = "enterprise"
     owner_path = "user"
@@ -340,6 +357,13 @@ class Notice(models.Model):
         verbose_name_plural = _("站内通知")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notice_once_per_user")]
+        indexes = [
+            # The outbox sweep reads only e-mails still to go out (a small share of all notices).
+            models.Index(
+                fields=["email_status", "email_at"], name="notice_email_outbox",
+                condition=models.Q(email_status__in=["pending", "sending"]),
+            ),
+        ]
 
     def __str__(self):
         return self.title

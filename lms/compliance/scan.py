@@ -2,7 +2,10 @@
 
 Safe to run twice at once: obligations are created by natural key
 (ignore_conflicts), each stage change is claimed with a conditional UPDATE
-before anyone is told, and notices are unique per user and item."""
+before anyone is told, and notices are unique per user and item. The scan
+decides and records (obligations, stages, in-app notices); the e-mails go
+out afterwards from Celery tasks, one per chunk of notices
+(lms/compliance/notices.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -22,6 +24,7 @@ from lms.accounts.roles import Role
 from lms.workforce.models import Employee, Enterprise
 
 from .models import Notice, Obligation
+from .notices import notice_emails_enqueue
 from .rules import RuleBook
 from .services import cycle_obligations, lapsed_on_post, obligation_labels
 
@@ -38,7 +41,7 @@ class ScanResult:
     overdue: int = 0
     lapsed: int = 0
     notices: int = 0
-    emails: int = 0
+    emails: int = 0  # handed to Celery (send_notice_emails), not yet sent
 
 
 def _quarter(day: dt.date) -> int:
@@ -114,17 +117,36 @@ class _Labelled:
         return getattr(self._obligation, name)
 
 
+def _record(notices: list[Notice], result: ScanResult) -> None:
+    """Insert ``notices`` (one already there stays as it was) and hand the
+    e-mails still pending among them to Celery (after commit)."""
+    if not notices:
+        return
+    Notice.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
+    result.notices += len(notices)
+    emailed = {(n.user_id, n.key) for n in notices if n.email_status == Notice.EmailStatus.PENDING}
+    if not emailed:
+        return
+    # By user (the (user, key) index), keys matched here: an IN list on both
+    # columns would make the database try every combination.
+    rows = Notice.objects.filter(
+        user_id__in={user_id for user_id, _key in emailed}, email_status=Notice.EmailStatus.PENDING
+    ).values_list("pk", "user_id", "key")
+    result.emails += notice_emails_enqueue([pk for pk, user_id, key in rows if (user_id, key) in emailed])
+
+
 def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
     if not obligation_ids:
         return
     site = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
+    now = timezone.now()
     hr_by_enterprise: dict[int, list] = {}
     for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
         hr_by_enterprise.setdefault(m.enterprise_id, []).append(m.user)
-    notices, mails = [], []
     per_enterprise: dict[int, list] = {}
     for start in range(0, len(obligation_ids), 2000):
         chunk = obligation_ids[start:start + 2000]
+        notices = []
         for o in Obligation.objects.filter(pk__in=chunk).select_related("employee__user", "employee__enterprise", "post"):
             o = _Labelled(o)
             per_enterprise.setdefault(o.employee.enterprise_id, []).append(o)
@@ -134,23 +156,25 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
             ctx = {"obligation": o, "stage": stage, "site": site, "employee": o.employee}
             title = render_to_string("emails/obligation-subject.txt", ctx).strip()
             body = render_to_string("emails/obligation-body.txt", ctx)
-            notices.append(Notice(user=user, enterprise_id=o.employee.enterprise_id, key=f"obligation:{o.pk}:{stage}",
-                                  title=title, body=body, link="/portal/"))
-            if user.email:
-                mails.append((title, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+            notices.append(_notice(user, o.employee.enterprise_id, f"obligation:{o.pk}:{stage}", title, body,
+                                   "/portal/", now))
+        _record(notices, result)
+    notices = []
     for enterprise_id, items in per_enterprise.items():
         for hr in hr_by_enterprise.get(enterprise_id, []):
             ctx = {"items": items, "stage": stage, "site": site, "count": len(items)}
             title = render_to_string("emails/obligation-digest-subject.txt", ctx).strip()
             body = render_to_string("emails/obligation-digest-body.txt", ctx)
             key = f"digest:{stage}:{min(o.pk for o in items)}-{max(o.pk for o in items)}:{len(items)}"
-            notices.append(Notice(user=hr, enterprise_id=enterprise_id, key=key, title=title, body=body, link="/admin/"))
-            if hr.email:
-                mails.append((title, body, settings.DEFAULT_FROM_EMAIL, [hr.email]))
-    Notice.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
-    result.notices += len(notices)
-    if mails:
-        result.emails += send_mass_mail(mails, fail_silently=False)
+            notices.append(_notice(hr, enterprise_id, key, title, body, "/admin/", now))
+    _record(notices, result)
+
+
+def _notice(user, enterprise_id: int, key: str, title: str, body: str, link: str, now) -> Notice:
+    """A notice whose e-mail (same subject and text) is to go out if the user has an address."""
+    email = Notice.EmailStatus.PENDING if user.email else Notice.EmailStatus.NONE
+    return Notice(user=user, enterprise_id=enterprise_id, key=key, title=title, body=body, link=link, created_at=now,
+                  email_status=email, email_at=now if email else None)
 
 
 def _lapsed(today: dt.date, result: ScanResult) -> None:
@@ -175,7 +199,8 @@ def _lapsed(today: dt.date, result: ScanResult) -> None:
 
 def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> ScanResult:
     """Create due cycles, mark due-soon and overdue (telling each person and
-    their HR once per item and stage), and report lapsed clearance."""
+    their HR once per item and stage), and report lapsed clearance. The
+    e-mails are enqueued (after commit), not sent here."""
     today = today or timezone.localdate()
     result = ScanResult()
     _create_cycles(today, batch, result)

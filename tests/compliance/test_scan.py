@@ -16,6 +16,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def scan(django_capture_on_commit_callbacks):
+    """scan_obligations as the daily job runs it: outside a transaction, so
+    the e-mail tasks it enqueues on commit run (Celery is eager in tests)."""
+
+    def run(today):
+        with django_capture_on_commit_callbacks(execute=True):
+            return scan_obligations(today=today)
+
+    return run
+
+
+@pytest.fixture
 def staff(ent_b, tree_b):
     post = tree_b[3]
     hr = UserFactory(email="hr-b@example.com")
@@ -38,40 +50,45 @@ def test_new_year_creates_refresher_and_quarterly_warning(staff):
     assert scan_obligations(today=D(2026, 1, 5)).created == 0
 
 
-def test_each_person_and_hr_are_told_once_per_stage(staff):
+def test_each_person_and_hr_are_told_once_per_stage(staff, scan):
     hr, worker, _post = staff
     # Induction was due 30 days after the hire (2025-04-02): overdue now.
-    first = scan_obligations(today=D(2025, 4, 10))
+    first = scan(D(2025, 4, 10))
     assert first.overdue == 3
     to_worker = [m for m in mail.outbox if m.to == [worker.user.email]]
     to_hr = [m for m in mail.outbox if m.to == [hr.email]]
     assert len(to_worker) == 3 and all("已逾期" in m.subject for m in to_worker)
     assert len(to_hr) == 1 and "3 项培训已逾期" in to_hr[0].subject and "赵六" in to_hr[0].body
     assert Notice.objects.filter(user=worker.user).count() == 3
+    # The e-mail is the notice: same subject and text.
+    notice = Notice.objects.get(user=hr)
+    assert (to_hr[0].subject, to_hr[0].body) == (notice.title, notice.body)
+    assert first.emails == 4
+    assert set(Notice.objects.values_list("email_status", flat=True)) == {"sent"}
 
     sent = len(mail.outbox)
-    again = scan_obligations(today=D(2025, 4, 11))
+    again = scan(D(2025, 4, 11))
     assert again.overdue == 0 and len(mail.outbox) == sent
     assert Notice.objects.filter(user=worker.user).count() == 3
 
 
-def test_due_soon_then_overdue_are_two_stages(staff):
+def test_due_soon_then_overdue_are_two_stages(staff, scan):
     _hr, worker, _post = staff
-    scan_obligations(today=D(2025, 3, 10))  # due 2025-04-02: within 30 days
+    scan(D(2025, 3, 10))  # due 2025-04-02: within 30 days
     assert set(Obligation.objects.filter(employee=worker, kind="induction").values_list("notified_stage", flat=True)) == {
         "due_soon"
     }
     subjects = [m.subject for m in mail.outbox if m.to == [worker.user.email] and "三级安全教育" in m.subject]
     assert len(subjects) == 3 and all("即将到期" in s for s in subjects)
-    scan_obligations(today=D(2025, 4, 3))
+    scan(D(2025, 4, 3))
     subjects = [m.subject for m in mail.outbox if m.to == [worker.user.email] and "三级安全教育" in m.subject]
     assert len(subjects) == 6 and sum("已逾期" in s for s in subjects) == 3
 
 
-def test_met_obligations_are_not_nagged(staff):
+def test_met_obligations_are_not_nagged(staff, scan):
     _hr, worker, post = staff
     induct(worker, post, D(2025, 3, 4), 8)
-    result = scan_obligations(today=D(2025, 4, 10))
+    result = scan(D(2025, 4, 10))
     assert result.overdue == 0
     assert not [m for m in mail.outbox if m.to == [worker.user.email]]
 

@@ -15,5 +15,5 @@ class Command(BaseCommand):
         result = scan_obligations(today=dt.date.fromisoformat(date) if date else None)
         self.stdout.write(
             f"新建义务 {result.created} 条；即将到期 {result.due_soon} 条；已逾期 {result.overdue} 条；"
-            f"在岗未达标 {result.lapsed} 人次；站内通知 {result.notices} 条；邮件 {result.emails} 封。"
+            f"在岗未达标 {result.lapsed} 人次；站内通知 {result.notices} 条；邮件 {result.emails} 封已交后台任务发送。"
         )

@@ -1,0 +1,185 @@
+"""In-app notices and their e-mail outbox.
+
+Whoever records a notice (the daily scan) marks its e-mail ``pending`` and
+enqueues ``send_notice_emails`` for a chunk of notice ids once the rows are
+committed. Delivery follows healthchecks' ``sendalerts``: a task first
+claims the rows it will send (pending → sending, in one transaction that
+skips rows another task holds), so the same chunk delivered twice, or two
+workers on overlapping chunks, send each e-mail once. The e-mail is the
+notice itself: the notice's title as subject and its text as body.
+
+A failed send leaves the e-mail ``pending`` with the error and the attempt
+count; ``notice_emails_requeue`` (Celery beat, every few minutes) enqueues
+what is pending again after a pause, and what a dead worker left ``sending``
+for longer than ``CLAIM_TIMEOUT``. After ``MAX_ATTEMPTS`` the e-mail is
+``failed``, with the last error kept on the row and logged. A worker that
+dies after the mail server accepted a message but before the row says
+``sent`` sends that message again after the timeout: across crashes the
+outbox errs towards a second e-mail rather than none."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Notice
+
+logger = logging.getLogger(__name__)
+
+EMAIL_CHUNK = 500  # notices per task: one mail-server connection each
+MAX_ATTEMPTS = 5
+RETRY_AFTER = dt.timedelta(minutes=10)  # pause before a failed e-mail is tried again
+CLAIM_TIMEOUT = dt.timedelta(minutes=30)  # a claim older than this belonged to a worker that died
+REQUEUE_LIMIT = 50_000  # e-mails re-enqueued per sweep (the next sweep takes the rest)
+
+Email = Notice.EmailStatus
+
+
+@dataclass
+class Delivery:
+    claimed: int = 0
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+
+
+def notice_emails_enqueue(notice_ids) -> int:
+    """Hand the e-mails of these notices to Celery, ``EMAIL_CHUNK`` per task,
+    once the current transaction commits. Returns how many were handed on."""
+    from .tasks import send_notice_emails
+
+    ids = sorted(notice_ids)
+    for start in range(0, len(ids), EMAIL_CHUNK):
+        chunk = ids[start:start + EMAIL_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: send_notice_emails.delay(chunk))
+    return len(ids)
+
+
+def _claimable(now: dt.datetime) -> Q:
+    return Q(email_status=Email.PENDING) | Q(email_status=Email.SENDING, email_at__lt=now - CLAIM_TIMEOUT)
+
+
+def _claim(notice_ids, now: dt.datetime) -> list[int]:
+    with transaction.atomic():
+        # skip_locked: rows another task is claiming right now are its own.
+        mine = list(
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(_claimable(now), pk__in=list(notice_ids))
+            .values_list("pk", flat=True)
+        )
+        if mine:
+            Notice.objects.filter(pk__in=mine).update(
+                email_status=Email.SENDING, email_at=now, email_attempts=F("email_attempts") + 1
+            )
+    return mine
+
+
+def notice_emails_send(*, notice_ids) -> Delivery:
+    """Send the pending e-mails among ``notice_ids`` over one mail-server
+    connection; safe to call twice or at once for the same ids (each e-mail
+    is claimed before it is sent). Queries per call do not grow with the
+    number of ids."""
+    now = timezone.now()
+    result = Delivery()
+    mine = _claim(notice_ids, now)
+    result.claimed = len(mine)
+    if not mine:
+        return result
+    notices = list(
+        Notice.objects.filter(pk__in=mine)
+        .select_related("user")
+        .only("pk", "title", "body", "email_attempts", "user__email")
+        .order_by("pk")
+    )
+    sent: list[int] = []
+    errors: dict[int, str] = {}
+    final: set[int] = {n.pk for n in notices if n.email_attempts >= MAX_ATTEMPTS}
+    messages = []
+    for n in notices:
+        if n.user.email:
+            messages.append((n.pk, EmailMessage(n.title, n.body, settings.DEFAULT_FROM_EMAIL, [n.user.email])))
+        else:  # the address was removed after the notice was made: no retry will help
+            errors[n.pk] = _("收件人没有邮箱地址")
+            final.add(n.pk)
+    if messages:
+        _send(messages, sent, errors)
+    done = timezone.now()
+    if sent:
+        Notice.objects.filter(pk__in=sent, email_status=Email.SENDING).update(
+            email_status=Email.SENT, email_at=done, email_error=""
+        )
+    result.sent = len(sent)
+    # One UPDATE per distinct (outcome, error): a mail server that is down
+    # gives one error for the whole chunk.
+    outcomes = defaultdict(list)
+    for pk, error in errors.items():
+        outcomes[(Email.FAILED if pk in final else Email.PENDING, error[:300])].append(pk)
+    for (status, error), pks in outcomes.items():
+        Notice.objects.filter(pk__in=pks, email_status=Email.SENDING).update(
+            email_status=status, email_at=done, email_error=error
+        )
+        if status == Email.FAILED:
+            result.failed += len(pks)
+            logger.error("%s notice e-mail(s) given up (%s), notices %s…", len(pks), error, pks[:10])
+        else:
+            result.retry += len(pks)
+            logger.warning("%s notice e-mail(s) to retry (%s), notices %s…", len(pks), error, pks[:10])
+    return result
+
+
+def _send(messages, sent: list[int], errors: dict[int, str]) -> None:
+    """Send each message on one open connection; note which went out and
+    why the others did not. After an error the connection is opened again
+    for the rest (a dropped connection must not fail the whole chunk)."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:  # the mail server is down: every message waits for a retry
+        for pk, _message in messages:
+            errors[pk] = f"{type(exc).__name__}: {exc}"
+        return
+    try:
+        for pk, message in messages:
+            message.connection = connection
+            try:
+                if connection.send_messages([message]) == 1:
+                    sent.append(pk)
+                else:
+                    errors[pk] = _("邮件服务器未接受该邮件")
+            except Exception as exc:
+                errors[pk] = f"{type(exc).__name__}: {exc}"
+                try:
+                    connection.close()
+                    connection.open()
+                except Exception:  # noqa: S110 — the next send records its own error
+                    pass
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("closing the mail connection failed", exc_info=True)
+
+
+def notice_emails_requeue(*, now: dt.datetime | None = None) -> int:
+    """Enqueue again the e-mails left pending for ``RETRY_AFTER`` (a failed
+    send, or an enqueue lost with the broker) and those a dead worker left
+    ``sending`` for ``CLAIM_TIMEOUT``. Returns how many were enqueued."""
+    now = now or timezone.now()
+    ids = list(
+        Notice.objects.filter(
+            Q(email_status=Email.PENDING) & (Q(email_at__lt=now - RETRY_AFTER) | Q(email_at__isnull=True))
+            | Q(email_status=Email.SENDING, email_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:REQUEUE_LIMIT]
+    )
+    return notice_emails_enqueue(ids)
