@@ -266,10 +266,6 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
         if changed:
             obligation.save(update_fields=["completed_hours", "exam_passed", "status", "met_at", "met_on"])
             obligation.records.set(counted)
-    # Certificates whose obligations are now all met are issued (once each).
-    from certificates.services import certificates_issue_due
-
-    certificates_issue_due(employee=employee, met=became_met)
     return became_met
 
 
@@ -428,10 +424,6 @@ def _certificate_reasons(employee, post, on_date, certificates) -> list[Reason]:
         if on_date > add_months(employee.hire_date, 6):
             mine = [c for c in certificates if c.kind in kinds]
             reasons += _cert_state(mine, on_date, _("安全生产知识和管理能力考核合格证"), _("通过考核并登记考核合格证"))
-    # Certificate types marked "上岗资格依赖此证" (certificates app).
-    from certificates.gate import certificate_gate_reasons
-
-    reasons += certificate_gate_reasons(employee, post, on_date, certificates)
     return reasons
 
 

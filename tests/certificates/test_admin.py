@@ -116,7 +116,7 @@ def cert_form(employee, **overrides):
 def test_hr_registers_a_certificate_with_a_scan(alice, welder, welder_post):
     response = as_user(alice).post(ADD, cert_form(welder))
     assert response.status_code == 302, response.context["form"].errors
-    cert = Certificate.objects.get(employee=welder, issued_via="registered")
+    cert = Certificate.objects.get(employee=welder)
     assert (cert.kind, cert.category, cert.status) == ("special_operation", "welding", "valid")
     assert cert.registered_by == alice and cert.scan
     entries = ModelLogEntry.objects.filter(action="anxun.certificate_register", object_id=str(cert.pk), user=alice)
@@ -131,7 +131,7 @@ def test_principal_competence_and_special_equipment_register_without_category(al
     for n, kind in enumerate((CertificateKind.PRINCIPAL_COMPETENCE, CertificateKind.SPECIAL_EQUIPMENT)):
         response = client.post(ADD, cert_form(welder, kind=kind, category="", number=f"K-{n}", next_review_due=""))
         assert response.status_code == 302, response.context["form"].errors
-    assert set(Certificate.objects.filter(issued_via="registered").values_list("kind", flat=True)) == {"principal_competence", "special_equipment"}
+    assert set(Certificate.objects.values_list("kind", flat=True)) == {"principal_competence", "special_equipment"}
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_bad_input_is_a_form_error_not_a_crash(alice, welder, overrides, field, 
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors and message in errors[field][0]
-    assert not Certificate.objects.filter(issued_via="registered").exists()
+    assert not Certificate.objects.exists()
 
 
 def test_duplicate_number_is_a_form_error(alice, welder, cert_a):
@@ -164,7 +164,7 @@ def test_outsider_cannot_register_for_another_enterprise(charlie, welder):
     response = client.post(ADD, cert_form(welder))
     assert response.status_code == 200
     assert "employee" in response.context["form"].errors
-    assert not Certificate.objects.filter(issued_via="registered").exists()
+    assert not Certificate.objects.exists()
 
 
 # --- status actions ------------------------------------------------------------------------
@@ -281,10 +281,7 @@ def test_list_is_scoped_and_filters_kind_status_and_expiry(alice, charlie, welde
                      issued_on=today - dt.timedelta(days=300), valid_until=today + dt.timedelta(days=200),
                      next_review_due=None)
     client = as_user(alice)
-    # The welder's internal certificates (issued automatically) are listed too.
-    internal = set(Certificate.objects.filter(employee=welder).exclude(issued_via="registered").values_list("pk", flat=True))
-    assert internal
-    assert {c.pk for c in client.get(INDEX).context["object_list"]} == {cert_a.pk, soon.pk, later.pk} | internal
+    assert {c.pk for c in client.get(INDEX).context["object_list"]} == {cert_a.pk, soon.pk, later.pk}
     assert [c.pk for c in client.get(INDEX, {"expiring": "true"}).context["object_list"]] == [soon.pk]
     assert {c.pk for c in client.get(INDEX, {"kind": "other"}).context["object_list"]} == {soon.pk, later.pk}
     certificate_revoke(certificate=later, reason="注销", actor=None)
@@ -306,5 +303,4 @@ def test_list_queries_do_not_grow_with_rows(alice, welder, django_assert_max_num
         register(welder, number=f"N-{n}")
     with django_assert_max_num_queries(len(few)):
         response = client.get(INDEX)
-    assert len(response.context["object_list"]) == Certificate.objects.filter(employee__enterprise=welder.enterprise).count()
-    assert len([c for c in response.context["object_list"] if c.issued_via == "registered"]) == 15
+    assert len(response.context["object_list"]) == 15
