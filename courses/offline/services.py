@@ -632,6 +632,8 @@ def my_sessions_to_run(user, *, now: dt.datetime | None = None) -> list[OfflineS
     now = _now(now)
     if not getattr(user, "is_authenticated", False):
         return []
+    if not user.is_superuser and not any(role == Role.TRAINER for _e, role in user.role_pairs()):
+        return []  # no query for the many who teach nothing (role_pairs is cached per request)
     return list(
         sessions_visible_to(user)
         .filter(trainer=user, status=OfflineSession.Status.PLANNED, end_at__gte=now - dt.timedelta(days=7))
