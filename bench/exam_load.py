@@ -67,6 +67,9 @@ if not DEFAULT_FLOOR.exists():
 PG = "postgres://postgres@127.0.0.1:5432"
 CLK = os.sysconf("SC_CLK_TCK")
 
+# bench_exam_seed's question ids 900001…: the generator's question number n → "9000{n:02d}"
+# (tests/exams/test_bench_commands.py checks this equals bench_exam_seed.question_id_template()).
+QUESTION_ID_TEMPLATE = "9000{question:02d}"
 TARGET_RATIO = 2 / 3  # app's sustainable rate / floor's
 TARGET_P95_MS = 150.0
 
@@ -292,8 +295,6 @@ class App:
         }
 
     def autosave_spec(self) -> dict:
-        from exams.management.commands.bench_exam_seed import question_id_template
-
         a = self.args
         return {
             "name": "app-exam-autosave",
@@ -302,7 +303,7 @@ class App:
             "url": "/exams/attempts/{attempt_id}/answer/",
             "headers": self._headers(),
             # The real page's request: the attempt token, the question id, one string per blank.
-            "json": {"token": "{token}", "question": question_id_template(), "response": ["{answer}"]},
+            "json": {"token": "{token}", "question": QUESTION_ID_TEMPLATE, "response": ["{answer}"]},
             "fleet": str(self.fleet),
             "fleet_key": "examinees",
             "questions": a.questions,

@@ -35,6 +35,7 @@ from lms.archive.models import TrainingKind, TrainingLevel
 from lms.workforce.models import RiskClass, SpecialOperation
 
 from .blocks import LessonBodyBlock
+from .forms import CoursePageForm
 
 
 class CourseCategory(models.TextChoices):
@@ -213,6 +214,7 @@ class CoursePage(Page):
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.FilterField("enterprise_id")]
 
+    base_form_class = CoursePageForm
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.LessonPage"]
 

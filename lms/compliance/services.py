@@ -171,6 +171,11 @@ def obligations_generate_for_events(events, *, rule_book: RuleBook | None = None
     enterprise_ids = {e.enterprise_id for e in employees.values()}
     before = Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count()
     Obligation.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    if new:
+        # Enrol in the online courses that can satisfy them, after commit.
+        from courses.services import enrolments_schedule
+
+        enrolments_schedule(employee_ids={o.employee_id for o in new})
     return Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count() - before
 
 

@@ -1001,6 +1001,9 @@ def seed_demo(*, with_cms: bool = True, log=print) -> SeedReport:
         seed_people(spec, enterprise, linked.get(spec.code, {}), report)
     if with_cms:
         seed_cms_pages(report=report, log=log)
+        from courses.demo import seed_courses
+
+        seed_courses(report=report, log=log)
     return report
 
 
@@ -1308,7 +1311,7 @@ def format_summary(report: SeedReport) -> str:
     return "\n".join(out)
 
 
-_SUMMARY_ORDER = ["企业", "组织单位", "岗位", "用户", "员工", "岗位分配", "转岗事件", "离岗事件", "内容页面"]
+_SUMMARY_ORDER = ["企业", "组织单位", "岗位", "用户", "员工", "岗位分配", "转岗事件", "离岗事件", "内容页面", "在线课程页面", "在线课程报名"]
 
 
 # --- scale data ----------------------------------------------------------------------

@@ -60,6 +60,9 @@ def test_the_fleet_autosaves_through_the_real_endpoint_and_verifies(tmp_path):
     people = fleet["examinees"]
     assert len(people) == 3 and fleet["questions"] == 5
     assert question_id_template().format(question=7) == str(QUESTION_BASE + 7)
+    from bench.exam_load import QUESTION_ID_TEMPLATE
+
+    assert QUESTION_ID_TEMPLATE == question_id_template()
     lines = []
     for user, identity in enumerate(people):
         for seq, n in enumerate((1, 1, 2)):  # the same question twice, then the next
