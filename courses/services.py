@@ -356,7 +356,7 @@ def study_start(*, user, lesson: LessonPage, login_key: str, now: dt.datetime | 
                                      media_seconds=media, rules=rules, rng=rng)
                 session = StudySession.objects.create(
                     user=user, progress=progress, login_key=login_key or "", revision_id=lesson.live_revision_id,
-                    required_seconds=lesson.required_seconds, media_seconds=media,
+                    required_seconds=lesson.required_seconds,
                     question_count=len(lesson.questions()), started_at=now, **state.as_dict(),
                 )
                 Enrolment.objects.filter(pk=enrolment.pk, started_at__isnull=True).update(started_at=now)
