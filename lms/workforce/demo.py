@@ -390,7 +390,7 @@ class DemoUser:
 
 
 # Employee numbers of the people whose logins are demo accounts.
-HX_PRINCIPAL, HX_SAFETY, HX_MENTOR, HX_WORKER = "HX0001", "HX0002", "HX0010", "HX0011"
+HX_PRINCIPAL, HX_SAFETY, HX_MENTOR, HX_WORKER, HX_NEWHIRE = "HX0001", "HX0002", "HX0010", "HX0011", "HX0012"
 DF_PRINCIPAL, DF_SAFETY = "DF0001", "DF0002"
 
 DEMO_USERS = (
@@ -402,6 +402,8 @@ DEMO_USERS = (
     DemoUser("trainer@hxchem.demo", "华兴安全培训师", "trainer", "hxchem"),
     DemoUser("mentor@hxchem.demo", "", "mentor", "hxchem", employee_no=HX_MENTOR),
     DemoUser("worker@hxchem.demo", "", "employee", "hxchem", phone="+8613900000001", employee_no=HX_WORKER),
+    # A new hire in pre-post training: open induction obligations, enrolled online courses.
+    DemoUser("newhire@hxchem.demo", "", "employee", "hxchem", phone="+8613900000002", employee_no=HX_NEWHIRE),
     DemoUser("hr@dfmfg.demo", "东方人事专员", "hr", "dfmfg"),
     DemoUser(
         "regulator@suzhou.demo",
@@ -533,8 +535,14 @@ def _shape_hxchem(people: list[PersonSpec], today: dt.date) -> None:
         person.assign = True
         person.employment_type = EmploymentType.REGULAR
     worker.phone = "+8613900000001"
+    # A new operator hired this week, still in three-level induction (not on the post).
+    newhire = by_no[HX_NEWHIRE]
+    newhire.hire_date = today - dt.timedelta(days=6)
+    newhire.start_date, newhire.assign = None, False
+    newhire.employment_type = EmploymentType.REGULAR
+    newhire.phone = "+8613900000002"
     # Two new operators learning the reactor under the mentor (办法 §23).
-    for apprentice in [p for p in reactor if p not in (mentor, worker)][-2:]:
+    for apprentice in [p for p in reactor if p not in (mentor, worker, newhire)][-2:]:
         apprentice.employment_type = EmploymentType.REGULAR
         apprentice.hire_date = today - dt.timedelta(days=24)
         apprentice.start_date = today - dt.timedelta(days=10)
