@@ -20,16 +20,17 @@ The rules (each one a reason code the player can show):
 - ``too_fast``: a heartbeat sooner than ``min_gap`` after the last counted
   one earns nothing *now*; its time is earned by the next regular heartbeat
   (the anchor does not move), so a fast client gains nothing and loses nothing.
-- ``seek``: the watched position may grow only by about the credited wall
-  time (``rate`` × gap + ``tolerance``). A jump past what was watched earns
-  nothing and the player is told to go back.
+- ``seek``: the watched position may grow only by about the wall time since
+  the last beat (``rate`` × gap + ``tolerance``, for a gap within
+  ``interval + slack``), and only while the clock counts. A jump past what
+  was watched earns nothing and the player is told to go back.
 - ``idle``: no keyboard, pointer or touch input for ``idle`` seconds.
 - ``presence``: at a random moment (server-chosen, between ``presence_min``
   and ``presence_max`` seconds after the previous check) the next heartbeat
   carries a prompt; it must be answered within ``presence_answer`` seconds,
   otherwise the clock stops until it is answered.
 - ``daily_cap``: no more than ``daily_cap`` seconds per person and day
-  (Asia/Shanghai days).
+  (Asia/Shanghai days); once reached, every beat that day says so.
 - One live session per person is enforced by the database and the services
   (courses.services), not here: a superseded session's heartbeats are
   refused before these rules run.
@@ -212,7 +213,9 @@ def beat(state: State, b: Beat, *, now: dt.datetime, rules: Rules, has_media: bo
         s.media_seconds = float(b.duration)
 
     # Presence check: an answer clears it; a due check is asked now.
-    if s.presence_nonce and b.presence_nonce and secrets.compare_digest(b.presence_nonce, s.presence_nonce):
+    if s.presence_nonce and b.presence_nonce and secrets.compare_digest(
+        b.presence_nonce.encode(), s.presence_nonce.encode()  # bytes: a non-ASCII answer is wrong, not an error
+    ):
         s.presence_nonce, s.presence_deadline = "", None
         s.presence_due_at = _next_presence(now, rules, rng)
         s.last_activity_at = now
@@ -225,8 +228,11 @@ def beat(state: State, b: Beat, *, now: dt.datetime, rules: Rules, has_media: bo
     if idle < rules.idle:
         s.last_activity_at = max(s.last_activity_at or now, now - dt.timedelta(seconds=idle))
 
-    # Is the learner studying right now?
-    if not b.visible:
+    # Is the learner studying right now? (At the cap the clock stays stopped
+    # for the rest of the day, and says so at every beat.)
+    if s.day_base + s.day_credit >= rules.daily_cap:
+        reason = Reason.DAILY_CAP
+    elif not b.visible:
         reason = Reason.HIDDEN
     elif idle >= rules.idle:
         reason = Reason.IDLE
@@ -252,11 +258,15 @@ def beat(state: State, b: Beat, *, now: dt.datetime, rules: Rules, has_media: bo
     seek_back_to = None
     if has_media and b.position is not None and math.isfinite(b.position):
         position = max(0.0, float(b.position))
-        bound = s.max_position + (gap * rules.rate if creditable else 0.0) + rules.tolerance
+        # The video may have played on since the last beat even when that
+        # beat did not count (paused, idle, sent back after a seek): allow
+        # the wall time of any regular gap, or the learner would be sent back
+        # again at every beat. What played while not counting is not watched.
+        bound = s.max_position + (gap * rules.rate if interval_ok else 0.0) + rules.tolerance
         if position > bound:
             reason, counting_now, creditable = Reason.SEEK, False, False
             seek_back_to = s.max_position
-        elif creditable:
+        elif counting_now:
             s.max_position = max(s.max_position, position)
 
     credit = 0
