@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ContentConfig(AppConfig):
     name = "content"
     verbose_name = _("站点内容")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (the accident case library requires a login)

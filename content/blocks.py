@@ -5,6 +5,8 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
 
+from courses.blocks import VideoBlock
+
 RICH_TEXT_FEATURES = ["h3", "h4", "bold", "italic", "ol", "ul", "link", "document-link", "hr"]
 
 
@@ -42,3 +44,13 @@ class BodyBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(label=_("段落"), features=RICH_TEXT_FEATURES, icon="pilcrow")
     image = CaptionedImageBlock()
     document = DocumentLinkBlock()
+
+
+class AccidentCaseBodyBlock(blocks.StreamBlock):
+    """The account of an accident (事故经过): text, photos of the scene and
+    video (wagtailmedia, as in lessons)."""
+
+    heading = HeadingBlock()
+    paragraph = blocks.RichTextBlock(label=_("段落"), features=RICH_TEXT_FEATURES, icon="pilcrow")
+    image = CaptionedImageBlock()
+    video = VideoBlock()

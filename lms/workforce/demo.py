@@ -1012,6 +1012,9 @@ def seed_demo(*, with_cms: bool = True, log=print) -> SeedReport:
         from courses.demo import seed_courses
 
         seed_courses(report=report, log=log)
+        from content.demo import seed_accident_cases
+
+        seed_accident_cases(report=report, log=log)
     return report
 
 

@@ -28,3 +28,26 @@ def make_document(title="培训计划表"):
     doc.file.save("training-plan.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
     doc.save()
     return doc
+
+
+def add_case_library(home, title="事故案例库", slug="accident-cases"):
+    from content.models import AccidentCaseIndexPage
+
+    return home.add_child(instance=AccidentCaseIndexPage(title=title, slug=slug))
+
+
+def add_case(library, title, *, accident_type="electrocution", industry="manufacturing", hazards="",
+             accident_date=dt.date(2024, 3, 22), live=True, **kw):
+    from content.models import AccidentCasePage
+
+    fields = {
+        "place": "某企业车间",
+        "direct_cause": "违章作业",
+        "lessons": "<p>严格执行操作规程。</p>",
+        "deaths": 1,
+        **kw,
+    }
+    return library.add_child(instance=AccidentCasePage(
+        title=title, accident_type=accident_type, industry=industry, hazards=hazards, accident_date=accident_date,
+        live=live, **fields,
+    ))
