@@ -35,27 +35,29 @@ def _own(qs, user):
     return scope(qs, user).filter(**{qs.model.owner_path: user})
 
 
-def my_enrolments(user, *, status=Enrolment.Status.ACTIVE) -> list[Enrolment]:
-    """Open enrolments with their course and lesson progress: lessons done /
-    total, seconds studied, next lesson."""
-    enrolments = list(
-        _own(Enrolment.objects.all(), user).filter(status=status)
-        .select_related("course", "obligation", "employee__enterprise")
-        .prefetch_related(Prefetch("progress", queryset=LessonProgress.objects.all()))
-        .order_by("due_date", "pk")
-    )
-    course_ids = {e.course_id for e in enrolments}
+def lessons_by_course(course_ids) -> dict[int, list[LessonPage]]:
+    """The live lessons of each course, in tree order, in two queries
+    whatever the number of courses (a course's lessons are its children)."""
     lessons = defaultdict(list)
-    if course_ids:
-        course_paths = {c.pk: c.path for c in CoursePage.objects.filter(pk__in=course_ids).only("path")}
-        q = Q()
-        for path in course_paths.values():
-            q |= Q(path__startswith=path, depth=len(path) // 4 + 1)
-        by_path = {path: pk for pk, path in course_paths.items()}
-        for lesson in LessonPage.objects.live().filter(q).only("pk", "title", "path", "url_path", "min_minutes").order_by("path"):
-            course_id = by_path.get(lesson.path[: -4])
-            if course_id:
-                lessons[course_id].append(lesson)
+    course_ids = set(course_ids)
+    if not course_ids:
+        return lessons
+    course_paths = {c.pk: c.path for c in CoursePage.objects.filter(pk__in=course_ids).only("path")}
+    q = Q()
+    for path in course_paths.values():
+        q |= Q(path__startswith=path, depth=len(path) // 4 + 1)
+    by_path = {path: pk for pk, path in course_paths.items()}
+    for lesson in LessonPage.objects.live().filter(q).only("pk", "title", "path", "url_path", "min_minutes").order_by("path"):
+        course_id = by_path.get(lesson.path[: -4])
+        if course_id:
+            lessons[course_id].append(lesson)
+    return lessons
+
+
+def with_progress(enrolments: list[Enrolment]) -> list[Enrolment]:
+    """Annotate enrolments (their ``progress`` prefetched) with lessons done /
+    total, seconds studied, a percentage, the next lesson and hours studied."""
+    lessons = lessons_by_course(e.course_id for e in enrolments)
     for e in enrolments:
         done = {p.lesson_id for p in e.progress.all() if p.completed_at}
         e.lessons = lessons[e.course_id]
@@ -66,6 +68,17 @@ def my_enrolments(user, *, status=Enrolment.Status.ACTIVE) -> list[Enrolment]:
         e.next_lesson = next((lesson for lesson in e.lessons if lesson.pk not in done), None)
         e.hours_studied = _fmt(min(e.course.credit_hours, Decimal(e.seconds) / Decimal(credit_hour_seconds())).quantize(Decimal("0.1")))
     return enrolments
+
+
+def my_enrolments(user, *, status=Enrolment.Status.ACTIVE) -> list[Enrolment]:
+    """Open enrolments with their course and lesson progress: lessons done /
+    total, seconds studied, next lesson."""
+    return with_progress(list(
+        _own(Enrolment.objects.all(), user).filter(status=status)
+        .select_related("course", "obligation", "employee__enterprise")
+        .prefetch_related(Prefetch("progress", queryset=LessonProgress.objects.all()))
+        .order_by("due_date", "pk")
+    ))
 
 
 def my_obligations(user, enrolments=None) -> list[Obligation]:

@@ -1,6 +1,8 @@
 """factory_boy factories shared by the whole suite."""
 
 import datetime as dt
+import uuid
+from decimal import Decimal
 
 import factory
 from allauth.mfa.models import Authenticator
@@ -116,6 +118,60 @@ def make_api_token(enterprise, *, can_write=True, name="HR 系统") -> tuple[Api
     return token, key
 
 
+def course_index():
+    """The 在线课程 index under the home page (created once, published)."""
+    from content.models import HomePage
+    from courses.models import CourseIndexPage
+
+    home = HomePage.objects.order_by("path").first()
+    index = CourseIndexPage.objects.child_of(home).first()
+    if index is None:
+        index = CourseIndexPage(title="在线课程", slug="courses")
+        home.add_child(instance=index)
+        index.save_revision().publish()
+    return index
+
+
+def lesson_body(text="<p>进入车间前，应了解本车间的危险区域和安全警示标志。</p>", question=None) -> list:
+    """A lesson StreamField body: one text block and, with ``question`` =
+    (prompt, [(choice, correct), …]), one check question."""
+    body = [{"type": "text", "value": text, "id": str(uuid.uuid4())}]
+    if question is not None:
+        prompt, choices = question
+        body.append({
+            "type": "question",
+            "id": str(uuid.uuid4()),
+            "value": {"prompt": prompt, "choices": [{"text": t, "correct": c} for t, c in choices],
+                      "explanation": "了解危险因素是车间级安全教育的第一项内容。"},
+        })
+    return body
+
+
+def make_course(*, enterprise=None, title=None, category="induction_workshop", credit_hours=Decimal("1"),
+                lessons=1, min_minutes=10, question=None, counts_as_assessment=False, live=True, **fields):
+    """A CoursePage under the course index with ``lessons`` published
+    LessonPages (each with ``lesson_body(question=question)``); published
+    unless ``live`` is false. ``enterprise`` None: a platform course."""
+    from courses.models import CoursePage, LessonPage
+
+    index = course_index()
+    n = CoursePage.objects.count() + 1
+    course = CoursePage(
+        title=title or f"测试课程{n}", slug=f"course-{uuid.uuid4().hex[:8]}", enterprise=enterprise,
+        category=category, credit_hours=credit_hours, counts_as_assessment=counts_as_assessment, live=live, **fields,
+    )
+    index.add_child(instance=course)
+    revision = course.save_revision()
+    if live:
+        revision.publish()
+    for i in range(1, lessons + 1):
+        lesson = LessonPage(title=f"第{i}课", slug=f"lesson-{i}", min_minutes=min_minutes,
+                            body=lesson_body(question=question))
+        course.add_child(instance=lesson)
+        lesson.save_revision().publish()
+    return course
+
+
 __all__ = [
     "Authenticator",
     "EmployeeFactory",
@@ -126,8 +182,11 @@ __all__ = [
     "PostFactory",
     "RegulatorMembershipFactory",
     "UserFactory",
+    "course_index",
     "enable_totp",
+    "lesson_body",
     "make_api_token",
+    "make_course",
     "make_credit_code",
     "make_id_number",
 ]

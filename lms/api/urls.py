@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import (
     compliance_views,
+    course_views,
     exam_views,
     schema,  # noqa: F401  (registers the token auth scheme with drf-spectacular)
     views,
@@ -37,6 +38,13 @@ v1 = [
         "employees/<str:employee_no>/exam-results/",
         exam_views.EmployeeExamResultListView.as_view(),
         name="api-v1-employee-exam-results",
+    ),
+    # Online learning: the course catalogue, a person's enrolments.
+    path("courses/", course_views.CourseListView.as_view(), name="api-v1-course-list"),
+    path(
+        "employees/<str:employee_no>/enrolments/",
+        course_views.EmployeeEnrolmentListView.as_view(),
+        name="api-v1-employee-enrolments",
     ),
 ]
 
