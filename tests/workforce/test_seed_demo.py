@@ -110,7 +110,7 @@ def test_second_run_changes_nothing(dbx):
     assert dbx.after_second == dbx.after_first
     first, second = _counts_table(dbx.first), _counts_table(dbx.second)
     assert first["员工"] == (dbx.after_first["employees"], 0)
-    assert first["企业"] == (2, 0) and first["用户"] == (10, 0)
+    assert first["企业"] == (2, 0) and first["用户"] == (11, 0)
     # The second run finds everything there and creates nothing.
     assert set(second) >= {"企业", "组织单位", "岗位", "用户", "员工"}
     assert all(created == 0 for created, _existing in second.values())
@@ -230,7 +230,7 @@ def test_privileged_users_have_totp_and_recovery_codes_printed_on_every_run(dbx)
             assert f"TOTP 密钥：{secret}" in output
             assert " ".join(codes) in output
     others = User.objects.exclude(email__in=PRIVILEGED)
-    assert others.count() == 5
+    assert others.count() == 6
     assert not Authenticator.objects.filter(user__in=others).exists()
     assert not any(u.requires_mfa() for u in others)
 
@@ -326,3 +326,18 @@ def test_recent_hires_wait_for_their_training(dbx):
         result = clearance(employee, hire.post)
         assert not result.cleared
         assert any("安全教育" in reason.message for reason in result.reasons)
+
+
+def test_the_new_hire_studies_online_for_the_induction_they_owe(dbx):
+    """newhire@hxchem.demo shows the learner's side: open three-level
+    induction, not on a post, enrolled in the online courses that count."""
+    from courses.models import Enrolment
+    from lms.compliance.models import Obligation
+
+    user = User.objects.get(email="newhire@hxchem.demo")
+    employee = user.employee
+    owed = set(Obligation.objects.open().filter(employee=employee).values_list("kind", "level"))
+    assert {("induction", "company"), ("induction", "workshop"), ("induction", "team")} <= owed
+    assert not employee.assignments.filter(end_date__isnull=True).exists()
+    titles = set(Enrolment.objects.filter(employee=employee, status="active").values_list("course__title", flat=True))
+    assert "车间级安全教育（通用）" in titles
