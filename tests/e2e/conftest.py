@@ -3,6 +3,7 @@
 Without /usr/bin/chromium they skip with a loud message — except in CI
 (CI=true), where a missing browser is a failure, never a skip."""
 
+import importlib
 import os
 import shutil
 import sys
@@ -55,6 +56,40 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def archive_flushable(transactional_db):
+    """Let the end-of-test flush empty the archive. SQLite's flush DELETEs rows,
+    which the archive's append-only triggers refuse (PostgreSQL TRUNCATEs, which
+    they do not see): empty the archive with the guard lifted, then put it back."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    guard = importlib.import_module("lms.archive.migrations.0002_append_only_triggers")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        for sql in guard.SQLITE_DOWN:
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM archive_trainingrecord")
+        for sql in guard.SQLITE_UP:
+            cursor.execute(sql)
+        cursor.execute("PRAGMA foreign_keys = ON")
+
+
+@pytest.fixture
+def phone(browser, live_server, archive_flushable):
+    """A page in a phone-sized, touch, mobile browser context (390×844)."""
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page

@@ -3,12 +3,10 @@ role), opens 我的考试, answers a four-question paper (autosaved, survives a
 reload), submits, sees 合格, and the archive holds the record."""
 
 import datetime as dt
-import importlib
 import os
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from exams import services
@@ -18,37 +16,6 @@ from tests.conftest import PASSWORD
 from tests.exams.engine_helpers import bank, fill, fixed_paper, make_principal, multiple, single, true_false
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def archive_flushable(transactional_db):
-    """Let the end-of-test flush empty the archive. SQLite's flush DELETEs rows,
-    which the archive's append-only triggers refuse (PostgreSQL TRUNCATEs, which
-    they do not see): empty the archive with the guard lifted, then put it back."""
-    yield
-    if connection.vendor != "sqlite":
-        return
-    guard = importlib.import_module("lms.archive.migrations.0002_append_only_triggers")
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA foreign_keys = OFF")
-        for sql in guard.SQLITE_DOWN:
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM archive_trainingrecord")
-        for sql in guard.SQLITE_UP:
-            cursor.execute(sql)
-        cursor.execute("PRAGMA foreign_keys = ON")
-
-
-@pytest.fixture
-def phone(browser, live_server, archive_flushable):
-    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
 
 def _wait_until(predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
