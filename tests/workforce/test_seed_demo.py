@@ -334,8 +334,7 @@ def test_the_new_hire_studies_online_for_the_induction_they_owe(dbx):
     from courses.models import Enrolment
     from lms.compliance.models import Obligation
 
-    user = User.objects.get(email="newhire@hxchem.demo")
-    employee = user.employee
+    employee = Employee.objects.get(user__email="newhire@hxchem.demo")
     owed = set(Obligation.objects.open().filter(employee=employee).values_list("kind", "level"))
     assert {("induction", "company"), ("induction", "workshop"), ("induction", "team")} <= owed
     assert not employee.assignments.filter(end_date__isnull=True).exists()
