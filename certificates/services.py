@@ -1,5 +1,7 @@
 """The certificates app's front door for writes: register an external
-certificate, suspend, revoke, reinstate it, record a review (复审).
+certificate, issue an internal one (automatically when its obligations are
+met, or by HR with the basis recorded), re-issue, suspend, revoke,
+reinstate, record a review (复审), configure types and issuers.
 
 Each function checks that ``actor`` may change the holder's enterprise
 (``actor=None`` is the system: demo data, commands), validates, saves inside a
@@ -11,18 +13,33 @@ the very next clearance answer.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can
-from lms.workforce.models import Employee
+from lms.compliance.rules import add_months
+from lms.workforce.models import Employee, Enterprise, Post
 
-from .models import Certificate, CertificateKind
+from .models import (
+    INTERNAL_KINDS,
+    Certificate,
+    CertificateKind,
+    CertificateType,
+    IssuerProfile,
+    NumberCounter,
+    new_verification_code,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class CertificateError(ValidationError):
@@ -77,7 +94,9 @@ def certificate_register(
         errors["category"] = _("特种作业操作证必须填写作业类别")
     elif kind != CertificateKind.SPECIAL_OPERATION and category:
         errors["category"] = _("只有特种作业操作证填写作业类别")
-    if issued_on and valid_until and valid_until < issued_on:
+    if not valid_until:
+        errors["valid_until"] = _("请填写有效期")
+    elif issued_on and valid_until < issued_on:
         errors["valid_until"] = _("有效期不能早于发证日期")
     if next_review_due and issued_on and next_review_due <= issued_on:
         errors["next_review_due"] = _("复审日期应晚于发证日期")
@@ -98,7 +117,9 @@ def certificate_register(
         next_review_due=next_review_due,
         replaces=replaces,
         registered_by=_log_user(actor),
+        type=type_for(employee.enterprise, kind),
     )
+    certificate.gates_clearance = bool(certificate.type and certificate.type.clearance_required)
     if scan:
         certificate.scan = scan
     certificate.full_clean()
@@ -123,8 +144,9 @@ def _change_status(certificate: Certificate, *, allowed_from: set, to: str, reas
     locked.status = to
     locked.status_changed_at = timezone.now()
     locked.status_reason = reason
+    locked.status_changed_by = _log_user(actor)
     locked.full_clean()
-    locked.save(update_fields=["status", "status_changed_at", "status_reason"])
+    locked.save(update_fields=["status", "status_changed_at", "status_reason", "status_changed_by"])
     log(locked, action, user=_log_user(actor), data={"from": previous, "to": to, "reason": reason})
     return locked
 
@@ -175,14 +197,15 @@ def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, next_r
         errors["reviewed_on"] = _("复审日期应在发证日期之后、今天或以前")
     if next_review_due is not None and next_review_due <= reviewed_on:
         errors["next_review_due"] = _("下次复审日期应晚于本次复审日期")
-    if next_review_due is not None and next_review_due > locked.valid_until:
+    if next_review_due is not None and locked.valid_until and next_review_due > locked.valid_until:
         errors["next_review_due"] = _("下次复审日期不能晚于有效期 %(d)s") % {"d": locked.valid_until}
     if errors:
         raise CertificateError(errors)
     previous = locked.next_review_due
     locked.next_review_due = next_review_due
+    locked.notified_review_stage = ""  # the next review's reminders start afresh
     locked.full_clean()
-    locked.save(update_fields=["next_review_due"])
+    locked.save(update_fields=["next_review_due", "notified_review_stage"])
     log(
         locked,
         "anxun.certificate_review",
@@ -194,3 +217,420 @@ def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, next_r
         },
     )
     return locked
+
+
+# --- types and issuers -----------------------------------------------------------------------
+
+_PATTERN_TOKEN = re.compile(r"\{(enterprise|type|year|yy|seq(?::0?[1-9]d)?)\}")
+
+
+def validate_number_pattern(pattern: str) -> str:
+    """The pattern, stripped; a field error if it has an unknown placeholder,
+    lacks the year or the serial, or could print characters a number must not."""
+    pattern = (pattern or "").strip()
+    rest = _PATTERN_TOKEN.sub("", pattern)
+    tokens = {m.group(1).split(":")[0] for m in _PATTERN_TOKEN.finditer(pattern)}
+    if "{" in rest or "}" in rest:
+        raise CertificateError({"number_pattern": _("编号规则中有无法识别的占位符，可用：{enterprise}、{type}、{year}、{yy}、{seq}")})
+    if "seq" not in tokens or not tokens & {"year", "yy"}:
+        raise CertificateError({"number_pattern": _("编号规则必须包含年份（{year} 或 {yy}）和流水号（{seq}）")})
+    if not re.fullmatch(r"[A-Za-z0-9\-_/.()（）〔〕第号字\u4e00-\u9fff]*", rest):
+        raise CertificateError({"number_pattern": _("编号规则只能包含字母、数字、汉字和 - _ / . 等符号")})
+    return pattern
+
+
+def format_number(pattern: str, *, enterprise: Enterprise, type: CertificateType, year: int, seq: int) -> str:
+    """The certificate number ``pattern`` gives for serial ``seq`` of ``year``."""
+    values = {"enterprise": enterprise.code.upper(), "type": type.code.upper(), "year": str(year),
+              "yy": f"{year % 100:02d}"}
+
+    def one(match):
+        token = match.group(1)
+        if token.startswith("seq"):
+            return format(seq, token[4:] or "d")
+        return values[token]
+
+    return _PATTERN_TOKEN.sub(one, pattern)
+
+
+def type_for(enterprise: Enterprise, kind: str) -> CertificateType | None:
+    """The type of ``kind`` in force for ``enterprise``: its own active type,
+    else the platform default."""
+    types = list(CertificateType.objects.filter(kind=kind, is_active=True)
+                 .filter(Q(enterprise=enterprise) | Q(enterprise__isnull=True)))
+    own = [t for t in types if t.enterprise_id == enterprise.pk]
+    chosen = own or [t for t in types if t.enterprise_id is None]
+    return min(chosen, key=lambda t: t.pk) if chosen else None
+
+
+def _require_type_change(actor, type: CertificateType) -> None:
+    if actor is None:
+        return
+    if type.enterprise_id is None:
+        if not getattr(actor, "is_superuser", False):
+            raise PermissionDenied(_("平台默认证书类型只有平台管理员可以修改"))
+    else:
+        _require(actor, type.enterprise_id)
+
+
+@transaction.atomic
+def certificate_type_save(*, type: CertificateType, actor) -> CertificateType:
+    """Create or change a certificate type. A change of "上岗资格依赖此证"
+    applies to the certificates already issued at once."""
+    from .pdf import validate_template
+
+    _require_type_change(actor, type)
+    errors = {}
+    try:
+        type.number_pattern = validate_number_pattern(type.number_pattern)
+    except CertificateError as error:
+        errors.update(error.message_dict)
+    try:
+        validate_template(type.template_html)
+    except CertificateError as error:
+        errors.update(error.message_dict)
+    if type.auto_issue and not type.is_internal:
+        errors["auto_issue"] = _("只有内部证书可以自动发证")
+    if errors:
+        raise CertificateError(errors)
+    creating = type.pk is None
+    previous = None if creating else CertificateType.objects.select_for_update().get(pk=type.pk)
+    if previous is not None and previous.kind != type.kind and previous.certificates.exists():
+        raise CertificateError({"kind": _("已有证书使用该类型，不能更改证书类别")})
+    type.full_clean()
+    type.save()
+    if previous is not None and previous.clearance_required != type.clearance_required:
+        type.certificates.update(gates_clearance=type.clearance_required)
+    log(type, "wagtail.create" if creating else "wagtail.edit", user=_log_user(actor),
+        data={"kind": type.kind, "clearance_required": type.clearance_required, "auto_issue": type.auto_issue})
+    return type
+
+
+@transaction.atomic
+def issuer_profile_save(*, enterprise: Enterprise, issuer_name: str, seal=None, actor) -> IssuerProfile:
+    """Set the name printed as issuer and the seal image of ``enterprise``."""
+    _require(actor, enterprise.pk)
+    profile, _created = IssuerProfile.objects.select_for_update().get_or_create(enterprise=enterprise)
+    profile.issuer_name = (issuer_name or "").strip()
+    if seal:
+        profile.seal = seal
+    profile.full_clean()
+    profile.save()
+    log(profile, "wagtail.edit", user=_log_user(actor), data={"issuer_name": profile.issuer_name})
+    return profile
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def _next_serial(enterprise: Enterprise, year: int) -> int:
+    """The next serial of ``enterprise`` in ``year``: the counter row is
+    locked for the rest of the transaction, so two issuers never draw the
+    same serial (on SQLite the write lock serialises them)."""
+    counter = NumberCounter.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                NumberCounter.objects.create(enterprise=enterprise, year=year, last=0)
+        except IntegrityError:
+            pass  # created by a concurrent issuer
+        counter = NumberCounter.objects.select_for_update().get(enterprise=enterprise, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _issuer_name(enterprise: Enterprise, type: CertificateType) -> str:
+    if type.issuer:
+        return type.issuer
+    profile = IssuerProfile.objects.filter(enterprise=enterprise).first()
+    return (profile.issuer_name if profile and profile.issuer_name else enterprise.name)[:100]
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+
+def _scope_key(post: Post | None, cycle: str = "") -> str:
+    if cycle:
+        return f"cycle:{cycle}"
+    if post is not None:
+        return f"post:{post.pk}"
+    return "-"
+
+
+def _current_in_scope(employee, type, scope_key):
+    return (
+        Certificate.objects.select_for_update()
+        .filter(employee=employee, type=type, scope_key=scope_key, status__in=Certificate.CURRENT,
+                verification_code__isnull=False)
+        .first()
+    )
+
+
+def _issue(
+    *, employee: Employee, type: CertificateType, via: str, actor, post: Post | None = None, cycle: str = "",
+    level: str = "", basis_key: str = "", basis_records=(), basis_attempt=None, basis_note: str = "",
+    replaces: Certificate | None = None, photo=None, issued_on: dt.date | None = None,
+) -> Certificate:
+    """Issue one internal certificate (inside the caller's transaction)."""
+    enterprise = employee.enterprise
+    issued_on = issued_on or timezone.localdate()
+    year = issued_on.year
+    serial = _next_serial(enterprise, year)
+    number = format_number(type.number_pattern, enterprise=enterprise, type=type, year=year, seq=serial)
+    valid_until = (add_months(issued_on, type.validity_months) - dt.timedelta(days=1)) if type.validity_months else None
+    next_review = add_months(issued_on, type.review_interval_months) if type.review_interval_months else None
+    if next_review and valid_until and next_review > valid_until:
+        next_review = None
+    certificate = Certificate(
+        employee=employee,
+        type=type,
+        kind=type.kind,
+        post=post,
+        level=(level or "")[:100],
+        number=number,
+        authority=_issuer_name(enterprise, type),
+        issued_on=issued_on,
+        valid_until=valid_until,
+        next_review_due=next_review,
+        issued_via=via,
+        verification_code=new_verification_code(),
+        issuing_enterprise=enterprise,
+        number_year=year,
+        scope_key=_scope_key(post, cycle),
+        basis_key=basis_key,
+        basis_attempt=basis_attempt,
+        basis_note=(basis_note or "")[:300],
+        replaces=replaces,
+        gates_clearance=type.clearance_required,
+        registered_by=_log_user(actor),
+    )
+    if photo:
+        certificate.photo = photo
+    elif replaces is not None and replaces.photo:
+        certificate.photo = replaces.photo.name
+    certificate.full_clean(exclude=["photo"])
+    certificate.save()
+    if basis_records:
+        certificate.basis_records.set(basis_records)
+    log(certificate, "anxun.certificate_issue", user=_log_user(actor), data={
+        "employee": employee.pk, "type": type.pk, "number": number, "via": via, "basis": basis_key,
+        "records": [r.pk for r in basis_records], "attempt": basis_attempt.pk if basis_attempt else None,
+    })
+    return certificate
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    employee: Employee,
+    type: CertificateType,
+    actor,
+    post: Post | None = None,
+    basis_records=(),
+    basis_attempt=None,
+    basis_note: str = "",
+    level: str = "",
+    photo=None,
+) -> Certificate:
+    """HR issues an internal certificate with its basis recorded: training
+    records of the holder and/or a passed exam attempt (at least one).
+
+    Refused (field errors) when the type is external or of another
+    enterprise, the basis belongs to someone else or was not passed, the
+    post is missing for a post certificate, the same basis was already used
+    for this type, or the holder already has a current one (re-issue it
+    instead)."""
+    _require(actor, employee.enterprise_id)
+    employee = Employee.objects.select_for_update().select_related("enterprise").get(pk=employee.pk)
+    basis_records = list(basis_records or ())
+    errors = {}
+    if type is None:
+        errors["type"] = _("请选择证书类型")
+    elif not type.is_internal:
+        errors["type"] = _("外部证书请使用“登记证书”")
+    elif not type.is_active:
+        errors["type"] = _("该证书类型已停用")
+    elif type.enterprise_id not in (None, employee.enterprise_id):
+        errors["type"] = _("只能使用本企业或平台的证书类型")
+    if type is not None and type.kind == CertificateKind.POST and post is None:
+        errors["post"] = _("上岗合格证须指定岗位")
+    if post is not None and post.enterprise_id != employee.enterprise_id:
+        errors["post"] = _("岗位必须属于持证人所在企业")
+    if not basis_records and basis_attempt is None:
+        errors["basis_records"] = _("请选择发证依据：培训记录或考试答卷")
+    if any(r.employee_id != employee.pk for r in basis_records):
+        errors["basis_records"] = _("发证依据只能是持证人本人的培训记录")
+    elif any(r.assessment_result == "failed" for r in basis_records):
+        errors["basis_records"] = _("考核不合格的培训记录不能作为发证依据")
+    if basis_attempt is not None:
+        if basis_attempt.employee_id != employee.pk:
+            errors["basis_attempt"] = _("发证依据只能是持证人本人的答卷")
+        elif not basis_attempt.passed:
+            errors["basis_attempt"] = _("该答卷未合格，不能作为发证依据")
+    if errors:
+        raise CertificateError(errors)
+    if _current_in_scope(employee, type, _scope_key(post)) is not None:
+        raise CertificateError(_("持证人已持有该岗位（或范围）的有效同类证书，如需重新发证请使用“换发”"))
+    if basis_attempt is not None:
+        key = f"attempt:{basis_attempt.pk}"
+    else:
+        ids = ",".join(str(pk) for pk in sorted(r.pk for r in basis_records))
+        key = "records:" + hashlib.sha1(ids.encode()).hexdigest()
+    if Certificate.objects.filter(employee=employee, type=type, basis_key=key).exists():
+        raise CertificateError(_("已根据同一依据发过该类证书"))
+    return _issue(
+        employee=employee, type=type, via=Certificate.Via.MANUAL, actor=actor, post=post, level=level,
+        basis_key=key, basis_records=basis_records, basis_attempt=basis_attempt, basis_note=basis_note, photo=photo,
+    )
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate: Certificate, reason: str, actor, photo=None) -> Certificate:
+    """Re-issue (换发) an internal certificate: a new number, code and validity
+    from today, linked to the old one, which becomes 已换发. Used for renewal
+    at expiry, for replacing a lost or damaged certificate, and to give a new
+    certificate after a revocation once its basis is sound again."""
+    _require(actor, certificate.employee.enterprise_id)
+    reason = _clean_reason(reason)
+    old = Certificate.objects.select_for_update().select_related("employee__enterprise", "type", "post").get(
+        pk=certificate.pk)
+    if not old.is_internal or old.type_id is None:
+        raise CertificateError(_("外部证书换证后请登记新证，并在“替代的证书”中选择旧证"))
+    if old.status == Certificate.Status.SUPERSEDED or old.replaced_by.exists():
+        raise CertificateError(_("该证书已换发过新证"))
+    type = old.type if old.type.is_active else (type_for(old.employee.enterprise, old.kind) or old.type)
+    if old.status in Certificate.CURRENT:
+        previous = old.status
+        old.status = Certificate.Status.SUPERSEDED
+        old.status_changed_at = timezone.now()
+        old.status_reason = reason
+        old.status_changed_by = _log_user(actor)
+        old.save(update_fields=["status", "status_changed_at", "status_reason", "status_changed_by"])
+        log(old, "anxun.certificate_supersede", user=_log_user(actor), data={"reason": reason, "from": previous})
+    cycle = old.scope_key.split(":", 1)[1] if old.scope_key.startswith("cycle:") else ""
+    return _issue(
+        employee=old.employee, type=type, via=Certificate.Via.REISSUE, actor=actor, post=old.post, cycle=cycle,
+        level=old.level, basis_key=f"reissue:{old.pk}", basis_records=list(old.basis_records.all()),
+        basis_attempt=old.basis_attempt, basis_note=_("换发：%(r)s（原证 %(n)s）") % {"r": reason, "n": old.number},
+        replaces=old, photo=photo,
+    )
+
+
+# --- automatic issuance ----------------------------------------------------------------------
+
+
+def _auto_types(enterprise: Enterprise) -> dict[str, CertificateType]:
+    types: dict[str, CertificateType] = {}
+    candidates = CertificateType.objects.filter(is_active=True, kind__in=INTERNAL_KINDS).filter(
+        Q(enterprise=enterprise) | Q(enterprise__isnull=True)).order_by("pk")
+    for t in candidates:
+        # An enterprise's own type of a kind replaces the platform's, auto or not.
+        if t.kind not in types or (t.enterprise_id and types[t.kind].enterprise_id is None):
+            types[t.kind] = t
+    return {kind: t for kind, t in types.items() if t.auto_issue}
+
+
+def _try_issue(**kwargs) -> Certificate | None:
+    """Issue unless the basis was used or a current certificate covers the
+    scope (the database constraints are the last word when two workers race)."""
+    employee, type = kwargs["employee"], kwargs["type"]
+    if Certificate.objects.filter(employee=employee, type=type, basis_key=kwargs["basis_key"]).exists():
+        return None
+    scope = _scope_key(kwargs.get("post"), kwargs.get("cycle", ""))
+    current = _current_in_scope(employee, type, scope)
+    if current is not None:
+        if current.status != Certificate.Status.VALID or current.valid_until is None \
+                or current.valid_until >= timezone.localdate():
+            return None  # still valid (or suspended): nothing to issue
+        # Expired: the new basis renews it.
+        current.status, current.status_changed_at = Certificate.Status.SUPERSEDED, timezone.now()
+        current.status_reason = _("依据新完成的培训自动换发")
+        current.save(update_fields=["status", "status_changed_at", "status_reason"])
+        kwargs["replaces"] = current
+    try:
+        with transaction.atomic():
+            return _issue(via=Certificate.Via.AUTOMATIC, actor=None, **kwargs)
+    except IntegrityError:
+        logger.info("certificate for employee %s type %s already issued concurrently", employee.pk, type.pk)
+        return None
+
+
+@transaction.atomic
+def certificates_issue_due(*, employee: Employee) -> list[Certificate]:
+    """Issue the internal certificates whose obligations ``employee`` has now
+    all met. Called once per change, after the obligation evaluation that
+    met something has committed (lms.compliance.services.obligations_evaluate
+    → certificates.tasks). Each certificate is issued once per basis; none
+    while an obligation behind it is still open."""
+    from lms.compliance.models import Obligation, ObligationKind
+    from lms.compliance.services import clearance
+
+    employee = Employee.objects.select_for_update().select_related("enterprise").get(pk=employee.pk)
+    types = _auto_types(employee.enterprise)
+    if not types:
+        return []
+    obligations = list(Obligation.objects.filter(employee=employee).exclude(status=Obligation.Status.VOID)
+                       .select_related("event").prefetch_related("records"))
+    met = [o for o in obligations if o.status == Obligation.Status.MET]
+    if not met:
+        return []
+
+    def records_of(obls):
+        seen = {}
+        for o in obls:
+            for r in o.records.all():
+                seen[r.pk] = r
+        return [seen[pk] for pk in sorted(seen)]
+
+    K = CertificateKind
+    issued: list[Certificate] = []
+    # 三级安全教育合格证: every level of one event's induction met.
+    if K.INDUCTION_COMPLETION in types:
+        by_event: dict[int, list] = {}
+        for o in obligations:
+            if o.kind == ObligationKind.INDUCTION and o.event_id:
+                by_event.setdefault(o.event_id, []).append(o)
+        for event_id, levels in by_event.items():
+            if all(o.status == Obligation.Status.MET for o in levels):
+                cert = _try_issue(employee=employee, type=types[K.INDUCTION_COMPLETION], post=None,
+                                  level=_("厂级、车间级、班组级"), basis_key=f"induction:{event_id}",
+                                  basis_records=records_of(levels),
+                                  basis_note=_("三级安全教育各级均已完成并考核合格"))
+                if cert:
+                    issued.append(cert)
+    # 师带徒出师证 and 年度再培训合格证: one obligation each.
+    for kind, obl_kind in ((K.APPRENTICESHIP_COMPLETION, ObligationKind.APPRENTICESHIP),
+                           (K.REFRESHER_COMPLETION, ObligationKind.REFRESHER)):
+        if kind not in types:
+            continue
+        for o in met:
+            if o.kind != obl_kind:
+                continue
+            cert = _try_issue(employee=employee, type=types[kind], post=o.post if not o.cycle else None,
+                              cycle=o.cycle, level=(_("%(c)s 年度") % {"c": o.cycle}) if o.cycle else "",
+                              basis_key=f"obligation:{o.pk}", basis_records=records_of([o]), basis_note=o.label)
+            if cert:
+                issued.append(cert)
+    # 上岗合格证: every obligation that blocks the post is met and the
+    # clearance gate (the one gate, which also checks certificates) says yes.
+    if K.POST in types:
+        post_ids = {o.post_id for o in obligations if o.post_id and o.blocks_post}
+        post_ids |= {o.event.post_id for o in obligations if o.event_id and o.event.post_id}
+        post_ids |= set(employee.current_assignments().values_list("post_id", flat=True))
+        for post in Post.objects.filter(pk__in=post_ids, enterprise=employee.enterprise, is_active=True):
+            behind = [o for o in obligations if o.blocks_post and o.post_id in (None, post.pk)]
+            if not behind or any(o.status != Obligation.Status.MET for o in behind):
+                continue
+            ids = ",".join(str(o.pk) for o in sorted(behind, key=lambda o: o.pk))
+            key = f"post:{post.pk}:" + hashlib.sha1(ids.encode()).hexdigest()[:32]
+            if Certificate.objects.filter(employee=employee, type=types[K.POST], basis_key=key).exists():
+                continue
+            if not clearance(employee, post).cleared:
+                continue
+            cert = _try_issue(employee=employee, type=types[K.POST], post=post, basis_key=key,
+                              basis_records=records_of(behind),
+                              basis_note=_("岗位“%(p)s”要求的培训均已完成并考核合格") % {"p": post.name})
+            if cert:
+                issued.append(cert)
+    return issued

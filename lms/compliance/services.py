@@ -271,6 +271,12 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
         if changed:
             obligation.save(update_fields=["completed_hours", "exam_passed", "status", "met_at", "met_on"])
             obligation.records.set(counted)
+    if became_met:
+        # Internal certificates whose obligations are now all met: issued
+        # once, for this person only, after this change has committed.
+        from certificates.tasks import enqueue_issue_due
+
+        enqueue_issue_due(employee.pk)
     return became_met
 
 
@@ -429,6 +435,11 @@ def _certificate_reasons(employee, post, on_date, certificates) -> list[Reason]:
         if on_date > add_months(employee.hire_date, 6):
             mine = [c for c in certificates if c.kind in kinds]
             reasons += _cert_state(mine, on_date, _("安全生产知识和管理能力考核合格证"), _("通过考核并登记考核合格证"))
+    # Certificate types marked "上岗资格依赖此证" (certificates app): suspended,
+    # revoked or expired ones close the gate. Reads the loaded rows only.
+    from certificates.gate import certificate_gate_reasons
+
+    reasons += certificate_gate_reasons(employee, post, on_date, certificates)
     return reasons
 
 
