@@ -103,13 +103,14 @@ def my_obligations(user, enrolments=None) -> list[Obligation]:
 
 
 def my_year_hours(user, year: int | None = None) -> dict:
-    """Hours in the archive this year against the hours the obligations due
-    this year require."""
+    """Hours in the archive this year against the hours the obligations of
+    this year require: those due this year or started this year (a December
+    hire's induction is due in January, but is this year's training)."""
     year = year or timezone.localdate().year
     done = _own(TrainingRecord.objects.all(), user).filter(end_at__year=year).aggregate(h=Sum("hours"))["h"] or ZERO
     required = (
         _own(Obligation.objects.exclude(status=Obligation.Status.VOID), user)
-        .filter(due_date__year=year).aggregate(h=Sum("min_hours"))["h"] or ZERO
+        .filter(Q(due_date__year=year) | Q(start_date__year=year)).aggregate(h=Sum("min_hours"))["h"] or ZERO
     )
     return {"year": year, "done": _fmt(done), "required": _fmt(required), "percent": _percent(done, required),
             "missing": _fmt(max(ZERO, required - done))}

@@ -108,6 +108,7 @@ def lesson_player(request, lesson: LessonPage):
             "offline": _("网络中断，暂停计时，恢复后自动继续"),
             "done": _("本课时已学完"),
             "chooseAnswer": _("请选择答案"),
+            "answerQuestions": _("学习时长已达到要求，请完成本课时的随堂测验"),
             "correct": _("回答正确"),
             "minutes": _("分"),
             "seconds": _("秒"),

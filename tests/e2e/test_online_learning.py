@@ -5,7 +5,6 @@ is one second, one 学时 one minute, a heartbeat every second), answers the
 check question, and the hours and the online record land in 我的学习 and
 the portal — with the obligation met."""
 
-import datetime as dt
 import os
 from decimal import Decimal
 
@@ -39,10 +38,10 @@ def short_study(settings):
 
 @pytest.fixture
 def worker(ent_b, tree_b):
-    """张三, hired yesterday by B (general industry): owes the three-level induction."""
+    """张三, hired today by B (general industry): owes the three-level induction."""
     user = UserFactory(email="zhangsan@example.com", full_name="张三")
     MembershipFactory(user=user, enterprise=ent_b, role=Role.EMPLOYEE)
-    hired = timezone.localdate() - dt.timedelta(days=1)
+    hired = timezone.localdate()
     employee = EmployeeFactory(enterprise=ent_b, user=user, name="张三", employee_no="W001", org_unit=tree_b[2],
                                hire_date=hired)
     workforce.event_record(employee=employee, type="hire", date=hired, post=None, actor=None)
@@ -82,10 +81,15 @@ def test_worker_finishes_a_short_lesson_on_a_phone_and_sees_the_hours_and_record
     # The player: heartbeats run the study clock; the check question is answered on the server.
     page.get_by_role("heading", name=lesson.title).wait_for()
     page.locator("#study-status", has_text="计时").wait_for()
+    # Once the minimum time is studied, the player asks for the check question.
+    page.locator("#study-status", has_text="请完成本课时的随堂测验").wait_for(timeout=40000)
+    assert page.locator("#lesson-done").is_hidden()
+    assert not LessonProgress.objects.get(enrolment__employee=employee, lesson=lesson).completed_at
     page.get_by_label(QUESTION[1][0][0], exact=True).check()
     page.get_by_role("button", name="提交答案").click()
     page.locator(".q-result", has_text="回答正确").wait_for()
-    page.locator("#lesson-done").wait_for(state="visible", timeout=40000)
+    page.locator("#lesson-done").wait_for(state="visible")
+    assert page.get_by_role("button", name="提交答案").count() == 0
     assert page.locator("#study-status").inner_text() == "本课时已学完"
     page.screenshot(path=SCREENSHOTS.format("lesson"), full_page=True)
 
@@ -105,7 +109,9 @@ def test_worker_finishes_a_short_lesson_on_a_phone_and_sees_the_hours_and_record
     page.get_by_role("heading", name="我的培训记录").wait_for()
     assert page.locator(".todo", has_text="车间级").count() == 0
     assert page.locator(".todo", has_text="厂级").count() == 1
-    assert page.locator(".hours-figure strong").inner_text() == f"{hours.normalize():f}"
+    # This year's hours: 8 studied of the 24 the induction (hired today, whatever the due date) asks.
+    assert page.locator(".hours-figure").inner_text() == f"{hours.normalize():f} / {3 * hours.normalize():f} 学时"
+    assert f"还差 {2 * hours.normalize():f} 学时" in page.locator(".learning-card", has_text="年学时").inner_text()
     records = page.locator(".record-list li")
     assert records.count() == 1
     text = records.first.inner_text()

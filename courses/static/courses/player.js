@@ -102,6 +102,11 @@
             clearInterval(timer);
             return;
         }
+        if (required && seconds >= required && document.querySelector("form.check-question:not(.is-answered)")) {
+            // The time is there; only the check questions are missing.
+            status(text.answerQuestions, "paused");
+            return;
+        }
         status(reply.message || "", reply.reason === "ok" || reply.reason === "first" ? "" : "paused");
     }
 
@@ -191,6 +196,8 @@
                     result.appendChild(ok);
                     if (data.explanation) { result.appendChild(document.createTextNode(" " + data.explanation)); }
                     Array.prototype.forEach.call(form.querySelectorAll("input, button"), function (el) { el.disabled = true; });
+                    // As when the page is loaded with the question answered: no submit button.
+                    Array.prototype.forEach.call(form.querySelectorAll("button"), function (el) { el.parentNode.removeChild(el); });
                     if (data.completed) {
                         doneNode.hidden = false;
                         status(text.done, "done");
