@@ -28,6 +28,7 @@ urlpatterns = [
     path("learn/", include("courses.urls")),
     path("offline/", include("courses.offline.urls")),
     path("apprenticeship/", include("courses.apprenticeship.urls")),
+    path("warning/", include("courses.warning.urls")),
 ]
 
 if settings.DEBUG:

@@ -42,6 +42,7 @@ class ScanResult:
     lapsed: int = 0
     notices: int = 0
     emails: int = 0  # handed to Celery (send_notice_emails), not yet sent
+    campaigns: int = 0  # quarterly warning-education campaigns made (courses.warning)
 
 
 def _quarter(day: dt.date) -> int:
@@ -213,6 +214,11 @@ def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> Scan
     today = today or timezone.localdate()
     result = ScanResult()
     _create_cycles(today, batch, result)
+    # RULES.md: at least one warning education activity per quarter — each
+    # enterprise's campaign for the quarter, next to its people's obligations.
+    from courses.warning.services import campaigns_ensure
+
+    result.campaigns = campaigns_ensure(today=today)
     overdue = _claim(Obligation.Stage.OVERDUE, Q(due_date__lt=today), batch)
     result.overdue = len(overdue)
     _notify(overdue, Obligation.Stage.OVERDUE, result)

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "courses",
     "courses.apprenticeship",
     "courses.offline",
+    "courses.warning",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,0 +1,99 @@
+"""Reads of warning education: the user's campaigns, coverage per unit and
+quarter with who is missing, and a person's violation history (违规违章档案).
+Each runs a constant number of queries, whatever the headcount."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from lms.compliance.models import Obligation, ObligationKind
+from lms.workforce.models import Employee, EmploymentEvent, OrgUnit
+
+from .models import WarningCampaign, WarningStudy
+
+
+def campaigns_for_worker(user):
+    """Campaigns of the enterprises where ``user`` is an active employee, newest
+    quarter first, with the user's own study (``my_study``) attached."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    ents = Employee.objects.filter(user=user, status=Employee.Status.ACTIVE).values("enterprise_id")
+    campaigns = list(WarningCampaign.objects.filter(enterprise_id__in=ents).select_related("enterprise")
+                     .order_by("-year", "-quarter", "pk")[:12])
+    studies = {s.campaign_id: s for s in WarningStudy.objects.filter(employee__user=user, campaign__in=campaigns)}
+    for c in campaigns:
+        c.my_study = studies.get(c.pk)
+    return campaigns
+
+
+@dataclass
+class UnitCoverage:
+    unit: OrgUnit | None
+    owed: int = 0
+    met: int = 0
+    missing: list = field(default_factory=list)  # Employees without the quarter's warning education
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.owed else self.met * 100 // self.owed
+
+
+@dataclass
+class Coverage:
+    cycle: str
+    units: list[UnitCoverage]
+
+    @property
+    def owed(self) -> int:
+        return sum(u.owed for u in self.units)
+
+    @property
+    def met(self) -> int:
+        return sum(u.met for u in self.units)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.owed else self.met * 100 // self.owed
+
+
+def coverage(*, enterprise, year: int, quarter: int) -> Coverage:
+    """Warning-education coverage of one quarter, per org unit of the people
+    who owe it (their quarterly obligation: met, or not yet), with the names
+    of those missing. Three queries."""
+    cycle = f"{year}Q{quarter}"
+    owed = Obligation.objects.filter(
+        employee__enterprise=enterprise, kind=ObligationKind.WARNING, cycle=cycle
+    ).exclude(status=Obligation.Status.VOID)
+    counts = owed.values("employee__org_unit_id").annotate(
+        owed=Count("pk"), met=Count("pk", filter=Q(status=Obligation.Status.MET))
+    )
+    units = {u.pk: u for u in OrgUnit.objects.filter(enterprise=enterprise).select_related("parent")}
+    by_unit: dict = {}
+    for row in counts:
+        uid = row["employee__org_unit_id"]
+        by_unit[uid] = UnitCoverage(units.get(uid), row["owed"], row["met"])
+    for o in (owed.filter(status=Obligation.Status.OPEN).select_related("employee")
+              .order_by("employee__employee_no")):
+        by_unit[o.employee.org_unit_id].missing.append(o.employee)
+    ordered = sorted(by_unit.values(), key=lambda u: (u.unit is None, u.unit.code if u.unit else ""))
+    return Coverage(cycle, ordered)
+
+
+@dataclass
+class ViolationEntry:
+    event: EmploymentEvent
+    obligations: list = field(default_factory=list)  # off-post retraining it triggered
+
+
+def violation_history(employee: Employee) -> list[ViolationEntry]:
+    """The person's violations (违规违章), newest first, each with the off-post
+    retraining it triggered and whether that is met. Two queries."""
+    events = list(employee.events.filter(type=EmploymentEvent.Type.VIOLATION).select_related("post", "corrects")
+                  .order_by("-date", "-pk"))
+    obligations = defaultdict(list)
+    for o in Obligation.objects.filter(employee=employee, kind=ObligationKind.OFF_POST, event__in=events).order_by("pk"):
+        obligations[o.event_id].append(o)
+    return [ViolationEntry(e, obligations.get(e.pk, [])) for e in events]

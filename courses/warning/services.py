@@ -1,0 +1,346 @@
+"""The front door of warning education (警示教育): the quarter's campaigns,
+the cases each worker studies, online completion with a reflection, on-site
+meetings with rotating QR check-in, and the archive records they write.
+
+Who may do what:
+
+- **study**: an active employee of the campaign's enterprise (their own study);
+- **manage** (add cases, plan and close meetings): people who may change the
+  enterprise's records (``Capability.CHANGE``); a meeting's host runs its
+  screen and closes it too;
+- **see coverage**: the enterprise's back-office roles (``Capability.VIEW``).
+
+Each completion writes one archive record (kind ``warning``) through
+:func:`lms.archive.services.record_append`, which meets the person's
+quarterly warning-education obligation. "Once" is a conditional UPDATE on
+the study (or the meeting) inside the transaction that writes the records:
+a second submit, a double click or two tabs find nothing left to claim.
+Every function that depends on the clock takes ``now``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from content.models import AccidentCasePage, hazard_terms, hazards_overlap
+from courses.offline import tokens
+from courses.offline.models import hours_for
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import can
+from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
+from lms.archive.services import record_append
+from lms.workforce.models import Employee, Enterprise, PostAssignment
+
+from .models import MeetingAttendance, WarningCampaign, WarningMeeting, WarningStudy, quarter_of
+
+# Cases one person is given to study (the best matches for their post first).
+MAX_CASES_PER_PERSON = 5
+# Check-in opens this long before a meeting starts.
+CHECKIN_OPENS_BEFORE = dt.timedelta(minutes=60)
+
+
+def reflection_min_chars() -> int:
+    """Shortest reflection accepted (characters), a setting (policy default 20)."""
+    return int(getattr(settings, "ANXUN_WARNING_REFLECTION_MIN_CHARS", 20))
+
+
+class WarningError(ValidationError):
+    """A rule of warning education refused the action; the message is for the
+    user, ``code`` says which rule (``not_employee``, ``closed``, ``too_short`` …)."""
+
+
+def _now(now):
+    return now or timezone.now()
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def may_manage(user, enterprise_id: int) -> bool:
+    return user is not None and can(user, Capability.CHANGE, enterprise_id)
+
+
+def _require_manager(actor, enterprise_id: int) -> None:
+    if actor is not None and not may_manage(actor, enterprise_id):
+        raise PermissionDenied(_("您无权管理该企业的警示教育"))
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+def campaign_title(year: int, quarter: int) -> str:
+    return _("%(y)s 年第 %(q)s 季度警示教育") % {"y": year, "q": quarter}
+
+
+def campaigns_ensure(*, today: dt.date | None = None) -> int:
+    """Make the quarter's campaign of every enterprise that has none yet for
+    the quarter (RULES.md: at least one per quarter). Idempotent; two runs at
+    once make one (a unique constraint on the scan's campaigns). Returns how
+    many were made. A constant number of queries."""
+    today = today or timezone.localdate()
+    year, quarter = quarter_of(today)
+    have = set(WarningCampaign.objects.filter(year=year, quarter=quarter).values_list("enterprise_id", flat=True))
+    missing = [pk for pk in Enterprise.objects.values_list("pk", flat=True) if pk not in have]
+    if not missing:
+        return 0
+    before = WarningCampaign.objects.filter(year=year, quarter=quarter).count()
+    WarningCampaign.objects.bulk_create(
+        [WarningCampaign(enterprise_id=pk, year=year, quarter=quarter, title=campaign_title(year, quarter),
+                         auto_created=True) for pk in missing],
+        ignore_conflicts=True,
+    )
+    return WarningCampaign.objects.filter(year=year, quarter=quarter).count() - before
+
+
+@transaction.atomic
+def campaign_set_extra_cases(*, campaign: WarningCampaign, actor, cases) -> WarningCampaign:
+    """The enterprise's own choice of cases everyone in the campaign studies."""
+    _require_manager(actor, campaign.enterprise_id)
+    cases = list(cases)
+    live = set(AccidentCasePage.objects.live().filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True))
+    if any(c.pk not in live for c in cases):
+        raise WarningError({"extra_cases": _("只能选择已发布的事故案例")}, code="case")
+    campaign.extra_cases.set(cases)
+    log(campaign, "anxun.warning_cases", user=_user(actor), data={"cases": [c.pk for c in cases]})
+    return campaign
+
+
+# --- which cases: by the hazards of each post --------------------------------------------------
+
+
+def library_cases() -> list[AccidentCasePage]:
+    """Every live case of the library, newest accident first (one query)."""
+    return list(AccidentCasePage.objects.live().order_by("-accident_date", "-pk"))
+
+
+def cases_for_hazards(hazards: str, cases: list[AccidentCasePage]) -> list[AccidentCasePage]:
+    """The cases (in their order) whose hazard tags or class match a post's ``hazards`` text."""
+    terms = hazard_terms(hazards)
+    return [c for c in cases if terms and hazards_overlap(c.hazard_list(), terms)] if terms else []
+
+
+def current_posts(employee: Employee, on_date: dt.date):
+    return [
+        a.post for a in PostAssignment.objects.filter(employee=employee, start_date__lte=on_date)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on_date)).select_related("post").order_by("start_date", "pk")
+    ]
+
+
+def cases_for_employee(campaign: WarningCampaign, employee: Employee, *, on_date: dt.date | None = None,
+                       library: list[AccidentCasePage] | None = None) -> list[AccidentCasePage]:
+    """What ``employee`` studies in ``campaign``: the enterprise's own choice
+    first, then library cases matching the hazards of their current posts,
+    then (for someone with no post or no match) cases of the enterprise's
+    industry; at most :data:`MAX_CASES_PER_PERSON`."""
+    on_date = on_date or timezone.localdate()
+    library = library_cases() if library is None else library
+    chosen = list(campaign.extra_cases.live().order_by("-accident_date", "-pk"))
+    extra = len(chosen)
+    for post in current_posts(employee, on_date):
+        chosen += cases_for_hazards(post.hazards, library)
+    if len(chosen) == extra:
+        industry = campaign.enterprise.industry
+        chosen += [c for c in library if c.industry == industry]
+    return list({c.pk: c for c in chosen}.values())[:MAX_CASES_PER_PERSON]
+
+
+# --- online study -------------------------------------------------------------------------------
+
+
+def employee_for(campaign: WarningCampaign, user) -> Employee:
+    """The user's active employee record in the campaign's enterprise, else
+    :class:`WarningError` (``not_employee``)."""
+    employee = None
+    if getattr(user, "is_authenticated", False):
+        employee = Employee.objects.filter(enterprise_id=campaign.enterprise_id, user=user,
+                                           status=Employee.Status.ACTIVE).first()
+    if employee is None:
+        raise WarningError(_("您不是该企业的在岗员工，不能参加本次警示教育。"), code="not_employee")
+    return employee
+
+
+def study_open(*, campaign: WarningCampaign, user, now: dt.datetime | None = None) -> WarningStudy:
+    """Start (or resume) the user's study of the campaign: opening the page
+    starts the clock; opening it again changes nothing."""
+    now = _now(now)
+    employee = employee_for(campaign, user)
+    study, _created = WarningStudy.objects.get_or_create(campaign=campaign, employee=employee,
+                                                         defaults={"started_at": now})
+    study.campaign, study.employee = campaign, employee
+    return study
+
+
+@dataclass
+class StudyResult:
+    study: WarningStudy
+    completed_now: bool
+    message: str
+
+
+def study_complete(*, study: WarningStudy, user, reflection: str, now: dt.datetime | None = None) -> StudyResult:
+    """Finish the study with the reflection and write the archive record —
+    exactly once (a second submit only says it is done). Refused: someone
+    else's study, a reflection shorter than :func:`reflection_min_chars`, a
+    campaign whose quarter is over."""
+    now = _now(now)
+    reflection = (reflection or "").strip()
+    study = WarningStudy.objects.select_related("campaign__enterprise", "employee__enterprise").get(pk=study.pk)
+    campaign, employee = study.campaign, study.employee
+    if not getattr(user, "is_authenticated", False) or employee.user_id != user.pk:
+        raise PermissionDenied(_("只能提交本人的警示教育学习"))
+    if study.completed_at is not None:
+        return StudyResult(study, False, _("您已于 %(t)s 完成本次警示教育，无需重复提交。")
+                           % {"t": timezone.localtime(study.completed_at).strftime("%Y-%m-%d %H:%M")})
+    minimum = reflection_min_chars()
+    if len(reflection) < minimum:
+        raise WarningError({"reflection": _("学习心得至少 %(n)s 个字，当前 %(m)s 个字。") % {"n": minimum, "m": len(reflection)}},
+                           code="too_short")
+    if not campaign.is_running_on(timezone.localtime(now).date()):
+        raise WarningError(_("本次警示教育（%(c)s）已结束，不能再提交。") % {"c": campaign.cycle}, code="closed")
+    cases = cases_for_employee(campaign, employee, on_date=timezone.localtime(now).date())
+    case_titles = "、".join(c.title for c in cases)[:500]
+    with transaction.atomic():
+        claimed = WarningStudy.objects.filter(pk=study.pk, completed_at__isnull=True).update(
+            completed_at=now, reflection=reflection, cases=case_titles
+        )
+        if claimed != 1:
+            study.refresh_from_db()
+            return StudyResult(study, False, _("您已完成本次警示教育，无需重复提交。"))
+        hours = min(campaign.study_hours, hours_for(study.started_at, now))
+        record = record_append(
+            employee=employee,
+            actor=None,  # the worker's own completion; the study row names them
+            kind=TrainingKind.WARNING,
+            title=campaign.title,
+            content=_("在线学习事故案例：%(cases)s\n思考题：%(q)s\n学习心得：%(r)s")
+            % {"cases": case_titles or _("无"), "q": campaign.reflection_question, "r": reflection},
+            start_at=study.started_at,
+            end_at=now,
+            place=_("线上学习"),
+            hours=hours,
+            trainer=employee.enterprise.name[:100],
+            participants=employee.name,
+            assessment_method=_("学习心得"),
+            assessment_result=AssessmentResult.NOT_ASSESSED,
+            source=RecordSource.ONLINE,
+            source_ref=f"warning_campaign:{campaign.pk}/study:{study.pk}",
+        )
+        WarningStudy.objects.filter(pk=study.pk).update(record=record)
+        study.refresh_from_db()
+        log(campaign, "anxun.warning_study", user=_user(user), data={"employee": employee.pk, "record": record.pk})
+    return StudyResult(study, True, _("已完成本次警示教育，已写入培训档案。"))
+
+
+# --- on-site meetings ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_create(*, campaign: WarningCampaign, actor, title: str, start_at, end_at, place: str, host=None) -> WarningMeeting:
+    _require_manager(actor, campaign.enterprise_id)
+    meeting = WarningMeeting(campaign=campaign, title=title, start_at=start_at, end_at=end_at, place=place,
+                             host=host or actor)
+    meeting.full_clean(validate_constraints=False)
+    if meeting.end_at <= meeting.start_at:
+        raise WarningError({"end_at": _("结束时间必须晚于开始时间")}, code="times")
+    start, end = campaign.period
+    if not start <= timezone.localtime(meeting.start_at).date() <= end:
+        raise WarningError({"start_at": _("会议日期须在本季度（%(s)s 至 %(e)s）内") % {"s": start, "e": end}}, code="times")
+    meeting.save()
+    log(meeting, "wagtail.create", user=_user(actor))
+    return meeting
+
+
+def may_run_meeting(user, meeting: WarningMeeting) -> bool:
+    """The meeting's host (chosen by a manager) or a manager of its enterprise."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.pk == meeting.host_id or may_manage(user, meeting.campaign.enterprise_id)
+
+
+def find_meeting_for_token(token: str) -> WarningMeeting:
+    parsed = tokens.parse_token(token)
+    meeting = WarningMeeting.objects.select_related("campaign__enterprise").filter(pk=parsed.object_id).first()
+    if meeting is None:
+        raise tokens.TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+    return meeting
+
+
+@dataclass
+class ScanResult:
+    attendance: MeetingAttendance
+    changed: bool
+    message: str
+
+
+@transaction.atomic
+def meeting_scan(*, meeting: WarningMeeting, user, token: str, now: dt.datetime | None = None) -> ScanResult:
+    """Check ``user`` in to the meeting with a code scanned at ``now``. Any
+    active employee of the enterprise may attend; scanning again is harmless."""
+    now = _now(now)
+    meeting.verify_checkin_token(token, now=now, purpose=tokens.CHECK_IN)
+    meeting = WarningMeeting.objects.select_for_update().select_related("campaign").get(pk=meeting.pk)
+    if meeting.status != WarningMeeting.Status.PLANNED or now > meeting.end_at:
+        raise WarningError(_("本次警示教育会议已结束，不能再签到。"), code="closed")
+    if now < meeting.start_at - CHECKIN_OPENS_BEFORE:
+        raise WarningError(_("签到尚未开始：会议开始前 %(m)s 分钟开放签到。")
+                           % {"m": int(CHECKIN_OPENS_BEFORE.total_seconds() // 60)}, code="too_early")
+    employee = employee_for(meeting.campaign, user)
+    attendance, created = MeetingAttendance.objects.get_or_create(meeting=meeting, employee=employee,
+                                                                  defaults={"check_in_at": now})
+    at = timezone.localtime(attendance.check_in_at).strftime("%H:%M")
+    if not created:
+        return ScanResult(attendance, False, _("您已于 %(t)s 签到，无需重复签到。") % {"t": at})
+    log(meeting, "anxun.warning_check_in", user=_user(user), data={"employee": employee.pk, "at": now.isoformat()})
+    return ScanResult(attendance, True, _("签到成功：%(t)s") % {"t": at})
+
+
+def meeting_close(*, meeting: WarningMeeting, actor, now: dt.datetime | None = None) -> list:
+    """End the meeting and write one record per attendee (check-in, or the
+    start if earlier, to the planned end). Exactly once: a second close is refused."""
+    now = _now(now)
+    with transaction.atomic():
+        meeting = WarningMeeting.objects.select_related("campaign__enterprise", "host").get(pk=meeting.pk)
+        if not may_run_meeting(actor, meeting):
+            raise PermissionDenied(_("只有会议主持人或企业培训管理人员可以结束会议"))
+        if now < meeting.start_at:
+            raise WarningError(_("会议尚未开始，不能结束。"), code="not_started")
+        claimed = WarningMeeting.objects.filter(pk=meeting.pk, status=WarningMeeting.Status.PLANNED).update(
+            status=WarningMeeting.Status.CLOSED, closed_at=now
+        )
+        if claimed != 1:
+            raise WarningError(_("本次会议已结束，培训档案已经写入，不会重复写入。"), code="closed")
+        attendances = list(meeting.attendances.select_related("employee").order_by("check_in_at"))
+        participants = _("共 %(n)s 人") % {"n": len(attendances)}
+        records = []
+        for a in attendances:
+            start = min(max(a.check_in_at, meeting.start_at), meeting.end_at)
+            record = record_append(
+                employee=a.employee,
+                actor=None,  # the closing user is checked above and named in the audit log
+                kind=TrainingKind.WARNING,
+                title=meeting.title,
+                content=_("警示教育会议（%(c)s），签到 %(t)s（扫码）")
+                % {"c": meeting.campaign.title, "t": timezone.localtime(a.check_in_at).strftime("%H:%M")},
+                start_at=start,
+                end_at=meeting.end_at,
+                place=meeting.place,
+                hours=hours_for(start, meeting.end_at),
+                trainer=meeting.host.get_full_name()[:100] or str(meeting.host),
+                participants=participants,
+                assessment_result=AssessmentResult.NOT_ASSESSED,
+                source=RecordSource.OFFLINE,
+                source_ref=f"warning_meeting:{meeting.pk}/attendance:{a.pk}",
+            )
+            MeetingAttendance.objects.filter(pk=a.pk).update(record=record)
+            records.append(record)
+        log(meeting, "anxun.warning_meeting_close", user=_user(actor), data={"records": len(records)})
+    return records

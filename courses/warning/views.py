@@ -1,0 +1,298 @@
+"""Pages of warning education (phone first).
+
+- workers: 我的警示教育 (the quarter's campaigns), the study page (the cases
+  chosen for their post, the reflection), and the URL inside a meeting's
+  rotating QR code;
+- HR and managers: the campaign page (cases per post, the enterprise's own
+  cases, meetings), coverage per unit with who is missing, the meeting screen;
+- 违规违章档案: one person's violations and the off-post retraining they caused.
+
+Thin views: a ``_get_…`` helper gives 404 for another enterprise's rows (and
+403 for a role of the same enterprise that may not do it), one service call,
+render or redirect."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from content.models import AccidentCaseIndexPage
+from courses.offline import tokens
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import can, scope
+from lms.compliance.services import clearance
+from lms.workforce.admin_forms import apply_service_errors
+from lms.workforce.models import Employee, Post, PostAssignment
+
+from . import selectors, services
+from .forms import ExtraCasesForm, MeetingForm, ReflectionForm
+from .models import WarningCampaign, WarningMeeting
+
+PENDING_SCAN_KEY = "warning_pending_scan"
+
+
+def _message(exc: ValidationError) -> str:
+    return "；".join(str(m) for m in exc.messages)
+
+
+def _member_enterprises(user) -> set[int]:
+    ids = {ent for ent, _role in user.role_pairs()}
+    ids |= set(Employee.objects.filter(user=user).values_list("enterprise_id", flat=True))
+    return ids
+
+
+def _get_campaign_for_worker(request, pk: int) -> WarningCampaign:
+    ents = Employee.objects.filter(user=request.user, status=Employee.Status.ACTIVE).values("enterprise_id")
+    return get_object_or_404(WarningCampaign.objects.select_related("enterprise").filter(enterprise_id__in=ents), pk=pk)
+
+
+def _get_campaign_for_staff(request, pk: int, capability=Capability.VIEW) -> WarningCampaign:
+    """A campaign of the user's own enterprises (else 404) that their role lets them see or manage (else 403)."""
+    qs = WarningCampaign.objects.select_related("enterprise")
+    if not request.user.is_superuser:
+        qs = qs.filter(enterprise_id__in=_member_enterprises(request.user))
+    campaign = get_object_or_404(qs, pk=pk)
+    if not can(request.user, capability, campaign.enterprise_id):
+        raise PermissionDenied(_("您无权查看或管理该企业的警示教育"))
+    return campaign
+
+
+def _get_meeting_to_run(request, pk: int) -> WarningMeeting:
+    meeting = get_object_or_404(WarningMeeting.objects.select_related("campaign__enterprise", "host"), pk=pk)
+    if not (request.user.is_superuser or meeting.host_id == request.user.pk
+            or meeting.campaign.enterprise_id in _member_enterprises(request.user)):
+        raise Http404
+    if not services.may_run_meeting(request.user, meeting):
+        raise PermissionDenied(_("只有会议主持人或企业培训管理人员可以操作"))
+    return meeting
+
+
+# --- workers -----------------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@login_required
+def mine(request):
+    """我的警示教育."""
+    library = AccidentCaseIndexPage.objects.live().first()
+    return render(request, "warning/mine.html", {
+        "campaigns": selectors.campaigns_for_worker(request.user),
+        "library": library,
+        "today": timezone.localdate(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@login_required
+def study(request, pk: int):
+    """Study the cases chosen for the worker's post and answer the reflection question."""
+    campaign = _get_campaign_for_worker(request, pk)
+    try:
+        my_study = services.study_open(campaign=campaign, user=request.user)
+    except ValidationError as exc:
+        raise PermissionDenied(_message(exc)) from exc
+    form = ReflectionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = services.study_complete(study=my_study, user=request.user,
+                                                 reflection=form.cleaned_data["reflection"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, result.message)
+                return redirect("warning:study", pk=campaign.pk)
+        status = 400
+    cases = services.cases_for_employee(campaign, my_study.employee)
+    return render(request, "warning/study.html", {
+        "campaign": campaign, "study": my_study, "cases": cases, "form": form,
+        "min_chars": services.reflection_min_chars(),
+    }, status=status)
+
+
+def _scan_page(request, *, ok: bool, message: str, meeting=None, status: int = 200):
+    return render(request, "warning/scan_result.html", {"ok": ok, "message": message, "meeting": meeting}, status=status)
+
+
+def _do_scan(request, meeting, token, scanned_at):
+    try:
+        result = services.meeting_scan(meeting=meeting, user=request.user, token=token, now=scanned_at)
+    except ValidationError as exc:
+        code = getattr(exc, "code", "") or "invalid"
+        return _scan_page(request, ok=False, message=_message(exc), meeting=meeting,
+                          status=403 if code == "not_employee" else 409 if code in ("closed", "too_early") else 400)
+    return _scan_page(request, ok=True, message=result.message, meeting=meeting)
+
+
+@require_GET
+@never_cache
+def scan(request, token: str):
+    """The URL in a meeting's QR code: the code is checked at the scan; log in if needed; check in."""
+    now = timezone.now()
+    try:
+        meeting = services.find_meeting_for_token(token)
+        meeting.verify_checkin_token(token, now=now, purpose=tokens.CHECK_IN)
+    except tokens.TokenError as exc:
+        return _scan_page(request, ok=False, message=_message(exc), status=400)
+    if not request.user.is_authenticated:
+        request.session[PENDING_SCAN_KEY] = {"token": token, "at": now.isoformat()}
+        return redirect_to_login(reverse("warning:scan_resume"))
+    return _do_scan(request, meeting, token, now)
+
+
+@require_GET
+@never_cache
+@login_required
+def scan_resume(request):
+    """After logging in: complete the scan made before (within the offline sessions' grace time)."""
+    import datetime as dt
+
+    from courses.offline.services import SCAN_LOGIN_GRACE
+
+    pending = request.session.pop(PENDING_SCAN_KEY, None)
+    try:
+        scanned_at = dt.datetime.fromisoformat(pending["at"])
+        meeting = services.find_meeting_for_token(pending["token"])
+    except (KeyError, TypeError, ValueError, tokens.TokenError):
+        return _scan_page(request, ok=False, message=_("没有待完成的签到，请扫描现场屏幕上的二维码。"), status=400)
+    if timezone.now() - scanned_at > SCAN_LOGIN_GRACE:
+        return _scan_page(request, ok=False, message=_("扫码后登录超时，请重新扫描现场屏幕上的最新二维码。"), status=400)
+    return _do_scan(request, meeting, pending["token"], scanned_at)
+
+
+# --- HR and managers -------------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@login_required
+def manage(request, pk: int):
+    """The campaign: cases per post (by hazards), the enterprise's own cases, meetings."""
+    campaign = _get_campaign_for_staff(request, pk)
+    return render(request, "warning/manage.html", _manage_context(request, campaign, MeetingForm()))
+
+
+def _manage_context(request, campaign: WarningCampaign, meeting_form: MeetingForm) -> dict:
+    library = services.library_cases()
+    posts = list(Post.objects.filter(enterprise=campaign.enterprise, is_active=True).select_related("org_unit")
+                 .order_by("org_unit__code", "code"))
+    per_post = [(p, services.cases_for_hazards(p.hazards, library)[: services.MAX_CASES_PER_PERSON]) for p in posts]
+    return {
+        "campaign": campaign,
+        "per_post": per_post,
+        "cases_form": ExtraCasesForm(initial={"extra_cases": list(campaign.extra_cases.all())}),
+        "meeting_form": meeting_form,
+        "meetings": list(campaign.meetings.select_related("host").order_by("start_at")),
+        "can_manage": services.may_manage(request.user, campaign.enterprise_id),
+    }
+
+
+@require_POST
+@login_required
+def set_cases(request, pk: int):
+    campaign = _get_campaign_for_staff(request, pk, Capability.CHANGE)
+    form = ExtraCasesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.campaign_set_extra_cases(campaign=campaign, actor=request.user, cases=form.cleaned_data["extra_cases"])
+        except ValidationError as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, _("已保存企业补充案例"))
+    else:
+        messages.error(request, _("请选择列表中的案例"))
+    return redirect("warning:manage", pk=campaign.pk)
+
+
+@require_POST
+@login_required
+def meeting_new(request, pk: int):
+    campaign = _get_campaign_for_staff(request, pk, Capability.CHANGE)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting = services.meeting_create(campaign=campaign, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已安排警示教育会议“%(t)s”") % {"t": meeting.title})
+            return redirect("warning:manage", pk=campaign.pk)
+    return render(request, "warning/manage.html", _manage_context(request, campaign, form), status=400)
+
+
+@require_GET
+@never_cache
+@login_required
+def coverage(request, pk: int):
+    """覆盖率: per unit, for the campaign's quarter, with who is missing."""
+    campaign = _get_campaign_for_staff(request, pk)
+    return render(request, "warning/coverage.html", {
+        "campaign": campaign,
+        "coverage": selectors.coverage(enterprise=campaign.enterprise, year=campaign.year, quarter=campaign.quarter),
+    })
+
+
+@require_GET
+@never_cache
+@login_required
+def meeting_screen(request, pk: int):
+    """签到大屏: the rotating QR code (the page reloads with each new code)."""
+    meeting = _get_meeting_to_run(request, pk)
+    now = timezone.now()
+    context = {"meeting": meeting, "count": meeting.attendances.count()}
+    if meeting.is_open:
+        token = meeting.checkin_token(tokens.CHECK_IN, now)
+        url = request.build_absolute_uri(reverse("warning:scan", args=[token]))
+        step = tokens.step_at(now)
+        context.update({
+            "qr": segno.make(url, error="m").svg_data_uri(scale=10, border=2, omitsize=True),
+            "refresh": max(1, int((tokens.step_ends_at(step) - now).total_seconds()) + 1),
+        })
+    return render(request, "warning/screen.html", context)
+
+
+@require_POST
+@login_required
+def meeting_close(request, pk: int):
+    meeting = _get_meeting_to_run(request, pk)
+    try:
+        records = services.meeting_close(meeting=meeting, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, _("会议已结束，已为 %(n)s 人写入培训档案。") % {"n": len(records)})
+    return redirect("warning:manage", pk=meeting.campaign_id)
+
+
+# --- 违规违章档案 ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@login_required
+def violations(request, employee_pk: int):
+    """One person's violations and the off-post retraining they triggered
+    (HR and managers of the enterprise, regulators of its region, the person)."""
+    employee = get_object_or_404(
+        scope(Employee.objects.select_related("enterprise", "org_unit"), request.user), pk=employee_pk
+    )
+    posts = [a.post for a in PostAssignment.objects.filter(employee=employee, end_date__isnull=True).select_related("post")]
+    gates = [(post, clearance(employee, post)) for post in posts]
+    return render(request, "warning/violations.html", {
+        "employee": employee,
+        "entries": selectors.violation_history(employee),
+        "gates": gates,
+    })

@@ -1,0 +1,222 @@
+"""Warning education services: quarterly campaigns from the daily scan,
+cases chosen by each post's hazards, online completion writing one record
+that meets the quarter's obligation, meetings with the rotating QR code."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from courses.offline import tokens
+from courses.warning import services
+from courses.warning.models import MeetingAttendance, WarningCampaign, WarningStudy, quarter_of, quarter_span
+from lms.archive.models import TrainingRecord
+from lms.compliance.models import Obligation
+from lms.compliance.scan import scan_obligations
+
+REFLECTION = "这起触电事故的教训是检修前必须停电、验电、挂牌上锁，我今后一定严格执行操作票制度，不冒险作业。"
+
+
+def _warning_obligation(user, campaign):
+    return Obligation.objects.get(employee=user.employee, kind="warning", cycle=campaign.cycle)
+
+
+# --- the scan makes the quarter's campaign --------------------------------------------------------
+
+
+def test_scan_creates_one_campaign_per_enterprise_and_quarter_idempotently(scanned, ent_b):
+    year, quarter = quarter_of(timezone.localdate())
+    assert scanned["scan"].campaigns == 2  # 华兴 and 东方
+    campaign = scanned["campaign"]
+    assert (campaign.year, campaign.quarter, campaign.auto_created) == (year, quarter, True)
+    assert campaign.title == f"{year} 年第 {quarter} 季度警示教育"
+
+    again = scan_obligations(today=timezone.localdate())
+    assert again.campaigns == 0
+    assert WarningCampaign.objects.filter(year=year, quarter=quarter).count() == 2
+
+
+def test_scan_makes_next_quarters_campaign_and_respects_one_made_by_hand(site, ent_b):
+    WarningCampaign.objects.create(enterprise=site["ent"], year=2026, quarter=1, title="一季度警示教育月")
+    assert services.campaigns_ensure(today=dt.date(2026, 2, 10)) == 1  # only 东方 lacked one
+    assert services.campaigns_ensure(today=dt.date(2026, 4, 1)) == 2
+    assert WarningCampaign.objects.filter(enterprise=site["ent"]).count() == 2
+
+
+def test_unique_constraint_keeps_one_scan_campaign_per_quarter(site):
+    WarningCampaign.objects.create(enterprise=site["ent"], year=2026, quarter=2, title="x", auto_created=True)
+    with pytest.raises(Exception):
+        WarningCampaign.objects.create(enterprise=site["ent"], year=2026, quarter=2, title="y", auto_created=True)
+
+
+def test_quarter_span():
+    assert quarter_span(2026, 4) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert quarter_span(2026, 1) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+
+
+# --- cases by hazards ----------------------------------------------------------------------------
+
+
+def test_cases_are_chosen_by_the_hazards_of_each_post(scanned):
+    campaign, people, cases = scanned["campaign"], scanned["people"], scanned["cases"]
+    assert services.cases_for_employee(campaign, people["bob"].employee) == [cases["electric"]]
+    assert services.cases_for_employee(campaign, people["zhao"].employee) == [cases["gas"]]
+
+
+def test_enterprise_cases_come_first_for_everyone(scanned, alice):
+    campaign, people, cases = scanned["campaign"], scanned["people"], scanned["cases"]
+    services.campaign_set_extra_cases(campaign=campaign, actor=alice, cases=[cases["forklift"]])
+    assert services.cases_for_employee(campaign, people["bob"].employee) == [cases["forklift"], cases["electric"]]
+    assert services.cases_for_employee(campaign, people["zhao"].employee) == [cases["forklift"], cases["gas"]]
+
+
+def test_someone_without_a_post_gets_cases_of_the_industry(scanned, ent_a, tree_a):
+    from .conftest import worker
+
+    office = worker(ent_a, tree_a[0], None, "A0099", "文员")
+    assert services.cases_for_employee(scanned["campaign"], office.employee) == [scanned["cases"]["gas"]]
+
+
+def test_only_managers_choose_extra_cases(scanned, charlie):
+    campaign = scanned["campaign"]
+    with pytest.raises(PermissionDenied):
+        services.campaign_set_extra_cases(campaign=campaign, actor=charlie, cases=[scanned["cases"]["gas"]])
+    with pytest.raises(PermissionDenied):
+        services.campaign_set_extra_cases(campaign=campaign, actor=scanned["people"]["bob"], cases=[])
+
+
+# --- online study -------------------------------------------------------------------------------
+
+
+def test_completion_writes_one_record_that_meets_the_quarters_obligation(scanned):
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    assert _warning_obligation(bob, campaign).status == "open"
+    opened = timezone.now() - dt.timedelta(minutes=30)
+    study = services.study_open(campaign=campaign, user=bob, now=opened)
+    result = services.study_complete(study=study, user=bob, reflection=REFLECTION)
+
+    assert result.completed_now
+    record = TrainingRecord.objects.get(employee=bob.employee)
+    assert record.kind == "warning" and record.source == "online"
+    assert record.hours == Decimal("0.6")  # 30 of 45 minutes, under the campaign's 1.0
+    assert "配电柜带电作业触电" in record.content and REFLECTION in record.content
+    assert _warning_obligation(bob, campaign).status == "met"
+
+    again = services.study_complete(study=study, user=bob, reflection=REFLECTION + "再提交一次")
+    assert not again.completed_now and "无需重复提交" in again.message
+    assert TrainingRecord.objects.filter(employee=bob.employee).count() == 1
+    assert WarningStudy.objects.get(pk=study.pk).reflection == REFLECTION
+
+
+def test_hours_never_exceed_the_campaigns_hours(scanned):
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = services.study_open(campaign=campaign, user=bob, now=timezone.now() - dt.timedelta(hours=3))
+    services.study_complete(study=study, user=bob, reflection=REFLECTION)
+    assert TrainingRecord.objects.get(employee=bob.employee).hours == Decimal("1.0")
+
+
+def test_reopening_keeps_the_first_start(scanned):
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    first = services.study_open(campaign=campaign, user=bob, now=timezone.now() - dt.timedelta(minutes=20))
+    second = services.study_open(campaign=campaign, user=bob)
+    assert first.pk == second.pk and second.started_at == first.started_at
+
+
+def test_short_reflection_is_a_field_error_and_writes_nothing(scanned):
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = services.study_open(campaign=campaign, user=bob)
+    with pytest.raises(ValidationError) as exc:
+        services.study_complete(study=study, user=bob, reflection="  要注意安全  ")
+    assert "reflection" in exc.value.error_dict and "至少 20 个字" in str(exc.value)
+    assert not TrainingRecord.objects.filter(employee=bob.employee).exists()
+    assert _warning_obligation(bob, campaign).status == "open"
+
+
+def test_nobody_completes_another_persons_study_or_joins_another_enterprise(scanned, charlie):
+    campaign, people = scanned["campaign"], scanned["people"]
+    study = services.study_open(campaign=campaign, user=people["bob"])
+    with pytest.raises(PermissionDenied):
+        services.study_complete(study=study, user=people["wang"], reflection=REFLECTION)
+    with pytest.raises(ValidationError) as exc:
+        services.study_open(campaign=campaign, user=charlie)
+    assert exc.value.code == "not_employee"
+
+
+def test_a_past_quarters_campaign_is_closed(scanned):
+    bob = scanned["people"]["bob"]
+    old = WarningCampaign.objects.create(enterprise=scanned["ent"], year=2024, quarter=1, title="旧活动")
+    study = services.study_open(campaign=old, user=bob)
+    with pytest.raises(ValidationError) as exc:
+        services.study_complete(study=study, user=bob, reflection=REFLECTION)
+    assert exc.value.code == "closed"
+
+
+# --- on-site meetings ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def meeting(scanned, alice):
+    now = timezone.now()
+    return services.meeting_create(campaign=scanned["campaign"], actor=alice, title="警示教育大会",
+                                   start_at=now - dt.timedelta(minutes=10), end_at=now + dt.timedelta(minutes=80),
+                                   place="三楼会议室")
+
+
+def test_meeting_check_in_with_the_rotating_code_and_close_writes_records_once(scanned, meeting, alice):
+    people, campaign = scanned["people"], scanned["campaign"]
+    now = timezone.now()
+    token = meeting.checkin_token(tokens.CHECK_IN, now)
+    first = services.meeting_scan(meeting=meeting, user=people["bob"], token=token, now=now)
+    repeat = services.meeting_scan(meeting=meeting, user=people["bob"], token=token, now=now)
+    services.meeting_scan(meeting=meeting, user=people["zhao"], token=token, now=now)
+    assert first.changed and not repeat.changed and "无需重复签到" in repeat.message
+    assert MeetingAttendance.objects.filter(meeting=meeting).count() == 2
+
+    records = services.meeting_close(meeting=meeting, actor=alice, now=now + dt.timedelta(minutes=90))
+    assert {r.employee_id for r in records} == {people["bob"].employee.pk, people["zhao"].employee.pk}
+    assert all(r.kind == "warning" and r.place == "三楼会议室" and r.hours == Decimal("1.7") for r in records)
+    assert _warning_obligation(people["bob"], campaign).status == "met"
+    assert _warning_obligation(people["wang"], campaign).status == "open"
+    with pytest.raises(ValidationError) as exc:
+        services.meeting_close(meeting=meeting, actor=alice, now=now + dt.timedelta(minutes=95))
+    assert exc.value.code == "closed"
+    assert TrainingRecord.objects.filter(kind="warning").count() == 2
+
+
+def test_meeting_refuses_old_codes_other_meetings_codes_and_outsiders(scanned, meeting, alice, charlie):
+    bob = scanned["people"]["bob"]
+    now = timezone.now()
+    old = meeting.checkin_token(tokens.CHECK_IN, now - dt.timedelta(seconds=tokens.STEP_SECONDS * 3))
+    with pytest.raises(tokens.TokenError) as exc:
+        services.meeting_scan(meeting=meeting, user=bob, token=old, now=now)
+    assert exc.value.code == "expired"
+    other = services.meeting_create(campaign=scanned["campaign"], actor=alice, title="第二场", start_at=meeting.start_at,
+                                    end_at=meeting.end_at, place="车间")
+    with pytest.raises(tokens.TokenError):
+        services.meeting_scan(meeting=meeting, user=bob, token=other.checkin_token(tokens.CHECK_IN, now), now=now)
+    with pytest.raises(tokens.TokenError):  # a check-out code is not a check-in code
+        services.meeting_scan(meeting=meeting, user=bob, token=meeting.checkin_token(tokens.CHECK_OUT, now), now=now)
+    with pytest.raises(ValidationError) as exc:
+        services.meeting_scan(meeting=meeting, user=charlie, token=meeting.checkin_token(tokens.CHECK_IN, now), now=now)
+    assert exc.value.code == "not_employee"
+
+
+def test_meeting_planning_rules(scanned, alice, charlie):
+    campaign = scanned["campaign"]
+    now = timezone.now()
+    with pytest.raises(PermissionDenied):
+        services.meeting_create(campaign=campaign, actor=charlie, title="x", start_at=now, end_at=now, place="x")
+    with pytest.raises(ValidationError) as exc:
+        services.meeting_create(campaign=campaign, actor=alice, title="x", start_at=now, end_at=now, place="x")
+    assert "end_at" in exc.value.error_dict
+    with pytest.raises(ValidationError) as exc:
+        services.meeting_create(campaign=campaign, actor=alice, title="x", start_at=now + dt.timedelta(days=200),
+                                end_at=now + dt.timedelta(days=200, hours=1), place="x")
+    assert "start_at" in exc.value.error_dict
+
+
+def test_only_host_or_managers_close_a_meeting(scanned, meeting):
+    with pytest.raises(PermissionDenied):
+        services.meeting_close(meeting=meeting, actor=scanned["people"]["bob"], now=timezone.now())
