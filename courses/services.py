@@ -452,7 +452,7 @@ def _progress_for_user(user, lesson: LessonPage) -> LessonProgress:
     return _progress_for(enrolment, lesson)
 
 
-def lesson_answer(*, user, lesson: LessonPage, block_id: str, choices) -> dict:
+def lesson_answer(*, user, lesson: LessonPage, block_id: str, choices, now: dt.datetime | None = None) -> dict:
     """Check one answer to a check question. The explanation is sent only
     after a correct answer; a wrong one may be retried after a short wait."""
     question = dict(lesson.questions()).get(block_id)
@@ -486,7 +486,7 @@ def lesson_answer(*, user, lesson: LessonPage, block_id: str, choices) -> dict:
         if (progress.seconds >= required and (media <= 0 or progress.max_position >= media - 2.0)
                 and set(dict(lesson.questions())) <= set(progress.answers)):
             completed = lesson_complete(progress=progress, revision_id=session.revision_id if session else
-                                        lesson.live_revision_id)
+                                        lesson.live_revision_id, now=now)
     return {"correct": True, "message": _("回答正确"), "explanation": question["explanation"], "completed": completed}
 
 
