@@ -7,6 +7,7 @@ from . import (
     exam_views,
     schema,  # noqa: F401  (registers the token auth scheme with drf-spectacular)
     views,
+    warning_views,
 )
 
 v1 = [
@@ -46,6 +47,13 @@ v1 = [
         course_views.EmployeeEnrolmentListView.as_view(),
         name="api-v1-employee-enrolments",
     ),
+    # 师带徒 and 警示教育: a person's apprenticeships, the quarterly campaigns.
+    path(
+        "employees/<str:employee_no>/apprenticeships/",
+        warning_views.EmployeeApprenticeshipListView.as_view(),
+        name="api-v1-employee-apprenticeships",
+    ),
+    path("warning-campaigns/", warning_views.WarningCampaignListView.as_view(), name="api-v1-warning-campaigns"),
 ]
 
 urlpatterns = [
