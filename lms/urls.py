@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from certificates import views as certificate_views
 from lms.accounts.views import admin_login_redirect
 
 # Both admin login forms would take a password alone: send them to allauth.
@@ -25,6 +26,9 @@ urlpatterns = [
     path("api/", include("lms.api.urls")),
     path("archive/", include("lms.archive.urls")),
     path("exams/", include("exams.urls")),
+    path("certificates/", include("certificates.urls")),
+    # Public certificate verification (the QR code on every certificate points here).
+    path("verify/<str:code>/", certificate_views.verify, name="certificate-verify"),
     path("learn/", include("courses.urls")),
     path("offline/", include("courses.offline.urls")),
     path("apprenticeship/", include("courses.apprenticeship.urls")),

@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import (
+    certificate_views,
     compliance_views,
     course_views,
     exam_views,
@@ -47,6 +48,14 @@ v1 = [
         course_views.EmployeeEnrolmentListView.as_view(),
         name="api-v1-employee-enrolments",
     ),
+    # Certificates: a person's, by 工号, and the public verification of a code.
+    path("certificates/", certificate_views.CertificateListView.as_view(), name="api-v1-certificate-list"),
+    path(
+        "employees/<str:employee_no>/certificates/",
+        certificate_views.EmployeeCertificateListView.as_view(),
+        name="api-v1-employee-certificates",
+    ),
+    path("verify/<str:code>/", certificate_views.VerifyView.as_view(), name="api-v1-certificate-verify"),
     # 师带徒 and 警示教育: a person's apprenticeships, the quarterly campaigns.
     path(
         "employees/<str:employee_no>/apprenticeships/",

@@ -1,0 +1,81 @@
+"""Public verification (/verify/<code>/) and the holder's own certificates
+(我的证书: list, PDF download, share link)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from lms.accounts.scoping import scope
+
+from .models import Certificate
+from .pdf import pdf_filename, render_certificate_pdf, verify_url
+from .verification import VerifyRateThrottle, find, verification_data
+
+
+@require_GET
+@never_cache
+def verify(request, code):
+    """Anyone may check a certificate by its code (no login)."""
+    throttle = VerifyRateThrottle()
+    if not throttle.allow_request(request, None):
+        response = render(request, "certificates/verify_throttled.html", {"wait": int(throttle.wait() or 60)},
+                          status=429)
+        response["Retry-After"] = str(int(throttle.wait() or 60))
+        return response
+    certificate = find(code)
+    if certificate is None:
+        return render(request, "certificates/verify_not_found.html", status=404)
+    response = render(request, "certificates/verify.html", {"c": verification_data(certificate)})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _own_certificates(user):
+    # Only the user's own rows, even for HR: this is the holder's page.
+    return scope(Certificate.objects.all(), user).filter(employee__user=user)
+
+
+@login_required
+def my_certificates(request):
+    today = timezone.localdate()
+    certificates = list(
+        _own_certificates(request.user)
+        .select_related("employee__enterprise", "type", "post")
+        .order_by("employee__enterprise__name", "-issued_on", "-pk")
+    )
+    rows = [
+        {
+            "c": c,
+            "state": c.state_on(today),
+            "state_label": c.state_label(today),
+            "share_url": verify_url(c.verification_code) if c.verification_code else "",
+        }
+        for c in certificates
+    ]
+    return render(request, "certificates/my_certificates.html", {"rows": rows, "today": today})
+
+
+@login_required
+def download(request, pk):
+    """The PDF of one of the user's own internal certificates."""
+    certificate = (
+        _own_certificates(request.user)
+        .select_related("employee__enterprise__certificate_issuer", "type", "post")
+        .filter(pk=pk, verification_code__isnull=False)
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    return pdf_response(certificate)
+
+
+def pdf_response(certificate: Certificate) -> HttpResponse:
+    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(certificate)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
