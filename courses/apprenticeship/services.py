@@ -486,7 +486,9 @@ def _signer_role(apprenticeship: Apprenticeship, actor) -> str:
 def apprenticeship_sign(*, apprenticeship: Apprenticeship, actor, comment: str = "") -> SignOff:
     """Sign the apprenticeship off as its mentor or as the workshop head.
     The second signature (by the other person) completes it."""
-    apprenticeship = Apprenticeship.objects.select_for_update().select_related(
+    # Lock the apprenticeship row only: PostgreSQL refuses FOR UPDATE on the
+    # nullable side of the outer joins select_related makes (workshop).
+    apprenticeship = Apprenticeship.objects.select_for_update(of=("self",)).select_related(
         "apprentice__enterprise", "mentor", "post__org_unit", "workshop"
     ).get(pk=apprenticeship.pk)
     role = _signer_role(apprenticeship, actor)
