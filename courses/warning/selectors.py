@@ -82,6 +82,21 @@ def coverage(*, enterprise, year: int, quarter: int) -> Coverage:
     return Coverage(cycle, ordered)
 
 
+def coverage_totals(campaigns) -> dict[int, tuple[int, int]]:
+    """{campaign id: (owed, met)} of the campaigns' enterprise-quarters, in one query."""
+    pairs = {(c.enterprise_id, c.cycle) for c in campaigns}
+    if not pairs:
+        return {}
+    which = Q()
+    for enterprise_id, cycle in pairs:
+        which |= Q(employee__enterprise_id=enterprise_id, cycle=cycle)
+    rows = (Obligation.objects.filter(which, kind=ObligationKind.WARNING).exclude(status=Obligation.Status.VOID)
+            .values("employee__enterprise_id", "cycle")
+            .annotate(owed=Count("pk"), met=Count("pk", filter=Q(status=Obligation.Status.MET))))
+    by_pair = {(r["employee__enterprise_id"], r["cycle"]): (r["owed"], r["met"]) for r in rows}
+    return {c.pk: by_pair.get((c.enterprise_id, c.cycle), (0, 0)) for c in campaigns}
+
+
 @dataclass
 class ViolationEntry:
     event: EmploymentEvent

@@ -6,6 +6,7 @@ app_name = "warning"
 
 urlpatterns = [
     path("", views.mine, name="mine"),
+    path("campaigns/", views.campaigns, name="campaigns"),
     path("campaigns/<int:pk>/", views.study, name="study"),
     path("campaigns/<int:pk>/manage/", views.manage, name="manage"),
     path("campaigns/<int:pk>/cases/", views.set_cases, name="set_cases"),

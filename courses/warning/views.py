@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from content.models import AccidentCaseIndexPage
 from courses.offline import tokens
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can, scope
+from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.models import Employee, Post, PostAssignment
@@ -89,7 +89,7 @@ def mine(request):
     return render(request, "warning/mine.html", {
         "campaigns": selectors.campaigns_for_worker(request.user),
         "library": library,
-        "today": timezone.localdate(),
+        "is_staff": enterprise_ids(request.user, Capability.VIEW) != frozenset(),
     })
 
 
@@ -174,6 +174,23 @@ def scan_resume(request):
 
 
 # --- HR and managers -------------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@login_required
+def campaigns(request):
+    """警示教育活动: the campaigns of the enterprises whose records the user may read, with coverage."""
+    ents = enterprise_ids(request.user, Capability.VIEW)
+    if ents is not None and not ents:
+        raise PermissionDenied(_("您无权查看警示教育活动"))
+    qs = WarningCampaign.objects.select_related("enterprise").order_by("-year", "-quarter", "enterprise__name", "pk")
+    if ents is not None:
+        qs = qs.filter(enterprise_id__in=ents)
+    rows = list(qs[:40])
+    return render(request, "warning/campaigns.html", {"campaigns": rows, "coverage": selectors.coverage_totals(rows)})
+
+
 
 
 @require_GET

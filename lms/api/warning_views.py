@@ -12,9 +12,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers
 
 from courses.apprenticeship.models import Apprenticeship
+from courses.warning import selectors
 from courses.warning.models import WarningCampaign
 from lms.accounts.scoping import scope
-from lms.compliance.models import Obligation, ObligationKind
 
 from .compliance_serializers import EmployeePathQuerySerializer
 from .compliance_views import EmployeeFileView
@@ -119,7 +119,7 @@ class WarningCampaignOutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _coverage(self, obj) -> tuple[int, int]:
-        return self.context.get("coverage", {}).get((obj.enterprise_id, obj.cycle), (0, 0))
+        return self.context.get("coverage", {}).get(obj.pk, (0, 0))
 
     def get_extra_cases(self, obj) -> list[int]:
         return sorted(c.pk for c in obj.extra_cases.all())
@@ -170,17 +170,7 @@ class WarningCampaignListView(mixins.ListModelMixin, WorkforceAPIView):
 
     def list(self, request, *args, **kwargs):
         page = list(self.paginate_queryset(self.get_queryset()))
-        coverage = {}
-        pairs = {(c.enterprise_id, c.cycle) for c in page}
-        if pairs:
-            which = Q()
-            for enterprise_id, cycle in pairs:
-                which |= Q(employee__enterprise_id=enterprise_id, cycle=cycle)
-            rows = (Obligation.objects.filter(which, kind=ObligationKind.WARNING)
-                    .exclude(status=Obligation.Status.VOID)
-                    .values("employee__enterprise_id", "cycle")
-                    .annotate(owed=Count("pk"), met=Count("pk", filter=Q(status=Obligation.Status.MET))))
-            coverage = {(r["employee__enterprise_id"], r["cycle"]): (r["owed"], r["met"]) for r in rows}
+        coverage = selectors.coverage_totals(page)
         serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "coverage": coverage})
         return self.get_paginated_response(serializer.data)
 

@@ -166,3 +166,30 @@ def test_violation_history_page(client, ent_a, tree_a, alice, charlie, bob):
     assert client.get(f"/warning/violations/{employee.pk}/").status_code == 200
     login_with_mfa(client, charlie)
     assert client.get(f"/warning/violations/{employee.pk}/").status_code == 404
+
+
+def test_staff_list_of_campaigns_with_coverage(client, scanned, alice, charlie, django_assert_max_num_queries):
+    campaign = scanned["campaign"]
+    services.study_complete(study=services.study_open(campaign=campaign, user=scanned["people"]["zhao"],
+                                                      now=timezone.now() - dt.timedelta(minutes=5)),
+                            user=scanned["people"]["zhao"], reflection=REFLECTION)
+    login_with_mfa(client, alice)
+    client.get("/warning/campaigns/")
+    with django_assert_max_num_queries(14):
+        html = client.get("/warning/campaigns/").content.decode()
+    assert campaign.title in html and "已完成 1 / 4 人" in html and f"/warning/campaigns/{campaign.pk}/manage/" in html
+    assert "东方" not in html
+    assert "管理警示教育活动" in client.get("/warning/").content.decode()
+    login_with_mfa(client, charlie)
+    assert f"/warning/campaigns/{campaign.pk}/manage/" not in client.get("/warning/campaigns/").content.decode()
+    client.force_login(scanned["people"]["bob"])
+    assert client.get("/warning/campaigns/").status_code == 403
+    assert "管理警示教育活动" not in client.get("/warning/").content.decode()
+
+
+def test_portal_and_person_file_link_here(client, scanned, alice):
+    bob = scanned["people"]["bob"]
+    client.force_login(bob)
+    assert "/warning/" in client.get("/portal/").content.decode()
+    login_with_mfa(client, alice)
+    assert f"/warning/violations/{bob.employee.pk}/" in client.get(f"/archive/employees/{bob.employee.pk}/").content.decode()
