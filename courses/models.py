@@ -99,7 +99,7 @@ class CourseIndexPage(Page):
 
     def get_courses(self, user):
         """Live courses under this index that ``user`` may study."""
-        return CoursePage.objects.live().child_of(self).visible_to(user).order_by("category", "title")
+        return CoursePage.objects.live().child_of(self).filter(course_visibility_q(user)).order_by("category", "title")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
