@@ -634,3 +634,54 @@ def certificates_issue_due(*, employee: Employee) -> list[Certificate]:
             if cert:
                 issued.append(cert)
     return issued
+
+
+# --- reminders (read by the daily compliance scan) ------------------------------------------
+
+# Days before a review (复审) or expiry at which holder and HR are told; "lapsed" once past.
+REMINDER_DAYS = (90, 30, 7)
+_STAGE_ORDER = ("", "90", "30", "7", "lapsed")
+
+
+def _reminder_stage(days_left: int) -> str:
+    if days_left < 0:
+        return "lapsed"
+    for days in reversed(REMINDER_DAYS):
+        if days_left <= days:
+            return str(days)
+    return ""
+
+
+def certificates_claim_reminders(*, today: dt.date) -> list[tuple[Certificate, str, str]]:
+    """The reminders due today: ``(certificate, "review" | "expiry", stage)``
+    for valid, not replaced certificates whose review or expiry is within 90
+    days (or passed in the last 30). Each stage is claimed once per
+    certificate with a conditional UPDATE, so two scans never tell twice; a
+    certificate first seen 20 days out gets the 30-day reminder only."""
+    out: list[tuple[Certificate, str, str]] = []
+    horizon = today + dt.timedelta(days=max(REMINDER_DAYS))
+    for what, date_field, stage_field in (("review", "next_review_due", "notified_review_stage"),
+                                          ("expiry", "valid_until", "notified_expiry_stage")):
+        qs = (
+            Certificate.objects.filter(status=Certificate.Status.VALID, replaced_by__isnull=True)
+            .filter(**{f"{date_field}__lte": horizon, f"{date_field}__gte": today - dt.timedelta(days=30)})
+            .select_related("employee__user", "employee__enterprise", "type", "post")
+        )
+        wanted: dict[str, list[Certificate]] = {}
+        for c in qs:
+            stage = _reminder_stage((getattr(c, date_field) - today).days)
+            if what == "review" and c.valid_until and c.next_review_due > c.valid_until:
+                continue  # renewal, not review, comes next
+            if _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(getattr(c, stage_field) or ""):
+                wanted.setdefault(stage, []).append(c)
+        for stage, certs in wanted.items():
+            previous = list(_STAGE_ORDER[:_STAGE_ORDER.index(stage)])
+            with transaction.atomic():
+                mine = set(
+                    Certificate.objects.select_for_update(skip_locked=True)
+                    .filter(pk__in=[c.pk for c in certs], **{f"{stage_field}__in": previous})
+                    .values_list("pk", flat=True)
+                )
+                Certificate.objects.filter(pk__in=mine).update(**{stage_field: stage})
+            out += [(c, what, stage) for c in certs if c.pk in mine]
+    return out

@@ -25,7 +25,7 @@ from lms.workforce.models import Employee, Enterprise
 
 from .models import Notice, Obligation
 from .notices import notice_emails_enqueue
-from .rules import RuleBook
+from .rules import RuleBook, add_months
 from .services import cycle_obligations, lapsed_on_post, obligation_labels
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class ScanResult:
     notices: int = 0
     emails: int = 0  # handed to Celery (send_notice_emails), not yet sent
     campaigns: int = 0  # quarterly warning-education campaigns made (courses.warning)
+    certificate_reminders: int = 0  # review/expiry stages reached by certificates (90/30/7 days, lapsed)
 
 
 def _quarter(day: dt.date) -> int:
@@ -207,6 +208,62 @@ def _lapsed(today: dt.date, result: ScanResult) -> None:
         Notice.objects.bulk_create(notices, ignore_conflicts=True)
 
 
+def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
+    """Certificates whose review (复审) or expiry is 90/30/7 days away or
+    past: the holder and HR are told once per stage, and a review that needs
+    refresher training (特种作业: ≥ 8 h before each review, 令30 §23) gets its
+    obligation, counted from the previous review."""
+    from certificates.models import CertificateKind
+    from certificates.services import certificates_claim_reminders
+
+    from .models import ObligationKind, RuleCode
+    from .services import _obligation
+
+    claimed = certificates_claim_reminders(today=today)
+    result.certificate_reminders += len(claimed)
+    if not claimed:
+        return
+    book = RuleBook.load()
+    site = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
+    now = timezone.now()
+    hr_by_enterprise: dict[int, list] = {}
+    for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
+        hr_by_enterprise.setdefault(m.enterprise_id, []).append(m.user)
+    obligations, notices = [], []
+    for c, what, stage in claimed:
+        employee = c.employee
+        refresher = None
+        if what == "review" and stage != "lapsed" and c.kind == CertificateKind.SPECIAL_OPERATION:
+            rule = book.get(RuleCode.SPECIAL_OP_REVIEW, employee.enterprise, today)
+            if rule is not None:
+                due = c.next_review_due
+                refresher = _obligation(
+                    employee, ObligationKind.SPECIAL_OP_REFRESHER, rule, cycle=due.isoformat(),
+                    start=max(c.issued_on, add_months(due, -(rule.months or 36))), due=due, blocks_post=False,
+                    exam_required=False,
+                )
+                obligations.append(refresher)
+        date = c.next_review_due if what == "review" else c.valid_until
+        label = c.get_category_display() + c.get_kind_display() if c.category else c.get_kind_display()
+        ctx = {"certificate": c, "employee": employee, "what": what, "stage": stage, "site": site, "label": label,
+               "days": (date - today).days, "refresher": refresher}
+        title = render_to_string("emails/certificate-subject.txt", ctx).strip()
+        body = render_to_string("emails/certificate-body.txt", ctx)
+        key = f"certificate:{c.pk}:{what}:{date.isoformat()}:{stage}"
+        recipients = ([employee.user] if employee.user_id and employee.user.is_active else [])
+        recipients += hr_by_enterprise.get(employee.enterprise_id, [])
+        for user in dict.fromkeys(recipients):
+            notices.append(_notice(user, employee.enterprise_id, key, title, body, "/certificates/mine/"
+                                   if user == employee.user else "/admin/", now))
+    Obligation.objects.bulk_create(obligations, ignore_conflicts=True)
+    # Refresher hours already on file count at once.
+    from .services import obligations_evaluate
+
+    for employee in {o.employee_id: o.employee for o in obligations}.values():
+        obligations_evaluate(employee=employee)
+    _record(notices, result)
+
+
 def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> ScanResult:
     """Create due cycles, mark due-soon and overdue (telling each person and
     their HR once per item and stage), and report lapsed clearance. The
@@ -227,6 +284,7 @@ def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> Scan
     )
     result.due_soon = len(soon)
     _notify(soon, Obligation.Stage.DUE_SOON, result)
+    _certificate_reminders(today, result)
     _lapsed(today, result)
     logger.info("scan_obligations %s: %s", today, result)
     return result
