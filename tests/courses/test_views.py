@@ -298,3 +298,24 @@ def test_hr_of_another_enterprise_cannot_start_a_private_lesson(as_user, charlie
     private = make_course(category="induction_team", enterprise=ent_a, credit_hours=Decimal("2"))
     response = as_user(charlie).post(reverse("courses:study_start", args=[lesson_of(private).pk]))
     assert response.status_code == 404
+
+
+def test_course_page_after_completion_says_the_hours_went_to_the_archive(me, course):
+    services.enrolments_from_obligations()
+    lesson = lesson_of(course)
+    progress = LessonProgress.objects.create(enrolment=Enrolment.objects.get(course=course), lesson=lesson,
+                                             seconds=360, answers={question_id(lesson): True})
+    services.lesson_complete(progress=progress, revision_id=lesson.live_revision_id)
+    html = me.get(course.url).content.decode()
+    assert "学完本课程，计入 8 学时，已写入培训档案。" in html
+    assert "已学完" in html and "再次学习" in html
+
+
+def test_video_lesson_page_renders_the_player(me, course):
+    from .conftest import add_video_lesson, make_video
+
+    lesson = add_video_lesson(course, make_video(90))
+    services.enrolments_from_obligations()
+    html = me.get(lesson.url).content.decode()
+    assert 'class="study-video"' in html and 'data-duration="90' in html
+    assert "player-config" in html
