@@ -247,6 +247,10 @@ SPECTACULAR_SETTINGS = {
         "AssignmentKindEnum": "lms.workforce.models.PostAssignment.Kind",
         "TrainingKindEnum": "lms.archive.models.TrainingKind",
         "ObligationKindEnum": "lms.compliance.models.ObligationKind",
+        # Certificates' "category" and posts' "special_operation" share one choice set;
+        # courses' "category" is another.
+        "SpecialOperationEnum": "lms.workforce.models.SpecialOperation",
+        "CourseCategoryEnum": "courses.models.CourseCategory",
     },
 }
 
