@@ -1015,6 +1015,9 @@ def seed_demo(*, with_cms: bool = True, log=print) -> SeedReport:
         from content.demo import seed_accident_cases
 
         seed_accident_cases(report=report, log=log)
+        from courses.warning.demo import seed_warning
+
+        seed_warning(report=report, log=log)
     return report
 
 
@@ -1322,7 +1325,7 @@ def format_summary(report: SeedReport) -> str:
     return "\n".join(out)
 
 
-_SUMMARY_ORDER = ["企业", "组织单位", "岗位", "用户", "员工", "岗位分配", "转岗事件", "离岗事件", "内容页面", "在线课程页面", "在线课程报名", "事故案例页面"]
+_SUMMARY_ORDER = ["企业", "组织单位", "岗位", "用户", "员工", "岗位分配", "转岗事件", "离岗事件", "内容页面", "在线课程页面", "在线课程报名", "事故案例页面", "警示教育活动"]
 
 
 # --- scale data ----------------------------------------------------------------------
