@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import OrderedDict
 
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -45,6 +47,8 @@ from lms.accounts.roles import Capability
 from lms.compliance.admin_views import LocalTimeInspectMixin, date_text_column
 from lms.workforce.admin_forms import ScopedModelForm, apply_service_errors
 from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
+
+from lms.workforce.models import OrgUnit
 
 from . import services
 from .models import Certificate, CertificateKind
@@ -140,15 +144,34 @@ class ReviewForm(forms.Form):
 
 
 class CertificateFilterSet(ScopedFilterSet):
+    unit = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("单位（含下级）"), queryset=OrgUnit.objects.all(), method="filter_unit"
+    )
     expiring = django_filters.BooleanFilter(
         label=gettext_lazy("90 天内到期"),  # EXPIRING_DAYS
         method="filter_expiring",
         widget=forms.NullBooleanSelect,
     )
+    expiring_days = django_filters.NumberFilter(
+        label=gettext_lazy("N 天内到期或复审"), method="filter_expiring_days", min_value=0, max_value=3650
+    )
+    lapsed_on_post = django_filters.BooleanFilter(
+        label=gettext_lazy("在岗失效"), method="filter_lapsed_on_post", widget=forms.NullBooleanSelect,
+        help_text=gettext_lazy("持证人仍在岗，但证书已过期、逾期未复审、暂停或吊销，因而失去上岗资格"),
+    )
 
     class Meta:
         model = Certificate
-        fields = ["kind", "category", "status", "expiring"]
+        fields = ["kind", "category", "status", "unit", "expiring", "expiring_days", "lapsed_on_post"]
+
+    def filter_unit(self, queryset, name, value):
+        if not value:
+            return queryset
+        # 三级: company → workshop → team, so two levels below cover the subtree.
+        units = OrgUnit.objects.filter(
+            Q(pk=value.pk) | Q(parent_id=value.pk) | Q(parent__parent_id=value.pk)
+        ).values("pk")
+        return queryset.filter(employee__org_unit__in=units)
 
     def filter_expiring(self, queryset, name, value):
         today = timezone.localdate()
@@ -158,6 +181,30 @@ class CertificateFilterSet(ScopedFilterSet):
             "valid_until__lte": today + dt.timedelta(days=EXPIRING_DAYS),
         }
         return queryset.filter(**soon) if value else queryset.exclude(**soon)
+
+    def filter_expiring_days(self, queryset, name, value):
+        if value is None:
+            return queryset
+        today = timezone.localdate()
+        until = today + dt.timedelta(days=int(value))
+        return queryset.filter(status=Certificate.Status.VALID).filter(
+            Q(valid_until__gte=today, valid_until__lte=until)
+            | Q(next_review_due__gte=today, next_review_due__lte=until)
+        )
+
+    def filter_lapsed_on_post(self, queryset, name, value):
+        if value is None:
+            return queryset
+        from lms.compliance.services import lapsed_on_post
+        from lms.workforce.models import Enterprise
+
+        enterprise_ids = set(queryset.values_list("employee__enterprise_id", flat=True).distinct())
+        lapsed = set()
+        # The clearance gate's own answer: the certificates its reasons name.
+        for enterprise in Enterprise.objects.filter(pk__in=enterprise_ids):
+            for _assignment, result in lapsed_on_post(enterprise=enterprise):
+                lapsed.update(r.certificate_id for r in result.reasons if r.certificate_id)
+        return queryset.filter(pk__in=lapsed) if value else queryset.exclude(pk__in=lapsed)
 
 
 def action_buttons(certificate, url_args) -> list[tuple[str, str, str]]:
@@ -173,9 +220,38 @@ def action_buttons(certificate, url_args) -> list[tuple[str, str, str]]:
     return [(label, reverse(name, args=url_args), icon) for label, name, icon in out]
 
 
+def _state(c) -> str:
+    label = c.state_label(timezone.localdate())
+    if c.review_overdue_on(timezone.localdate()) and c.state_on(timezone.localdate()) == "valid":
+        label += _("（逾期未复审）")
+    return label
+
+
 class CertificateIndexView(ScopedIndexView):
+    # Columns of the Excel/CSV export (list_export names them).
+    export_fields = OrderedDict([
+        ("employee_no", (gettext_lazy("工号"), lambda c: c.employee.employee_no)),
+        ("holder", (gettext_lazy("持证人"), lambda c: c.employee.name)),
+        ("unit", (gettext_lazy("单位"), lambda c: c.employee.org_unit.name if c.employee.org_unit_id else "")),
+        ("type", (gettext_lazy("证书"), lambda c: c.type.name if c.type_id else c.get_kind_display())),
+        ("category", (gettext_lazy("作业类别"), lambda c: c.get_category_display() if c.category else "")),
+        ("post", (gettext_lazy("岗位"), lambda c: c.post.name if c.post_id else "")),
+        ("number", (gettext_lazy("证书编号"), lambda c: c.number)),
+        ("authority", (gettext_lazy("发证单位"), lambda c: c.authority)),
+        ("issued_on", (gettext_lazy("发证日期"), lambda c: c.issued_on)),
+        ("valid_until", (gettext_lazy("有效期至"), lambda c: c.valid_until or _("长期有效"))),
+        ("next_review_due", (gettext_lazy("下次复审日期"), lambda c: c.next_review_due or "")),
+        ("state", (gettext_lazy("状态"), _state)),
+    ])
+
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("employee")
+        return super().get_base_queryset().select_related("employee__org_unit", "type", "post")
+
+    def to_row_dict(self, item):
+        return OrderedDict((key, self.export_fields[key][1](item)) for key in self.list_export)
+
+    def get_heading(self, queryset, field):
+        return str(self.export_fields[field][0])
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
@@ -414,13 +490,20 @@ class CertificateViewSet(ScopedModelViewSet):
         date_text_column("next_review_due", gettext_lazy("下次复审日期")),
         "status",
     ]
+    list_export = list(CertificateIndexView.export_fields)
+    export_filename = "certificates"
     search_fields = ["number", "employee__name", "employee__employee_no", "authority"]
     search_backend_name = None
     ordering = ["employee__employee_no", "kind", "-valid_until"]  # each person's certificates, newest first
     list_per_page = 50
     inspect_view_fields = [
         "employee",
+        "type",
         "kind",
+        "post",
+        "level",
+        "issued_via",
+        "basis_note",
         "category",
         "number",
         "authority",
@@ -430,6 +513,7 @@ class CertificateViewSet(ScopedModelViewSet):
         "status",
         "status_changed_at",
         "status_reason",
+        "status_changed_by",
         "scan",
         "replaces",
         "registered_by",
