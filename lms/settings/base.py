@@ -281,6 +281,8 @@ ANXUN_STUDY_DAILY_CAP_MINUTES = env.int("ANXUN_STUDY_DAILY_CAP_MINUTES", default
 ANXUN_MENTOR_MIN_YEARS = env.int("ANXUN_MENTOR_MIN_YEARS", default=3)
 ANXUN_MENTOR_MAX_APPRENTICES = env.int("ANXUN_MENTOR_MAX_APPRENTICES", default=2)
 ANXUN_APPRENTICE_PASS_SCORE = env.int("ANXUN_APPRENTICE_PASS_SCORE", default=80)
+# 警示教育: shortest reflection (characters) accepted when a worker completes a campaign online.
+ANXUN_WARNING_REFLECTION_MIN_CHARS = env.int("ANXUN_WARNING_REFLECTION_MIN_CHARS", default=20)
 
 LOGGING = {
     "version": 1,

@@ -220,3 +220,12 @@ def test_meeting_planning_rules(scanned, alice, charlie):
 def test_only_host_or_managers_close_a_meeting(scanned, meeting):
     with pytest.raises(PermissionDenied):
         services.meeting_close(meeting=meeting, actor=scanned["people"]["bob"], now=timezone.now())
+
+
+def test_minimum_reflection_length_is_a_setting(scanned, settings):
+    settings.ANXUN_WARNING_REFLECTION_MIN_CHARS = 200
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = services.study_open(campaign=campaign, user=bob)
+    with pytest.raises(ValidationError) as exc:
+        services.study_complete(study=study, user=bob, reflection=REFLECTION)
+    assert "至少 200 个字" in str(exc.value)
