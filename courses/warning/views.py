@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from wagtail.log_actions import log
 
 from content.models import AccidentCaseIndexPage
 from courses.offline import tokens
@@ -306,6 +307,9 @@ def violations(request, employee_pk: int):
     employee = get_object_or_404(
         scope(Employee.objects.select_related("enterprise", "org_unit"), request.user), pk=employee_pk
     )
+    if employee.user_id != request.user.pk and not can(request.user, Capability.VIEW, employee.enterprise_id):
+        # A regulator of the region (read-only): every such read is logged.
+        log(employee, "anxun.regulator_read", user=request.user, data={"what": "violations", "employee_id": employee.pk})
     posts = [a.post for a in PostAssignment.objects.filter(employee=employee, end_date__isnull=True).select_related("post")]
     gates = [(post, clearance(employee, post)) for post in posts]
     return render(request, "warning/violations.html", {

@@ -1,6 +1,24 @@
-"""警示教育: the audit-log actions."""
+"""警示教育 in the back office: a menu entry to the campaigns page (the
+pages themselves live outside the admin, phone first) and the audit-log actions."""
 
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import enterprise_ids
+
+
+class WarningMenuItem(MenuItem):
+    def is_shown(self, request):
+        return enterprise_ids(request.user, Capability.VIEW) != frozenset()
+
+
+@hooks.register("register_admin_menu_item")
+def register_warning_menu_item():
+    return WarningMenuItem(_("警示教育"), reverse("warning:campaigns"), name="warning-campaigns", icon_name="warning",
+                           order=330)
 
 
 @hooks.register("register_log_actions")

@@ -193,3 +193,18 @@ def test_portal_and_person_file_link_here(client, scanned, alice):
     assert "/warning/" in client.get("/portal/").content.decode()
     login_with_mfa(client, alice)
     assert f"/warning/violations/{bob.employee.pk}/" in client.get(f"/archive/employees/{bob.employee.pk}/").content.decode()
+
+
+def test_regulator_reads_of_a_violation_history_are_logged(client, ent_a, bob, regulator):
+    from wagtail.models import ModelLogEntry
+
+    login_with_mfa(client, regulator)  # region 320500 covers 华兴 (320505)
+    assert client.get(f"/warning/violations/{bob.employee.pk}/").status_code == 200
+    entry = ModelLogEntry.objects.get(action="anxun.regulator_read")
+    assert entry.user_id == regulator.pk and entry.data["what"] == "violations"
+
+
+def test_back_office_menu_has_warning_education_for_staff(client, scanned, alice):
+    login_with_mfa(client, alice)
+    html = client.get("/admin/").content.decode()
+    assert "warning-campaigns" in html and "/warning/campaigns/" in html
