@@ -165,6 +165,70 @@ class NumberCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="certificate_counter_unique")]
 
 
+def batch_upload_to(instance, filename):
+    return f"certificates/batches/{instance.enterprise_id}/{filename}"
+
+
+class IssuanceBatch(models.Model):
+    """Certificates issued together for an exam (its passed attempts) or an
+    offline session (its passed attendance records), run as a Celery task
+    with progress; the PDFs are kept as one zip."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("处理中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
+
+    enterprise = models.ForeignKey(
+        "workforce.Enterprise", on_delete=models.CASCADE, related_name="certificate_batches", verbose_name=_("企业")
+    )
+    type = models.ForeignKey(CertificateType, on_delete=models.PROTECT, related_name="batches", verbose_name=_("证书类型"))
+    exam = models.ForeignKey(
+        "exams.Exam", on_delete=models.PROTECT, null=True, blank=True, related_name="certificate_batches",
+        verbose_name=_("考试"),
+    )
+    session_ref = models.CharField(
+        _("培训场次"), max_length=100, blank=True, help_text=_("线下培训场次（培训记录来源引用的前缀）")
+    )
+    post = models.ForeignKey(
+        "workforce.Post", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("岗位")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("人数"), default=0)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    issued_count = models.PositiveIntegerField(_("新发证"), default=0)
+    skipped = models.JSONField(_("未发证"), default=list, blank=True)
+    archive = models.FileField(_("证书压缩包"), upload_to=batch_upload_to, blank=True)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    tenant_path = "enterprise"
+
+    class Meta:
+        verbose_name = _("批量发证")
+        verbose_name_plural = _("批量发证")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        source = self.exam.title if self.exam_id else self.session_ref
+        return f"{self.type} · {source}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total:
+            return 100 if self.is_finished else 0
+        return min(100, int(self.processed * 100 / self.total))
+
+
 def new_verification_code() -> str:
     """32 URL-safe characters from the OS's random source (192 bits): not
     guessable, not sequential."""
@@ -248,6 +312,10 @@ class Certificate(models.Model):
         verbose_name=_("发证依据（考试答卷）"),
     )
     basis_note = models.CharField(_("发证依据说明"), max_length=300, blank=True)
+    batch = models.ForeignKey(
+        IssuanceBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates",
+        verbose_name=_("批次"),
+    )
     photo = models.ImageField(_("持证人照片"), upload_to=photo_upload_to, blank=True)
     gates_clearance = models.BooleanField(_("上岗资格依赖此证"), default=False, editable=False)
     status_changed_by = models.ForeignKey(

@@ -113,16 +113,21 @@ def sample_context() -> dict:
     }
 
 
+def seal_data_uri(enterprise) -> str:
+    """The enterprise's seal image as a data: URI ("" without one)."""
+    from .models import IssuerProfile
+
+    profile = IssuerProfile.objects.filter(enterprise=enterprise).first()
+    return _file_data_uri(profile.seal) if profile is not None else ""
+
+
 def certificate_context(certificate: Certificate, *, seal_uri: str | None = None) -> dict:
     """Everything a certificate prints, as plain strings (the same fields the
     verification page shows, so an edited PDF is caught by comparing)."""
     employee = certificate.employee
     enterprise = employee.enterprise
     if seal_uri is None:
-        from .models import IssuerProfile
-
-        profile = IssuerProfile.objects.filter(enterprise=enterprise).first()
-        seal_uri = _file_data_uri(profile.seal) if profile is not None else ""
+        seal_uri = seal_data_uri(enterprise)
     url = verify_url(certificate.verification_code) if certificate.verification_code else ""
     return {
         "holder_name": employee.name,

@@ -685,3 +685,127 @@ def certificates_claim_reminders(*, today: dt.date) -> list[tuple[Certificate, s
                 Certificate.objects.filter(pk__in=mine).update(**{stage_field: stage})
             out += [(c, what, stage) for c in certs if c.pk in mine]
     return out
+
+
+# --- batch issuance ----------------------------------------------------------------------------
+
+PROGRESS_EVERY = 25
+
+
+@transaction.atomic
+def batch_create(*, enterprise: Enterprise, type: CertificateType, actor, exam=None, session_id: int | None = None,
+                 post: Post | None = None):
+    """Plan a batch issuance for the passed attempts of ``exam`` or the
+    passed attendance records of offline session ``session_id``; the work
+    runs in a Celery task after commit (:func:`batch_run`)."""
+    from .models import IssuanceBatch
+    from .tasks import batch_run_task
+
+    _require(actor, enterprise.pk)
+    errors = {}
+    if type is None or not type.is_internal or not type.is_active:
+        errors["type"] = _("请选择启用的内部证书类型")
+    elif type.enterprise_id not in (None, enterprise.pk):
+        errors["type"] = _("只能使用本企业或平台的证书类型")
+    if (exam is None) == (session_id is None):
+        errors["exam"] = _("请选择一场考试或一个线下培训场次（二选一）")
+    elif exam is not None and exam.enterprise_id != enterprise.pk:
+        errors["exam"] = _("考试必须属于本企业")
+    if type is not None and type.kind == CertificateKind.POST and post is None:
+        errors["post"] = _("上岗合格证须指定岗位")
+    if post is not None and post.enterprise_id != enterprise.pk:
+        errors["post"] = _("岗位必须属于本企业")
+    if errors:
+        raise CertificateError(errors)
+    batch = IssuanceBatch(enterprise=enterprise, type=type, exam=exam, post=post,
+                          session_ref=f"offline_session:{session_id}" if session_id is not None else "",
+                          created_by=_log_user(actor))
+    batch.full_clean()
+    batch.save()
+    log(batch, "anxun.certificate_batch", user=_log_user(actor), data={"type": type.pk, "exam": getattr(exam, "pk", None),
+                                                                     "session": batch.session_ref})
+    transaction.on_commit(lambda: batch_run_task.delay(batch.pk))
+    return batch
+
+
+def _batch_bases(batch) -> list[tuple[Employee, list, object]]:
+    """(employee, basis records, basis attempt) per person, in 工号 order."""
+    from exams.models import Attempt
+
+    from lms.archive.models import TrainingRecord
+
+    if batch.exam_id:
+        best = {}
+        for attempt in (Attempt.objects.filter(exam_id=batch.exam_id, passed=True,
+                                               employee__enterprise_id=batch.enterprise_id)
+                        .select_related("employee__enterprise").order_by("employee_id", "-pk")):
+            best.setdefault(attempt.employee_id, attempt)
+        bases = [(a.employee, [], a) for a in best.values()]
+    else:
+        by_person: dict[int, list] = {}
+        people = {}
+        for record in (TrainingRecord.objects.filter(employee__enterprise_id=batch.enterprise_id,
+                                                     source_ref__startswith=batch.session_ref + "/")
+                       .exclude(assessment_result="failed").select_related("employee__enterprise").order_by("pk")):
+            by_person.setdefault(record.employee_id, []).append(record)
+            people[record.employee_id] = record.employee
+        bases = [(people[pk], records, None) for pk, records in by_person.items()]
+    return sorted(bases, key=lambda b: b[0].employee_no)
+
+
+def batch_run(*, batch_id: int) -> None:
+    """Issue the batch's certificates and zip their PDFs, with progress on
+    the batch row. Safe to run twice: only a pending batch is claimed."""
+    import tempfile
+    import zipfile
+
+    from django.core.files import File
+
+    from .models import IssuanceBatch
+    from .pdf import pdf_filename, render_certificate_pdf, seal_data_uri
+
+    if IssuanceBatch.objects.filter(pk=batch_id, status=IssuanceBatch.Status.PENDING).update(
+            status=IssuanceBatch.Status.RUNNING) != 1:
+        return
+    batch = IssuanceBatch.objects.select_related("enterprise", "type", "post").get(pk=batch_id)
+    try:
+        bases = _batch_bases(batch)
+        IssuanceBatch.objects.filter(pk=batch.pk).update(total=len(bases))
+        seal = seal_data_uri(batch.enterprise)
+        skipped, issued = [], 0
+        with tempfile.TemporaryFile() as handle:
+            with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+                for n, (employee, records, attempt) in enumerate(bases, start=1):
+                    key = f"attempt:{attempt.pk}" if attempt is not None else "records:" + hashlib.sha1(
+                        ",".join(str(r.pk) for r in records).encode()).hexdigest()
+                    with transaction.atomic():
+                        if Certificate.objects.filter(employee=employee, type=batch.type, basis_key=key).exists():
+                            certificate = None
+                            skipped.append({"employee_no": employee.employee_no, "reason": _("已根据同一依据发过证")})
+                        elif _current_in_scope(employee, batch.type, _scope_key(batch.post)) is not None:
+                            certificate = None
+                            skipped.append({"employee_no": employee.employee_no, "reason": _("已持有有效的同类证书")})
+                        else:
+                            certificate = _issue(
+                                employee=employee, type=batch.type, via=Certificate.Via.BATCH,
+                                actor=batch.created_by, post=batch.post, basis_key=key, basis_records=records,
+                                basis_attempt=attempt, basis_note=str(batch),
+                            )
+                            Certificate.objects.filter(pk=certificate.pk).update(batch=batch)
+                            issued += 1
+                    if certificate is not None:
+                        certificate.employee = employee
+                        archive.writestr(f"{employee.employee_no}-{pdf_filename(certificate)}",
+                                         render_certificate_pdf(certificate, seal_uri=seal))
+                    if n % PROGRESS_EVERY == 0 or n == len(bases):
+                        IssuanceBatch.objects.filter(pk=batch.pk).update(processed=n, issued_count=issued)
+            handle.seek(0)
+            batch.refresh_from_db()
+            batch.archive.save(f"batch-{batch.pk}.zip", File(handle), save=False)
+        batch.skipped, batch.status, batch.finished_at = skipped, IssuanceBatch.Status.SUCCEEDED, timezone.now()
+        batch.save(update_fields=["archive", "skipped", "status", "finished_at"])
+    except Exception as error:  # recorded on the batch for HR; the task log keeps the trace
+        logger.exception("certificate batch %s failed", batch_id)
+        IssuanceBatch.objects.filter(pk=batch_id).update(status=IssuanceBatch.Status.FAILED, error=str(error)[:500],
+                                                         finished_at=timezone.now())
+        raise

@@ -37,3 +37,11 @@ def enqueue_issue_due(employee_id: int) -> None:
     run.issue_due_for = employee_id
     run.done = False
     transaction.on_commit(run)
+
+
+@shared_task(name="certificates.batch_run")
+def batch_run_task(batch_id: int) -> None:
+    """Run one batch issuance (claimed once; a second delivery does nothing)."""
+    from .services import batch_run
+
+    batch_run(batch_id=batch_id)

@@ -7,4 +7,6 @@ app_name = "certificates"
 urlpatterns = [
     path("mine/", views.my_certificates, name="mine"),
     path("mine/<int:pk>/pdf/", views.download, name="download"),
+    path("batches/<int:pk>/", views.batch_progress, name="batch-progress"),
+    path("batches/<int:pk>/zip/", views.batch_zip, name="batch-zip"),
 ]

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -79,3 +80,39 @@ def pdf_response(certificate: Certificate) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(certificate)}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _batch_for_user(user, pk):
+    from lms.accounts.roles import Capability
+
+    from .models import IssuanceBatch
+
+    # HR of the batch's enterprise only (CHANGE): a batch lists many people.
+    batch = scope(IssuanceBatch.objects.select_related("type", "exam"), user, Capability.CHANGE).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+@login_required
+@require_GET
+def batch_progress(request, pk):
+    """Progress of a batch issuance, as JSON for the progress bar."""
+    batch = _batch_for_user(request.user, pk)
+    return JsonResponse({
+        "status": batch.status, "status_label": batch.get_status_display(), "total": batch.total,
+        "processed": batch.processed, "issued": batch.issued_count, "percent": batch.progress_percent,
+        "skipped": batch.skipped, "error": batch.error,
+        "zip_url": reverse("certificates:batch-zip", args=[batch.pk]) if batch.archive else None,
+    })
+
+
+@login_required
+@require_GET
+def batch_zip(request, pk):
+    """The batch's certificate PDFs as one zip."""
+    batch = _batch_for_user(request.user, pk)
+    if not batch.archive:
+        raise Http404
+    return FileResponse(batch.archive.open("rb"), as_attachment=True, filename=f"certificates-batch-{batch.pk}.zip",
+                        content_type="application/zip")

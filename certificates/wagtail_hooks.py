@@ -20,3 +20,4 @@ def register_certificate_log_actions(actions):
     actions.register_action("anxun.certificate_review", "登记证书复审", "登记证书复审")
     actions.register_action("anxun.certificate_issue", "签发证书", "签发证书")
     actions.register_action("anxun.certificate_supersede", "换发（旧证作废）", "换发（旧证作废）")
+    actions.register_action("anxun.certificate_batch", "批量发证", "批量发证")
