@@ -324,14 +324,16 @@ class AccidentCaseIndexPage(Page):
             qs = qs.filter(accident_type=accident_type)
         if industry in Industry.values:
             qs = qs.filter(industry=industry)
+        query = query.strip()[:100]
+        # Searched before the hazard filter: the search backend filters only on
+        # declared FilterFields, and a substring of the tags is not one.
+        ids = search_page_ids(query, qs) if query else None
         hazard = hazard.strip()[:20]
         if hazard:
             qs = qs.filter(hazards__contains=hazard)
         qs = qs.order_by("-accident_date", "-pk")
-        query = query.strip()[:100]
-        if not query:
+        if ids is None:
             return qs
-        ids = search_page_ids(query, qs)
         by_id = {case.pk: case for case in qs.filter(pk__in=ids)}
         return [by_id[pk] for pk in ids if pk in by_id]
 
