@@ -1,5 +1,6 @@
 """警示教育 in the back office: a menu entry to the campaigns page (the
-pages themselves live outside the admin, phone first) and the audit-log actions."""
+pages themselves live outside the admin, phone first), the dashboard
+coverage panel and the audit-log actions."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,15 @@ class WarningMenuItem(MenuItem):
 def register_warning_menu_item():
     return WarningMenuItem(_("警示教育"), reverse("warning:campaigns"), name="warning-campaigns", icon_name="warning",
                            order=330)
+
+
+@hooks.register("construct_homepage_panels")
+def add_warning_coverage_panel(request, panels):
+    from .admin_panels import WarningCoveragePanel
+
+    panel = WarningCoveragePanel.for_request(request)
+    if panel is not None:
+        panels.append(panel)
 
 
 @hooks.register("register_log_actions")

@@ -205,6 +205,12 @@ def test_regulator_reads_of_a_violation_history_are_logged(client, ent_a, bob, r
 
 
 def test_back_office_menu_has_warning_education_for_staff(client, scanned, alice):
+    services.study_complete(study=services.study_open(campaign=scanned["campaign"], user=scanned["people"]["li"],
+                                                      now=timezone.now() - dt.timedelta(minutes=5)),
+                            user=scanned["people"]["li"], reflection=REFLECTION)
     login_with_mfa(client, alice)
     html = client.get("/admin/").content.decode()
     assert "warning-campaigns" in html and "/warning/campaigns/" in html
+    # The dashboard panel: this quarter, 1 of 4 done, linked to the coverage page.
+    assert f"{scanned['campaign'].cycle} 警示教育覆盖率" in html
+    assert f"/warning/campaigns/{scanned['campaign'].pk}/coverage/" in html and "1 / 4" in html and "25%" in html
