@@ -217,6 +217,10 @@ def action_buttons(certificate, url_args) -> list[tuple[str, str, str]]:
         out.append((_("恢复"), "certificate:reinstate", "undo"))
     if status in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
         out.append((_("吊销/注销"), "certificate:revoke", "cross"))
+    if certificate.verification_code and status != Certificate.Status.SUPERSEDED:
+        out.append((_("换发"), "certificate:reissue", "repeat"))
+    if certificate.verification_code:
+        out.append((_("下载 PDF"), "certificate:pdf", "download"))
     return [(label, reverse(name, args=url_args), icon) for label, name, icon in out]
 
 
@@ -406,6 +410,36 @@ class CertificateRevokeView(CertificateObjectView):
         return _("证书“%(c)s”已吊销/注销。") % {"c": self.object}
 
 
+class CertificateReissueView(CertificateObjectView):
+    page_title = gettext_lazy("换发证书")
+    explanation = gettext_lazy("换发生成新编号、新验证码的新证，并与原证关联；原证（如仍有效）即作废。"
+                               "用于到期换证、遗失补发，或吊销后重新培训考核合格再发证。")
+
+    def perform(self, form):
+        return services.certificate_reissue(
+            certificate=self.object, reason=form.cleaned_data["reason"], actor=self.request.user
+        )
+
+    def success_message(self):
+        return _("已换发新证“%(c)s”。") % {"c": self.object}
+
+
+class CertificatePdfView(ScopedViewMixin, PermissionCheckedMixin, View):
+    """The PDF of an internal certificate, for HR (print, resend)."""
+
+    model = Certificate
+    permission_required = "view"
+
+    def get(self, request, pk):
+        from .views import pdf_response
+
+        queryset = Certificate.objects.select_related("employee__enterprise", "type", "post")
+        certificate = self.get_scoped_object("view", pk, queryset)
+        if not certificate.verification_code:
+            raise Http404
+        return pdf_response(certificate)
+
+
 class CertificateReinstateView(CertificateObjectView):
     page_title = gettext_lazy("恢复证书")
     explanation = gettext_lazy("恢复暂停的证书效力；在有效期内的证书恢复后即可作为上岗依据。")
@@ -530,4 +564,6 @@ class CertificateViewSet(ScopedModelViewSet):
             self.object_url("reinstate", CertificateReinstateView.as_view(), "reinstate"),
             self.object_url("review", CertificateReviewView.as_view(), "review"),
             self.object_url("scan", ScanView.as_view(), "scan"),
+            self.object_url("reissue", CertificateReissueView.as_view(), "reissue"),
+            self.object_url("pdf", CertificatePdfView.as_view(), "pdf"),
         ]

@@ -91,3 +91,24 @@ def test_other_enterprise_hr_sees_none_of_them(charlie, setup):
 def test_plain_employee_has_no_certificate_list(bob, setup):
     client = login_with_mfa(Client(), bob)
     assert client.get(INDEX).status_code in (302, 403)
+
+
+def test_hr_reissues_and_downloads_internal_certificates(alice, charlie, ent_a):
+    from certificates.services import certificate_issue, type_for
+    from tests.compliance.helpers import train
+
+    emp = EmployeeFactory(enterprise=ent_a, employee_no="R1")
+    record = train(emp, "induction", 24, D(2026, 3, 3), level="company")
+    cert = certificate_issue(employee=emp, type=type_for(ent_a, CertificateKind.INDUCTION_COMPLETION),
+                             basis_records=[record], actor=None)
+    client = login_with_mfa(Client(), alice)
+    pdf = client.get(reverse("certificate:pdf", args=[cert.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    response = client.post(reverse("certificate:reissue", args=[cert.pk]), {"reason": "遗失补发"})
+    assert response.status_code == 302
+    cert.refresh_from_db()
+    assert cert.status == "superseded" and cert.replaced_by.get().basis_note.startswith("换发：遗失补发")
+    assert client.post(reverse("certificate:reissue", args=[cert.pk]), {"reason": ""}).status_code == 200
+    outsider = login_with_mfa(Client(), charlie)
+    assert outsider.get(reverse("certificate:pdf", args=[cert.pk])).status_code == 404
+    assert outsider.post(reverse("certificate:reissue", args=[cert.pk]), {"reason": "x"}).status_code == 404
