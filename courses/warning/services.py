@@ -186,6 +186,10 @@ class StudyResult:
     message: str
 
 
+def _load_study(pk: int) -> WarningStudy:
+    return WarningStudy.objects.select_related("campaign__enterprise", "employee__enterprise").get(pk=pk)
+
+
 def study_complete(*, study: WarningStudy, user, reflection: str, now: dt.datetime | None = None) -> StudyResult:
     """Finish the study with the reflection and write the archive record —
     exactly once (a second submit only says it is done). Refused: someone
@@ -193,7 +197,7 @@ def study_complete(*, study: WarningStudy, user, reflection: str, now: dt.dateti
     campaign whose quarter is over."""
     now = _now(now)
     reflection = (reflection or "").strip()
-    study = WarningStudy.objects.select_related("campaign__enterprise", "employee__enterprise").get(pk=study.pk)
+    study = _load_study(study.pk)
     campaign, employee = study.campaign, study.employee
     if not getattr(user, "is_authenticated", False) or employee.user_id != user.pk:
         raise PermissionDenied(_("只能提交本人的警示教育学习"))

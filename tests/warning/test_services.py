@@ -229,3 +229,17 @@ def test_minimum_reflection_length_is_a_setting(scanned, settings):
     with pytest.raises(ValidationError) as exc:
         services.study_complete(study=study, user=bob, reflection=REFLECTION)
     assert "至少 200 个字" in str(exc.value)
+
+
+def test_a_submit_racing_a_finished_one_writes_no_second_record(scanned, monkeypatch):
+    """Two tabs: both read the study while it is open; the first completes it;
+    the second's conditional UPDATE finds nothing to claim."""
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = services.study_open(campaign=campaign, user=bob, now=timezone.now() - dt.timedelta(minutes=10))
+    stale = services._load_study(study.pk)
+    services.study_complete(study=study, user=bob, reflection=REFLECTION)
+    monkeypatch.setattr(services, "_load_study", lambda pk: stale)  # the second tab's read predates the first submit
+    result = services.study_complete(study=study, user=bob, reflection=REFLECTION + "（第二个标签页）")
+    assert not result.completed_now
+    assert TrainingRecord.objects.filter(employee=bob.employee, kind="warning").count() == 1
+    assert WarningStudy.objects.get(pk=study.pk).reflection == REFLECTION
