@@ -195,6 +195,9 @@ class Sampler(threading.Thread):
 
 
 class App:
+    # Any HTTP answer from this path means a worker is up (405: the autosave URL wants POST).
+    probe_path = "/exams/attempts/1/answer/"
+
     def __init__(self, args, workdir: Path):
         self.args = args
         self.workdir = workdir
@@ -250,8 +253,7 @@ class App:
         log("starting:", " ".join(cmd[1:]))
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.full_env(),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # Any HTTP answer means a worker is up (405: the autosave URL wants POST).
-        url = f"http://127.0.0.1:{self.port}/exams/attempts/1/answer/"
+        url = f"http://127.0.0.1:{self.port}{self.probe_path}"
         for _ in range(300):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited; see {self.workdir / 'gunicorn.log'}")

@@ -1,0 +1,275 @@
+"""Benchmark: the study heartbeat (POST /learn/heartbeat/) under load — the real
+app on gunicorn + PostgreSQL, measured against the floor's heartbeat
+(/work/shared/perf/floor) in the same run.
+
+    .venv/bin/python bench/heartbeat.py [--learners 400] [--interval 2] [--steps 300,400,500,600]
+                                        [--max-rate 600] [--slo-p95-ms 100] [--duration 30]
+                                        [--db anxun_hbbench] [--floor-db anxun_hbfloor] [--json-out PATH]
+
+What it does, all on this machine (the structure of bench/exam_load.py, whose
+helpers it reuses):
+
+1. drops and creates two PostgreSQL databases on 127.0.0.1:5432 — the app's
+   and the floor's — and migrates the app's;
+2. starts gunicorn with the real app and production settings (DEBUG off,
+   persistent connections with health checks, the full middleware stack,
+   CSRF, sessions in the database), 5 sync workers like the floor, with a
+   heartbeat interval of ``--interval`` s (``ANXUN_STUDY_HEARTBEAT_SECONDS``;
+   the server credits only gaps of at least half of it, so a beat every
+   ``--interval`` s per learner is the normal rhythm) and presence checks a
+   day away (``ANXUN_STUDY_PRESENCE_*``: the generator cannot answer them);
+3. runs the floor driver (``run_floor.py --endpoints heartbeat --compare …``):
+   a baseline of ``--learners`` learners each beating once per interval
+   (400 / 2 s = 200 req/s, the issue's target), then a step test, floor and
+   app interleaved at the same rates, with the heartbeat's SLO (P95 ≤
+   ``--slo-p95-ms``). Before every app run ``manage.py bench_heartbeat_seed``
+   logs the learners in and opens one live study session each through
+   ``courses.services.study_start``; after it ``manage.py
+   bench_heartbeat_verify`` checks every session against the request log:
+   the accepted sequence numbers are 1…k in order, and the credited seconds
+   (session and lesson progress) are exactly what the applied beats earn.
+
+The generator's per-user counter ``seq`` starts at 0 and the server wants
+1, 2, 3 …: the spec sends loadgen's ``{question}`` variable, which with
+``dwell`` 1 and a question count larger than any run is ``seq + 1``
+(:func:`beat_number`). Each learner's beats are ``--interval`` s apart on the
+generator's schedule and, the interval being far above the latency, arrive in
+order; a beat lost to a timeout makes the learner's later beats replays
+(409), which count as errors.
+
+Target (issue 4): ≥ 200 req/s with P95 ≤ 100 ms and no lost credit; app at
+≥ 2/3 of the floor's sustainable rate. Exit code 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.exam_load import (  # noqa: E402
+    DEFAULT_FLOOR,
+    OUT,
+    PG,
+    App,
+    Sampler,
+    machine,
+    recreate_database,
+)
+
+TARGET_RPS = 200.0
+TARGET_P95_MS = 100.0
+TARGET_RATIO = 2 / 3
+# loadgen.py: question = 1 + (seq // dwell) % questions, i.e. seq + 1 for any run shorter than this.
+SPEC_DWELL = 1
+SPEC_QUESTIONS = 10**9
+
+
+def log(*parts):
+    print("[heartbeat]", *parts, file=sys.stderr, flush=True)
+
+
+def beat_number(seq: int) -> int:
+    """The sequence number the spec sends for the generator's counter ``seq``."""
+    return 1 + (seq // SPEC_DWELL) % SPEC_QUESTIONS
+
+
+def load_snapshot() -> dict:
+    def out(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+
+    return {"at": time.strftime("%H:%M:%S"), "uptime": out(["uptime"]), "vmstat": out(["vmstat", "1", "3"])}
+
+
+class HeartbeatApp(App):
+    probe_path = "/learn/heartbeat/"  # 405 to a GET: a worker is up
+
+    def __init__(self, args, workdir: Path):
+        super().__init__(args, workdir)
+        self.env.update({
+            "ANXUN_STUDY_HEARTBEAT_SECONDS": str(int(args.interval)),
+            "ANXUN_STUDY_PRESENCE_MIN_SECONDS": "86400",
+            "ANXUN_STUDY_PRESENCE_MAX_SECONDS": "86460",
+        })
+
+    def seed(self, users: int) -> dict:
+        self.manage("bench_heartbeat_seed", "--learners", str(users), "--fleet", str(self.fleet))
+        return json.loads(self.fleet.read_text())
+
+    def heartbeat_spec(self) -> dict:
+        origin = f"https://127.0.0.1:{self.port}"
+        return {
+            "name": "app-heartbeat",
+            "base_url": f"http://127.0.0.1:{self.port}",
+            "method": "POST",
+            "url": "/learn/heartbeat/",
+            "headers": {
+                "Cookie": "sessionid={sessionid}; csrftoken={csrftoken}",
+                "X-CSRFToken": "{csrftoken}",
+                "Referer": origin + "/learn/",
+                "X-Forwarded-Proto": "https",
+            },
+            # The player's beat: a text lesson, page visible, input just now.
+            "json": {"token": "{token}", "seq": "{question}", "visible": True, "playing": False, "idle": 0},
+            "fleet": str(self.fleet),
+            "fleet_key": "learners",
+            "questions": SPEC_QUESTIONS,
+            "dwell": SPEC_DWELL,
+            "expect": [200],
+        }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", default="anxun_hbbench", help="the app's PostgreSQL database (dropped and created)")
+    ap.add_argument("--floor-db", default="anxun_hbfloor", help="the floor's database (dropped and created)")
+    ap.add_argument("--floor-dir", type=Path, default=DEFAULT_FLOOR)
+    ap.add_argument("--floor-python", default="/tmp/floorvenv/bin/python")
+    ap.add_argument("--cache-url", default="redis://127.0.0.1:6379/13")
+    ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    ap.add_argument("--learners", type=int, default=400, help="learners at the baseline (one beat each per interval)")
+    ap.add_argument("--interval", type=int, default=2, help="s between one learner's heartbeats")
+    ap.add_argument("--duration", type=float, default=30.0, help="s per run")
+    ap.add_argument("--warmup", type=float, default=5.0)
+    ap.add_argument("--steps", default="300,400,500,600")
+    ap.add_argument("--max-rate", type=float, default=600)
+    ap.add_argument("--refine", type=int, default=1)
+    ap.add_argument("--slo-p95-ms", type=float, default=TARGET_P95_MS)
+    ap.add_argument("--json-out", type=Path)
+    args = ap.parse_args()
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    workdir = Path(f"/tmp/heartbeat-{stamp}")
+    workdir.mkdir(parents=True)
+    (workdir / "static").mkdir()
+    OUT.mkdir(parents=True, exist_ok=True)
+    summary: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), "workdir": str(workdir)}
+    summary["config"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "json_out"}
+    summary["load_before"] = load_snapshot()
+    log("machine:", json.dumps(summary["machine"], ensure_ascii=False))
+    log("load:", summary["load_before"]["uptime"])
+    sampler = Sampler([args.db, args.floor_db])
+    sampler.start()
+    app = HeartbeatApp(args, workdir)
+    try:
+        for name in (args.db, args.floor_db):
+            recreate_database(name)
+        t0 = time.perf_counter()
+        app.manage("migrate", "--noinput")
+        log(f"migrated {args.db} in {time.perf_counter() - t0:.0f} s")
+        t0 = time.perf_counter()
+        app.seed(args.learners)
+        log(f"first seed ({args.learners} learners) in {time.perf_counter() - t0:.1f} s")
+        app.start()
+        sampler.roots = [app.proc.pid]
+        compare = {"targets": [{
+            "name": "app-heartbeat",
+            "floor": "heartbeat",
+            "spec": app.heartbeat_spec(),
+            "reset_cmd": app.manage_cmd("bench_heartbeat_seed", "--learners", "{users}", "--fleet", str(app.fleet)),
+            "verify_cmd": app.manage_cmd("bench_heartbeat_verify", "--log", "{log}", "--interval",
+                                         str(args.interval)),
+            "cpu_pids": [app.proc.pid],
+        }]}
+        compare_path = workdir / "compare.json"
+        compare_path.write_text(json.dumps(compare, ensure_ascii=False, indent=1))
+        driver_out = workdir / "driver.json"
+        cmd = [
+            args.floor_python, str(args.floor_dir / "run_floor.py"),
+            "--database-url", f"{PG}/{args.floor_db}",
+            "--endpoints", "heartbeat",
+            "--compare", str(compare_path),
+            "--workers", str(args.workers), "--worker-class", "sync",
+            "--baseline-users", str(args.learners), "--interval", str(args.interval),
+            "--duration", str(args.duration), "--warmup", str(args.warmup),
+            "--steps", args.steps, "--max-rate", str(args.max_rate), "--refine", str(args.refine),
+            "--slo-p95-ms", str(args.slo_p95_ms),
+            "--workdir", str(workdir / "driver"), "--out", str(driver_out),
+        ]
+        log("driver:", " ".join(cmd[1:]))
+        sampler.mark("driver-start")
+        r = subprocess.run(cmd, cwd=args.floor_dir, stdout=subprocess.PIPE, text=True)
+        sampler.mark("driver-end")
+        if r.returncode != 0:
+            raise RuntimeError(f"the floor driver failed (exit {r.returncode}); see {workdir / 'driver'}")
+        driver = json.loads(driver_out.read_text())
+        summary["driver"] = {
+            "config": driver.get("config"),
+            "results": driver.get("results"),
+            "sampled": sampler.between("driver-start", "driver-end"),
+        }
+    finally:
+        app.stop()
+        sampler.stop_event.set()
+    summary["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    summary["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    summary["load_after"] = load_snapshot()
+    failures: list[str] = []
+    report(summary, args, failures)
+    summary["failures"] = failures
+    path = args.json_out or OUT / f"heartbeat-{stamp}.json"
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    log(f"summary: {path}")
+    return 1 if failures else 0
+
+
+def report(summary: dict, args, failures: list[str]) -> None:
+    def lat(s):
+        m = s["latency_ms"]
+        return f"P50 {m['p50']} / P95 {m['p95']} / P99 {m['p99']} ms"
+
+    def cpu(s):
+        who = f"app gunicorn {s['app_cpu_cores']}" if "app_cpu_cores" in s else f"floor gunicorn {s.get('gunicorn_cpu_cores')}"
+        return f"cpu cores: gen {s.get('gen_cpu_cores')}, {who}"
+
+    m = summary["machine"]
+    print(f"machine: {m['nproc']} CPU, {m['free']}, PostgreSQL {m['postgres']}, commit {m['commit']}")
+    print(f"load average at start {m['load_avg_at_start']}, at end {m['load_avg_at_end']}")
+    results = summary["driver"]["results"]
+    floor, app = results["floor-heartbeat"], results["app-heartbeat"]
+    for name, res in (("floor", floor), ("app", app)):
+        for label, s in [("baseline", res["baseline"]), *(("step", s) for s in res["steps"])]:
+            v = s.get("verify", {})
+            print(f"{name:>5} {label:>8} {s['target_rps']:>6}: achieved {s['achieved_rps']}, {lat(s)}, "
+                  f"errors {s['errors']}, lost {v.get('lost')}, dup {v.get('duplicated')}, "
+                  f"{'PASS' if s['pass'] else 'FAIL'}; {cpu(s)}")
+        note = f" ({res['max_sustainable_note']})" if res.get("max_sustainable_note") else ""
+        print(f"{name:>5} max sustainable {res['max_sustainable_rps']} req/s (P95 ≤ {args.slo_p95_ms} ms), "
+              f"first failing {res['first_failing_rps']}{note}")
+    vs = app.get("vs_floor", {})
+    fm, am = floor["max_sustainable_rps"], app["max_sustainable_rps"]
+    ratio = round(am / fm, 2) if fm and am else None
+    print(f"app/floor: baseline P50 ×{vs.get('baseline_p50_app_over_floor')}, "
+          f"P95 ×{vs.get('baseline_p95_app_over_floor')}, P99 ×{vs.get('baseline_p99_app_over_floor')}; "
+          f"sustainable rate app/floor = {ratio} (target ≥ {TARGET_RATIO:.2f})")
+    sampled = summary["driver"]["sampled"]
+    print(f"PostgreSQL backend CPU over the driver run (cores): {sampled['postgres_cpu_cores']}; "
+          f"load average 1 min {sampled['load_avg_1m']}")
+    passed_rates = [s["target_rps"] for s in [app["baseline"], *app["steps"]] if s["pass"]]
+    if not passed_rates or max(passed_rates) < TARGET_RPS:
+        failures.append(f"no app run at ≥ {TARGET_RPS:.0f} req/s passed (P95 ≤ {args.slo_p95_ms} ms)")
+    if not ratio or ratio < TARGET_RATIO:
+        failures.append(f"sustainable rate app/floor {ratio} < {TARGET_RATIO:.2f}")
+    for s in [app["baseline"], *app["steps"]]:
+        v = s.get("verify", {})
+        if v.get("lost") or v.get("duplicated") or v.get("phantom") or not v.get("ok", False):
+            failures.append(f"{s['target_rps']} req/s: lost {v.get('lost')}, duplicated {v.get('duplicated')}, "
+                            f"phantom {v.get('phantom')}")
+    for f in failures:
+        print("FAIL:", f)
+    if not failures:
+        print("all targets met")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
