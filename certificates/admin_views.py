@@ -38,6 +38,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from lms.accounts.admin_scoping import (
     ScopedCreateView,
+    ScopedEditView,
     ScopedFilterSet,
     ScopedIndexView,
     ScopedModelViewSet,
@@ -51,7 +52,7 @@ from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
 from lms.workforce.models import OrgUnit
 
 from . import services
-from .models import Certificate, CertificateKind
+from .models import INTERNAL_KINDS, Certificate, CertificateKind, CertificateType, IssuerProfile
 
 EXPIRING_DAYS = 90
 SCAN_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
@@ -90,6 +91,8 @@ class CertificateForm(ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = self.fields["employee"].queryset.order_by("employee_no")
+        # Internal certificates are issued by Anxun (or HR with a basis), never registered.
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] not in INTERNAL_KINDS]
         self.fields["replaces"].queryset = self.fields["replaces"].queryset.select_related("employee")
 
     def clean_scan(self):
@@ -567,3 +570,105 @@ class CertificateViewSet(ScopedModelViewSet):
             self.object_url("reissue", CertificateReissueView.as_view(), "reissue"),
             self.object_url("pdf", CertificatePdfView.as_view(), "pdf"),
         ]
+
+
+# --- certificate types and issuers ---------------------------------------------------------------
+
+
+class CertificateTypeForm(ScopedModelForm):
+    """A certificate type of the user's enterprise (certificate_type_save)."""
+
+    scoped_fields = ("enterprise",)
+
+    class Meta:
+        model = CertificateType
+        fields = [
+            "enterprise", "code", "name", "kind", "layout", "validity_months", "review_interval_months", "issuer",
+            "number_pattern", "clearance_required", "auto_issue", "is_active", "template_html",
+        ]
+        widgets = {"template_html": forms.Textarea(attrs={"rows": 16, "spellcheck": "false"})}
+
+
+class _TypeSaveMixin(ServiceFormMixin):
+    def save_instance(self):
+        instance = self.form.save(commit=False)
+        return services.certificate_type_save(type=instance, actor=self.request.user)
+
+
+class CertificateTypeCreateView(_TypeSaveMixin, ScopedCreateView):
+    success_message = gettext_lazy("已新增证书类型：%(object)s")
+
+
+class CertificateTypeEditView(_TypeSaveMixin, ScopedEditView):
+    success_message = gettext_lazy("已保存证书类型：%(object)s")
+
+
+class CertificateTypeViewSet(ScopedModelViewSet):
+    model = CertificateType
+    menu_name = "compliance-certificate-type"
+    icon = "doc-full"
+    menu_label = gettext_lazy("证书类型")
+    menu_order = 510
+    menu_hook = "register_compliance_menu_item"
+    url_prefix = "certificates/type"
+    capabilities = {"view": Capability.VIEW, "add": Capability.CHANGE, "change": Capability.CHANGE}
+    delete_view_enabled = False  # issued certificates keep their type
+    add_view_class = CertificateTypeCreateView
+    edit_view_class = CertificateTypeEditView
+    list_display = ["name", "code", "kind", "layout", "validity_months", "clearance_required", "auto_issue",
+                    "is_active"]
+    list_filter = ["kind", "is_active"]
+    ordering = ["kind", "code"]
+
+    def get_form_class(self, for_update=False):
+        return CertificateTypeForm
+
+
+class IssuerProfileForm(ScopedModelForm):
+    scoped_fields = ("enterprise",)
+
+    class Meta:
+        model = IssuerProfile
+        fields = ["enterprise", "issuer_name", "seal"]
+
+    def clean_seal(self):
+        seal = self.cleaned_data.get("seal")
+        if seal and hasattr(seal, "size"):
+            if os.path.splitext(seal.name)[1].lower() not in (".png", ".jpg", ".jpeg"):
+                raise ValidationError(_("印章图片只接受 PNG、JPG 文件"))
+            if seal.size > 2 * 1024 * 1024:
+                raise ValidationError(_("印章图片不能超过 2 MB"))
+        return seal
+
+
+class _IssuerSaveMixin(ServiceFormMixin):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.issuer_profile_save(enterprise=data["enterprise"], issuer_name=data.get("issuer_name", ""),
+                                            seal=data.get("seal") or None, actor=self.request.user)
+
+
+class IssuerProfileCreateView(_IssuerSaveMixin, ScopedCreateView):
+    success_message = gettext_lazy("已保存发证单位：%(object)s")
+
+
+class IssuerProfileEditView(_IssuerSaveMixin, ScopedEditView):
+    success_message = gettext_lazy("已保存发证单位：%(object)s")
+
+
+class IssuerProfileViewSet(ScopedModelViewSet):
+    model = IssuerProfile
+    menu_name = "compliance-certificate-issuer"
+    icon = "user"
+    menu_label = gettext_lazy("发证单位与印章")
+    menu_order = 520
+    menu_hook = "register_compliance_menu_item"
+    url_prefix = "certificates/issuer"
+    capabilities = {"view": Capability.VIEW, "add": Capability.CHANGE, "change": Capability.CHANGE}
+    delete_view_enabled = False
+    add_view_class = IssuerProfileCreateView
+    edit_view_class = IssuerProfileEditView
+    list_display = ["enterprise", "issuer_name", "seal"]
+
+    def get_form_class(self, for_update=False):
+        return IssuerProfileForm

@@ -90,6 +90,8 @@ def certificate_register(
     _require(actor, employee.enterprise_id)
     number, authority = (number or "").strip(), (authority or "").strip()
     errors = {}
+    if kind in INTERNAL_KINDS:
+        errors["kind"] = _("内部证书由系统签发，不能登记")
     if kind == CertificateKind.SPECIAL_OPERATION and not category:
         errors["category"] = _("特种作业操作证必须填写作业类别")
     elif kind != CertificateKind.SPECIAL_OPERATION and category:

@@ -11,6 +11,20 @@ def register_certificate_viewset():
     return CertificateViewSet("certificate")
 
 
+@hooks.register("register_admin_viewset")
+def register_certificate_type_viewset():
+    from .admin_views import CertificateTypeViewSet
+
+    return CertificateTypeViewSet("certificatetype")
+
+
+@hooks.register("register_admin_viewset")
+def register_issuer_profile_viewset():
+    from .admin_views import IssuerProfileViewSet
+
+    return IssuerProfileViewSet("issuerprofile")
+
+
 @hooks.register("register_log_actions")
 def register_certificate_log_actions(actions):
     actions.register_action("anxun.certificate_register", "登记证书", "登记证书")

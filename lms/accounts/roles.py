@@ -95,6 +95,13 @@ for _role in (Role.HR, Role.SAFETY_MANAGER, Role.ENTERPRISE_ADMIN):
         "certificates.view_certificate",
         "certificates.add_certificate",
         "certificates.change_certificate",
+        # Certificate types (template, numbering) and the seal; platform types stay the superuser's.
+        "certificates.view_certificatetype",
+        "certificates.add_certificatetype",
+        "certificates.change_certificatetype",
+        "certificates.view_issuerprofile",
+        "certificates.add_issuerprofile",
+        "certificates.change_issuerprofile",
     }
 # Exams (考试): every back-office role reads banks, questions, papers, exams and
 # attempts; exam managers build them (and enter paper results as attempts).
