@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("lms.api.urls")),
     path("archive/", include("lms.archive.urls")),
+    path("supervision/", include("lms.supervision.urls")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     # Public certificate verification (the QR code on every certificate points here).

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "lms.workforce",
     "lms.compliance",
     "lms.archive",
+    "lms.supervision",
     "certificates",
     "exams",
     "content",

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    """监管端: random sampling (双随机) of enterprises and archives, findings."""
+
+    name = "lms.supervision"
+    label = "supervision"
+    verbose_name = _("监管抽查")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,69 @@
+"""Reads for the supervision pages. Every function narrows to what ``user``
+may see; none of them writes."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast
+from wagtail.models import ModelLogEntry
+
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import _enterprise_field, _tenant_path, enterprise_ids, scope
+
+from .models import Finding, Sample, SampleItem
+from .services import is_regulator
+
+REGULATOR_READ = "anxun.regulator_read"
+
+
+def samples_for(user) -> QuerySet[Sample]:
+    """A regulator's own samples, newest first, with item counts."""
+    return (
+        Sample.objects.filter(regulator=user)
+        .annotate(n_items=Count("items", filter=Q(items__employee__isnull=False)),
+                  n_ents=Count("items__enterprise", distinct=True))
+        .order_by("-created_at", "-id")
+    )
+
+
+def sample_rows(sample: Sample) -> list[dict]:
+    """The sample grouped by enterprise, in draw order: [{enterprise, people: [employee…]}]."""
+    groups: dict[int, dict] = {}
+    for item in SampleItem.objects.filter(sample=sample).select_related("enterprise", "employee__org_unit").order_by("position"):
+        group = groups.setdefault(item.enterprise_id, {"enterprise": item.enterprise, "people": []})
+        if item.employee_id:
+            group["people"].append(item.employee)
+    return list(groups.values())
+
+
+def findings_for(user) -> QuerySet[Finding]:
+    """Findings ``user`` may read: a regulator's region, an enterprise's staff (view roles)."""
+    qs = Finding.objects.select_related("enterprise", "employee", "created_by", "sample")
+    if is_regulator(user):
+        return scope(qs, user)
+    ents = enterprise_ids(user, Capability.VIEW)
+    return qs if ents is None else qs.filter(enterprise_id__in=ents)
+
+
+def regulator_reads_for(user) -> QuerySet[ModelLogEntry]:
+    """Regulator reads (anxun.regulator_read) of the files of the enterprises
+    where ``user`` holds a view role, newest first. Each log entry names its
+    object by content type and id; the object's ``tenant_path`` decides whose
+    it is."""
+    ents = enterprise_ids(user, Capability.VIEW)
+    entries = ModelLogEntry.objects.filter(action=REGULATOR_READ)
+    if ents is not None:
+        condition = Q(pk__in=[])
+        ct_ids = entries.order_by().values_list("content_type_id", flat=True).distinct()
+        for ct in ContentType.objects.filter(pk__in=list(ct_ids)):
+            model = ct.model_class()
+            if model is None or getattr(model, "tenant_path", None) is None:
+                continue
+            field = _enterprise_field(_tenant_path(model))
+            own = model._default_manager.filter(**{f"{field}__in": ents}).annotate(
+                _pk_text=Cast("pk", CharField())
+            ).values("_pk_text")
+            condition |= Q(content_type=ct, object_id__in=own)
+        entries = entries.filter(condition)
+    return entries.select_related("user", "content_type").order_by("-timestamp", "-id")
