@@ -12,6 +12,13 @@ def register_certificate_viewset():
 
 
 @hooks.register("register_admin_viewset")
+def register_certificate_issue_viewset():
+    from .admin_issue import CertificateIssueViewSet
+
+    return CertificateIssueViewSet()
+
+
+@hooks.register("register_admin_viewset")
 def register_certificate_type_viewset():
     from .admin_views import CertificateTypeViewSet
 
