@@ -99,3 +99,26 @@ def test_batch_needs_one_source_and_an_internal_type(alice, ent_a):
     with pytest.raises(ValidationError) as error:
         batch_create(enterprise=ent_a, type=type_for(ent_a, CertificateKind.POST), session_id=7, actor=alice)
     assert "post" in error.value.message_dict
+
+
+def test_batch_for_an_exam_issues_to_each_passed_examinee_once(ent_a, ent_b, django_capture_on_commit_callbacks):
+    from exams.models import Attempt
+    from tests.exams.engine_helpers import CLOSES, bank, exam, fixed_paper, single
+
+    b = bank(ent_a)
+    the_exam = exam(ent_a, fixed_paper(ent_a, [(single(b), 100)]))
+    passed, failed = EmployeeFactory(enterprise=ent_a, employee_no="P1"), EmployeeFactory(enterprise=ent_a,
+                                                                                          employee_no="P2")
+    # Answer sheets as the engine leaves them (test data): P1 failed once, then passed; P2 failed.
+    for employee, number, ok in ((passed, 1, False), (passed, 2, True), (failed, 1, False)):
+        Attempt.objects.create(exam=the_exam, employee=employee, number=number, deadline=CLOSES,
+                               status=Attempt.Status.GRADED, passed=ok, score=90 if ok else 40, max_score=100)
+    refresher = type_for(ent_a, CertificateKind.APPRENTICESHIP_COMPLETION)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_create(enterprise=ent_a, type=refresher, exam=the_exam, actor=None)
+    batch.refresh_from_db()
+    [cert] = Certificate.objects.filter(batch=batch)
+    assert cert.employee == passed and cert.basis_attempt.passed and batch.total == 1
+    with pytest.raises(ValidationError) as error:
+        batch_create(enterprise=ent_b, type=refresher, exam=the_exam, actor=None)
+    assert "exam" in error.value.message_dict
