@@ -46,6 +46,8 @@ class IssueForm(forms.Form):
     attempt = forms.IntegerField(label=gettext_lazy("依据：考试答卷编号"), required=False, min_value=1)
     basis_note = forms.CharField(label=gettext_lazy("依据说明"), required=False, max_length=300)
     level = forms.CharField(label=gettext_lazy("等级/项目"), required=False, max_length=100)
+    photo = forms.ImageField(label=gettext_lazy("持证人照片"), required=False,
+                             help_text=gettext_lazy("JPG 或 PNG，不超过 2 MB；印在证书上"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +55,12 @@ class IssueForm(forms.Form):
             "employee_no")
         self.fields["type"].queryset = _types(user)
         self.fields["post"].queryset = scope(Post.objects.all(), user, Capability.CHANGE).order_by("code")
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and photo.size > 2 * 1024 * 1024:
+            raise ValidationError(_("照片不能超过 2 MB"))
+        return photo
 
     def clean_record_seqs(self):
         raw = (self.cleaned_data.get("record_seqs") or "").replace("，", ",")
@@ -147,7 +155,7 @@ class IssueView(_Base, FormView):
             certificate = services.certificate_issue(
                 employee=data["employee"], type=data["type"], post=data.get("post"), basis_records=data["records"],
                 basis_attempt=data["attempt_obj"], basis_note=data.get("basis_note", ""), level=data.get("level", ""),
-                actor=self.request.user,
+                photo=data.get("photo") or None, actor=self.request.user,
             )
         except ValidationError as error:
             _show(form, error)

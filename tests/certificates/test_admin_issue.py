@@ -2,7 +2,11 @@
 the field), starts a batch and sees its progress; outsiders and plain
 employees cannot."""
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 from django.test import Client
 from django.urls import reverse
 
@@ -34,11 +38,15 @@ def test_hr_issues_with_records_as_basis(alice, ent_a):
     assert bad.status_code == 200 and "没有序号 99" in bad.content.decode()
     none = client.post(ISSUE, {"employee": emp.pk, "type": t.pk})
     assert none.status_code == 200 and "请选择发证依据" in none.content.decode()
+    photo = io.BytesIO()
+    Image.new("RGB", (90, 120), (30, 60, 90)).save(photo, "PNG")
     response = client.post(ISSUE, {"employee": emp.pk, "type": t.pk, "record_seqs": str(record.seq),
-                                   "basis_note": "三级教育合格"})
+                                   "basis_note": "三级教育合格",
+                                   "photo": SimpleUploadedFile("me.png", photo.getvalue(), content_type="image/png")})
     assert response.status_code == 302
     cert = Certificate.objects.get(employee=emp)
     assert list(cert.basis_records.all()) == [record] and cert.registered_by == alice
+    assert cert.photo and cert.photo.name.endswith(".png")
 
 
 def test_hr_starts_a_batch_and_sees_progress(alice, ent_a, django_capture_on_commit_callbacks):
