@@ -15,20 +15,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.models import Employee, Enterprise
 
+from . import bundle as bundles
 from . import selectors, services
 from .forms import AnswerForm, FindingForm, ReviewForm, SampleForm
-from .models import Finding, FindingEntry, Sample
+from .models import Finding, FindingEntry, Sample, SampleBundle
 
 
 def _require_regulator(request) -> None:
@@ -113,7 +115,54 @@ def sample_detail(request, pk: int):
         "sample": sample,
         "groups": selectors.sample_rows(sample),
         "findings": sample.findings.select_related("enterprise", "employee"),
+        "bundle": sample.bundles.order_by("-created_at", "-id").first(),
     })
+
+
+def _bundle_json(bundle: SampleBundle) -> dict:
+    return {
+        "status": bundle.status, "status_label": bundle.get_status_display(), "total": bundle.total,
+        "processed": bundle.processed, "percent": bundle.progress_percent, "error": bundle.error,
+        "progress_url": reverse("supervision:bundle_progress", args=[bundle.sample_id, bundle.pk]),
+        "zip_url": reverse("supervision:bundle_zip", args=[bundle.sample_id, bundle.pk]) if bundle.archive else None,
+    }
+
+
+@require_POST
+@login_required
+def bundle_start(request, pk: int):
+    """Queue the sample's bundle (or show the one in progress)."""
+    sample = _get_sample_for_user(request, pk)
+    bundle = bundles.bundle_request(actor=request.user, sample=sample)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse(_bundle_json(bundle), status=202)
+    messages.info(request, _("正在打包，完成后可在本页下载"))
+    return redirect("supervision:sample", pk=sample.pk)
+
+
+def _get_bundle_for_user(request, pk: int, bundle_pk: int) -> SampleBundle:
+    sample = _get_sample_for_user(request, pk)
+    return get_object_or_404(SampleBundle, pk=bundle_pk, sample=sample)
+
+
+@require_GET
+@never_cache
+@login_required
+def bundle_progress(request, pk: int, bundle_pk: int):
+    """Progress of a bundle, as JSON for the progress bar."""
+    return JsonResponse(_bundle_json(_get_bundle_for_user(request, pk, bundle_pk)))
+
+
+@require_GET
+@never_cache
+@login_required
+def bundle_zip(request, pk: int, bundle_pk: int):
+    """The finished bundle (zip)."""
+    bundle = _get_bundle_for_user(request, pk, bundle_pk)
+    if not bundle.archive:
+        raise Http404
+    return FileResponse(bundle.archive.open("rb"), as_attachment=True,
+                        filename=_("抽查样本%(pk)s-档案包") % {"pk": bundle.sample_id} + ".zip")
 
 
 # --- findings ---------------------------------------------------------------------------------
