@@ -134,9 +134,15 @@ def bundle_start(request, pk: int):
     """Queue the sample's bundle (or show the one in progress)."""
     sample = _get_sample_for_user(request, pk)
     bundle = bundles.bundle_request(actor=request.user, sample=sample)
+    bundle.refresh_from_db()  # an eager task has already run on commit
     if request.headers.get("accept", "").startswith("application/json"):
         return JsonResponse(_bundle_json(bundle), status=202)
-    messages.info(request, _("正在打包，完成后可在本页下载"))
+    if bundle.status == SampleBundle.Status.SUCCEEDED:
+        messages.success(request, _("打包完成，可下载压缩包"))
+    elif bundle.status == SampleBundle.Status.FAILED:
+        messages.error(request, _("打包失败：%(error)s") % {"error": bundle.error})
+    else:
+        messages.info(request, _("正在打包，完成后可在本页下载"))
     return redirect("supervision:sample", pk=sample.pk)
 
 

@@ -153,3 +153,17 @@ def test_read_log_page_query_count_is_flat(client, regulator, region, ent_a, ali
     many = reads_page_queries()
     assert few[1] == 1 and many[1] == len(region[ent_a])
     assert many[0] <= few[0], (few, many)  # the first page also fills per-process caches
+
+
+def test_hr_finds_findings_and_read_log_in_the_back_office_menu(alice_client):
+    body = alice_client.get("/admin/").content.decode()
+    assert reverse("supervision:reads") in body and reverse("supervision:findings") in body
+
+
+def test_regulator_finds_the_portal_in_the_header(client, regulator, bob):
+    login_with_mfa(client, regulator)
+    body = client.get(reverse("supervision:samples")).content.decode()
+    assert 'href="/supervision/"' in body and "监管抽查" in body
+    client.logout()
+    login_with_mfa(client, bob)
+    assert 'href="/supervision/"' not in client.get("/portal/").content.decode()

@@ -1,0 +1,78 @@
+"""A regulator logs in with password and TOTP on a phone, draws a random
+sample (双随机) of the region, opens one sampled person's archive (read-only,
+logged), builds the sample bundle and downloads it; the enterprise's HR then
+finds the reads on 监管查阅记录."""
+
+import io
+import os
+import zipfile
+
+import pytest
+from wagtail.models import ModelLogEntry
+
+from lms.supervision.models import Sample
+from tests.conftest import PASSWORD
+from tests.e2e.test_online_learning import migrated_data  # noqa: F401  (the national rules and home page)
+from tests.supervision.conftest import region  # noqa: F401  (six enterprises of 3205xx with people)
+from tests.totp import current_code
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = "/tmp/e2e-regulator-{}.png"
+
+
+def _login(page, live_server, user, next_url):
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.locator("input[name=login]").fill(user.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    page.locator("input[name=code]").fill(current_code(user.totp_secret))
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    page.wait_for_url(f"**{next_url}")
+
+
+def test_regulator_draws_a_sample_opens_an_archive_and_downloads_the_bundle(
+    phone, live_server, migrated_data, regulator, region, ent_a, settings, tmp_path,  # noqa: F811
+):
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.MEDIA_ROOT = tmp_path
+    page = phone
+    _login(page, live_server, regulator, "/supervision/samples/new/")
+
+    # Draw: first a bad count (field error in Chinese), then the real rules.
+    page.locator("input[name=region_code]").fill("320505")
+    page.locator("input[name=n]").fill("0")
+    page.locator("input[name=m]").fill("2")
+    page.get_by_role("button", name="随机抽取").click()
+    page.get_by_text("至少抽取 1 家企业").wait_for()
+    page.locator("input[name=n]").fill("2")
+    page.get_by_role("button", name="随机抽取").click()
+    page.wait_for_url("**/supervision/samples/*/")
+    sample = Sample.objects.get()
+    assert page.get_by_test_id("seed").inner_text() == str(sample.seed)
+    page.screenshot(path=SCREENSHOTS.format("sample"), full_page=True)
+
+    # Open one sampled person's archive: read-only, and the read is logged.
+    first = sample.items.select_related("employee").order_by("position").first().employee
+    page.get_by_role("link", name="查阅培训档案").first.click()
+    page.wait_for_url(f"**/archive/employees/{first.pk}/")
+    page.get_by_text(first.name).first.wait_for()
+    assert page.locator("main form[method=post], main form[method=POST]").count() == 0
+    assert ModelLogEntry.objects.filter(action="anxun.regulator_read", user=regulator,
+                                        object_id=str(first.pk)).exists()
+
+    # Build the bundle and download it once the progress says it is ready.
+    page.go_back()
+    page.get_by_role("button", name="打包下载").click()
+    page.wait_for_url("**/supervision/samples/*/")
+    link = page.get_by_test_id("bundle-download")
+    link.wait_for(state="visible")
+    assert "4 / 4" in page.get_by_test_id("bundle-status").inner_text()
+    with page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    archive = zipfile.ZipFile(io.BytesIO(open(path, "rb").read()))
+    names = archive.namelist()
+    assert len([n for n in names if n.endswith(".pdf")]) == 4 and "汇总表.xlsx" in names
+    page.screenshot(path=SCREENSHOTS.format("bundle"), full_page=True)
