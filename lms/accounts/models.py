@@ -80,27 +80,51 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
     # --- roles -----------------------------------------------------------
-    def role_pairs(self) -> frozenset[tuple[int, str]]:
-        """(enterprise_id, role) for every active membership; cached per request."""
-        if not hasattr(self, "_role_pairs"):
-            self._role_pairs = frozenset(
-                Membership.objects.filter(user=self, is_active=True).values_list("enterprise_id", "role")
+    # Every request asks for the user's roles (the MFA middleware, scoping):
+    # they are kept in the cache between requests, and forgotten whenever a
+    # membership of the user is saved or deleted (lms.accounts.signals, after
+    # commit as well) and after ROLE_CACHE_SECONDS in any case.
+    ROLE_CACHE_SECONDS = 60
+
+    @staticmethod
+    def role_cache_key(user_id) -> str:
+        return f"anxun:roles:{user_id}"
+
+    def _load_roles(self) -> None:
+        from django.core.cache import cache
+
+        key = self.role_cache_key(self.pk)
+        cached = cache.get(key) if self.pk else None
+        if cached is None:
+            cached = (
+                frozenset(Membership.objects.filter(user=self, is_active=True).values_list("enterprise_id", "role")),
+                frozenset(
+                    RegulatorMembership.objects.filter(user=self, is_active=True).values_list("region_code", flat=True)
+                ),
             )
+            if self.pk:
+                cache.set(key, cached, self.ROLE_CACHE_SECONDS)
+        self._role_pairs = cached[0]
+        self._region_prefixes = frozenset(region_prefix(c) for c in cached[1])
+
+    def role_pairs(self) -> frozenset[tuple[int, str]]:
+        """(enterprise_id, role) for every active membership; cached per request and briefly across requests."""
+        if not hasattr(self, "_role_pairs"):
+            self._load_roles()
         return self._role_pairs
 
     def region_prefixes(self) -> frozenset[str]:
         if not hasattr(self, "_region_prefixes"):
-            self._region_prefixes = frozenset(
-                region_prefix(c)
-                for c in RegulatorMembership.objects.filter(user=self, is_active=True).values_list(
-                    "region_code", flat=True
-                )
-            )
+            self._load_roles()
         return self._region_prefixes
 
     def clear_role_cache(self):
+        from django.core.cache import cache
+
         for attr in ("_role_pairs", "_region_prefixes", "_anxun_perm_cache"):
             self.__dict__.pop(attr, None)
+        if self.pk:
+            cache.delete(self.role_cache_key(self.pk))
 
     def requires_mfa(self) -> bool:
         """Enterprise admins, HR, regulators and platform superusers must use MFA."""

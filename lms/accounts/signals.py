@@ -1,12 +1,20 @@
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Membership, RegulatorMembership
+from .models import Membership, RegulatorMembership, User
 
 
 @receiver([post_save, post_delete], sender=Membership)
 @receiver([post_save, post_delete], sender=RegulatorMembership)
 def _forget_cached_roles(sender, instance, **kwargs):
-    # Role caches live on the user object of the current request only; this
-    # clears them for code holding the same instance (tests, shell).
-    instance.user.clear_role_cache()
+    # The roles are cached per request on the user object and briefly across
+    # requests (User.role_pairs): forget both now, and the shared copy again
+    # once the change commits (a request may have read the old rows meanwhile).
+    key = User.role_cache_key(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+    user = instance._state.fields_cache.get("user")
+    if user is not None:
+        user.clear_role_cache()
