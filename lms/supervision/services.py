@@ -16,8 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from lms.accounts.models import region_prefix
-from lms.accounts.roles import Capability
+from django.conf import settings
+from django.urls import reverse
+
+from lms.accounts.models import Membership, region_prefix
+from lms.accounts.roles import WORKFORCE_WRITE_ROLES, Capability
+from lms.compliance.models import Notice
+from lms.compliance.notices import notice_emails_enqueue
 from lms.accounts.scoping import can, scope
 from lms.workforce.models import Employee, Enterprise, HazardLevel, PostAssignment
 
@@ -170,6 +175,35 @@ def sample_items(sample: Sample) -> list[tuple[int, int | None]]:
 # --- findings ----------------------------------------------------------------------------------
 
 
+def _notify(users, *, finding: Finding, key: str, title: str, body: str) -> None:
+    """An in-app notice (and its e-mail, sent after commit) to each of ``users``, once per key."""
+    users = [u for u in users if u is not None and u.is_active]
+    if not users:
+        return
+    now = timezone.now()
+    link = reverse("supervision:finding", args=[finding.pk])
+    body = f"{body}\n{getattr(settings, 'WAGTAILADMIN_BASE_URL', '')}{link}"
+    Notice.objects.bulk_create([
+        Notice(user=u, enterprise_id=finding.enterprise_id, key=key, title=title, body=body, link=link, created_at=now,
+               email_status=Notice.EmailStatus.PENDING if u.email else Notice.EmailStatus.NONE,
+               email_at=now if u.email else None)
+        for u in users
+    ], ignore_conflicts=True)
+    notice_emails_enqueue(Notice.objects.filter(key=key, user__in=users, email_status=Notice.EmailStatus.PENDING)
+                          .values_list("pk", flat=True))
+
+
+def _enterprise_staff(enterprise_id: int):
+    """Who answers for the enterprise: its HR and enterprise admins."""
+    return [m.user for m in Membership.objects.filter(
+        enterprise_id=enterprise_id, role__in=WORKFORCE_WRITE_ROLES, is_active=True).select_related("user")]
+
+
+def _finding_summary(finding: Finding) -> str:
+    who = f"（{finding.employee.name}）" if finding.employee_id else ""
+    return f"{finding.get_kind_display()}{who}"
+
+
 @transaction.atomic
 def finding_create(*, actor, enterprise: Enterprise, kind: str, description: str, deadline,
                    employee: Employee | None = None, sample: Sample | None = None) -> Finding:
@@ -197,6 +231,9 @@ def finding_create(*, actor, enterprise: Enterprise, kind: str, description: str
     log(finding, "anxun.finding_create", user=actor,
         data={"kind": kind, "deadline": str(deadline), "employee_id": getattr(employee, "pk", None),
               "sample_id": getattr(sample, "pk", None)})
+    _notify(_enterprise_staff(enterprise.pk), finding=finding, key=f"finding:{finding.pk}:open",
+            title=_("监管检查问题待整改：%(what)s") % {"what": _finding_summary(finding)},
+            body=_("%(desc)s\n整改期限：%(deadline)s") % {"desc": finding.description, "deadline": deadline})
     return finding
 
 
@@ -238,6 +275,10 @@ def finding_answer(*, actor, finding: Finding, text: str, evidence=None) -> Find
     _claim(finding, Finding.AWAITING_ANSWER, Finding.Status.ANSWERED)
     entry.save()
     log(finding, "anxun.finding_answer", user=actor, data={"entry_id": entry.pk, "evidence": entry.evidence_name})
+    _notify([finding.created_by], finding=finding, key=f"finding:{finding.pk}:answer:{entry.pk}",
+            title=_("企业已答复检查问题：%(ent)s %(what)s") % {"ent": finding.enterprise.name,
+                                                          "what": _finding_summary(finding)},
+            body=text)
     return entry
 
 
@@ -271,4 +312,6 @@ def finding_reopen(*, actor, finding: Finding, text: str) -> FindingEntry:
     _claim(finding, (Finding.Status.ANSWERED, Finding.Status.CLOSED), Finding.Status.REOPENED, closed_at=None)
     entry = FindingEntry.objects.create(finding=finding, kind=FindingEntry.Kind.REOPEN, text=text, author=actor)
     log(finding, "anxun.finding_reopen", user=actor, data={"entry_id": entry.pk})
+    _notify(_enterprise_staff(finding.enterprise_id), finding=finding, key=f"finding:{finding.pk}:reopen:{entry.pk}",
+            title=_("检查问题被退回，请重新整改：%(what)s") % {"what": _finding_summary(finding)}, body=text)
     return entry

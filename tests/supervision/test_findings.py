@@ -14,6 +14,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from lms.accounts.roles import Role
+from lms.compliance.models import Notice
 from lms.supervision import services
 from lms.supervision.models import Finding, FindingEntry
 from lms.supervision.services import sample_draw
@@ -232,3 +233,20 @@ def test_findings_list_query_count_is_flat(client, regulator, alice, ent_a, bob)
     many = queries()
     assert few[1] == 1 and many[1] == 13
     assert few[0] == many[0], (few, many)
+
+
+def test_enterprise_is_told_of_a_finding_and_the_regulator_of_the_answer(regulator, alice, ent_a, bob, mailoutbox,
+                                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        finding = services.finding_create(actor=regulator, enterprise=ent_a, employee=bob.employee,
+                                          kind=Finding.Kind.RECORD_GAPS, description="三级教育卡缺班组级签字",
+                                          deadline=_deadline())
+    link = reverse("supervision:finding", args=[finding.pk])
+    notice = Notice.objects.get(user=alice)
+    assert notice.link == link and "档案记录缺失" in notice.title and "鲍勃" in notice.title
+    assert not Notice.objects.filter(user=bob).exists()  # the employee is not the one who answers
+    assert [m.to for m in mailoutbox] == [[alice.email]] and "三级教育卡缺班组级签字" in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.finding_answer(actor=alice, finding=finding, text="已补签")
+    told = Notice.objects.get(user=regulator)
+    assert told.link == link and "华兴化工" in told.title and told.body.startswith("已补签")
