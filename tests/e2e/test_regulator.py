@@ -8,6 +8,7 @@ import os
 import zipfile
 
 import pytest
+from django.core.cache import cache
 from wagtail.models import ModelLogEntry
 
 from lms.supervision.models import Sample
@@ -22,6 +23,9 @@ SCREENSHOTS = "/tmp/e2e-regulator-{}.png"
 
 
 def _login(page, live_server, user, next_url):
+    # A TOTP code is accepted once (used codes are remembered in the cache):
+    # the same person logging in again within 30 s would be refused.
+    cache.clear()
     page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
     page.locator("input[name=login]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
@@ -76,3 +80,52 @@ def test_regulator_draws_a_sample_opens_an_archive_and_downloads_the_bundle(
     names = archive.namelist()
     assert len([n for n in names if n.endswith(".pdf")]) == 4 and "汇总表.xlsx" in names
     page.screenshot(path=SCREENSHOTS.format("bundle"), full_page=True)
+
+
+def test_finding_recorded_answered_with_evidence_and_closed_on_phones(
+    phone, live_server, migrated_data, regulator, alice, region, ent_a, settings, tmp_path,  # noqa: F811
+):
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.MEDIA_ROOT = tmp_path
+    from lms.supervision.models import Finding
+    from lms.supervision.services import sample_draw
+
+    sample = sample_draw(regulator=regulator, region_code="320505", n=2, m=1, seed=5)
+    person = sample.items.filter(enterprise=ent_a).select_related("employee").get().employee
+    page = phone
+
+    # The regulator records a finding against one sampled person of A.
+    _login(page, live_server, regulator, f"/supervision/samples/{sample.pk}/")
+    card = page.locator("section.card", has_text=ent_a.name)
+    card.get_by_role("link", name="记录问题").first.click()
+    page.locator("select[name=kind]").select_option("missing_hours")
+    page.locator("textarea[name=description]").fill("年度再培训学时不足 20 学时")
+    page.locator("input[name=deadline]").fill("2099-12-31")
+    page.get_by_role("button", name="保存问题").click()
+    page.get_by_test_id("status").get_by_text("待整改").wait_for()
+    finding = Finding.objects.get()
+    assert finding.employee == person
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_load_state()
+
+    # HR of A answers with evidence.
+    _login(page, live_server, alice, "/supervision/findings/")
+    page.get_by_role("link", name="培训学时不足").click()
+    evidence = tmp_path / "补训记录.pdf"
+    evidence.write_bytes(b"%PDF-1.4 make-up training")
+    page.locator("textarea[name=text]").fill("已安排补训 12 学时，附签到表")
+    page.set_input_files("input[name=evidence]", str(evidence))
+    page.get_by_role("button", name="提交答复").click()
+    page.get_by_test_id("status").get_by_text("已答复").wait_for()
+    page.screenshot(path=SCREENSHOTS.format("finding-answered"), full_page=True)
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_load_state()
+
+    # The regulator closes it.
+    _login(page, live_server, regulator, f"/supervision/findings/{finding.pk}/")
+    page.get_by_text("补训记录.pdf").wait_for()
+    page.get_by_label("销号").check()
+    page.get_by_role("button", name="提交").click()
+    page.get_by_test_id("status").get_by_text("已销号").wait_for()
+    finding.refresh_from_db()
+    assert finding.status == Finding.Status.CLOSED
