@@ -8,6 +8,7 @@ from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast
 from wagtail.models import ModelLogEntry
 
+from lms.accounts.models import RegulatorMembership
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import _enterprise_field, _tenant_path, enterprise_ids, scope
 
@@ -67,3 +68,12 @@ def regulator_reads_for(user) -> QuerySet[ModelLogEntry]:
             condition |= Q(content_type=ct, object_id__in=own)
         entries = entries.filter(condition)
     return entries.select_related("user", "content_type").order_by("-timestamp", "-id")
+
+
+def authorities_for(user_ids) -> dict[int, str]:
+    """The regulatory authority (监管部门) of each regulator, by user id (their regions' names joined)."""
+    found: dict[int, list[str]] = {}
+    for user_id, authority, code in RegulatorMembership.objects.filter(user_id__in=set(user_ids)).order_by(
+            "region_code").values_list("user_id", "authority", "region_code"):
+        found.setdefault(user_id, []).append(authority or code)
+    return {pk: "、".join(dict.fromkeys(names)) for pk, names in found.items()}

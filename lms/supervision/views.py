@@ -277,6 +277,7 @@ def finding_detail(request, pk: int):
     return render(request, "supervision/finding_detail.html", {
         "finding": finding,
         "entries": finding.entries.select_related("author"),
+        "authority": selectors.authorities_for([finding.created_by_id]).get(finding.created_by_id, ""),
         "may_answer": may_answer, "may_review": may_review,
         "answer_form": answer_form, "review_form": review_form,
         "is_regulator": services.is_regulator(user),
@@ -306,4 +307,7 @@ def reads(request):
     if not _is_staff(request.user):
         raise PermissionDenied(_("该页面仅向企业管理人员开放"))
     page = Paginator(selectors.regulator_reads_for(request.user), 50).get_page(request.GET.get("page"))
+    authorities = selectors.authorities_for(e.user_id for e in page if e.user_id)
+    for entry in page:
+        entry.authority = authorities.get(entry.user_id, "")
     return render(request, "supervision/reads.html", {"page": page})

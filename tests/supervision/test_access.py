@@ -101,6 +101,7 @@ def test_another_regions_enterprise_and_people_are_404(client, regulator, ent_b,
 
 def test_each_archive_read_from_a_sample_is_logged_and_shown_to_the_enterprise(client, regulator, region, ent_a,
                                                                              alice, charlie):
+    regulator.regulator_memberships.update(authority="苏州市应急管理局")
     sample = sample_draw(regulator=regulator, region_code="320505", n=2, m=2, seed=11)
     people = list(sample.items.select_related("employee", "enterprise"))
     login_with_mfa(client, regulator)
@@ -117,6 +118,7 @@ def test_each_archive_read_from_a_sample_is_logged_and_shown_to_the_enterprise(c
     assert page.status_code == 200
     body = page.content.decode()
     assert "监管查阅记录" in body and "档案页面" in body
+    assert "苏州市应急管理局" in body  # which authority read
     for person in a_people:
         assert person.name in body
     others = [i.employee for i in people if i.enterprise_id != ent_a.pk]
