@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from lms.accounts.models import RegulatorMembership
@@ -28,13 +29,30 @@ def samples_for(user) -> QuerySet[Sample]:
     )
 
 
-def sample_rows(sample: Sample) -> list[dict]:
-    """The sample grouped by enterprise, in draw order: [{enterprise, people: [employee…]}]."""
+def sample_rows(sample: Sample, *, with_obligations: bool = False) -> list[dict]:
+    """The sample grouped by enterprise, in draw order: [{enterprise, people: [employee…]}].
+    ``with_obligations`` gives each person ``open_obligations`` and
+    ``overdue_obligations`` (counted in one query), so a regulator sees whom to read first."""
     groups: dict[int, dict] = {}
+    people = []
     for item in SampleItem.objects.filter(sample=sample).select_related("enterprise", "employee__org_unit").order_by("position"):
         group = groups.setdefault(item.enterprise_id, {"enterprise": item.enterprise, "people": []})
         if item.employee_id:
             group["people"].append(item.employee)
+            people.append(item.employee)
+    if with_obligations and people:
+        from lms.compliance.models import Obligation
+
+        today = timezone.localdate()
+        counts = {
+            row["employee_id"]: row for row in Obligation.objects.filter(
+                employee_id__in=[p.pk for p in people], status=Obligation.Status.OPEN,
+            ).values("employee_id").annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+        }
+        for person in people:
+            row = counts.get(person.pk, {})
+            person.open_obligations = row.get("open", 0)
+            person.overdue_obligations = row.get("overdue", 0)
     return list(groups.values())
 
 

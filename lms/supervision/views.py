@@ -113,7 +113,7 @@ def sample_detail(request, pk: int):
     sample = _get_sample_for_user(request, pk)
     return render(request, "supervision/sample_detail.html", {
         "sample": sample,
-        "groups": selectors.sample_rows(sample),
+        "groups": selectors.sample_rows(sample, with_obligations=True),
         "findings": sample.findings.select_related("enterprise", "employee"),
         "bundle": sample.bundles.order_by("-created_at", "-id").first(),
         # An auditor's check: the seed recomputes this very sample on today's data.

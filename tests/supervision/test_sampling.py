@@ -2,16 +2,21 @@
 region, follows its rules (industry, risk class, N, M, high-hazard weighting),
 and its pages are the regulator's alone."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
+from lms.compliance.models import Obligation
 from lms.supervision.models import Sample, SampleItem
 from lms.supervision.services import sample_draw, sample_items, sample_reproduce
 from lms.workforce.models import Employee, Enterprise, Industry
+from tests.compliance.helpers import hire
 from tests.conftest import login_with_mfa
 from tests.factories import EmployeeFactory, RegulatorMembershipFactory, UserFactory, enable_totp
 
@@ -207,3 +212,19 @@ def test_sample_page_says_whether_the_seed_still_reproduces_it(client, regulator
     assert "按种子复现：结果一致" in client.get(url).content.decode()
     EmployeeFactory(enterprise=ent_a, name="抽样后入职")
     assert "按种子复现：结果不同" in client.get(url).content.decode()
+
+
+def test_sample_page_shows_each_persons_open_and_overdue_obligations(client, regulator, region, ent_a):
+    person = region[ent_a][1]
+    hire(person, None, timezone.localdate() - dt.timedelta(days=200))
+    open_ = Obligation.objects.filter(employee=person, status=Obligation.Status.OPEN)
+    overdue = open_.filter(due_date__lt=timezone.localdate()).count()
+    assert open_.count() > 0
+    sample = sample_draw(regulator=regulator, region_code="320505", n=2, m=50, seed=3)
+    login_with_mfa(client, regulator)
+    page = client.get(reverse("supervision:sample", args=[sample.pk])).content.decode()
+    block = page.split(f'data-testid="obligations-{person.pk}"')[1].split("</p>")[0]
+    assert f"未完成培训义务 {open_.count()} 项" in block
+    assert (f"逾期培训义务 {overdue} 项" in block) == bool(overdue)
+    other = region[ent_a][2]
+    assert "未完成培训义务 0 项" in page.split(f'data-testid="obligations-{other.pk}"')[1].split("</p>")[0]
