@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.urls import reverse
@@ -186,9 +187,13 @@ def findings(request):
     status = request.GET.get("status")
     if status in Finding.Status.values:
         qs = qs.filter(status=status)
+    elif status == "overdue":
+        qs = qs.filter(status__in=Finding.AWAITING_ANSWER, deadline__lt=timezone.localdate())
+    else:
+        status = ""
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "supervision/findings.html", {
-        "page": page, "statuses": Finding.Status.choices, "current": status,
+        "page": page, "statuses": [*Finding.Status.choices, ("overdue", _("已逾期"))], "current": status,
         "is_regulator": services.is_regulator(request.user),
     })
 

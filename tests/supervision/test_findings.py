@@ -250,3 +250,19 @@ def test_enterprise_is_told_of_a_finding_and_the_regulator_of_the_answer(regulat
         services.finding_answer(actor=alice, finding=finding, text="已补签")
     told = Notice.objects.get(user=regulator)
     assert told.link == link and "华兴化工" in told.title and told.body.startswith("已补签")
+
+
+def test_findings_list_filters_by_status_and_overdue(client, regulator, alice, ent_a, finding):
+    late = services.finding_create(actor=regulator, enterprise=ent_a, kind="other", description="逾期未答复",
+                                   deadline=_deadline(1))
+    Finding.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - dt.timedelta(days=1))
+    services.finding_answer(actor=alice, finding=finding, text="已整改")
+    login_with_mfa(client, regulator)
+
+    def listed(query):
+        return [f.pk for f in client.get(reverse("supervision:findings") + query).context["page"]]
+
+    assert sorted(listed("")) == sorted([finding.pk, late.pk])
+    assert listed("?status=answered") == [finding.pk]
+    assert listed("?status=overdue") == [late.pk]
+    assert sorted(listed("?status=bogus")) == sorted([finding.pk, late.pk])
