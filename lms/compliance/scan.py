@@ -276,6 +276,9 @@ def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> Scan
     from courses.warning.services import campaigns_ensure
 
     result.campaigns = campaigns_ensure(today=today)
+    # Before the claims: the refresher obligations a review reminder creates
+    # are claimed in this same run, so a second scan the same day is a no-op.
+    _certificate_reminders(today, result)
     overdue = _claim(Obligation.Stage.OVERDUE, Q(due_date__lt=today), batch)
     result.overdue = len(overdue)
     _notify(overdue, Obligation.Stage.OVERDUE, result)
@@ -284,7 +287,6 @@ def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> Scan
     )
     result.due_soon = len(soon)
     _notify(soon, Obligation.Stage.DUE_SOON, result)
-    _certificate_reminders(today, result)
     _lapsed(today, result)
     logger.info("scan_obligations %s: %s", today, result)
     return result

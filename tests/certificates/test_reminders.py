@@ -90,3 +90,15 @@ def test_replaced_certificates_are_not_reminded(alice, welder):
              replaces=old)
     scan_obligations(today=TODAY)
     assert notices(welder.user, "证书") == []
+
+
+def test_a_second_scan_the_same_day_changes_nothing_with_a_review_a_week_away(alice, welder):
+    register(welder, next_review_due=TODAY + dt.timedelta(days=7))
+    first = scan_obligations(today=TODAY)
+    assert first.certificate_reminders == 1
+    refresher = Obligation.objects.get(employee=welder, kind=ObligationKind.SPECIAL_OP_REFRESHER)
+    assert refresher.notified_stage == Obligation.Stage.DUE_SOON  # told in the first run, with the reminder
+    before = Notice.objects.count()
+    again = scan_obligations(today=TODAY)
+    assert (again.overdue, again.due_soon, again.certificate_reminders) == (0, 0, 0)
+    assert Notice.objects.count() == before
