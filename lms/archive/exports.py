@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from certificates.models import Certificate
+from exams.models import Attempt
 from lms.accounts.scoping import scope
 from lms.compliance.models import Obligation
 from lms.compliance.services import Clearance, clearance
@@ -84,6 +85,7 @@ class PersonFile:
     obligations: list[Obligation] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
     clearances: list[PostClearance] = field(default_factory=list)
+    exam_results: list = field(default_factory=list)  # graded attempts, newest first
 
     @property
     def enterprise(self):
@@ -158,6 +160,12 @@ def person_file_load(employee: Employee, *, user=None, today: dt.date | None = N
     for c in pf.certificates:
         c.valid_today = c.is_valid_on(today)
         c.review_overdue = c.review_overdue_on(today)
+    pf.exam_results = list(
+        _scoped(Attempt.objects.all(), user).filter(employee=employee, status=Attempt.Status.GRADED)
+        .select_related("exam").order_by("-submitted_at", "-pk")
+    )
+    for a in pf.exam_results:
+        a.submitted_local = _local(a.submitted_at)
     # The clearance gate itself answers, once per current post (people hold
     # one or two posts; the cost does not grow with the archive).
     seen = set()
