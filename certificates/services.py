@@ -495,7 +495,7 @@ def certificate_reissue(*, certificate: Certificate, reason: str, actor, photo=N
     certificate after a revocation once its basis is sound again."""
     _require(actor, certificate.employee.enterprise_id)
     reason = _clean_reason(reason)
-    old = Certificate.objects.select_for_update().select_related("employee__enterprise", "type", "post").get(
+    old = Certificate.objects.select_for_update(of=("self",)).select_related("employee__enterprise", "type", "post").get(
         pk=certificate.pk)
     if not old.is_internal or old.type_id is None:
         raise CertificateError(_("外部证书换证后请登记新证，并在“替代的证书”中选择旧证"))
