@@ -24,14 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 import time
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
@@ -43,7 +39,8 @@ from courses import services
 from courses.models import CourseIndexPage, CoursePage, LessonPage, LessonProgress, StudySession
 from lms.accounts.models import User
 from lms.workforce.models import Employee, Enterprise, OrgUnit
-from lms.workforce.synthetic import make_credit_code, make_id_number
+from lms.workforce.benchdata import bench_people, bench_sessions
+from lms.workforce.synthetic import make_credit_code
 
 ENTERPRISE_CODE = "bench-study"
 UNIT_CODE = "BENCH"
@@ -144,59 +141,12 @@ class Command(BaseCommand):
         return LessonPage.objects.get(pk=lesson.pk)
 
     def _learners(self, enterprise, unit, learners: int) -> list[Employee]:
-        existing = Employee.objects.filter(enterprise=enterprise).count()
-        if existing < learners:
-            numbers = range(existing, learners)
-            accounts = [
-                User(
-                    username=f"bench-study-{n:05d}",
-                    email=f"bench-study-{n:05d}@bench.invalid",
-                    full_name=f"压测学员{n:05d}",
-                    password=f"!{secrets.token_urlsafe(30)}",  # unusable: the bench logs in by session
-                )
-                for n in numbers
-            ]
-            User.objects.bulk_create(accounts, batch_size=1000)
-            accounts = {u.username: u for u in User.objects.filter(username__in=[a.username for a in accounts])}
-            Employee.objects.bulk_create(
-                [
-                    Employee(
-                        enterprise=enterprise,
-                        employee_no=f"BH{n:05d}",
-                        name=f"压测学员{n:05d}",
-                        id_number=make_id_number(
-                            seq=n % 1000, birth=dt.date(1975, 1, 1) + dt.timedelta(days=n // 1000)
-                        ),
-                        hire_date=dt.date(2020, 1, 1),
-                        org_unit=unit,
-                        user=accounts[f"bench-study-{n:05d}"],
-                    )
-                    for n in numbers
-                ],
-                batch_size=1000,
-            )
-        return list(
-            Employee.objects.filter(enterprise=enterprise).select_related("user").order_by("employee_no")[:learners]
-        )
+        return bench_people(enterprise, unit, learners, username="bench-study", employee_no="BH", name="压测学员",
+                            first_birth=dt.date(1975, 1, 1))
 
     def _logins(self, users: list[User], now) -> dict[int, str]:
-        """A logged-in session per user, as ``django.contrib.auth.login`` leaves it."""
-        Session.objects.filter(session_key__startswith=SESSION_PREFIX).delete()
+        """A logged-in session per user; their earlier live study sessions end."""
         StudySession.objects.filter(user__in=users, status=StudySession.Status.LIVE).update(
             status=StudySession.Status.ENDED, ended_at=now
         )
-        store = SessionStore()
-        expires = now + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
-        rows, keys = [], {}
-        for user in users:
-            key = SESSION_PREFIX + get_random_string(30, "abcdefghijklmnopqrstuvwxyz0123456789")
-            data = {
-                SESSION_KEY: str(user.pk),
-                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                HASH_SESSION_KEY: user.get_session_auth_hash(),
-                "account_authentication_methods": [{"method": "password", "at": now.timestamp(), "email": user.email}],
-            }
-            rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
-            keys[user.pk] = key
-        Session.objects.bulk_create(rows, batch_size=1000)
-        return keys
+        return bench_sessions(users, now, prefix=SESSION_PREFIX)

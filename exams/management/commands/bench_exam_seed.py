@@ -27,10 +27,6 @@ import random
 import secrets
 import time
 
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -42,7 +38,8 @@ from exams.models import Attempt, AttemptAnswer, Exam, Paper, PaperQuestion, Que
 from exams.question_services import question_fingerprint
 from lms.accounts.models import User
 from lms.workforce.models import Employee, Enterprise, OrgUnit
-from lms.workforce.synthetic import make_credit_code, make_id_number
+from lms.workforce.benchdata import bench_people, bench_sessions
+from lms.workforce.synthetic import make_credit_code
 
 ENTERPRISE_CODE = "bench-exam"
 UNIT_CODE = "BENCH"
@@ -164,40 +161,8 @@ class Command(BaseCommand):
         return exam
 
     def _examinees(self, enterprise, unit, users: int) -> list[Employee]:
-        existing = Employee.objects.filter(enterprise=enterprise).count()
-        if existing < users:
-            numbers = range(existing, users)
-            accounts = [
-                User(
-                    username=f"bench-exam-{n:05d}",
-                    email=f"bench-exam-{n:05d}@bench.invalid",
-                    full_name=f"压测考生{n:05d}",
-                    password=f"!{secrets.token_urlsafe(30)}",  # unusable: the bench logs in by session
-                )
-                for n in numbers
-            ]
-            User.objects.bulk_create(accounts, batch_size=1000)
-            accounts = {u.username: u for u in User.objects.filter(username__in=[a.username for a in accounts])}
-            Employee.objects.bulk_create(
-                [
-                    Employee(
-                        enterprise=enterprise,
-                        employee_no=f"BX{n:05d}",
-                        name=f"压测考生{n:05d}",
-                        id_number=make_id_number(
-                            seq=n % 1000, birth=dt.date(1970, 1, 1) + dt.timedelta(days=n // 1000)
-                        ),
-                        hire_date=dt.date(2020, 1, 1),
-                        org_unit=unit,
-                        user=accounts[f"bench-exam-{n:05d}"],
-                    )
-                    for n in numbers
-                ],
-                batch_size=1000,
-            )
-        return list(
-            Employee.objects.filter(enterprise=enterprise).select_related("user").order_by("employee_no")[:users]
-        )
+        return bench_people(enterprise, unit, users, username="bench-exam", employee_no="BX", name="压测考生",
+                            first_birth=dt.date(1970, 1, 1))
 
     def _attempts(self, exam: Exam, employees: list[Employee], now, rng: random.Random) -> list[Attempt]:
         if Attempt.objects.filter(exam=exam).exclude(status=Attempt.Status.IN_PROGRESS).exists():
@@ -222,20 +187,4 @@ class Command(BaseCommand):
         return [by_employee[e.pk] for e in employees]
 
     def _sessions(self, users: list[User], now) -> dict[int, str]:
-        """A logged-in session per user, as ``django.contrib.auth.login`` leaves it."""
-        Session.objects.filter(session_key__startswith=SESSION_PREFIX).delete()
-        store = SessionStore()
-        expires = now + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
-        rows, keys = [], {}
-        for user in users:
-            key = SESSION_PREFIX + get_random_string(30, "abcdefghijklmnopqrstuvwxyz0123456789")
-            data = {
-                SESSION_KEY: str(user.pk),
-                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                HASH_SESSION_KEY: user.get_session_auth_hash(),
-                "account_authentication_methods": [{"method": "password", "at": now.timestamp(), "email": user.email}],
-            }
-            rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
-            keys[user.pk] = key
-        Session.objects.bulk_create(rows, batch_size=1000)
-        return keys
+        return bench_sessions(users, now, prefix=SESSION_PREFIX)
