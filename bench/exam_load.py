@@ -363,6 +363,80 @@ def machine() -> dict:
     }
 
 
+def run_driver(args, sampler: Sampler, workdir: Path, *, endpoint: str, target: dict, baseline_users: int,
+               extra: tuple[str, ...] = ()) -> dict:
+    """Run the floor driver (``run_floor.py --compare``) on the floor's
+    ``endpoint`` and the app's ``target``, interleaved; return its
+    configuration, results and what the sampler saw meanwhile."""
+    compare_path = workdir / "compare.json"
+    # The driver formats reset/verify commands with str.format: keep the spec's braces out of them.
+    compare_path.write_text(json.dumps({"targets": [target]}, ensure_ascii=False, indent=1))
+    driver_out = workdir / "driver.json"
+    cmd = [
+        args.floor_python, str(args.floor_dir / "run_floor.py"),
+        "--database-url", f"{PG}/{args.floor_db}",
+        "--endpoints", endpoint,
+        "--compare", str(compare_path),
+        "--workers", str(args.workers), "--worker-class", "sync",
+        "--baseline-users", str(baseline_users), "--interval", str(args.interval),
+        "--duration", str(args.duration), "--warmup", str(args.warmup),
+        "--steps", args.steps, "--max-rate", str(args.max_rate), "--refine", str(args.refine),
+        *extra,
+        "--workdir", str(workdir / "driver"), "--out", str(driver_out),
+    ]
+    log("driver:", " ".join(cmd[1:]))
+    sampler.mark("driver-start")
+    r = subprocess.run(cmd, cwd=args.floor_dir, stdout=subprocess.PIPE, text=True)
+    sampler.mark("driver-end")
+    if r.returncode != 0:
+        raise RuntimeError(f"the floor driver failed (exit {r.returncode}); see {workdir / 'driver'}")
+    driver = json.loads(driver_out.read_text())
+    return {"config": driver.get("config"), "results": driver.get("results"),
+            "sampled": sampler.between("driver-start", "driver-end")}
+
+
+def lat(s: dict) -> str:
+    m = s["latency_ms"]
+    return f"P50 {m['p50']} / P95 {m['p95']} / P99 {m['p99']} ms"
+
+
+def cpu(s: dict) -> str:
+    who = f"app gunicorn {s['app_cpu_cores']}" if "app_cpu_cores" in s else f"floor gunicorn {s.get('gunicorn_cpu_cores')}"
+    return f"cpu cores: gen {s.get('gen_cpu_cores')}, {who}"
+
+
+def report_machine(summary: dict) -> None:
+    m = summary["machine"]
+    print(f"machine: {m['nproc']} CPU, {m['free']}, PostgreSQL {m['postgres']}, commit {m['commit']}")
+    print(f"load average at start {m['load_avg_at_start']}, at end {m['load_avg_at_end']}")
+
+
+def report_driver(driver: dict, floor_name: str, app_name: str, slo_p95_ms: float) -> tuple[dict, float | None]:
+    """Print every floor and app run of the driver and the app/floor ratios;
+    return the app's results and its sustainable rate over the floor's."""
+    floor, app = driver["results"][floor_name], driver["results"][app_name]
+    for name, res in (("floor", floor), ("app", app)):
+        for label, s in [("baseline", res["baseline"]), *(("step", s) for s in res["steps"])]:
+            v = s.get("verify", {})
+            print(f"{name:>5} {label:>8} {s['target_rps']:>6}: achieved {s['achieved_rps']}, {lat(s)}, "
+                  f"errors {s['errors']}, lost {v.get('lost')}, dup {v.get('duplicated')}, "
+                  f"{'PASS' if s['pass'] else 'FAIL'}; {cpu(s)}")
+        note = f" ({res['max_sustainable_note']})" if res.get("max_sustainable_note") else ""
+        print(f"{name:>5} max sustainable {res['max_sustainable_rps']} req/s (P95 ≤ {slo_p95_ms} ms), "
+              f"first failing {res['first_failing_rps']}{note}")
+    vs = app.get("vs_floor", {})
+    fm, am = floor["max_sustainable_rps"], app["max_sustainable_rps"]
+    ratio = round(am / fm, 2) if fm and am else None
+    print(f"app/floor: baseline P50 ×{vs.get('baseline_p50_app_over_floor')}, "
+          f"P95 ×{vs.get('baseline_p95_app_over_floor')}, P99 ×{vs.get('baseline_p99_app_over_floor')}; "
+          f"sustainable rate app/floor = {ratio} (target ≥ {TARGET_RATIO:.2f}: "
+          f"{'PASS' if ratio and ratio >= TARGET_RATIO else 'FAIL'})")
+    sampled = driver["sampled"]
+    print(f"PostgreSQL backend CPU over the driver run (cores): {sampled['postgres_cpu_cores']}; "
+          f"load average 1 min {sampled['load_avg_1m']}")
+    return app, ratio
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", default="anxun_h2bench", help="the app's PostgreSQL database (dropped and created)")
@@ -413,50 +487,22 @@ def main() -> int:
         sampler.roots = [app.proc.pid]
 
         if not args.skip_driver:
-            compare = {
-                "targets": [
-                    {
-                        "name": "app-exam-autosave",
-                        "floor": "autosave",
-                        "spec": app.autosave_spec(),
-                        "reset_cmd": app.manage_cmd(
-                            "bench_exam_seed", "--users", "{users}", "--fleet", str(app.fleet),
-                            "--questions", str(args.questions),
-                        ),
-                        "verify_cmd": app.manage_cmd("bench_exam_verify", "--log", "{log}"),
-                        "cpu_pids": [app.proc.pid],
-                    }
-                ]
+            target = {
+                "name": "app-exam-autosave",
+                "floor": "autosave",
+                "spec": app.autosave_spec(),
+                "reset_cmd": app.manage_cmd(
+                    "bench_exam_seed", "--users", "{users}", "--fleet", str(app.fleet),
+                    "--questions", str(args.questions),
+                ),
+                "verify_cmd": app.manage_cmd("bench_exam_verify", "--log", "{log}"),
+                "cpu_pids": [app.proc.pid],
             }
-            compare_path = workdir / "compare.json"
-            # The driver formats reset/verify commands with str.format: keep the spec's braces out of them.
-            compare_path.write_text(json.dumps(compare, ensure_ascii=False, indent=1))
-            driver_out = workdir / "driver.json"
-            cmd = [
-                args.floor_python, str(args.floor_dir / "run_floor.py"),
-                "--database-url", f"{PG}/{args.floor_db}",
-                "--endpoints", "autosave",
-                "--compare", str(compare_path),
-                "--workers", str(args.workers), "--worker-class", "sync",
-                "--baseline-users", str(args.users), "--interval", str(args.interval),
-                "--duration", str(args.duration), "--warmup", str(args.warmup),
-                "--steps", args.steps, "--max-rate", str(args.max_rate), "--refine", str(args.refine),
-                "--questions", str(args.questions), "--dwell", str(args.dwell),
-                "--answer-bytes", str(args.answer_bytes),
-                "--workdir", str(workdir / "driver"), "--out", str(driver_out),
-            ]
-            log("driver:", " ".join(cmd[1:]))
-            sampler.mark("driver-start")
-            r = subprocess.run(cmd, cwd=args.floor_dir, stdout=subprocess.PIPE, text=True)
-            sampler.mark("driver-end")
-            if r.returncode != 0:
-                raise RuntimeError(f"the floor driver failed (exit {r.returncode}); see {workdir / 'driver'}")
-            driver = json.loads(driver_out.read_text())
-            summary["driver"] = {
-                "config": driver.get("config"),
-                "results": driver.get("results"),
-                "sampled": sampler.between("driver-start", "driver-end"),
-            }
+            summary["driver"] = run_driver(
+                args, sampler, workdir, endpoint="autosave", target=target, baseline_users=args.users,
+                extra=("--questions", str(args.questions), "--dwell", str(args.dwell),
+                       "--answer-bytes", str(args.answer_bytes)),
+            )
 
         # The journey: autosave at the baseline, then everyone submits twice.
         rate = args.users / args.interval
@@ -497,48 +543,10 @@ def main() -> int:
 
 
 def report(summary: dict, args, failures: list[str]) -> None:
-    def lat(s):
-        m = s["latency_ms"]
-        return f"P50 {m['p50']} / P95 {m['p95']} / P99 {m['p99']} ms"
-
-    def cpu(s):
-        parts = [f"gen {s.get('gen_cpu_cores')}"]
-        if "app_cpu_cores" in s:
-            parts.append(f"app gunicorn {s['app_cpu_cores']}")
-        else:
-            parts.append(f"floor gunicorn {s.get('gunicorn_cpu_cores')}")
-        return "cpu cores: " + ", ".join(parts)
-
-    m = summary["machine"]
-    print(f"machine: {m['nproc']} CPU, {m['free']}, PostgreSQL {m['postgres']}, commit {m['commit']}")
-    print(f"load average at start {m['load_avg_at_start']}, at end {m['load_avg_at_end']}")
+    report_machine(summary)
     driver = summary.get("driver")
     if driver:
-        results = driver["results"]
-        floor, app = results["floor-autosave"], results["app-exam-autosave"]
-        for name, res in (("floor", floor), ("app", app)):
-            b = res["baseline"]
-            v = b.get("verify", {})
-            print(f"{name:>5} baseline {b['target_rps']} req/s: achieved {b['achieved_rps']}, {lat(b)}, "
-                  f"errors {b['errors']}, lost {v.get('lost')}, duplicated {v.get('duplicated')}; {cpu(b)}")
-            for s in res["steps"]:
-                v = s.get("verify", {})
-                print(f"{name:>5} step {s['target_rps']:>6}: achieved {s['achieved_rps']}, {lat(s)}, "
-                      f"errors {s['errors']}, lost {v.get('lost')}, dup {v.get('duplicated')}, "
-                      f"{'PASS' if s['pass'] else 'FAIL'}; {cpu(s)}")
-            note = f" ({res['max_sustainable_note']})" if res.get("max_sustainable_note") else ""
-            print(f"{name:>5} max sustainable {res['max_sustainable_rps']} req/s, first failing "
-                  f"{res['first_failing_rps']}{note}")
-        vs = app.get("vs_floor", {})
-        fm, am = floor["max_sustainable_rps"], app["max_sustainable_rps"]
-        ratio = round(am / fm, 2) if fm and am else None
-        print(f"app/floor: baseline P50 ×{vs.get('baseline_p50_app_over_floor')}, "
-              f"P95 ×{vs.get('baseline_p95_app_over_floor')}, P99 ×{vs.get('baseline_p99_app_over_floor')}; "
-              f"sustainable rate app/floor = {ratio} (target ≥ {TARGET_RATIO:.2f}: "
-              f"{'PASS' if ratio and ratio >= TARGET_RATIO else 'FAIL'})")
-        sampled = driver["sampled"]
-        print(f"PostgreSQL backend CPU over the driver run (cores): {sampled['postgres_cpu_cores']}; "
-              f"load average 1 min {sampled['load_avg_1m']}")
+        app, ratio = report_driver(driver, "floor-autosave", "app-exam-autosave", TARGET_P95_MS)
         p95 = app["baseline"]["latency_ms"]["p95"]
         if p95 is None or p95 > TARGET_P95_MS:
             failures.append(f"baseline autosave P95 {p95} ms > {TARGET_P95_MS} ms")

@@ -57,16 +57,18 @@ sys.path.insert(0, str(ROOT))
 from bench.exam_load import (  # noqa: E402
     DEFAULT_FLOOR,
     OUT,
-    PG,
+    TARGET_RATIO,
     App,
     Sampler,
     machine,
     recreate_database,
+    report_driver,
+    report_machine,
+    run_driver,
 )
 
 TARGET_RPS = 200.0
 TARGET_P95_MS = 100.0
-TARGET_RATIO = 2 / 3
 # loadgen.py: question = 1 + (seq // dwell) % questions, i.e. seq + 1 for any run shorter than this.
 SPEC_DWELL = 1
 SPEC_QUESTIONS = 10**9
@@ -172,7 +174,7 @@ def main() -> int:
         log(f"first seed ({args.learners} learners) in {time.perf_counter() - t0:.1f} s")
         app.start()
         sampler.roots = [app.proc.pid]
-        compare = {"targets": [{
+        target = {
             "name": "app-heartbeat",
             "floor": "heartbeat",
             "spec": app.heartbeat_spec(),
@@ -180,34 +182,9 @@ def main() -> int:
             "verify_cmd": app.manage_cmd("bench_heartbeat_verify", "--log", "{log}", "--interval",
                                          str(args.interval)),
             "cpu_pids": [app.proc.pid],
-        }]}
-        compare_path = workdir / "compare.json"
-        compare_path.write_text(json.dumps(compare, ensure_ascii=False, indent=1))
-        driver_out = workdir / "driver.json"
-        cmd = [
-            args.floor_python, str(args.floor_dir / "run_floor.py"),
-            "--database-url", f"{PG}/{args.floor_db}",
-            "--endpoints", "heartbeat",
-            "--compare", str(compare_path),
-            "--workers", str(args.workers), "--worker-class", "sync",
-            "--baseline-users", str(args.learners), "--interval", str(args.interval),
-            "--duration", str(args.duration), "--warmup", str(args.warmup),
-            "--steps", args.steps, "--max-rate", str(args.max_rate), "--refine", str(args.refine),
-            "--slo-p95-ms", str(args.slo_p95_ms),
-            "--workdir", str(workdir / "driver"), "--out", str(driver_out),
-        ]
-        log("driver:", " ".join(cmd[1:]))
-        sampler.mark("driver-start")
-        r = subprocess.run(cmd, cwd=args.floor_dir, stdout=subprocess.PIPE, text=True)
-        sampler.mark("driver-end")
-        if r.returncode != 0:
-            raise RuntimeError(f"the floor driver failed (exit {r.returncode}); see {workdir / 'driver'}")
-        driver = json.loads(driver_out.read_text())
-        summary["driver"] = {
-            "config": driver.get("config"),
-            "results": driver.get("results"),
-            "sampled": sampler.between("driver-start", "driver-end"),
         }
+        summary["driver"] = run_driver(args, sampler, workdir, endpoint="heartbeat", target=target,
+                                       baseline_users=args.learners, extra=("--slo-p95-ms", str(args.slo_p95_ms)))
     finally:
         app.stop()
         sampler.stop_event.set()
@@ -224,37 +201,8 @@ def main() -> int:
 
 
 def report(summary: dict, args, failures: list[str]) -> None:
-    def lat(s):
-        m = s["latency_ms"]
-        return f"P50 {m['p50']} / P95 {m['p95']} / P99 {m['p99']} ms"
-
-    def cpu(s):
-        who = f"app gunicorn {s['app_cpu_cores']}" if "app_cpu_cores" in s else f"floor gunicorn {s.get('gunicorn_cpu_cores')}"
-        return f"cpu cores: gen {s.get('gen_cpu_cores')}, {who}"
-
-    m = summary["machine"]
-    print(f"machine: {m['nproc']} CPU, {m['free']}, PostgreSQL {m['postgres']}, commit {m['commit']}")
-    print(f"load average at start {m['load_avg_at_start']}, at end {m['load_avg_at_end']}")
-    results = summary["driver"]["results"]
-    floor, app = results["floor-heartbeat"], results["app-heartbeat"]
-    for name, res in (("floor", floor), ("app", app)):
-        for label, s in [("baseline", res["baseline"]), *(("step", s) for s in res["steps"])]:
-            v = s.get("verify", {})
-            print(f"{name:>5} {label:>8} {s['target_rps']:>6}: achieved {s['achieved_rps']}, {lat(s)}, "
-                  f"errors {s['errors']}, lost {v.get('lost')}, dup {v.get('duplicated')}, "
-                  f"{'PASS' if s['pass'] else 'FAIL'}; {cpu(s)}")
-        note = f" ({res['max_sustainable_note']})" if res.get("max_sustainable_note") else ""
-        print(f"{name:>5} max sustainable {res['max_sustainable_rps']} req/s (P95 ≤ {args.slo_p95_ms} ms), "
-              f"first failing {res['first_failing_rps']}{note}")
-    vs = app.get("vs_floor", {})
-    fm, am = floor["max_sustainable_rps"], app["max_sustainable_rps"]
-    ratio = round(am / fm, 2) if fm and am else None
-    print(f"app/floor: baseline P50 ×{vs.get('baseline_p50_app_over_floor')}, "
-          f"P95 ×{vs.get('baseline_p95_app_over_floor')}, P99 ×{vs.get('baseline_p99_app_over_floor')}; "
-          f"sustainable rate app/floor = {ratio} (target ≥ {TARGET_RATIO:.2f})")
-    sampled = summary["driver"]["sampled"]
-    print(f"PostgreSQL backend CPU over the driver run (cores): {sampled['postgres_cpu_cores']}; "
-          f"load average 1 min {sampled['load_avg_1m']}")
+    report_machine(summary)
+    app, ratio = report_driver(summary["driver"], "floor-heartbeat", "app-heartbeat", args.slo_p95_ms)
     passed_rates = [s["target_rps"] for s in [app["baseline"], *app["steps"]] if s["pass"]]
     if not passed_rates or max(passed_rates) < TARGET_RPS:
         failures.append(f"no app run at ≥ {TARGET_RPS:.0f} req/s passed (P95 ≤ {args.slo_p95_ms} ms)")
