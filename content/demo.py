@@ -106,6 +106,8 @@ def seed_accident_cases(*, report=None, log=print) -> dict[str, int]:
     """Create the case library and the demo cases. Returns {"created": n, "existing": m}."""
     from wagtail.rich_text import RichText
 
+    from lms.workforce.demo import publish_demo_page
+
     from .models import AccidentCaseIndexPage, AccidentCasePage, HomePage
 
     counts = {"created": 0, "existing": 0}
@@ -115,14 +117,7 @@ def seed_accident_cases(*, report=None, log=print) -> dict[str, int]:
         return counts
 
     def add(parent, page):
-        existing = parent.get_children().filter(slug=page.slug).first()
-        if existing is not None:
-            counts["existing"] += 1
-            return existing.specific
-        parent.add_child(instance=page)
-        page.save_revision().publish()
-        counts["created"] += 1
-        return page
+        return publish_demo_page(parent, page, counts)
 
     library = AccidentCaseIndexPage.objects.child_of(home).first() or add(
         home, AccidentCaseIndexPage(title="事故案例库", slug="accident-cases",

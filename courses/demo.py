@@ -117,6 +117,7 @@ def seed_courses(*, report=None, log=print) -> dict[str, int]:
 
     from content.models import HomePage
     from lms.accounts.models import User
+    from lms.workforce.demo import publish_demo_page
     from lms.workforce.models import Enterprise
 
     from .models import CourseIndexPage, CoursePage, LessonPage
@@ -129,14 +130,7 @@ def seed_courses(*, report=None, log=print) -> dict[str, int]:
         return counts
 
     def add(parent, page):
-        existing = parent.get_children().filter(slug=page.slug).first()
-        if existing is not None:
-            counts["existing"] += 1
-            return existing.specific
-        parent.add_child(instance=page)
-        page.save_revision().publish()
-        counts["created"] += 1
-        return page
+        return publish_demo_page(parent, page, counts)
 
     index = CourseIndexPage.objects.child_of(home).first() or add(
         home, CourseIndexPage(title="在线课程", slug="courses",

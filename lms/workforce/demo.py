@@ -1130,6 +1130,19 @@ ABOUT_PAGE = {
 }
 
 
+def publish_demo_page(parent, page, counts: dict[str, int]):
+    """Add ``page`` under ``parent`` and publish it, unless a child with its
+    slug is there (then that one is returned); counts "created"/"existing"."""
+    existing = parent.get_children().filter(slug=page.slug).first()
+    if existing is not None:
+        counts["existing"] += 1
+        return existing.specific
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    counts["created"] += 1
+    return page
+
+
 def seed_cms_pages(*, report: SeedReport | None = None, log=print) -> dict[str, int]:
     """Put three notices under the notice index, the four core regulations
     under the regulation library and a "关于安训" page under the home page
@@ -1156,14 +1169,7 @@ def seed_cms_pages(*, report: SeedReport | None = None, log=print) -> dict[str, 
         return _cms_warning("警告：未找到首页（HomePage），已跳过内容页面。", counts, report, log)
 
     def add(parent, page):
-        existing = parent.get_children().filter(slug=page.slug).first()
-        if existing is not None:
-            counts["existing"] += 1
-            return existing.specific
-        parent.add_child(instance=page)
-        page.save_revision().publish()
-        counts["created"] += 1
-        return page
+        return publish_demo_page(parent, page, counts)
 
     notices = NoticeIndexPage.objects.child_of(home).first() or add(
         home, NoticeIndexPage(title="通知公告", slug="notices", intro="<p>企业安全生产相关通知、公告与培训安排。</p>")
