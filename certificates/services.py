@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, log_user
 from lms.compliance.rules import add_months
 from lms.workforce.models import Employee, Enterprise, Post
 
@@ -49,11 +49,6 @@ class CertificateError(ValidationError):
 def _require(actor, enterprise_id: int) -> None:
     if actor is not None and not can(actor, Capability.CHANGE, enterprise_id):
         raise PermissionDenied(_("您无权管理该企业的证书"))
-
-
-def _log_user(actor):
-    # API tokens are not users; Wagtail's log wants a user or None.
-    return actor if getattr(actor, "pk", None) else None
 
 
 def _clean_reason(reason: str) -> str:
@@ -118,7 +113,7 @@ def certificate_register(
         valid_until=valid_until,
         next_review_due=next_review_due,
         replaces=replaces,
-        registered_by=_log_user(actor),
+        registered_by=log_user(actor),
         type=type_for(employee.enterprise, kind),
     )
     certificate.gates_clearance = bool(certificate.type and certificate.type.clearance_required)
@@ -129,7 +124,7 @@ def certificate_register(
     log(
         certificate,
         "anxun.certificate_register",
-        user=_log_user(actor),
+        user=log_user(actor),
         data={"employee": employee.pk, "kind": kind, "number": number, "valid_until": valid_until.isoformat()},
     )
     return certificate
@@ -146,10 +141,10 @@ def _change_status(certificate: Certificate, *, allowed_from: set, to: str, reas
     locked.status = to
     locked.status_changed_at = timezone.now()
     locked.status_reason = reason
-    locked.status_changed_by = _log_user(actor)
+    locked.status_changed_by = log_user(actor)
     locked.full_clean()
     locked.save(update_fields=["status", "status_changed_at", "status_reason", "status_changed_by"])
-    log(locked, action, user=_log_user(actor), data={"from": previous, "to": to, "reason": reason})
+    log(locked, action, user=log_user(actor), data={"from": previous, "to": to, "reason": reason})
     return locked
 
 
@@ -211,7 +206,7 @@ def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, next_r
     log(
         locked,
         "anxun.certificate_review",
-        user=_log_user(actor),
+        user=log_user(actor),
         data={
             "reviewed_on": reviewed_on.isoformat(),
             "previous_due": previous.isoformat() if previous else None,
@@ -303,7 +298,7 @@ def certificate_type_save(*, type: CertificateType, actor) -> CertificateType:
     type.save()
     if previous is not None and previous.clearance_required != type.clearance_required:
         type.certificates.update(gates_clearance=type.clearance_required)
-    log(type, "wagtail.create" if creating else "wagtail.edit", user=_log_user(actor),
+    log(type, "wagtail.create" if creating else "wagtail.edit", user=log_user(actor),
         data={"kind": type.kind, "clearance_required": type.clearance_required, "auto_issue": type.auto_issue})
     return type
 
@@ -318,7 +313,7 @@ def issuer_profile_save(*, enterprise: Enterprise, issuer_name: str, seal=None, 
         profile.seal = seal
     profile.full_clean()
     profile.save()
-    log(profile, "wagtail.edit", user=_log_user(actor), data={"issuer_name": profile.issuer_name})
+    log(profile, "wagtail.edit", user=log_user(actor), data={"issuer_name": profile.issuer_name})
     return profile
 
 
@@ -405,7 +400,7 @@ def _issue(
         basis_note=(basis_note or "")[:300],
         replaces=replaces,
         gates_clearance=type.clearance_required,
-        registered_by=_log_user(actor),
+        registered_by=log_user(actor),
     )
     if photo:
         certificate.photo = photo
@@ -415,7 +410,7 @@ def _issue(
     certificate.save()
     if basis_records:
         certificate.basis_records.set(basis_records)
-    log(certificate, "anxun.certificate_issue", user=_log_user(actor), data={
+    log(certificate, "anxun.certificate_issue", user=log_user(actor), data={
         "employee": employee.pk, "type": type.pk, "number": number, "via": via, "basis": basis_key,
         "records": [r.pk for r in basis_records], "attempt": basis_attempt.pk if basis_attempt else None,
     })
@@ -507,9 +502,9 @@ def certificate_reissue(*, certificate: Certificate, reason: str, actor, photo=N
         old.status = Certificate.Status.SUPERSEDED
         old.status_changed_at = timezone.now()
         old.status_reason = reason
-        old.status_changed_by = _log_user(actor)
+        old.status_changed_by = log_user(actor)
         old.save(update_fields=["status", "status_changed_at", "status_reason", "status_changed_by"])
-        log(old, "anxun.certificate_supersede", user=_log_user(actor), data={"reason": reason, "from": previous})
+        log(old, "anxun.certificate_supersede", user=log_user(actor), data={"reason": reason, "from": previous})
     cycle = old.scope_key.split(":", 1)[1] if old.scope_key.startswith("cycle:") else ""
     return _issue(
         employee=old.employee, type=type, via=Certificate.Via.REISSUE, actor=actor, post=old.post, cycle=cycle,
@@ -721,10 +716,10 @@ def batch_create(*, enterprise: Enterprise, type: CertificateType, actor, exam=N
         raise CertificateError(errors)
     batch = IssuanceBatch(enterprise=enterprise, type=type, exam=exam, post=post,
                           session_ref=f"offline_session:{session_id}" if session_id is not None else "",
-                          created_by=_log_user(actor))
+                          created_by=log_user(actor))
     batch.full_clean()
     batch.save()
-    log(batch, "anxun.certificate_batch", user=_log_user(actor), data={"type": type.pk, "exam": getattr(exam, "pk", None),
+    log(batch, "anxun.certificate_batch", user=log_user(actor), data={"type": type.pk, "exam": getattr(exam, "pk", None),
                                                                      "session": batch.session_ref})
     transaction.on_commit(lambda: batch_run_task.delay(batch.pk))
     return batch

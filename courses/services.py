@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, log_user
 from lms.compliance.models import Obligation, ObligationKind
 from lms.compliance.services import COUNTS_TOWARDS
 from lms.workforce.models import Employee, OrgUnit, PostAssignment
@@ -229,7 +229,7 @@ def course_assign(*, actor, course: CoursePage, org_unit=None, post=None, due_da
         raise ValidationError({"course": _("只能指派平台共享课程或本企业的课程")})
     assignment = CourseAssignment(
         enterprise_id=enterprise_id, course=course, org_unit=org_unit, post=post, due_date=due_date, note=note,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=log_user(actor),
     )
     assignment.full_clean()
     assignment.save()

@@ -46,7 +46,7 @@ from wagtail.log_actions import log
 
 from lms.accounts.models import Membership
 from lms.accounts.roles import Capability, Role
-from lms.accounts.scoping import can, enterprise_ids
+from lms.accounts.scoping import can, enterprise_ids, log_user
 from lms.archive.models import AssessmentResult, RecordSource
 from lms.archive.services import record_append
 from lms.workforce.models import Employee, OrgUnit, Post, PostAssignment
@@ -72,10 +72,6 @@ AUDIENCE_KEYS = ("roles", "posts", "units", "principals_and_safety_managers")
 class ExamError(ValidationError):
     """An exam rule refused the action; the message is for the user and
     ``code`` says which rule (``late``, ``submitted``, ``bad_token`` …)."""
-
-
-def _log_user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 def _require_manager(actor, enterprise_id: int) -> None:
@@ -499,7 +495,7 @@ def exam_create(*, enterprise, actor, **fields) -> Exam:
     exam = Exam(enterprise=enterprise, **fields)
     _exam_validate(exam)
     exam.save()
-    log(exam, "wagtail.create", user=_log_user(actor))
+    log(exam, "wagtail.create", user=log_user(actor))
     return exam
 
 
@@ -518,7 +514,7 @@ def exam_update(*, exam: Exam, actor, **fields) -> Exam:
         setattr(exam, name, value)
     _exam_validate(exam)
     exam.save()
-    log(exam, "wagtail.edit", user=_log_user(actor))
+    log(exam, "wagtail.edit", user=log_user(actor))
     return exam
 
 
@@ -967,7 +963,7 @@ def offline_result_enter(
         passed=passed,
         offline=True,
         graded_at=now,
-        entered_by=_log_user(actor),
+        entered_by=log_user(actor),
         layout=[],
     )
     attempt.evidence.save(name.rsplit("/", 1)[-1], ContentFile(content), save=False)
@@ -984,7 +980,7 @@ def offline_result_enter(
     )
     Attempt.objects.filter(pk=attempt.pk).update(record=record)
     attempt.record = record
-    log(attempt, "wagtail.create", user=_log_user(actor), data={"offline": True, "score": str(score)})
+    log(attempt, "wagtail.create", user=log_user(actor), data={"offline": True, "score": str(score)})
     return attempt
 
 

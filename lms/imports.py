@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, log_user  # noqa: F401  (log_user: re-exported for the importers)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -301,12 +301,6 @@ def first_message(exc: ValidationError) -> str:
 
 
 # --- who imports -----------------------------------------------------------------
-
-
-def log_user(actor):
-    """The user to name in Wagtail's log, or None: API tokens and the system
-    (None) are not users."""
-    return actor if getattr(actor, "pk", None) and getattr(actor, "api_token", None) is None else None
 
 
 def require_change(actor, enterprise) -> None:

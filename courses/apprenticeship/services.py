@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.compliance.models import Obligation, ObligationKind
 from lms.compliance.rules import add_months, months_between
@@ -49,10 +49,6 @@ from .models import (
 
 class ApprenticeshipError(ValidationError):
     """A 师带徒 rule refused the change; the message is for the user."""
-
-
-def _log_user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 def _require_hr(actor, enterprise_id: int) -> None:
@@ -87,7 +83,7 @@ def policy_save(*, policy: ApprenticeshipPolicy, actor) -> ApprenticeshipPolicy:
     created = policy.pk is None
     policy.full_clean()
     policy.save()
-    log(policy, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
+    log(policy, "wagtail.create" if created else "wagtail.edit", user=log_user(actor))
     return policy
 
 
@@ -229,7 +225,7 @@ def apprenticeship_start(
         months=months,
         planned_end=add_months(first_start, months),
         plan=plan,
-        created_by=_log_user(actor),
+        created_by=log_user(actor),
     )
     apprenticeship.full_clean()
     try:
@@ -237,7 +233,7 @@ def apprenticeship_start(
             apprenticeship.save()
     except IntegrityError:
         raise ApprenticeshipError({"apprentice": [_("该徒弟在此岗位已有进行中的师带徒")]}) from None
-    log(apprenticeship, "anxun.apprenticeship_start", user=_log_user(actor),
+    log(apprenticeship, "anxun.apprenticeship_start", user=log_user(actor),
         data={"mentor": mentor.employee_no, "post": post.code, "start": start_date.isoformat()})
     return apprenticeship
 
@@ -264,7 +260,7 @@ def apprenticeship_end(*, apprenticeship: Apprenticeship, reason: str, ended_on:
         raise ApprenticeshipError(errors)
     claimed = Apprenticeship.objects.filter(pk=apprenticeship.pk, status=Apprenticeship.Status.RUNNING).update(
         status=Apprenticeship.Status.ENDED, ended_on=ended_on, end_reason=reason, end_note=note.strip()[:300],
-        ended_by=_log_user(actor),
+        ended_by=log_user(actor),
     )
     if claimed != 1:
         raise ApprenticeshipError(_("该师带徒已结束"))
@@ -272,7 +268,7 @@ def apprenticeship_end(*, apprenticeship: Apprenticeship, reason: str, ended_on:
     placement = PostAssignment.objects.get(pk=apprenticeship.assignment_id)
     if placement.end_date is None:
         assignment_end(assignment=placement, end_date=max(placement.start_date, ended_on), actor=actor)
-    log(apprenticeship, "anxun.apprenticeship_end", user=_log_user(actor),
+    log(apprenticeship, "anxun.apprenticeship_end", user=log_user(actor),
         data={"reason": reason, "ended_on": ended_on.isoformat(), "note": note})
     return apprenticeship
 
@@ -348,7 +344,7 @@ def weekly_log_save(*, apprenticeship: Apprenticeship, week_start: dt.date, cont
     entry.content, entry.practice, entry.problems, entry.hours = content.strip(), practice.strip(), problems.strip(), hours
     entry.full_clean()
     entry.save()
-    log(apprenticeship, "anxun.apprenticeship_week", user=_log_user(actor), data={"week": week_start.isoformat()})
+    log(apprenticeship, "anxun.apprenticeship_week", user=log_user(actor), data={"week": week_start.isoformat()})
     return entry
 
 
@@ -417,11 +413,11 @@ def assessment_record(*, apprenticeship: Apprenticeship, assessed_on: dt.date, i
     pass_score = mentor_rules(apprenticeship.apprentice.enterprise).pass_score
     assessment = PracticalAssessment(
         apprenticeship=apprenticeship, assessed_on=assessed_on, items=items.strip(), score=score,
-        pass_score=pass_score, passed=score >= pass_score, assessors=assessors.strip(), recorded_by=_log_user(actor),
+        pass_score=pass_score, passed=score >= pass_score, assessors=assessors.strip(), recorded_by=log_user(actor),
     )
     assessment.full_clean()
     assessment.save()
-    log(apprenticeship, "anxun.apprenticeship_assessment", user=_log_user(actor),
+    log(apprenticeship, "anxun.apprenticeship_assessment", user=log_user(actor),
         data={"score": str(score), "passed": assessment.passed})
     return assessment
 
@@ -583,7 +579,7 @@ def _complete(apprenticeship: Apprenticeship, ready: Readiness, signoffs: list[S
     Apprenticeship.objects.filter(pk=apprenticeship.pk).update(
         status=Apprenticeship.Status.COMPLETED, completed_on=today, record=record, regular_assignment=regular
     )
-    log(apprenticeship, "anxun.apprenticeship_complete", user=_log_user(signoffs[-1].signed_by),
+    log(apprenticeship, "anxun.apprenticeship_complete", user=log_user(signoffs[-1].signed_by),
         data={"record": record.pk, "seq": record.seq})
 
 
@@ -597,5 +593,5 @@ def workshop_head_save(*, head: WorkshopHead, actor) -> WorkshopHead:
     created = head.pk is None
     head.full_clean()
     head.save()
-    log(head, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
+    log(head, "wagtail.create" if created else "wagtail.edit", user=log_user(actor))
     return head

@@ -33,7 +33,7 @@ from wagtail.log_actions import log
 from lms.accounts.admin_scoping import admin_scope
 from lms.accounts.models import Membership, User
 from lms.accounts.roles import WORKFORCE_READ_ROLES, Capability, Role
-from lms.accounts.scoping import can, enterprise_ids
+from lms.accounts.scoping import can, enterprise_ids, log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.archive.services import record_append
 from lms.compliance.models import Obligation
@@ -76,10 +76,6 @@ def _now(now):
 
 def _hm(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%H:%M")
-
-
-def _log_user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 # --- who may do what --------------------------------------------------------------------
@@ -189,13 +185,13 @@ def session_create(*, enterprise: Enterprise, actor, audience_units=(), **fields
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
         raise TypeError(f"unknown session fields: {sorted(unknown)}")
-    session = OfflineSession(enterprise=enterprise, created_by=_log_user(actor), **fields)
+    session = OfflineSession(enterprise=enterprise, created_by=log_user(actor), **fields)
     session.full_clean(exclude=["audience_units"], validate_constraints=False)  # end_at is checked below with a field message
     audience_units = list(audience_units)
     _check_session(session, audience_units)
     session.save()
     session.audience_units.set(audience_units)
-    log(session, "wagtail.create", user=_log_user(actor))
+    log(session, "wagtail.create", user=log_user(actor))
     return session
 
 
@@ -217,7 +213,7 @@ def session_update(*, session: OfflineSession, actor, audience_units=None, **fie
     session.save()
     if audience_units is not None:
         session.audience_units.set(units)
-    log(session, "wagtail.edit", user=_log_user(actor))
+    log(session, "wagtail.edit", user=log_user(actor))
     return session
 
 
@@ -230,7 +226,7 @@ def session_cancel(*, session: OfflineSession, actor) -> OfflineSession:
         raise OfflineError(_("该培训已结束或已取消"), code="closed")
     session.status = OfflineSession.Status.CANCELLED
     session.save(update_fields=["status"])
-    log(session, "anxun.offline_session_cancel", user=_log_user(actor))
+    log(session, "anxun.offline_session_cancel", user=log_user(actor))
     return session
 
 
@@ -327,10 +323,10 @@ def session_invite(*, session: OfflineSession, actor, employees, now: dt.datetim
             code="capacity",
         )
     at = _now(now)
-    rows = [Attendance(session=session, employee=e, invited_at=at, invited_by=_log_user(actor)) for e in new]
+    rows = [Attendance(session=session, employee=e, invited_at=at, invited_by=log_user(actor)) for e in new]
     Attendance.objects.bulk_create(rows)
     if rows:
-        log(session, "anxun.offline_invite", user=_log_user(actor), data={"invited": [e.pk for e in new]})
+        log(session, "anxun.offline_invite", user=log_user(actor), data={"invited": [e.pk for e in new]})
     return InviteResult(invited=rows, already=[e for e in employees if e.pk in existing])
 
 
@@ -353,7 +349,7 @@ def attendance_uninvite(*, attendance: Attendance, actor) -> None:
         raise OfflineError(_("已结束或已取消的培训不能修改名单"), code="closed")
     if attendance.check_in_at is not None:
         raise OfflineError(_("已签到的人员不能移出名单"), code="checked_in")
-    log(attendance.session, "anxun.offline_uninvite", user=_log_user(actor), data={"employee": attendance.employee_id})
+    log(attendance.session, "anxun.offline_uninvite", user=log_user(actor), data={"employee": attendance.employee_id})
     attendance.delete()
 
 
@@ -426,7 +422,7 @@ def attendance_scan(*, session: OfflineSession, user, token: str, now: dt.dateti
         attendance.check_out_at, attendance.check_out_method = now, Attendance.Method.QR
         attendance.save(update_fields=["check_out_at", "check_out_method"])
         message = _("签退成功：%(t)s") % {"t": _hm(now)}
-    log(session, f"anxun.offline_check_{parsed.purpose}", user=_log_user(user),
+    log(session, f"anxun.offline_check_{parsed.purpose}", user=log_user(user),
         data={"employee": employee.pk, "at": now.isoformat(), "step": parsed.step})
     return ScanResult(attendance, parsed.purpose, True, message)
 
@@ -465,7 +461,7 @@ def attendance_mark(*, attendance: Attendance, actor, purpose: str, at: dt.datet
         raise OfflineError(_("未知的操作"), code="purpose")
     attendance.manual_note = "；".join(p for p in (attendance.manual_note, note) if p)[:200]
     attendance.save(update_fields=["check_in_at", "check_in_method", "check_out_at", "check_out_method", "manual_note"])
-    log(session, f"anxun.offline_check_{purpose}", user=_log_user(actor),
+    log(session, f"anxun.offline_check_{purpose}", user=log_user(actor),
         data={"employee": attendance.employee_id, "at": at.isoformat(), "manual": True, "note": note})
     return attendance
 
@@ -485,7 +481,7 @@ def attendance_assess(*, attendance: Attendance, actor, result: str, notes: str 
         raise OfflineError(_("%(n)s 未签到，不能录入考核结果") % {"n": attendance.employee.name}, code="not_checked_in")
     attendance.assessment_result = result
     attendance.assessment_notes = (notes or "").strip()[:500]
-    attendance.assessed_by = _log_user(actor)
+    attendance.assessed_by = log_user(actor)
     attendance.assessed_at = _now(now)
     attendance.save(update_fields=["assessment_result", "assessment_notes", "assessed_by", "assessed_at"])
     return attendance
@@ -603,9 +599,9 @@ def session_close(*, session: OfflineSession, actor, now: dt.datetime | None = N
             result.records.append(record)
         session.status = OfflineSession.Status.CLOSED
         session.closed_at = now
-        session.closed_by = _log_user(actor)
+        session.closed_by = log_user(actor)
         session.save(update_fields=["status", "closed_at", "closed_by"])
-        log(session, "anxun.offline_session_close", user=_log_user(actor),
+        log(session, "anxun.offline_session_close", user=log_user(actor),
             data={"records": len(result.records), "absent": len(result.absent), "without_checkout": len(result.without_checkout)})
     return result
 

@@ -34,7 +34,7 @@ from content.models import AccidentCasePage, hazard_terms, hazards_overlap
 from courses.offline import tokens
 from courses.offline.models import hours_for
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.archive.services import record_append
 from lms.workforce.models import Employee, Enterprise, PostAssignment
@@ -59,10 +59,6 @@ class WarningError(ValidationError):
 
 def _now(now):
     return now or timezone.now()
-
-
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 def may_manage(user, enterprise_id: int) -> bool:
@@ -110,7 +106,7 @@ def campaign_set_extra_cases(*, campaign: WarningCampaign, actor, cases) -> Warn
     if any(c.pk not in live for c in cases):
         raise WarningError({"extra_cases": _("只能选择已发布的事故案例")}, code="case")
     campaign.extra_cases.set(cases)
-    log(campaign, "anxun.warning_cases", user=_user(actor), data={"cases": [c.pk for c in cases]})
+    log(campaign, "anxun.warning_cases", user=log_user(actor), data={"cases": [c.pk for c in cases]})
     return campaign
 
 
@@ -240,7 +236,7 @@ def study_complete(*, study: WarningStudy, user, reflection: str, now: dt.dateti
         )
         WarningStudy.objects.filter(pk=study.pk).update(record=record)
         study.refresh_from_db()
-        log(campaign, "anxun.warning_study", user=_user(user), data={"employee": employee.pk, "record": record.pk})
+        log(campaign, "anxun.warning_study", user=log_user(user), data={"employee": employee.pk, "record": record.pk})
     return StudyResult(study, True, _("已完成本次警示教育，已写入培训档案。"))
 
 
@@ -259,7 +255,7 @@ def meeting_create(*, campaign: WarningCampaign, actor, title: str, start_at, en
     if not start <= timezone.localtime(meeting.start_at).date() <= end:
         raise WarningError({"start_at": _("会议日期须在本季度（%(s)s 至 %(e)s）内") % {"s": start, "e": end}}, code="times")
     meeting.save()
-    log(meeting, "wagtail.create", user=_user(actor))
+    log(meeting, "wagtail.create", user=log_user(actor))
     return meeting
 
 
@@ -303,7 +299,7 @@ def meeting_scan(*, meeting: WarningMeeting, user, token: str, now: dt.datetime 
     at = timezone.localtime(attendance.check_in_at).strftime("%H:%M")
     if not created:
         return ScanResult(attendance, False, _("您已于 %(t)s 签到，无需重复签到。") % {"t": at})
-    log(meeting, "anxun.warning_check_in", user=_user(user), data={"employee": employee.pk, "at": now.isoformat()})
+    log(meeting, "anxun.warning_check_in", user=log_user(user), data={"employee": employee.pk, "at": now.isoformat()})
     return ScanResult(attendance, True, _("签到成功：%(t)s") % {"t": at})
 
 
@@ -346,5 +342,5 @@ def meeting_close(*, meeting: WarningMeeting, actor, now: dt.datetime | None = N
             )
             MeetingAttendance.objects.filter(pk=a.pk).update(record=record)
             records.append(record)
-        log(meeting, "anxun.warning_meeting_close", user=_user(actor), data={"records": len(records)})
+        log(meeting, "anxun.warning_meeting_close", user=log_user(actor), data={"records": len(records)})
     return records

@@ -76,6 +76,12 @@ def scope(queryset: QuerySet, user, capability: str = Capability.VIEW) -> QueryS
     return queryset.filter(condition)
 
 
+def log_user(actor):
+    """The user to name in Wagtail's log (and in created_by fields), or None:
+    API tokens and the system (None) are not users."""
+    return actor if getattr(actor, "pk", None) and getattr(actor, "api_token", None) is None else None
+
+
 def can(user, capability: str, enterprise_id: int) -> bool:
     ents = enterprise_ids(user, capability)
     return ents is None or enterprise_id in ents

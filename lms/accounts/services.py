@@ -13,7 +13,7 @@ from wagtail.log_actions import log
 
 from .models import ApiToken, Membership, RegulatorMembership
 from .roles import Capability, Role
-from .scoping import can
+from .scoping import can, log_user
 
 class AccountsError(ValidationError):
     """An accounts rule refused the change; the message is for the user."""
@@ -85,7 +85,7 @@ def apitoken_create(*, enterprise, name: str, can_write: bool, actor) -> tuple[A
     _require_admin(actor, enterprise.pk)
     key = ApiToken.generate_key()
     token = ApiToken(enterprise=enterprise, name=(name or "").strip(), can_write=can_write,
-                     created_by=actor if getattr(actor, "pk", None) else None)
+                     created_by=log_user(actor))
     token.set_key(key)
     token.full_clean()
     token.save()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, log_user
 from lms.workforce.models import Employee
 
 from .models import TrainingRecord
@@ -40,7 +40,7 @@ def record_append(*, employee: Employee, actor, evaluate: bool = True, **fields)
     record = TrainingRecord(employee=employee, **fields)
     record.seq = (last["seq"] + 1) if last else 1
     record.prev_hash = last["hash"] if last else TrainingRecord.GENESIS
-    record.recorded_by = actor if getattr(actor, "pk", None) else None
+    record.recorded_by = log_user(actor)
     record.recorded_by_name = _actor_name(actor)
     corrects = fields.get("corrects")
     if corrects is not None and corrects.employee_id != employee.pk:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, log_user
 
 from .models import Jurisdiction, TrainingRule
 
@@ -33,10 +33,6 @@ class RuleError(ValidationError):
 # enterprise, risk class) names the rule itself: another value is another rule.
 VERSIONED_FIELDS = ("min_hours", "months", "count", "days", "exam_required", "pass_score", "source", "note")
 LINEAGE_FIELDS = ("code", "jurisdiction", "region_code", "enterprise_id", "risk_class")
-
-
-def _log_user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 def rule_may_write(actor, *, jurisdiction: str, enterprise_id: int | None) -> bool:
@@ -77,7 +73,7 @@ def rule_create(*, rule: TrainingRule, actor) -> TrainingRule:
         raise RuleError(_("该规则已存在：请在现有规则上“新建版本”，不要重复新增"))
     rule.full_clean()
     rule.save()
-    log(rule, "anxun.rule_create", user=_log_user(actor), data={"version": rule.version})
+    log(rule, "anxun.rule_create", user=log_user(actor), data={"version": rule.version})
     return rule
 
 
@@ -116,12 +112,12 @@ def rule_new_version(*, rule: TrainingRule, changes: dict, effective_from: dt.da
         # Only the end date changes; effective_from < effective_to holds (checked above).
         old.effective_to = effective_from
         old.save(update_fields=["effective_to"])
-        log(old, "anxun.rule_close", user=_log_user(actor), data={"effective_to": effective_from.isoformat()})
+        log(old, "anxun.rule_close", user=log_user(actor), data={"effective_to": effective_from.isoformat()})
     new.save()
     log(
         new,
         "anxun.rule_new_version",
-        user=_log_user(actor),
+        user=log_user(actor),
         data={"previous": old.pk, "version": new.version, "changes": {k: str(v) for k, v in changes.items()}},
     )
     return new

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from lms.accounts.scoping import log_user
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
 from lms.workforce.models import Employee, EmploymentEvent, Enterprise, Post
 
@@ -566,7 +567,7 @@ def clearance_record(result: Clearance, *, purpose: str, actor=None):
         cleared=result.cleared,
         reasons=[r.as_dict() for r in result.reasons],
         purpose=purpose,
-        checked_by=actor if getattr(actor, "pk", None) else None,
+        checked_by=log_user(actor),
     )
 
 

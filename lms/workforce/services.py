@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can
+from lms.accounts.scoping import can, log_user
 
 from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
 from .validators import clean_id_number
@@ -43,11 +43,6 @@ def _require(actor, capability: str, enterprise_id: int) -> None:
         raise PermissionDenied(_("您无权修改该企业的数据"))
 
 
-def _log_user(actor):
-    # API tokens are not users; Wagtail's log wants a user or None.
-    return actor if getattr(actor, "pk", None) else None
-
-
 # --- org units and posts -----------------------------------------------------
 
 
@@ -57,7 +52,7 @@ def orgunit_save(*, unit: OrgUnit, actor) -> OrgUnit:
     created = unit.pk is None
     unit.full_clean()
     unit.save()
-    log(unit, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
+    log(unit, "wagtail.create" if created else "wagtail.edit", user=log_user(actor))
     return unit
 
 
@@ -67,7 +62,7 @@ def post_save(*, post: Post, actor) -> Post:
     created = post.pk is None
     post.full_clean()
     post.save()
-    log(post, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
+    log(post, "wagtail.create" if created else "wagtail.edit", user=log_user(actor))
     return post
 
 
@@ -83,14 +78,14 @@ def enterprise_save(*, enterprise: Enterprise, actor) -> Enterprise:
         created = False
     enterprise.full_clean()
     enterprise.save()
-    log(enterprise, "wagtail.create" if created else "wagtail.edit", user=_log_user(actor))
+    log(enterprise, "wagtail.create" if created else "wagtail.edit", user=log_user(actor))
     return enterprise
 
 
 def _delete_unused(obj, *, actor, in_use_message: str) -> None:
     _require(actor, Capability.ADMINISTER, obj.enterprise_id)
     # Log first: the log entry keeps the object's label after the row is gone.
-    log(obj, "wagtail.delete", user=_log_user(actor))
+    log(obj, "wagtail.delete", user=log_user(actor))
     try:
         with transaction.atomic():
             obj.delete()
@@ -135,7 +130,7 @@ def employee_create(*, employee: Employee, actor, source: str = EmploymentEvent.
         employee.id_number = clean_id_number(employee.id_number)
     employee.full_clean()
     employee.save()
-    log(employee, "wagtail.create", user=_log_user(actor))
+    log(employee, "wagtail.create", user=log_user(actor))
     event_record(
         employee=employee,
         type=EmploymentEvent.Type.HIRE,
@@ -161,7 +156,7 @@ def employee_update(*, employee: Employee, data: dict, actor) -> Employee:
         locked.id_number = clean_id_number(locked.id_number)
     locked.full_clean()
     locked.save()
-    log(locked, "wagtail.edit", user=_log_user(actor))
+    log(locked, "wagtail.edit", user=log_user(actor))
     return locked
 
 
@@ -203,7 +198,7 @@ def event_record(
         post=post,
         note=note or "",
         source=source,
-        recorded_by=_log_user(actor),
+        recorded_by=log_user(actor),
     )
     errors = {}
     if type in EmploymentEvent.POST_REQUIRED and post is None:
@@ -234,7 +229,7 @@ def event_record(
         employee.save(update_fields=["status", "updated_at"])
     elif type == EmploymentEvent.Type.TRANSFER:
         _end_open_assignments(employee, before=date, actor=actor, keep_post=post)
-    log(event, "anxun.event_record", user=_log_user(actor), data={"type": type, "date": date.isoformat()})
+    log(event, "anxun.event_record", user=log_user(actor), data={"type": type, "date": date.isoformat()})
     from lms.compliance.services import obligations_on_event
 
     obligations_on_event(event)
@@ -309,11 +304,11 @@ def _assignment_create(
         start_date=start_date,
         kind=kind,
         mentor=mentor,
-        created_by=_log_user(actor),
+        created_by=log_user(actor),
     )
     assignment.full_clean()
     assignment.save()
-    log(assignment, "anxun.assignment_create", user=_log_user(actor))
+    log(assignment, "anxun.assignment_create", user=log_user(actor))
     return assignment
 
 
@@ -327,7 +322,7 @@ def assignment_end(*, assignment: PostAssignment, end_date: dt.date, actor) -> P
     if updated != 1:
         raise WorkforceError(_("该岗位分配已结束"))
     assignment.end_date = end_date
-    log(assignment, "anxun.assignment_end", user=_log_user(actor), data={"end_date": end_date.isoformat()})
+    log(assignment, "anxun.assignment_end", user=log_user(actor), data={"end_date": end_date.isoformat()})
     return assignment
 
 
