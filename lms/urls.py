@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include("lms.api.urls")),
     path("archive/", include("lms.archive.urls")),
     path("supervision/", include("lms.supervision.urls")),
+    path("reports/", include("lms.reports.urls")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     # Public certificate verification (the QR code on every certificate points here).

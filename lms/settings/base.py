@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "lms.compliance",
     "lms.archive",
     "lms.supervision",
+    "lms.reports",
     "certificates",
     "exams",
     "content",
