@@ -321,7 +321,11 @@ class Notice(models.Model):
     """An in-app notice (站内通知) to one user; its e-mail (same subject and
     text) goes out from a Celery task. ``key`` makes each notice unique per
     user, so a scan run twice sends once; ``email_status`` is the e-mail's
-    outbox state, claimed by one task at a time (see lms/compliance/notices.py)."""
+    outbox state, claimed by one task at a time (see lms/compliance/notices.py).
+
+    A notice with a ``template`` (the daily scan's) keeps its facts in
+    ``context`` and leaves ``body`` empty: the text is rendered from the
+    template when it is e-mailed or shown (``texts()``), not in the scan."""
 
     class EmailStatus(models.TextChoices):
         NONE = "", _("不发邮件")
@@ -348,6 +352,10 @@ class Notice(models.Model):
         _("邮件状态时间"), null=True, blank=True, help_text=_("进入当前邮件状态的时间：排队、开始发送、发出或放弃")
     )
     email_error = models.CharField(_("邮件错误"), max_length=300, blank=True)
+    template = models.CharField(
+        _("正文模板"), max_length=40, blank=True, default="", help_text=_("有模板时正文在发送或查看时按内容数据生成")
+    )
+    context = models.JSONField(_("内容数据"), default=dict, blank=True)
 
     tenant_path = "enterprise"
     owner_path = "user"
@@ -367,3 +375,10 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+    def texts(self) -> tuple[str, str]:
+        """Subject and text as e-mailed and shown: the stored body, or the
+        one rendered from ``template`` and ``context``."""
+        from .notices import notice_texts
+
+        return notice_texts(self)

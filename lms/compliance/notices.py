@@ -15,7 +15,15 @@ for longer than ``CLAIM_TIMEOUT``. After ``MAX_ATTEMPTS`` the e-mail is
 ``failed``, with the last error kept on the row and logged. A worker that
 dies after the mail server accepted a message but before the row says
 ``sent`` sends that message again after the timeout: across crashes the
-outbox errs towards a second e-mail rather than none."""
+outbox errs towards a second e-mail rather than none.
+
+The daily scan's notices are templated: the scan stores the subject, the
+name of the text template and the facts the text is made of (``context``:
+the stage, the person, the items with label, post, due date and hours, as
+they were when the scan claimed them), and the text itself is rendered here
+when the e-mail goes out or the notice is shown (``notice_texts``), not
+inside the scan. Subject templates see only the stage, the count and the
+items' labels, so the scan renders each distinct subject once."""
 
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +59,44 @@ class Delivery:
     sent: int = 0
     retry: int = 0
     failed: int = 0
+
+
+# Notice.template → (subject template, text template).
+TEMPLATES = {
+    "obligation": ("emails/obligation-subject.txt", "emails/obligation-body.txt"),  # one person: their items
+    "obligation-digest": ("emails/obligation-digest-subject.txt", "emails/obligation-digest-body.txt"),  # HR
+}
+
+
+def _template_context(facts: dict) -> dict:
+    """The templates' context from a notice's stored facts (JSON): dates
+    back to dates, the post as an object with a name, ``count`` and
+    ``obligation`` (the first item) for the one-item wording."""
+    items = []
+    for item in facts.get("items", ()):
+        item = dict(item)
+        if "post" in item:
+            item["post"] = {"name": item["post"]} if item["post"] else None
+        if item.get("due_date"):
+            item["due_date"] = dt.date.fromisoformat(item["due_date"])
+        items.append(item)
+    return {**facts, "items": items, "count": len(items), "obligation": items[0] if items else None,
+            "site": getattr(settings, "WAGTAILADMIN_BASE_URL", "")}
+
+
+def notice_subject(template: str, facts: dict) -> str:
+    return render_to_string(TEMPLATES[template][0], _template_context(facts)).strip()
+
+
+def notice_body(template: str, facts: dict) -> str:
+    return render_to_string(TEMPLATES[template][1], _template_context(facts))
+
+
+def notice_texts(notice: Notice) -> tuple[str, str]:
+    """``(subject, text)`` of a notice as e-mailed and shown."""
+    if not notice.template:
+        return notice.title, notice.body
+    return notice.title, notice_body(notice.template, notice.context)
 
 
 def notice_emails_enqueue(notice_ids) -> int:
@@ -97,7 +144,7 @@ def notice_emails_send(*, notice_ids) -> Delivery:
     notices = list(
         Notice.objects.filter(pk__in=mine)
         .select_related("user")
-        .only("pk", "title", "body", "email_attempts", "user__email")
+        .only("pk", "title", "body", "template", "context", "email_attempts", "user__email")
         .order_by("pk")
     )
     sent: list[int] = []
@@ -106,7 +153,8 @@ def notice_emails_send(*, notice_ids) -> Delivery:
     messages = []
     for n in notices:
         if n.user.email:
-            messages.append((n.pk, EmailMessage(n.title, n.body, settings.DEFAULT_FROM_EMAIL, [n.user.email])))
+            subject, text = notice_texts(n)
+            messages.append((n.pk, EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [n.user.email])))
         else:  # the address was removed after the notice was made: no retry will help
             errors[n.pk] = _("收件人没有邮箱地址")
             final.add(n.pk)

@@ -10,6 +10,7 @@ out afterwards from Celery tasks, one per chunk of notices
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -24,9 +25,9 @@ from lms.accounts.roles import Role
 from lms.workforce.models import Employee, Enterprise
 
 from .models import Notice, Obligation
-from .notices import notice_emails_enqueue
+from .notices import notice_emails_enqueue, notice_subject
 from .rules import RuleBook, add_months
-from .services import cycle_obligations, lapsed_on_post, obligation_labels
+from .services import cycle_obligations, kind_labels, lapsed_on_post
 
 logger = logging.getLogger(__name__)
 
@@ -104,28 +105,27 @@ def _claim(stage: str, candidates_q: Q, batch: int) -> list[int]:
             return claimed
 
 
-class _Labelled:
-    """An obligation as the e-mail templates see it: ``label`` comes from
-    obligation_labels() (translated once per kind and level, not once per
-    row); every other attribute is the obligation's own."""
-
-    __slots__ = ("_obligation", "label")
-
-    def __init__(self, obligation: Obligation):
-        self._obligation = obligation
-        self.label = obligation_labels(obligation)[0]
-
-    def __getattr__(self, name):
-        return getattr(self._obligation, name)
-
-
-# What the notice texts and the digest read (templates/emails/obligation-*.txt);
-# loading only these halves the cost of building ~2 rows × 100,000 instances.
-_NOTIFY_FIELDS = (
-    "pk", "kind", "level", "post", "min_hours", "completed_hours", "exam_required", "due_date",
-    "employee__name", "employee__employee_no", "employee__enterprise", "employee__user",
-    "employee__user__email", "post__name",
+# What a notice says about one obligation (its facts, see notices.py), read
+# as plain rows: no model instances for ~200,000 obligations.
+_ITEM_FIELDS = (
+    "pk", "employee_id", "kind", "level", "post__name", "min_hours", "completed_hours", "exam_required", "due_date",
+    "employee__name", "employee__employee_no", "employee__enterprise_id", "employee__user_id", "employee__user__email",
 )
+
+
+@functools.lru_cache(maxsize=256)
+def _subject(template: str, stage: str, labels: tuple[str, ...]) -> str:
+    """A notice's subject, rendered once per stage and labels (subject
+    templates see nothing else)."""
+    return notice_subject(template, {"stage": stage, "items": [{"label": label} for label in labels]})
+
+
+def _hr_by_enterprise() -> dict[int, list]:
+    hr: dict[int, list] = {}
+    for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
+        if m.user not in hr.setdefault(m.enterprise_id, []):
+            hr[m.enterprise_id].append(m.user)
+    return hr
 
 
 def _record(notices: list[Notice], result: ScanResult) -> None:
@@ -147,51 +147,53 @@ def _record(notices: list[Notice], result: ScanResult) -> None:
 
 
 def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
+    """Tell each person about their obligations just claimed for ``stage``,
+    and each HR user of the enterprise in one digest. The notices keep the
+    facts; their texts are rendered when e-mailed or shown (notices.py)."""
     if not obligation_ids:
         return
-    site = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
     now = timezone.now()
-    hr_by_enterprise: dict[int, list] = {}
-    for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
-        hr_by_enterprise.setdefault(m.enterprise_id, []).append(m.user)
-    per_enterprise: dict[int, list] = {}
+    hr_by_enterprise = _hr_by_enterprise()
+    per_enterprise: dict[int, list[dict]] = {}
     for start in range(0, len(obligation_ids), 2000):
         chunk = obligation_ids[start:start + 2000]
         notices = []
-        for o in Obligation.objects.filter(pk__in=chunk).select_related("employee__user", "post").only(*_NOTIFY_FIELDS):
-            o = _Labelled(o)
-            per_enterprise.setdefault(o.employee.enterprise_id, []).append(o)
-            user = o.employee.user
-            if user is None:
+        rows = Obligation.objects.filter(pk__in=chunk).order_by("due_date", "pk").values_list(*_ITEM_FIELDS)
+        for pk, _employee_id, kind, level, post, min_hours, done, exam, due, name, no, enterprise_id, user_id, email in rows:
+            item = {"id": pk, "label": kind_labels(kind, level)[0], "post": post or "", "due_date": due.isoformat(),
+                    "min_hours": str(min_hours), "completed_hours": str(done), "exam_required": exam,
+                    "employee": {"name": name, "employee_no": no}}
+            per_enterprise.setdefault(enterprise_id, []).append(item)
+            if user_id is None:
                 continue
-            ctx = {"obligation": o, "stage": stage, "site": site, "employee": o.employee}
-            title = render_to_string("emails/obligation-subject.txt", ctx).strip()
-            body = render_to_string("emails/obligation-body.txt", ctx)
-            notices.append(_notice(user, o.employee.enterprise_id, f"obligation:{o.pk}:{stage}", title, body,
-                                   "/portal/", now))
+            notices.append(_notice(
+                user_id, email, enterprise_id, f"obligation:{pk}:{stage}", _subject("obligation", stage, (item["label"],)),
+                "/portal/", now, template="obligation",
+                context={"stage": stage, "employee": item["employee"], "items": [item]},
+            ))
         _record(notices, result)
     notices = []
     for enterprise_id, items in per_enterprise.items():
+        ids = [item["id"] for item in items]
+        key = f"digest:{stage}:{min(ids)}-{max(ids)}:{len(ids)}"
+        title = notice_subject("obligation-digest", {"stage": stage, "items": [{"label": i["label"]} for i in items]})
         for hr in hr_by_enterprise.get(enterprise_id, []):
-            ctx = {"items": items, "stage": stage, "site": site, "count": len(items)}
-            title = render_to_string("emails/obligation-digest-subject.txt", ctx).strip()
-            body = render_to_string("emails/obligation-digest-body.txt", ctx)
-            key = f"digest:{stage}:{min(o.pk for o in items)}-{max(o.pk for o in items)}:{len(items)}"
-            notices.append(_notice(hr, enterprise_id, key, title, body, "/admin/", now))
+            notices.append(_notice(hr.pk, hr.email, enterprise_id, key, title, "/admin/", now,
+                                   template="obligation-digest", context={"stage": stage, "items": items}))
     _record(notices, result)
 
 
-def _notice(user, enterprise_id: int, key: str, title: str, body: str, link: str, now) -> Notice:
+def _notice(user_id: int, email: str, enterprise_id: int, key: str, title: str, link: str, now, *, body: str = "",
+            template: str = "", context: dict | None = None) -> Notice:
     """A notice whose e-mail (same subject and text) is to go out if the user has an address."""
-    email = Notice.EmailStatus.PENDING if user.email else Notice.EmailStatus.NONE
-    return Notice(user=user, enterprise_id=enterprise_id, key=key, title=title, body=body, link=link, created_at=now,
-                  email_status=email, email_at=now if email else None)
+    status = Notice.EmailStatus.PENDING if email else Notice.EmailStatus.NONE
+    return Notice(user_id=user_id, enterprise_id=enterprise_id, key=key, title=title, body=body, link=link,
+                  created_at=now, email_status=status, email_at=now if status else None, template=template,
+                  context=context or {})
 
 
 def _lapsed(today: dt.date, result: ScanResult) -> None:
-    hr_by_enterprise: dict[int, list] = {}
-    for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
-        hr_by_enterprise.setdefault(m.enterprise_id, []).append(m.user)
+    hr_by_enterprise = _hr_by_enterprise()
     for enterprise in Enterprise.objects.all():
         lapsed = lapsed_on_post(enterprise=enterprise, on_date=today)
         result.lapsed += len(lapsed)
@@ -226,9 +228,7 @@ def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
     book = RuleBook.load()
     site = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
     now = timezone.now()
-    hr_by_enterprise: dict[int, list] = {}
-    for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
-        hr_by_enterprise.setdefault(m.enterprise_id, []).append(m.user)
+    hr_by_enterprise = _hr_by_enterprise()
     obligations, notices = [], []
     for c, what, stage in claimed:
         employee = c.employee
@@ -253,8 +253,8 @@ def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
         recipients = ([employee.user] if employee.user_id and employee.user.is_active else [])
         recipients += hr_by_enterprise.get(employee.enterprise_id, [])
         for user in dict.fromkeys(recipients):
-            notices.append(_notice(user, employee.enterprise_id, key, title, body, "/certificates/mine/"
-                                   if user == employee.user else "/admin/", now))
+            notices.append(_notice(user.pk, user.email, employee.enterprise_id, key, title,
+                                   "/certificates/mine/" if user == employee.user else "/admin/", now, body=body))
     Obligation.objects.bulk_create(obligations, ignore_conflicts=True)
     # Refresher hours already on file count at once.
     from .services import obligations_evaluate

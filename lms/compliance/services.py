@@ -366,7 +366,12 @@ def obligation_labels(obligation: Obligation) -> tuple[str, str]:
     language, worked out once per kind and level: Django's get_FOO_display()
     translates every choice on each call, which over 100,000 rows was most of
     the scan's and the batch clearance's time."""
-    return _labels(translation.get_language(), obligation.kind, obligation.level)
+    return kind_labels(obligation.kind, obligation.level)
+
+
+def kind_labels(kind: str, level: str) -> tuple[str, str]:
+    """``obligation_labels`` for a kind and level (rows read with ``values_list``)."""
+    return _labels(translation.get_language(), kind, level)
 
 
 _REFRESHER_KINDS = (ObligationKind.REFRESHER, ObligationKind.PRINCIPAL_ANNUAL)

@@ -277,3 +277,20 @@ def test_plain_text_emails_are_not_html_escaped(ent_b, tree_b, django_capture_on
         scan_obligations(today=D(2025, 4, 10))
     body = next(m.body for m in mail.outbox if m.to == ["o@example.com"] and "A&B" in m.body)
     assert "O'Neil 王，您好" in body and "岗位：A&B 装配<一>线" in body and "&amp;" not in body
+
+
+def test_the_scan_keeps_the_facts_and_the_task_renders_the_text(worker, django_capture_on_commit_callbacks):
+    """The scan stores the subject and the facts, not the text: the e-mail
+    rendered later says what was true when the scan claimed the obligation."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        scan_obligations(today=D(2025, 4, 10))
+    notice = Notice.objects.filter(user=worker.user).order_by("pk").first()
+    assert notice.body == "" and notice.template == "obligation" and notice.title.startswith("【安训】培训已逾期：")
+    assert notice.context["stage"] == "overdue" and notice.context["items"][0]["due_date"] == "2025-04-02"
+    worker.name = "赵六六"  # renamed after the scan
+    worker.save()
+    for callback in callbacks:
+        callback()
+    message = next(m for m in mail.outbox if m.subject == notice.title)
+    assert message.body == notice.texts()[1]
+    assert message.body.startswith("赵六，您好") and "已于 2025-04-02 逾期" in message.body

@@ -60,9 +60,11 @@ def test_each_person_and_hr_are_told_once_per_stage(staff, scan):
     assert len(to_worker) == 3 and all("已逾期" in m.subject for m in to_worker)
     assert len(to_hr) == 1 and "3 项培训已逾期" in to_hr[0].subject and "赵六" in to_hr[0].body
     assert Notice.objects.filter(user=worker.user).count() == 3
-    # The e-mail is the notice: same subject and text.
+    # The e-mail is the notice: same subject and text (the text rendered from the facts kept).
     notice = Notice.objects.get(user=hr)
-    assert (to_hr[0].subject, to_hr[0].body) == (notice.title, notice.body)
+    assert (to_hr[0].subject, to_hr[0].body) == notice.texts() == (notice.title, to_hr[0].body)
+    assert notice.body == "" and notice.template == "obligation-digest"
+    assert [i["employee"]["name"] for i in notice.context["items"]] == ["赵六"] * 3
     assert first.emails == 4
     assert set(Notice.objects.values_list("email_status", flat=True)) == {"sent"}
 
