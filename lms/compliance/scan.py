@@ -2,7 +2,9 @@
 
 Safe to run twice at once: obligations are created by natural key
 (ignore_conflicts), each stage change is claimed with a conditional UPDATE
-before anyone is told, and notices are unique per user and item. The scan
+before anyone is told, and notices are unique per user and key. Each person
+gets one notice per stage and run listing the items claimed for them (HR
+one digest per enterprise), so an item is told once per stage. The scan
 decides and records (obligations, stages, in-app notices); the e-mails go
 out afterwards from Celery tasks, one per chunk of notices
 (lms/compliance/notices.py)."""
@@ -147,31 +149,43 @@ def _record(notices: list[Notice], result: ScanResult) -> None:
 
 
 def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
-    """Tell each person about their obligations just claimed for ``stage``,
-    and each HR user of the enterprise in one digest. The notices keep the
-    facts; their texts are rendered when e-mailed or shown (notices.py)."""
+    """Tell each person, in one notice, about their obligations just claimed
+    for ``stage``, and each HR user of the enterprise in one digest. Each
+    obligation is in one notice per person and stage: the claim (its
+    ``notified_stage``) is this run's alone. The notices keep the facts;
+    their texts are rendered when e-mailed or shown (notices.py)."""
     if not obligation_ids:
         return
     now = timezone.now()
     hr_by_enterprise = _hr_by_enterprise()
     per_enterprise: dict[int, list[dict]] = {}
+    people: dict[int, tuple] = {}  # employee id → (user id, e-mail, enterprise id, items)
     for start in range(0, len(obligation_ids), 2000):
         chunk = obligation_ids[start:start + 2000]
-        notices = []
         rows = Obligation.objects.filter(pk__in=chunk).order_by("due_date", "pk").values_list(*_ITEM_FIELDS)
-        for pk, _employee_id, kind, level, post, min_hours, done, exam, due, name, no, enterprise_id, user_id, email in rows:
+        for pk, employee_id, kind, level, post, min_hours, done, exam, due, name, no, enterprise_id, user_id, email in rows:
             item = {"id": pk, "label": kind_labels(kind, level)[0], "post": post or "", "due_date": due.isoformat(),
                     "min_hours": str(min_hours), "completed_hours": str(done), "exam_required": exam,
                     "employee": {"name": name, "employee_no": no}}
             per_enterprise.setdefault(enterprise_id, []).append(item)
-            if user_id is None:
-                continue
-            notices.append(_notice(
-                user_id, email, enterprise_id, f"obligation:{pk}:{stage}", _subject("obligation", stage, (item["label"],)),
-                "/portal/", now, template="obligation",
-                context={"stage": stage, "employee": item["employee"], "items": [item]},
-            ))
-        _record(notices, result)
+            if user_id is not None:
+                person = people.get(employee_id)
+                if person is None:
+                    person = people[employee_id] = (user_id, email, enterprise_id, [])
+                person[3].append(item)
+    notices = []
+    for user_id, email, enterprise_id, items in people.values():
+        items.sort(key=lambda i: (i["due_date"], i["id"]))
+        ids = [i["id"] for i in items]
+        # One item: the key of a notice per obligation, as before digests.
+        key = f"obligation:{ids[0]}:{stage}" if len(ids) == 1 else f"obligations:{stage}:{min(ids)}-{max(ids)}:{len(ids)}"
+        title = _subject("obligation", stage, tuple(i["label"] for i in items))
+        notices.append(_notice(user_id, email, enterprise_id, key, title, "/portal/", now, template="obligation",
+                               context={"stage": stage, "employee": items[0]["employee"], "items": items}))
+        if len(notices) == 2000:
+            _record(notices, result)
+            notices = []
+    _record(notices, result)
     notices = []
     for enterprise_id, items in per_enterprise.items():
         ids = [item["id"] for item in items]

@@ -237,9 +237,9 @@ def worker(ent_b, tree_b):
 def test_the_scan_enqueues_instead_of_sending(worker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = scan_obligations(today=D(2025, 4, 10))
-    assert result.emails == 3 and len(callbacks) == 1
+    assert result.emails == 1 and len(callbacks) == 1  # one notice listing the three levels
     assert not mail.outbox
-    assert statuses(Notice.objects.filter(user=worker.user)) == [Email.PENDING] * 3
+    assert statuses(Notice.objects.filter(user=worker.user)) == [Email.PENDING]
 
 
 def test_each_scan_email_is_sent_once_when_tasks_are_delivered_twice(worker, django_capture_on_commit_callbacks):
@@ -250,7 +250,7 @@ def test_each_scan_email_is_sent_once_when_tasks_are_delivered_twice(worker, dja
         scan_obligations(today=D(2025, 4, 10))  # a second run the same day claims nothing
     for callback in callbacks + callbacks:
         callback()
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == 1
     assert sorted(m.subject for m in mail.outbox) == sorted(
         Notice.objects.filter(user=worker.user).values_list("title", flat=True)
     )
@@ -263,7 +263,7 @@ def test_a_user_without_email_gets_the_notice_only(ent_b, tree_b, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         result = scan_obligations(today=D(2025, 4, 10))
     assert result.emails == 0 and not mail.outbox
-    assert statuses(Notice.objects.filter(user=user)) == [Email.NONE] * 3
+    assert statuses(Notice.objects.filter(user=user)) == [Email.NONE]
 
 
 def test_plain_text_emails_are_not_html_escaped(ent_b, tree_b, django_capture_on_commit_callbacks):
@@ -284,8 +284,8 @@ def test_the_scan_keeps_the_facts_and_the_task_renders_the_text(worker, django_c
     rendered later says what was true when the scan claimed the obligation."""
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scan_obligations(today=D(2025, 4, 10))
-    notice = Notice.objects.filter(user=worker.user).order_by("pk").first()
-    assert notice.body == "" and notice.template == "obligation" and notice.title.startswith("【安训】培训已逾期：")
+    notice = Notice.objects.get(user=worker.user)
+    assert notice.body == "" and notice.template == "obligation" and notice.title.startswith("【安训】3 项培训已逾期：")
     assert notice.context["stage"] == "overdue" and notice.context["items"][0]["due_date"] == "2025-04-02"
     worker.name = "赵六六"  # renamed after the scan
     worker.save()
@@ -293,4 +293,4 @@ def test_the_scan_keeps_the_facts_and_the_task_renders_the_text(worker, django_c
         callback()
     message = next(m for m in mail.outbox if m.subject == notice.title)
     assert message.body == notice.texts()[1]
-    assert message.body.startswith("赵六，您好") and "已于 2025-04-02 逾期" in message.body
+    assert message.body.startswith("赵六，您好") and message.body.count("已于 2025-04-02 逾期") == 3

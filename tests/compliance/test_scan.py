@@ -57,21 +57,42 @@ def test_each_person_and_hr_are_told_once_per_stage(staff, scan):
     assert first.overdue == 3
     to_worker = [m for m in mail.outbox if m.to == [worker.user.email]]
     to_hr = [m for m in mail.outbox if m.to == [hr.email]]
-    assert len(to_worker) == 3 and all("已逾期" in m.subject for m in to_worker)
+    # One notice for the person listing the three levels, one digest for HR.
+    assert len(to_worker) == 1 and "3 项培训已逾期" in to_worker[0].subject
+    assert to_worker[0].body.startswith("赵六，您好") and to_worker[0].body.count("已于 2025-04-02 逾期") == 3
+    assert all(level in to_worker[0].body for level in ("厂级", "车间级", "班组级"))
     assert len(to_hr) == 1 and "3 项培训已逾期" in to_hr[0].subject and "赵六" in to_hr[0].body
-    assert Notice.objects.filter(user=worker.user).count() == 3
+    assert Notice.objects.filter(user=worker.user).count() == 1
     # The e-mail is the notice: same subject and text (the text rendered from the facts kept).
     notice = Notice.objects.get(user=hr)
     assert (to_hr[0].subject, to_hr[0].body) == notice.texts() == (notice.title, to_hr[0].body)
     assert notice.body == "" and notice.template == "obligation-digest"
     assert [i["employee"]["name"] for i in notice.context["items"]] == ["赵六"] * 3
-    assert first.emails == 4
+    mine = Notice.objects.get(user=worker.user)
+    assert (to_worker[0].subject, to_worker[0].body) == mine.texts()
+    assert sorted(i["id"] for i in mine.context["items"]) == sorted(
+        Obligation.objects.filter(employee=worker, notified_stage="overdue").values_list("pk", flat=True)
+    )
+    assert first.emails == 2
     assert set(Notice.objects.values_list("email_status", flat=True)) == {"sent"}
 
     sent = len(mail.outbox)
     again = scan(D(2025, 4, 11))
     assert again.overdue == 0 and len(mail.outbox) == sent
-    assert Notice.objects.filter(user=worker.user).count() == 3
+    assert Notice.objects.filter(user=worker.user).count() == 1
+
+
+def test_one_item_reads_as_before(staff, scan):
+    """A person with one item gets the one-obligation wording and key."""
+    _hr, worker, post = staff
+    induct(worker, post, D(2025, 3, 4), 8)
+    scan(D(2025, 3, 10))  # only the quarter's warning education is due (2025-03-31)
+    [notice] = Notice.objects.filter(user=worker.user)
+    [warning] = Obligation.objects.filter(employee=worker, kind="warning")
+    assert notice.key == f"obligation:{warning.pk}:due_soon"
+    assert notice.title == "【安训】培训即将到期：季度警示教育"
+    [message] = [m for m in mail.outbox if m.to == [worker.user.email]]
+    assert message.body.startswith("赵六，您好：\n\n您的培训任务“季度警示教育”将于 2025-03-31 到期。\n要求学时：0.0")
 
 
 def test_due_soon_then_overdue_are_two_stages(staff, scan):
@@ -80,11 +101,31 @@ def test_due_soon_then_overdue_are_two_stages(staff, scan):
     assert set(Obligation.objects.filter(employee=worker, kind="induction").values_list("notified_stage", flat=True)) == {
         "due_soon"
     }
-    subjects = [m.subject for m in mail.outbox if m.to == [worker.user.email] and "三级安全教育" in m.subject]
-    assert len(subjects) == 3 and all("即将到期" in s for s in subjects)
+    [soon] = [m for m in mail.outbox if m.to == [worker.user.email]]
+    # The three levels and the quarter's warning education, in one notice.
+    assert "4 项培训即将到期" in soon.subject and soon.body.count("将于 2025-04-02 到期") == 3
     scan(D(2025, 4, 3))
-    subjects = [m.subject for m in mail.outbox if m.to == [worker.user.email] and "三级安全教育" in m.subject]
-    assert len(subjects) == 6 and sum("已逾期" in s for s in subjects) == 3
+    late = [m for m in mail.outbox if m.to == [worker.user.email]][1:]
+    # The three levels and the quarter's warning education (due 2025-03-31) are now overdue.
+    assert len(late) == 1 and "4 项培训已逾期" in late[0].subject and late[0].body.count("三级安全教育") == 3
+
+
+def test_items_split_between_two_runs_are_each_told_once(staff, scan):
+    """Two scans at once claim disjoint items (conditional UPDATE): each run
+    tells about its own, so every item is in exactly one notice per stage."""
+    _hr, worker, _post = staff
+    from django.db.models import Q
+
+    from lms.compliance import scan as daily
+
+    first_pk = Obligation.objects.filter(employee=worker, kind="induction").order_by("pk").first().pk
+    theirs = daily._claim(Obligation.Stage.OVERDUE, Q(due_date__lt=D(2025, 4, 10), pk=first_pk), 2000)
+    daily._notify(theirs, Obligation.Stage.OVERDUE, daily.ScanResult())  # the other run
+    result = scan(D(2025, 4, 10))
+    assert result.overdue == 2
+    told = [i["id"] for n in Notice.objects.filter(user=worker.user) for i in n.context["items"]]
+    assert sorted(told) == sorted(Obligation.objects.filter(employee=worker, kind="induction").values_list("pk", flat=True))
+    assert Notice.objects.filter(user=worker.user).count() == 2
 
 
 def test_met_obligations_are_not_nagged(staff, scan):
