@@ -305,7 +305,7 @@ def coverage(scope: ReportScope) -> Table:
         frame = _groups_sorted(_coverage_figures(_sum_people(grouped, ["key", "label"])))
     table = Table(
         [Column("label", _dimension_label(scope.by), "text"), *COVERAGE_COLUMNS], frame, {"label": _("合计"), **total},
-        note=_("应修学时为本年度到期的培训义务所要求的学时（按 RULES.md 的规则逐人生成）；计入义务学时不超过各项义务的要求，"
+        note=_("应修学时为本年度到期的培训义务所要求的学时（按国家和本企业的培训规则逐人生成）；计入义务学时不超过各项义务的要求，"
                "多学的学时不抵他人的欠缺。达标率为没有逾期未完成义务的人员比例。"),
     )
     table.chart = chart(table, ["coverage", "completion", "compliant"], percent=True)

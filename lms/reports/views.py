@@ -190,8 +190,15 @@ def principal(request):
     for a in (Attempt.objects.filter(employee_id__in=ids, status=Attempt.Status.GRADED, graded_at__gte=lo)
               .select_related("exam").order_by("-graded_at")):
         exams[a.employee_id].append(a)
+    from lms.compliance.models import RuleCode
+    from lms.compliance.rules import RuleBook
+
+    book = RuleBook.load()
     cards = []
     for e in sorted(mine, key=lambda e: e.enterprise_id):
+        # What the rules ask of this person this year, shown even before the
+        # year's obligation exists (the daily scan creates it).
+        annual_rule = book.get(RuleCode.PRINCIPAL_ANNUAL, e.enterprise, year_lo)
         scope = frames.ReportScope((e.enterprise_id,), today.year, today, "unit")
         cov = frames.coverage(scope)
         obl = frames.obligations(frames.ReportScope(scope.enterprise_ids, scope.year, today, "kind"))
@@ -208,6 +215,8 @@ def principal(request):
                 for o in duties[e.pk]
             ],
             "hours": hours.get(e.pk) or Decimal("0"),
+            "annual_rule": annual_rule,
+            "has_annual": any(o.kind == ObligationKind.PRINCIPAL_ANNUAL for o in duties[e.pk]),
             "exams": exams[e.pk][:5],
             "figures": [
                 (_("培训覆盖率"), cov.total["coverage"], "pct"),

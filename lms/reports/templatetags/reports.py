@@ -21,3 +21,21 @@ def figure(value, kind="int"):
 @register.simple_tag
 def zip_cells(row, columns):
     return list(zip(row, columns))
+
+
+@register.simple_tag(takes_context=True)
+def reports_nav(context) -> dict:
+    """Whether the signed-in user gets the 统计报表 and 负责人履职 links. From the
+    cached roles (no query): a view role in an enterprise or a region; the
+    principal's page for principals and safety managers."""
+    from lms.accounts.roles import CAPABILITY_ROLES, Capability, Role
+
+    user = context.get("user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {"reports": False, "principal": False}
+    roles = {role for _ent, role in user.role_pairs()}
+    view_roles = CAPABILITY_ROLES[Capability.VIEW]
+    return {
+        "reports": user.is_superuser or bool(roles & view_roles) or bool(user.region_prefixes()),
+        "principal": bool(roles & {Role.PRINCIPAL, Role.SAFETY_MANAGER}),
+    }
