@@ -290,7 +290,7 @@ def coverage(scope: ReportScope) -> Table:
     obls = obligations_due(scope, scope.year_start, scope.year_end)
     obls = obls[obls["employee_id"].isin(persons["employee_id"])]
     total_per = _per_person(persons, recs, obls).assign(all=1)
-    total = _coverage_figures(_sum_people(total_per, ["all"])).iloc[0].to_dict()
+    total = _coverage_figures(_sum_people(total_per, ["all"])).to_dict("records")[0]
     if scope.by == "quarter":
         rows = []
         for q in range(1, 5):
@@ -345,7 +345,7 @@ def obligations(scope: ReportScope) -> Table:
     persons = people(scope)
     obls = obligations_due(scope, scope.year_start, scope.year_end)
     obls = obls[obls["employee_id"].isin(persons["employee_id"])]
-    total = _obligation_figures(_sum_obligations(obls.assign(all=1), ["all"])).iloc[0].to_dict() if len(obls) else {
+    total = _obligation_figures(_sum_obligations(obls.assign(all=1), ["all"])).to_dict("records")[0] if len(obls) else {
         "owed": 0, "met": 0, "open_later": 0, "due_soon": 0, "overdue": 0, "met_rate": float("nan")}
     if scope.by == "kind":
         labels = dict(ObligationKind.choices)
@@ -469,7 +469,7 @@ def lapsed(scope: ReportScope) -> Table:
     frame["lapsed_rate"] = _ratio(frame["lapsed"], frame["on_post"]) if len(frame) else pd.Series(dtype=float)
     frame = _groups_sorted(frame) if len(frame) else frame
     total_frame = summarise(on_post.assign(all=1), ["all"])
-    total = total_frame.iloc[0].to_dict() if len(total_frame) else {"on_post": 0, "lapsed": 0, "main_reason": ""}
+    total = total_frame.to_dict("records")[0] if len(total_frame) else {"on_post": 0, "lapsed": 0, "main_reason": ""}
     total["lapsed_rate"] = _ratio(total["lapsed"], total["on_post"])
     table = Table([Column("label", _dimension_label(scope.by), "text"), *LAPSED_COLUMNS], frame,
                   {"label": _("合计"), **total},
@@ -540,7 +540,7 @@ def exams(scope: ReportScope) -> Table:
     elif len(grouped):
         grouped = _groups_sorted(grouped)
     total_frame = summarise(frame.assign(all=1), ["all"])
-    total = total_frame.iloc[0].to_dict() if len(total_frame) else {c.key: 0 for c in EXAM_COLUMNS}
+    total = total_frame.to_dict("records")[0] if len(total_frame) else {c.key: 0 for c in EXAM_COLUMNS}
     table = Table([Column("label", _dimension_label(scope.by), "text"), *EXAM_COLUMNS], grouped,
                   {"label": _("合计"), **total},
                   note=_("本年度已评分的答卷（含线下纸质考试）。合格人数：该组内任一次考试合格的人数；一次通过率：第一次考试即合格的比例。"))
@@ -666,7 +666,7 @@ def warning(scope: ReportScope) -> Table:
     elif len(grouped):
         grouped = _groups_sorted(grouped)
     total_frame = summarise(frame.assign(all=1), ["all"])
-    total = total_frame.iloc[0].to_dict() if len(total_frame) else {"owed": 0, "met": 0, "missing": 0,
+    total = total_frame.to_dict("records")[0] if len(total_frame) else {"owed": 0, "met": 0, "missing": 0,
                                                                      "coverage": float("nan")}
     table = Table([Column("label", _dimension_label(scope.by), "text"), *WARNING_COLUMNS], grouped,
                   {"label": _("合计"), **total},
@@ -722,7 +722,7 @@ def apprenticeship(scope: ReportScope) -> Table:
     grouped = grouped[grouped[counted].sum(axis=1) > 0] if len(grouped) else grouped
     grouped = _groups_sorted(grouped) if len(grouped) else grouped
     total_frame = summarise(frame.assign(all=1), ["all"])
-    total = total_frame.iloc[0].to_dict() if len(total_frame) else dict.fromkeys(counted, 0)
+    total = total_frame.to_dict("records")[0] if len(total_frame) else dict.fromkeys(counted, 0)
     table = Table([Column("label", _dimension_label(scope.by), "text"), *APPRENTICESHIP_COLUMNS], grouped,
                   {"label": _("合计"), **total},
                   note=_("期满未出师：计划期满日期已过仍在带徒。师傅离岗后重新指定师傅接续的，不计为终止。"))
