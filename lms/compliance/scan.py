@@ -26,6 +26,7 @@ from lms.accounts.models import Membership
 from lms.accounts.roles import Role
 from lms.workforce.models import Employee, Enterprise
 
+from .bulk import insert_ignoring_conflicts
 from .models import Notice, Obligation
 from .notices import notice_emails_enqueue, notice_subject
 from .rules import RuleBook, add_months
@@ -56,11 +57,12 @@ def _quarter(day: dt.date) -> int:
 def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
     book = RuleBook.load()
     year, quarter = today.year, _quarter(today)
+    cycles = (str(year), f"{year}Q{quarter}")
     for enterprise in Enterprise.objects.all():
-        before = Obligation.objects.filter(employee__enterprise=enterprise).count()
-        qs = Employee.objects.filter(enterprise=enterprise, status=Employee.Status.ACTIVE).order_by("pk")
+        # What cycle_obligations reads, nothing more.
+        qs = (Employee.objects.filter(enterprise=enterprise, status=Employee.Status.ACTIVE).order_by("pk")
+              .only("pk", "enterprise_id", "status", "hire_date", "is_principal", "is_safety_manager"))
         last = 0
-        cycles = (str(year), f"{year}Q{quarter}")
         while True:
             chunk = list(qs.filter(pk__gt=last)[:batch])
             if not chunk:
@@ -68,16 +70,15 @@ def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
             for e in chunk:
                 e.enterprise = enterprise
             # Leave out what an earlier run made (one query per chunk), so a
-            # daily run does not send every row again; ignore_conflicts still
-            # covers a concurrent run.
+            # daily run does not send every row again; a concurrent run's rows
+            # are skipped by the natural key.
             have = set(
                 Obligation.objects.filter(employee_id__in=[e.pk for e in chunk], cycle__in=cycles)
                 .values_list("employee_id", "key")
             )
             new = [o for o in cycle_obligations(chunk, year, quarter, book) if (o.employee_id, o.key) not in have]
-            Obligation.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+            result.created += insert_ignoring_conflicts(Obligation, new)
             last = chunk[-1].pk
-        result.created += Obligation.objects.filter(employee__enterprise=enterprise).count() - before
 
 
 def _claim(stage: str, candidates_q: Q, batch: int) -> list[int]:
@@ -135,7 +136,7 @@ def _record(notices: list[Notice], result: ScanResult) -> None:
     e-mails still pending among them to Celery (after commit)."""
     if not notices:
         return
-    Notice.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
+    insert_ignoring_conflicts(Notice, notices)
     result.notices += len(notices)
     emailed = {(n.user_id, n.key) for n in notices if n.email_status == Notice.EmailStatus.PENDING}
     if not emailed:
@@ -207,21 +208,33 @@ def _notice(user_id: int, email: str, enterprise_id: int, key: str, title: str, 
 
 
 def _lapsed(today: dt.date, result: ScanResult) -> None:
+    """Tell HR about each person whose clearance for their post has lapsed,
+    once per assignment and set of reasons (a lapse reported with the same
+    reasons yesterday is not written again)."""
     hr_by_enterprise = _hr_by_enterprise()
+    now = timezone.now()
     for enterprise in Enterprise.objects.all():
         lapsed = lapsed_on_post(enterprise=enterprise, on_date=today)
         result.lapsed += len(lapsed)
-        notices = []
-        for assignment, clearance in lapsed:
-            codes = ",".join(sorted(clearance.codes))
-            for hr in hr_by_enterprise.get(enterprise.pk, []):
-                notices.append(Notice(
-                    user=hr, enterprise=enterprise, key=f"lapsed:{assignment.pk}:{codes}",
-                    title=f"在岗未达标：{assignment.employee.name}（{assignment.post.name}）",
-                    body="；".join(r.message for r in clearance.reasons), link="/admin/compliance/lapsed/",
-                ))
-        # ignore_conflicts: a lapse already reported with the same reasons stays one notice.
-        Notice.objects.bulk_create(notices, ignore_conflicts=True)
+        hr = hr_by_enterprise.get(enterprise.pk, [])
+        if not hr:
+            continue
+        for start in range(0, len(lapsed), 2000):
+            chunk = [(f"lapsed:{a.pk}:{','.join(sorted(c.codes))}", a, c) for a, c in lapsed[start:start + 2000]]
+            # What earlier days reported (one query per chunk): the daily run
+            # does not offer ~30,000 unchanged lapses again.
+            have = set(
+                Notice.objects.filter(user_id__in=[u.pk for u in hr], key__in=[key for key, _a, _c in chunk])
+                .values_list("user_id", "key")
+            )
+            notices = [
+                Notice(user_id=u.pk, enterprise_id=enterprise.pk, key=key, created_at=now,
+                       title=f"在岗未达标：{a.employee.name}（{a.post.name}）",
+                       body="；".join(r.message for r in c.reasons), link="/admin/compliance/lapsed/")
+                for key, a, c in chunk for u in hr if (u.pk, key) not in have
+            ]
+            # A concurrent run's rows are skipped by the (user, key) unique key.
+            insert_ignoring_conflicts(Notice, notices)
 
 
 def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
