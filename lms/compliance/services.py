@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from lms.accounts.scoping import log_user
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
@@ -23,6 +23,19 @@ from .models import Obligation, ObligationKind, RuleCode
 from .rules import RuleBook, add_months, months_between, split_levels
 
 ZERO = Decimal("0")
+
+
+@functools.lru_cache(maxsize=1024)
+def _translated(language: str | None, message: str) -> str:
+    return gettext(message)
+
+
+def _(message: str) -> str:
+    """gettext, remembered per language and message: a clearance reason
+    translates 2–4 fixed strings, and a catalogue miss walks a 12-deep
+    fallback chain (~10 µs) — over the ~30,000 lapsed people of a 100,000
+    employee scan that was a third of ``lapsed_on_post``."""
+    return _translated(translation.get_language(), message)
 # How long after the triggering event pre-post training is due (policy).
 PREPOST_DUE_DAYS = 30
 
@@ -519,8 +532,6 @@ def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, p
     """Clearance for many (employee_id, post_id) pairs of one enterprise in a
     constant number of queries. Without ``pairs``: everyone currently on a
     post, for that post."""
-    from certificates.models import Certificate
-
     from lms.workforce.models import PostAssignment
 
     on_date = on_date or timezone.localdate()
@@ -530,6 +541,13 @@ def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, p
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=on_date))
             .values_list("employee_id", "post_id")
         )
+    return _clearance_batch(enterprise, on_date, pairs)[0]
+
+
+def _clearance_batch(enterprise: Enterprise, on_date: dt.date, pairs) -> tuple[dict, dict, dict]:
+    """clearance_batch's answers, with the employees and posts it read (by id)."""
+    from certificates.models import Certificate
+
     pairs = list(dict.fromkeys(pairs))
     employee_ids = {e for e, _p in pairs}
     employees = {e.pk: e for e in Employee.objects.filter(enterprise=enterprise) if e.pk in employee_ids}
@@ -558,7 +576,7 @@ def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, p
             out[(emp_id, post_id)] = _clearance_from(
                 employees[emp_id], posts[post_id], on_date, obligations[emp_id], certificates[emp_id], emp_id in hired
             )
-    return out
+    return out, employees, posts
 
 
 def clearance_record(result: Clearance, *, purpose: str, actor=None):
@@ -586,14 +604,16 @@ def lapsed_on_post(*, enterprise: Enterprise, on_date: dt.date | None = None) ->
     assignments = list(
         PostAssignment.objects.filter(employee__enterprise=enterprise, start_date__lte=on_date)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=on_date))
-        .select_related("employee", "post", "mentor")
+        .select_related("mentor")
     )
-    results = clearance_batch(enterprise=enterprise, on_date=on_date, pairs=[(a.employee_id, a.post_id) for a in assignments])
+    results, employees, posts = _clearance_batch(enterprise, on_date, [(a.employee_id, a.post_id) for a in assignments])
     lapsed = []
     for a in assignments:
         c = results.get((a.employee_id, a.post_id))
         if c is None or c.cleared:
             continue
+        # The employee and post clearance read (with the enterprise), not a second copy of each.
+        a.employee, a.post = employees[a.employee_id], posts[a.post_id]
         if a.kind == PostAssignment.Kind.APPRENTICE and c.apprentice_only:
             continue
         lapsed.append((a, c))
