@@ -15,7 +15,7 @@ a unique key are not counted). Objects get no primary key."""
 
 from __future__ import annotations
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.constants import OnConflict
 
 # Fields whose Python values the database drivers take as they are.
@@ -69,7 +69,9 @@ def insert_ignoring_conflicts(model, objs, *, batch_size: int = 1000) -> int:
     tail = ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
     row_sql = f"({', '.join(['%s'] * len(fields))})"
     inserted = 0
-    with connection.cursor() as cursor:
+    # One transaction (as bulk_create): in autocommit mode SQLite would commit,
+    # and sync its journal, after every row of the executemany.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.executemany(f"{head}{row_sql} {tail}", rows)
             inserted = cursor.rowcount
