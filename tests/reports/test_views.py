@@ -197,3 +197,12 @@ def test_admin_dashboard_panel_has_the_chart(alice_client, staffed):
     body = response.content.decode()
     assert "reports-overview" in body and "admin-coverage-chart" in body
     assert "chart.umd.min.js" in body
+
+
+def test_enterprise_sees_regulator_report_reads_on_its_read_log(client, regulator, alice, staffed, ent_a):
+    login_with_mfa(client, regulator)
+    client.get(reverse("reports:report", args=["coverage"]))
+    client.logout()
+    login_with_mfa(client, alice)
+    body = client.get(reverse("supervision:reads")).content.decode()
+    assert "统计报表" in body and ent_a.name in body
