@@ -76,13 +76,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def setup_django(database_url: str) -> str:
+def setup_django(database_url: str, name: str = "clearance-bench") -> str:
     """Point Django at the benchmark database (DEBUG off, in-memory e-mail)
-    and set it up; returns the URL."""
+    and set it up; returns the URL. No URL: a fresh bench/out/<name>.sqlite3."""
     sys.path.insert(0, str(ROOT))
     if not database_url:
         OUT.mkdir(parents=True, exist_ok=True)
-        db = OUT / "clearance-bench.sqlite3"
+        db = OUT / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         database_url = f"sqlite:///{db}"

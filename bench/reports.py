@@ -43,7 +43,6 @@ sys.path.insert(0, str(ROOT))
 from bench.clearance import QueryCounter, build_enterprise, git_commit, setup_django, thin_special_posts  # noqa: E402
 
 TARGET_SECONDS = 10.0
-OUT = ROOT / "bench" / "out"
 BATCH = 2000
 
 
@@ -117,15 +116,8 @@ def measure(label: str, fn, repeat: int) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    database_url = args.database_url
-    if not database_url:
-        OUT.mkdir(parents=True, exist_ok=True)
-        db = OUT / "reports-bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        database_url = f"sqlite:///{db}"
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    setup_django(database_url)
+    setup_django(args.database_url, "reports-bench")
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

@@ -39,10 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.clearance import QueryCounter, build_enterprise, git_commit, setup_django, thin_special_posts  # noqa: E402
+from bench.clearance import OUT, QueryCounter, build_enterprise, git_commit, setup_django, thin_special_posts  # noqa: E402
 
 TARGET_SECONDS = 60.0
-OUT = ROOT / "bench" / "out"
 
 
 def parse_args(argv=None):
@@ -60,15 +59,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    database_url = args.database_url
-    if not database_url:
-        OUT.mkdir(parents=True, exist_ok=True)
-        db = OUT / "bundle-bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        database_url = f"sqlite:///{db}"
     os.environ.setdefault("MEDIA_ROOT", str(OUT / "bundle-media"))
-    setup_django(database_url)
+    setup_django(args.database_url, "bundle-bench")
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone

@@ -114,13 +114,13 @@ def _local_dates(series: pd.Series) -> pd.Series:
     return stamps.dt.date
 
 
-def people(scope: ReportScope) -> pd.DataFrame:
-    """The people in the report: employees on duty (在岗) of the enterprises. One query."""
-    return _frame(
-        Employee.objects.filter(enterprise_id__in=scope.enterprise_ids, status=Employee.Status.ACTIVE)
-        .values_list("pk", "enterprise_id", "org_unit_id"),
-        ["employee_id", "enterprise_id", "unit_id"],
-    )
+def people(scope: ReportScope, *, on_duty_only: bool = True) -> pd.DataFrame:
+    """The people of the enterprises: those on duty (在岗), or everyone (exam,
+    warning and apprenticeship figures count people since gone on leave). One query."""
+    qs = Employee.objects.filter(enterprise_id__in=scope.enterprise_ids)
+    if on_duty_only:
+        qs = qs.filter(status=Employee.Status.ACTIVE)
+    return _frame(qs.values_list("pk", "enterprise_id", "org_unit_id"), ["employee_id", "enterprise_id", "unit_id"])
 
 
 def enterprise_names(scope: ReportScope) -> dict[int, str]:
@@ -515,8 +515,7 @@ def exams(scope: ReportScope) -> Table:
         frame["key"] = _local_dates(frame["graded_at"]).map(lambda d: (d.month - 1) // 3 + 1) if len(frame) else []
         frame["label"] = frame["key"].map(lambda q: _quarter_label(scope.year, q))
     else:
-        persons = _frame(Employee.objects.filter(enterprise_id__in=scope.enterprise_ids)
-                         .values_list("pk", "enterprise_id", "org_unit_id"), ["employee_id", "enterprise_id", "unit_id"])
+        persons = people(scope, on_duty_only=False)
         groups = group_people(scope, persons, scope.by).drop_duplicates("employee_id")
         frame = frame.merge(groups, on="employee_id")
 
@@ -644,8 +643,7 @@ def warning(scope: ReportScope) -> Table:
         frame["key"] = frame["cycle"].map(lambda c: int(c[-1]))
         frame["label"] = frame["key"].map(lambda q: _quarter_label(scope.year, q))
     else:
-        persons = _frame(Employee.objects.filter(enterprise_id__in=scope.enterprise_ids)
-                         .values_list("pk", "enterprise_id", "org_unit_id"), ["employee_id", "enterprise_id", "unit_id"])
+        persons = people(scope, on_duty_only=False)
         frame = frame.merge(group_people(scope, persons, scope.by).drop_duplicates("employee_id"), on="employee_id")
 
     def summarise(f: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -708,8 +706,7 @@ def apprenticeship(scope: ReportScope) -> Table:
         labels = _post_labels(scope, len(scope.enterprise_ids) > 1)
         frame = frame.assign(key=frame["post_id"], label=frame["post_id"].map(labels))
     else:
-        persons = _frame(Employee.objects.filter(enterprise_id__in=scope.enterprise_ids)
-                         .values_list("pk", "enterprise_id", "org_unit_id"), ["employee_id", "enterprise_id", "unit_id"])
+        persons = people(scope, on_duty_only=False)
         frame = frame.merge(group_people(scope, persons, scope.by).drop_duplicates("employee_id"), on="employee_id")
     counted = ["running", "overdue", "completed", "ended"]
 

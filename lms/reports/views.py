@@ -112,19 +112,32 @@ def _report_or_404(key: str):
     return report
 
 
-@require_GET
-@never_cache
-@login_required
-def report(request, key: str):
+def _table(request, key: str, what: str):
+    """The report ``key`` for the request's filters: (report, form, scope, enterprises, table),
+    the table None when the filters are bad. A regulator's read is logged as ``what``."""
     report = _report_or_404(key)
     enterprises = _enterprises_or_403(request)
     form = _bound(request, report, enterprises)
     if not form.is_valid():
-        return render(request, "reports/report.html", {"report": report, "form": form, "reports": REPORTS.values()},
-                      status=400)
+        return report, form, None, [], None
     scope, chosen = _scope(form)
     table = report.build(scope)
-    log_regulator_read(request.user, chosen, "report", report=key, year=scope.year, by=scope.by)
+    log_regulator_read(request.user, chosen, what, report=key, year=scope.year, by=scope.by)
+    return report, form, scope, chosen, table
+
+
+def _bad_filters(request, report, form):
+    return render(request, "reports/report.html", {"report": report, "form": form, "reports": REPORTS.values()},
+                  status=400)
+
+
+@require_GET
+@never_cache
+@login_required
+def report(request, key: str):
+    report, form, scope, _chosen, table = _table(request, key, "report")
+    if table is None:
+        return _bad_filters(request, report, form)
     return render(request, "reports/report.html", {
         "report": report, "form": form, "scope": scope, "table": table, "reports": REPORTS.values(),
         "rows": table.rows(), "total": table.total_row(), "query": request.GET.urlencode(),
@@ -135,15 +148,9 @@ def report(request, key: str):
 @never_cache
 @login_required
 def export(request, key: str):
-    report = _report_or_404(key)
-    enterprises = _enterprises_or_403(request)
-    form = _bound(request, report, enterprises)
-    if not form.is_valid():
-        return render(request, "reports/report.html", {"report": report, "form": form, "reports": REPORTS.values()},
-                      status=400)
-    scope, chosen = _scope(form)
-    table = report.build(scope)
-    log_regulator_read(request.user, chosen, "report_xlsx", report=key, year=scope.year, by=scope.by)
+    report, form, scope, chosen, table = _table(request, key, "report_xlsx")
+    if table is None:
+        return _bad_filters(request, report, form)
     body = table_xlsx(table, title=str(report.title), about=_about(scope, chosen, request))
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     filename = f"{report.title}-{scope.year}-{scope.by}.xlsx"
