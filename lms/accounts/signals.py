@@ -18,3 +18,14 @@ def _forget_cached_roles(sender, instance, **kwargs):
     user = instance._state.fields_cache.get("user")
     if user is not None:
         user.clear_role_cache()
+
+
+@receiver([post_save, post_delete], sender=User)
+def _forget_cached_user(sender, instance, **kwargs):
+    # The logged-in user is cached across requests (lms.accounts.usercache):
+    # a new password, deactivation or any other change must be read from the
+    # database at the next request — now, and once more after the commit.
+    from . import usercache
+
+    usercache.forget(instance.pk)
+    transaction.on_commit(lambda: usercache.forget(instance.pk))

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from .caching import cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -74,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lms.accounts.middleware.AuthenticationMiddleware",  # Django's, the user from the shared cache if any
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lms.accounts.middleware.RequireMFAMiddleware",
@@ -168,8 +170,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="安训 <noreply@anxun.local>")
 
-# Cache: allauth's rate limits and TOTP replay protection live here.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://anxun")}
+# Cache: allauth's rate limits, TOTP replay protection and cached roles live
+# here; with a shared cache (Redis) also the login sessions and the logged-in
+# user (lms/settings/caching.py). CACHE_URL, else local memory.
+vars().update(cache_settings(env))
 
 # Celery: no broker configured → tasks run in-process (eager), so a fresh
 # machine needs no Redis. Set CELERY_BROKER_URL for real workers.

@@ -4,13 +4,19 @@ Refuses to start with development defaults."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import CELERY_BROKER_URL, env
+from .caching import cache_settings
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
 if SECRET_KEY.startswith("dev-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY 必须在生产环境中设置为至少 50 个字符的随机值。")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+# The cache: CACHE_URL, else Redis where the deployment already has it
+# (REDIS_URL, a Redis Celery broker) — then sessions and the logged-in user
+# are read from Redis instead of the database on every request.
+vars().update(cache_settings(env, fallback_urls=(env.str("REDIS_URL", default=""), CELERY_BROKER_URL)))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

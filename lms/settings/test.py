@@ -8,6 +8,10 @@ DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-use-only-in-tests-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What goes with a per-process cache (lms/settings/caching.py), whatever
+# CACHE_URL says; tests of the shared-cache setup override both.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+ANXUN_USER_CACHE_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")
 ALLOWED_HOSTS = ["*"]
