@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import environ
 
-REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+# Django's RedisCache, reusing its redis-py client (lms/redis_cache.py).
+REDIS_BACKEND = "lms.redis_cache.RedisCache"
 # Caches that every web process (on every host) sees alike.
 SHARED_BACKENDS = frozenset({
     REDIS_BACKEND,
+    "django.core.cache.backends.redis.RedisCache",
     "django.core.cache.backends.memcached.PyMemcacheCache",
     "django.core.cache.backends.memcached.PyLibMCCache",
 })
@@ -35,7 +37,7 @@ def cache_settings(env: environ.Env, *, fallback_urls: tuple[str, ...] = ()) -> 
     """CACHES, SESSION_ENGINE and ANXUN_USER_CACHE_SECONDS. The cache is
     ``CACHE_URL``, else the first Redis URL among ``fallback_urls`` (production
     passes REDIS_URL and the Celery broker), else local memory. Django's own
-    RedisCache serves redis:// URLs."""
+    RedisCache serves redis:// URLs (through lms.redis_cache)."""
     url = env.str("CACHE_URL", default="") or next((u for u in fallback_urls if u and is_redis_url(u)), "")
     caches = {"default": environ.Env.cache_url_config(url or LOCAL_CACHE_URL)}
     if is_redis_url(url):

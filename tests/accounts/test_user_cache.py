@@ -57,10 +57,10 @@ def expire_tombstone(user):
 
 @pytest.mark.parametrize("environment, fallbacks, engine, seconds, backend", [
     ({}, (), "db", 0, "django.core.cache.backends.locmem.LocMemCache"),
-    ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, (), "cached_db", 60, "django.core.cache.backends.redis.RedisCache"),
+    ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, (), "cached_db", 60, "lms.redis_cache.RedisCache"),
     ({"CACHE_URL": "redis://127.0.0.1:6379/1", "ANXUN_USER_CACHE_SECONDS": "0"}, (), "cached_db", 0,
-     "django.core.cache.backends.redis.RedisCache"),
-    ({}, ("", "redis://127.0.0.1:6379/0"), "cached_db", 60, "django.core.cache.backends.redis.RedisCache"),  # the Celery broker
+     "lms.redis_cache.RedisCache"),
+    ({}, ("", "redis://127.0.0.1:6379/0"), "cached_db", 60, "lms.redis_cache.RedisCache"),  # the Celery broker
     ({}, ("amqp://guest@localhost//",), "db", 0, "django.core.cache.backends.locmem.LocMemCache"),
     ({"CACHE_URL": "locmemcache://x"}, ("redis://127.0.0.1:6379/0",), "db", 0,
      "django.core.cache.backends.locmem.LocMemCache"),
@@ -179,3 +179,17 @@ def test_without_a_shared_cache_nothing_is_cached(bob):
         assert (status, sessions, users) == (200, 1, 1)
         assert cache.get(usercache.cache_key(bob.pk)) in (None, usercache.TOMBSTONE)  # never a row
 
+
+def test_the_redis_cache_reuses_one_client():
+    import redis
+
+    from lms.redis_cache import RedisCache
+
+    backend = RedisCache("redis://127.0.0.1:6379/15", {})
+    try:
+        backend.set("anxun-test-key", {"a": 1}, 5)
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    assert backend.get("anxun-test-key") == {"a": 1}
+    assert backend._cache.get_client() is backend._cache.get_client(write=True)
+    backend.delete("anxun-test-key")
