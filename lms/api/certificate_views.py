@@ -31,7 +31,9 @@ class CertificateOutSerializer(serializers.ModelSerializer):
     employee_no = serializers.CharField(source="employee.employee_no")
     enterprise = serializers.CharField(source="employee.enterprise.code")
     type = serializers.SerializerMethodField(help_text=gettext_lazy("证书类型名称"))
-    post_code = serializers.CharField(source="post.code", default=None)
+    post_code = serializers.CharField(
+        source="post.code", read_only=True, allow_null=True, default=None, help_text=gettext_lazy("针对岗位编码")
+    )
     state = serializers.SerializerMethodField(help_text=gettext_lazy("今天的状态：valid/expired/suspended/revoked/superseded"))
     verify_url = serializers.SerializerMethodField(help_text=gettext_lazy("内部证书的公开验证网址"))
 

@@ -37,6 +37,14 @@ class ApprenticeshipOutSerializer(serializers.ModelSerializer):
     previous = serializers.IntegerField(
         source="previous_id", read_only=True, allow_null=True, help_text=gettext_lazy("接续的上一段师带徒（更换师傅时）")
     )
+    # Declared because the model's reasons have no blank choice: an apprenticeship
+    # that has not ended answers "", which the generated schema would not allow.
+    end_reason = serializers.ChoiceField(
+        choices=Apprenticeship.EndReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=gettext_lazy("提前终止的原因；未终止时为空"),
+    )
 
     class Meta:
         model = Apprenticeship
