@@ -1,5 +1,7 @@
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.exceptions import NotFound
 
 from . import (
     certificate_views,
@@ -65,8 +67,17 @@ v1 = [
     path("warning-campaigns/", warning_views.WarningCampaignListView.as_view(), name="api-v1-warning-campaigns"),
 ]
 
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/ (a 工号 with a "/" in it, a typo): the
+    API's own JSON 404, not the site's HTML page, as the schema documents."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include(v1)),
+    # Ends in "/" so that CommonMiddleware still redirects "/api/v1/posts" to "/api/v1/posts/".
+    re_path(r"^.*/$", not_found),
 ]

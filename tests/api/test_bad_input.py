@@ -137,3 +137,15 @@ def test_non_string_keys_and_nulls_in_patch(client_a, staff_a):
     assert response.status_code == 400
     assert set(response.json()) == {"name", "phone"}
     assert Employee.objects.get(employee_no="A0001").name == "张伟"
+
+
+def test_unknown_addresses_under_the_api_are_json_404s(client_a, staff_a):
+    # A 工号 with a "/" in it matches no route: the API's JSON 404, not the site's HTML page.
+    for url in (f"{EMPLOYEES}A0001%2Frecords/x/", f"{EMPLOYEES}a/b/", "/api/v1/nothing/", "/api/v2/employees/"):
+        response = client_a.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json", url
+        assert response.json() == {"detail": "未找到。"}, url
+    # Missing trailing slashes are still redirected to the real endpoint.
+    response = client_a.get("/api/v1/posts")
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/posts/")
