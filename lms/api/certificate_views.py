@@ -9,7 +9,8 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -22,20 +23,30 @@ from lms.accounts.scoping import scope
 
 from .compliance_serializers import EmployeePathQuerySerializer
 from .compliance_views import EmployeeFileView
-from .views import _ERRORS, _NOT_FOUND, EMPLOYEE_NO_PARAM, WorkforceAPIView
+from .schema import READ_ERRORS, ApiAutoSchema, error_responses
+from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 TAG = "证书"
 
+#: What a certificate is on a given day (Certificate.state_on).
+STATES = [(state, label) for state, label in Certificate.STATE_LABELS.items()]
+
 
 class CertificateOutSerializer(serializers.ModelSerializer):
-    employee_no = serializers.CharField(source="employee.employee_no")
-    enterprise = serializers.CharField(source="employee.enterprise.code")
+    employee_no = serializers.CharField(source="employee.employee_no", read_only=True, help_text=gettext_lazy("工号"))
+    enterprise = serializers.CharField(
+        source="employee.enterprise.code", read_only=True, help_text=gettext_lazy("企业编码")
+    )
     type = serializers.SerializerMethodField(help_text=gettext_lazy("证书类型名称"))
     post_code = serializers.CharField(
         source="post.code", read_only=True, allow_null=True, default=None, help_text=gettext_lazy("针对岗位编码")
     )
-    state = serializers.SerializerMethodField(help_text=gettext_lazy("今天的状态：valid/expired/suspended/revoked/superseded"))
-    verify_url = serializers.SerializerMethodField(help_text=gettext_lazy("内部证书的公开验证网址"))
+    state = serializers.SerializerMethodField(
+        help_text=gettext_lazy("今天的状态：有效、已过期、暂停、已吊销/注销、已换发新证或尚未生效")
+    )
+    verify_url = serializers.SerializerMethodField(
+        help_text=gettext_lazy("内部证书的公开验证网址；登记的外部证书为 null")
+    )
 
     class Meta:
         model = Certificate
@@ -43,13 +54,16 @@ class CertificateOutSerializer(serializers.ModelSerializer):
             "id", "enterprise", "employee_no", "kind", "type", "number", "authority", "category", "post_code", "level",
             "issued_on", "valid_until", "next_review_due", "status", "state", "issued_via", "verify_url",
         ]
+        read_only_fields = fields
 
     def get_type(self, obj) -> str:
         return obj.type.name if obj.type_id else obj.get_kind_display()
 
+    @extend_schema_field(serializers.ChoiceField(choices=STATES))
     def get_state(self, obj) -> str:
         return obj.state_on(timezone.localdate())
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_verify_url(self, obj) -> str | None:
         return verify_url(obj.verification_code) if obj.verification_code else None
 
@@ -80,6 +94,26 @@ def _filter(qs, params):
     return qs.order_by("employee_id", "kind", "-issued_on", "-pk")
 
 
+_CERTIFICATE_EXAMPLE = {
+    "id": 377,
+    "enterprise": "hxchem",
+    "employee_no": "E10086",
+    "kind": "post",
+    "type": "上岗合格证",
+    "number": "hxchem-SG-2026-00042",
+    "authority": "华兴化工有限公司",
+    "category": "",
+    "post_code": "A-OP",
+    "level": "",
+    "issued_on": "2026-03-04",
+    "valid_until": None,
+    "next_review_due": None,
+    "status": "valid",
+    "state": "valid",
+    "issued_via": "automatic",
+    "verify_url": "https://anxun.example.com/verify/pZ3kQ8vN2xY7wR4tL9mB6cF1hJ5dS0aE/",
+}
+
 class EmployeeCertificateListView(mixins.ListModelMixin, EmployeeFileView):
     serializer_class = CertificateOutSerializer
     query_serializer_class = CertificateQuerySerializer
@@ -91,10 +125,21 @@ class EmployeeCertificateListView(mixins.ListModelMixin, EmployeeFileView):
         return _filter(_certificates(self.request.user).filter(employee=employee), self.query_params())
 
     @extend_schema(
-        tags=[TAG], summary="员工的证书",
-        description="该员工持有的全部证书（内部签发和登记的外部证书），含已过期、暂停、吊销和已换发的，分页。",
+        tags=[TAG],
+        summary=gettext_lazy("员工的证书"),
+        description=gettext_lazy(
+            "该员工持有的全部证书（内部签发和登记的外部证书），含已过期、暂停、吊销和已换发的；"
+            "可按种类和即将到期筛选，分页。"
+        ),
         parameters=[EMPLOYEE_NO_PARAM, CertificateQuerySerializer],
-        responses={200: CertificateOutSerializer(many=True), **_ERRORS, **_NOT_FOUND},
+        responses={
+            200: OpenApiResponse(
+                CertificateOutSerializer(many=True),
+                description=gettext_lazy("证书（分页）"),
+                examples=[OpenApiExample("上岗合格证", value=_CERTIFICATE_EXAMPLE)],
+            ),
+            **EMPLOYEE_READ_ERRORS,
+        },
     )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
@@ -117,34 +162,73 @@ class CertificateListView(mixins.ListModelMixin, WorkforceAPIView):
         return _filter(qs, params)
 
     @extend_schema(
-        tags=[TAG], summary="证书列表",
-        description="调用方可见企业的证书，可按工号、类别和即将到期筛选，分页。",
+        tags=[TAG],
+        summary=gettext_lazy("证书列表"),
+        description=gettext_lazy("调用方可见企业的证书，可按工号、企业、种类和即将到期筛选，按员工和种类排序，分页。"),
         parameters=[CertificateListQuerySerializer],
-        responses={200: CertificateOutSerializer(many=True), **_ERRORS},
+        responses={
+            200: OpenApiResponse(
+                CertificateOutSerializer(many=True),
+                description=gettext_lazy("证书（分页）"),
+                examples=[OpenApiExample("上岗合格证", value=_CERTIFICATE_EXAMPLE)],
+            ),
+            **error_responses(*READ_ERRORS),
+        },
     )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
 
 
 class VerificationSerializer(serializers.Serializer):
+    """证书验证结果：证书上印的各项，持证人姓名和身份证号部分隐藏，以及今天的状态。"""
+
     holder_name = serializers.CharField(help_text=gettext_lazy("持证人姓名（部分隐藏）"))
     id_number = serializers.CharField(help_text=gettext_lazy("身份证号（部分隐藏）"))
-    type = serializers.CharField()
-    kind = serializers.CharField()
-    number = serializers.CharField()
-    category = serializers.CharField(allow_blank=True)
-    level = serializers.CharField(allow_blank=True)
-    post = serializers.CharField(allow_blank=True)
-    issuer = serializers.CharField()
-    enterprise = serializers.CharField()
-    issued_on = serializers.DateField()
-    valid_until = serializers.DateField(allow_null=True)
-    next_review_due = serializers.DateField(allow_null=True)
-    status = serializers.CharField(help_text="valid / expired / suspended / revoked / superseded")
-    status_label = serializers.CharField()
+    type = serializers.CharField(help_text=gettext_lazy("证书类型名称"))
+    kind = serializers.ChoiceField(choices=CertificateKind.choices, help_text=gettext_lazy("证书种类"))
+    number = serializers.CharField(help_text=gettext_lazy("证书编号"))
+    category = serializers.CharField(allow_blank=True, help_text=gettext_lazy("作业类别名称；无则为空"))
+    level = serializers.CharField(allow_blank=True, help_text=gettext_lazy("等级/项目；无则为空"))
+    post = serializers.CharField(allow_blank=True, help_text=gettext_lazy("针对岗位名称；无则为空"))
+    issuer = serializers.CharField(help_text=gettext_lazy("发证机关"))
+    enterprise = serializers.CharField(help_text=gettext_lazy("持证人所在企业名称"))
+    issued_on = serializers.DateField(help_text=gettext_lazy("发证日期"))
+    valid_until = serializers.DateField(allow_null=True, help_text=gettext_lazy("有效期至；null 表示长期有效"))
+    next_review_due = serializers.DateField(allow_null=True, help_text=gettext_lazy("下次复审日期"))
+    status = serializers.ChoiceField(choices=STATES, help_text=gettext_lazy("今天的状态"))
+    status_label = serializers.CharField(help_text=gettext_lazy("状态名称"))
     status_date = serializers.DateField(allow_null=True, help_text=gettext_lazy("失效、暂停、吊销或换发的日期"))
-    checked_on = serializers.DateField()
-    verify_url = serializers.CharField()
+    checked_on = serializers.DateField(help_text=gettext_lazy("查询日期"))
+    verify_url = serializers.CharField(help_text=gettext_lazy("本验证页的网址"))
+
+
+_VERIFICATION_EXAMPLE = {
+    "holder_name": "张*",
+    "id_number": "110101********803X",
+    "type": "上岗合格证",
+    "kind": "post",
+    "number": "hxchem-SG-2026-00042",
+    "category": "",
+    "level": "",
+    "post": "操作工",
+    "issuer": "华兴化工有限公司",
+    "enterprise": "华兴化工有限公司",
+    "issued_on": "2026-03-04",
+    "valid_until": None,
+    "next_review_due": None,
+    "status": "valid",
+    "status_label": "有效",
+    "status_date": None,
+    "checked_on": "2026-06-18",
+    "verify_url": "https://anxun.example.com/verify/pZ3kQ8vN2xY7wR4tL9mB6cF1hJ5dS0aE/",
+}
+_CODE_PARAM = OpenApiParameter(
+    "code",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description=gettext_lazy("证书二维码上的验证码（32 位字母、数字、- 和 _）"),
+    examples=[OpenApiExample("验证码", value="pZ3kQ8vN2xY7wR4tL9mB6cF1hJ5dS0aE")],
+)
 
 
 class VerifyView(APIView):
@@ -153,12 +237,33 @@ class VerifyView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [VerifyRateThrottle]
+    schema = ApiAutoSchema()
 
     @extend_schema(
-        tags=[TAG], summary="证书验证（公开）", auth=[],
-        description="按证书上的验证码查询证书真伪与当前状态，无需登录；姓名和身份证号部分隐藏。按来源 IP 限流。",
-        responses={200: VerificationSerializer, 404: OpenApiResponse(description="未找到该证书"),
-                   429: OpenApiResponse(description="查询过于频繁")},
+        tags=[TAG],
+        summary=gettext_lazy("证书验证（公开）"),
+        auth=[],
+        description=gettext_lazy(
+            "按证书上的验证码查询证书真伪与当前状态，无需登录；姓名和身份证号部分隐藏。按来源 IP 限流"
+            "（与验证网页共用额度，默认每分钟 30 次）。"
+        ),
+        parameters=[_CODE_PARAM],
+        responses={
+            200: OpenApiResponse(
+                VerificationSerializer,
+                description=gettext_lazy("证书及其今天的状态"),
+                examples=[OpenApiExample("有效的上岗合格证", value=_VERIFICATION_EXAMPLE)],
+            ),
+            **error_responses(
+                404,
+                429,
+                descriptions={
+                    404: gettext_lazy("没有此验证码的证书"),
+                    429: gettext_lazy("同一来源 IP 查询过于频繁：请在 Retry-After 秒后重试"),
+                },
+                examples={404: [OpenApiExample("未找到", value={"detail": "未找到该证书"}, status_codes=["404"])]},
+            ),
+        },
     )
     def get(self, request, code):
         certificate = find(code)

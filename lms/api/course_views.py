@@ -21,7 +21,8 @@ from lms.accounts.scoping import scope
 from .compliance_serializers import EmployeePathQuerySerializer
 from .compliance_views import EmployeeFileView
 from .permissions import WorkforceApiPermission
-from .views import _ERRORS, _NOT_FOUND, EMPLOYEE_NO_PARAM, WorkforceAPIView
+from .schema import READ_ERRORS, error_responses
+from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 TAG = "在线学习"
 
@@ -202,15 +203,17 @@ class CourseListView(mixins.ListModelMixin, WorkforceAPIView):
 
     @extend_schema(
         tags=[TAG],
-        summary="课程列表",
-        description="调用者可学习的已发布在线课程：平台共享课程，以及本企业（或账号所属各企业）的企业课程；"
-        "其他企业的企业课程不列出。含课程类别、学时、学完后写入档案的培训类别与层级、课时数和最低学习时长合计；"
-        "按类别、名称排序，分页。",
+        summary=gettext_lazy("课程列表"),
+        description=gettext_lazy(
+            "调用者可学习的已发布在线课程：平台共享课程，以及本企业（或账号所属各企业）的企业课程；"
+            "其他企业的企业课程不列出。含课程类别、学时、学完后写入档案的培训类别与层级、课时数和最低学习时长合计；"
+            "按类别、名称排序，分页。任何已登录的人员和令牌都可查询；监管人员除外。"
+        ),
         parameters=[CourseQuerySerializer],
         responses={
             200: OpenApiResponse(
                 CourseOutSerializer(many=True),
-                description="课程（分页）",
+                description=gettext_lazy("课程（分页）"),
                 examples=[
                     OpenApiExample(
                         "平台共享的车间级课程",
@@ -218,7 +221,7 @@ class CourseListView(mixins.ListModelMixin, WorkforceAPIView):
                     )
                 ],
             ),
-            **_ERRORS,
+            **error_responses(*READ_ERRORS),
         },
     )
     def get(self, request, *args, **kwargs):
@@ -251,14 +254,17 @@ class EmployeeEnrolmentListView(mixins.ListModelMixin, EmployeeFileView):
 
     @extend_schema(
         tags=[TAG],
-        summary="员工选课与学习进度",
-        description="该员工的在线课程报名（来自培训义务、单位/岗位指派或自主选学）：状态、截止日期、"
-        "已学完/全部课时数、服务器记录的有效学习秒数、完成时间和写入档案的记录编号；按报名时间排序，分页。",
+        summary=gettext_lazy("员工选课与学习进度"),
+        description=gettext_lazy(
+            "该员工的在线课程报名（来自培训义务、单位/岗位指派或自主选学）：状态、截止日期、"
+            "已学完/全部课时数、服务器记录的有效学习秒数、完成时间和写入档案的记录编号；可按状态筛选，"
+            "按报名时间排序，分页。"
+        ),
         parameters=[EMPLOYEE_NO_PARAM, EnrolmentQuerySerializer],
         responses={
             200: OpenApiResponse(
                 EnrolmentOutSerializer(many=True),
-                description="选课（分页）",
+                description=gettext_lazy("选课（分页）"),
                 examples=[
                     OpenApiExample(
                         "学习中的车间级课程",
@@ -266,8 +272,7 @@ class EmployeeEnrolmentListView(mixins.ListModelMixin, EmployeeFileView):
                     )
                 ],
             ),
-            **_ERRORS,
-            **_NOT_FOUND,
+            **EMPLOYEE_READ_ERRORS,
         },
     )
     def get(self, request, *args, **kwargs):

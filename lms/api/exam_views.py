@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 
 from exams import services as exam_services
@@ -18,8 +18,9 @@ from lms.accounts.scoping import scope
 
 from .compliance_serializers import EmployeePathQuerySerializer
 from .compliance_views import EmployeeFileView
+from .schema import READ_ERRORS, error_responses
 from .serializers import EnterpriseQuerySerializer
-from .views import _ERRORS, _NOT_FOUND, EMPLOYEE_NO_PARAM, WorkforceAPIView
+from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 TAG = "考试"
 
@@ -156,6 +157,45 @@ class ExamResultQuerySerializer(EmployeePathQuerySerializer):
 
 # --- views --------------------------------------------------------------------------------
 
+_EXAM_EXAMPLE = {
+    "id": 31,
+    "enterprise": "hxchem",
+    "title": "2026 年度主要负责人安全生产知识考试",
+    "paper": "年度安全考试卷",
+    "opens_at": "2026-03-02T09:00:00+08:00",
+    "closes_at": "2026-03-02T17:00:00+08:00",
+    "duration_minutes": 60,
+    "pass_score": "80.0",
+    "attempts_allowed": 2,
+    "review_policy": "after_close",
+    "audience": {"principals_and_safety_managers": True},
+    "record_kind": "principal",
+    "record_level": "",
+    "record_post_code": None,
+    "state": "closed",
+    "question_count": 50,
+    "total_points": "100.0",
+}
+_RESULT_EXAMPLE = {
+    "id": 4410,
+    "exam": 31,
+    "exam_title": "2026 年度主要负责人安全生产知识考试",
+    "enterprise": "hxchem",
+    "number": 1,
+    "status": "graded",
+    "started_at": "2026-03-02T09:03:11+08:00",
+    "submitted_at": "2026-03-02T09:48:40+08:00",
+    "auto_submitted": False,
+    "offline": False,
+    "score": "86.0",
+    "max_score": "100.0",
+    "percent": "86.0",
+    "pass_score": "80.0",
+    "passed": True,
+    "graded_at": "2026-03-02T09:48:40+08:00",
+    "record": 9102,
+}
+
 
 def _paper_prefetch():
     return [
@@ -193,11 +233,21 @@ class ExamListView(mixins.ListModelMixin, WorkforceAPIView):
 
     @extend_schema(
         tags=[TAG],
-        summary="考试列表",
-        description="本企业（或账号有权查看的各企业）安排的考试：考试时间、时长、及格分（百分制）、允许次数、"
-        "查看答卷方式、考试对象、成绩计入档案的培训类别，以及试卷题数和满分；按开始时间从晚到早，分页。",
+        summary=gettext_lazy("考试列表"),
+        description=gettext_lazy(
+            "本企业（或账号有权查看的各企业）安排的考试：考试时间、时长、及格分（百分制）、允许次数、"
+            "查看答卷方式、考试对象、成绩计入档案的培训类别，以及试卷题数和满分；可按企业和状态筛选，"
+            "按开始时间从晚到早，分页。不含试题和答案。"
+        ),
         parameters=[ExamQuerySerializer],
-        responses={200: ExamOutSerializer(many=True), **_ERRORS},
+        responses={
+            200: OpenApiResponse(
+                ExamOutSerializer(many=True),
+                description=gettext_lazy("考试（分页）"),
+                examples=[OpenApiExample("已结束的年度考试", value=_EXAM_EXAMPLE)],
+            ),
+            **error_responses(*READ_ERRORS),
+        },
     )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
@@ -226,11 +276,20 @@ class EmployeeExamResultListView(mixins.ListModelMixin, EmployeeFileView):
 
     @extend_schema(
         tags=[TAG],
-        summary="员工考试成绩",
-        description="该员工已交卷的考试（在线与线下纸质考试）：第几次、交卷时间、得分/满分、折合百分制成绩、"
-        "是否合格、写入培训档案的记录编号；按开始时间从早到晚，分页。答题中的考试不列出。",
+        summary=gettext_lazy("员工考试成绩"),
+        description=gettext_lazy(
+            "该员工已交卷的考试（在线与线下纸质考试）：第几次、交卷时间、得分/满分、折合百分制成绩、"
+            "是否合格、写入培训档案的记录编号；可按考试筛选，按开始时间从早到晚，分页。答题中的考试不列出。"
+        ),
         parameters=[EMPLOYEE_NO_PARAM, ExamResultQuerySerializer],
-        responses={200: ExamResultOutSerializer(many=True), **_ERRORS, **_NOT_FOUND},
+        responses={
+            200: OpenApiResponse(
+                ExamResultOutSerializer(many=True),
+                description=gettext_lazy("考试成绩（分页）"),
+                examples=[OpenApiExample("合格", value=_RESULT_EXAMPLE)],
+            ),
+            **EMPLOYEE_READ_ERRORS,
+        },
     )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)

@@ -5,6 +5,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status
@@ -19,6 +20,7 @@ from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, Post, PostA
 from .pagination import ApiPagination
 from .parsers import StrictJSONParser
 from .permissions import WorkforceApiPermission
+from .schema import READ_ERRORS, WRITE_ERRORS, ApiAutoSchema, error_responses
 from .serializers import (
     EmployeeCreateSerializer,
     EmployeeOutSerializer,
@@ -35,20 +37,94 @@ from .tenancy import employee_or_404
 
 TAG = "人员与岗位"
 
-_ERRORS = {
-    400: OpenApiResponse(description="输入有误：{字段: [错误信息]}"),
-    401: OpenApiResponse(description="未登录或令牌无效"),
-    403: OpenApiResponse(description="无权限（只读令牌写入、非人事角色等）"),
-}
-_NOT_FOUND = {404: OpenApiResponse(description="员工不存在或属于其他企业")}
+EMPLOYEE_NOT_FOUND = gettext_lazy("员工不存在，或属于其他企业")
+#: The errors of an endpoint under /employees/{employee_no}/.
+EMPLOYEE_READ_ERRORS = error_responses(*READ_ERRORS, 404, descriptions={404: EMPLOYEE_NOT_FOUND})
 
-EMPLOYEE_NO_PARAM = OpenApiParameter("employee_no", OpenApiTypes.STR, OpenApiParameter.PATH, description="工号")
+EMPLOYEE_NO_PARAM = OpenApiParameter(
+    "employee_no",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description=gettext_lazy("工号"),
+    examples=[
+        OpenApiExample("张伟", value="E10086", summary=gettext_lazy("在岗员工")),
+        OpenApiExample("刘小军", value="E10087", summary=gettext_lazy("跟师傅学习中的徒弟")),
+    ],
+)
 ENTERPRISE_PARAM = OpenApiParameter(
     "enterprise",
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
-    description="企业编码：账号在多个企业有权限且工号重复时用于指定企业",
+    description=gettext_lazy("企业编码：账号在多个企业有权限且工号重复时用于指定企业"),
 )
+_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=gettext_lazy("新员工详情的相对地址，如 /api/v1/employees/E10086/?enterprise=hxchem"),
+    response=[201],
+    required=True,
+)
+
+_ASSIGNMENT_EXAMPLE = {
+    "post_code": "A-OP",
+    "post_name": "操作工",
+    "kind": "regular",
+    "start_date": "2026-03-04",
+    "end_date": None,
+    "mentor_employee_no": None,
+}
+EMPLOYEE_EXAMPLE = {
+    "employee_no": "E10086",
+    "name": "张伟",
+    "enterprise": "hxchem",
+    "id_number_masked": "110101********803X",
+    "phone_masked": "138****8000",
+    "employment_type": "regular",
+    "status": "active",
+    "org_unit_code": "A-T1",
+    "org_unit_name": "甲班",
+    "is_principal": False,
+    "is_safety_manager": False,
+    "hire_date": "2026-03-01",
+    "current_assignments": [_ASSIGNMENT_EXAMPLE],
+    "updated_at": "2026-03-04T09:12:31+08:00",
+}
+_NEW_EMPLOYEE_EXAMPLE = {**EMPLOYEE_EXAMPLE, "current_assignments": [], "updated_at": "2026-03-01T10:02:17+08:00"}
+_POST_EXAMPLE = {
+    "code": "A-OP",
+    "name": "操作工",
+    "enterprise": "hxchem",
+    "org_unit_code": "A-T1",
+    "hazard_level": "orange",
+    "special_operation": "",
+    "apprenticeship_months": 0,
+    "hazards": "机械伤害、物体打击",
+    "is_active": True,
+}
+_ORG_UNIT_EXAMPLE = {
+    "code": "A-T1",
+    "name": "甲班",
+    "kind": "team",
+    "parent_code": "A-W1",
+    "enterprise": "hxchem",
+    "is_active": True,
+}
+_EVENT_EXAMPLE = {
+    "id": 5120,
+    "enterprise": "hxchem",
+    "employee_no": "E10086",
+    "type": "transfer",
+    "date": "2026-05-01",
+    "post_code": "A-WELD",
+    "note": "调入焊接班组",
+    "source": "api",
+    "recorded_at": "2026-04-28T15:40:02+08:00",
+}
+_READ_ONLY_TOKEN = [
+    OpenApiExample("只读令牌", value={"detail": "该令牌为只读令牌，不能修改数据"}, status_codes=["403"]),
+    OpenApiExample("无权修改", value={"detail": "您无权修改任何企业的数据"}, status_codes=["403"]),
+]
 
 
 class WorkforceAPIView(generics.GenericAPIView):
@@ -62,6 +138,7 @@ class WorkforceAPIView(generics.GenericAPIView):
     permission_classes = [WorkforceApiPermission]
     parser_classes = [StrictJSONParser]
     pagination_class = ApiPagination
+    schema = ApiAutoSchema()
     perm_app = "workforce"
     perm_model = ""
     service_error_fields: dict[str, str] = {}
@@ -124,21 +201,41 @@ class EmployeeListCreateView(mixins.ListModelMixin, WorkforceAPIView):
 
     @extend_schema(
         tags=[TAG],
-        summary="员工列表",
-        description="本企业（或账号有权查看的各企业）的员工，分页；身份证号和手机号均脱敏。",
+        summary=gettext_lazy("员工列表"),
+        description=gettext_lazy(
+            "本企业（或账号有权查看的各企业）的员工，可按单位（含下级）、状态、用工形式筛选，按姓名或工号查找；"
+            "默认按工号排序，分页。身份证号和手机号均脱敏，当前岗位随员工列出。"
+        ),
         parameters=[EmployeeQuerySerializer],
-        responses={200: EmployeeOutSerializer(many=True), **_ERRORS},
+        responses={
+            200: OpenApiResponse(
+                EmployeeOutSerializer(many=True),
+                description=gettext_lazy("员工（分页）"),
+                examples=[OpenApiExample("在岗员工", value=EMPLOYEE_EXAMPLE)],
+            ),
+            **error_responses(*READ_ERRORS),
+        },
     )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
 
     @extend_schema(
         tags=[TAG],
-        summary="新增员工",
-        description="建立员工档案并记录入职事件（来源“接口”）。post_code 只记在入职事件上，"
-        "上岗须经岗位准入校验，不由本接口完成。",
+        summary=gettext_lazy("新增员工"),
+        description=gettext_lazy(
+            "建立员工档案并记录入职事件（来源“接口”）。post_code 只记在入职事件上，"
+            "上岗须经岗位准入校验，不由本接口完成。需要可写令牌或人事角色；工号或身份证号在本企业已有时返回 400。"
+        ),
+        parameters=[_LOCATION],
         request=EmployeeCreateSerializer,
-        responses={201: EmployeeOutSerializer, **_ERRORS},
+        responses={
+            201: OpenApiResponse(
+                EmployeeOutSerializer,
+                description=gettext_lazy("已建档；响应头 Location 为员工详情地址"),
+                examples=[OpenApiExample("已建档", value=_NEW_EMPLOYEE_EXAMPLE, response_only=True)],
+            ),
+            **error_responses(*WRITE_ERRORS, examples={403: _READ_ONLY_TOKEN}),
+        },
         examples=[
             OpenApiExample(
                 "新员工入职",
@@ -195,22 +292,55 @@ class EmployeeDetailView(WorkforceAPIView):
 
     @extend_schema(
         tags=[TAG],
-        summary="员工详情",
-        description="含当前岗位；身份证号和手机号均脱敏。",
+        summary=gettext_lazy("员工详情"),
+        description=gettext_lazy("按工号查看一名员工，含当前岗位；身份证号和手机号均脱敏。其他企业的工号返回 404。"),
         parameters=[EMPLOYEE_NO_PARAM, ENTERPRISE_PARAM],
-        responses={200: EmployeeOutSerializer, **_ERRORS, **_NOT_FOUND},
+        responses={
+            200: OpenApiResponse(
+                EmployeeOutSerializer,
+                description=gettext_lazy("员工"),
+                examples=[OpenApiExample("在岗员工", value=EMPLOYEE_EXAMPLE)],
+            ),
+            **EMPLOYEE_READ_ERRORS,
+        },
     )
     def get(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         tags=[TAG],
-        summary="修改员工信息",
-        description="只改可编辑字段（姓名、身份证号、手机号、用工形式、所在单位、负责人标记、入职日期）。"
-        "工号、状态和任职经历不可修改：经历变化请记录任职事件。",
+        summary=gettext_lazy("修改员工信息"),
+        description=gettext_lazy(
+            "只改可编辑字段（姓名、身份证号、手机号、用工形式、所在单位、负责人标记、入职日期），未提交的字段不变。"
+            "工号、状态和任职经历不可修改（提交时返回 400 并说明原因）：经历变化请记录任职事件。"
+        ),
         parameters=[EMPLOYEE_NO_PARAM, ENTERPRISE_PARAM],
         request=EmployeeUpdateSerializer,
-        responses={200: EmployeeOutSerializer, **_ERRORS, **_NOT_FOUND},
+        responses={
+            200: OpenApiResponse(
+                EmployeeOutSerializer,
+                description=gettext_lazy("修改后的员工"),
+                examples=[
+                    OpenApiExample(
+                        "已修改", value={**EMPLOYEE_EXAMPLE, "phone_masked": "139****9000"}, response_only=True
+                    )
+                ],
+            ),
+            **error_responses(
+                *WRITE_ERRORS,
+                404,
+                descriptions={404: EMPLOYEE_NOT_FOUND},
+                examples={
+                    403: _READ_ONLY_TOKEN,
+                    400: [
+                        OpenApiExample("不可修改的字段", value={"employee_no": ["工号不可修改"]}, status_codes=["400"]),
+                        OpenApiExample(
+                            "单位不存在", value={"org_unit_code": ["该企业没有此编码的单位"]}, status_codes=["400"]
+                        ),
+                    ],
+                },
+            ),
+        },
         examples=[
             OpenApiExample("更换手机号", request_only=True, value={"phone": "13900139000"}),
             OpenApiExample("调整所在班组", request_only=True, value={"org_unit_code": "A-T2"}),
@@ -246,10 +376,20 @@ class PostListView(mixins.ListModelMixin, WorkforceAPIView):
 
     @extend_schema(
         tags=[TAG],
-        summary="岗位列表",
-        description="岗位编码、名称、所属单位、风险等级、特种作业类别、师带徒期限。",
+        summary=gettext_lazy("岗位列表"),
+        description=gettext_lazy(
+            "岗位编码、名称、所属单位、风险等级、特种作业类别、师带徒期限和主要危险因素；"
+            "可按企业、单位和是否启用筛选，按企业和编码排序，分页。"
+        ),
         parameters=[PostQuerySerializer],
-        responses={200: PostOutSerializer(many=True), **_ERRORS},
+        responses={
+            200: OpenApiResponse(
+                PostOutSerializer(many=True),
+                description=gettext_lazy("岗位（分页）"),
+                examples=[OpenApiExample("操作工岗位", value=_POST_EXAMPLE)],
+            ),
+            **error_responses(*READ_ERRORS),
+        },
     )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
@@ -273,10 +413,20 @@ class OrgUnitListView(mixins.ListModelMixin, WorkforceAPIView):
 
     @extend_schema(
         tags=[TAG],
-        summary="组织单位列表",
-        description="公司/厂级 → 车间/部门 → 班组三级单位，含上级单位编码。",
+        summary=gettext_lazy("组织单位列表"),
+        description=gettext_lazy(
+            "公司/厂级 → 车间/部门 → 班组三级单位，含上级单位编码；可按企业、层级和是否启用筛选，"
+            "按企业和编码排序，分页。"
+        ),
         parameters=[OrgUnitQuerySerializer],
-        responses={200: OrgUnitOutSerializer(many=True), **_ERRORS},
+        responses={
+            200: OpenApiResponse(
+                OrgUnitOutSerializer(many=True),
+                description=gettext_lazy("组织单位（分页）"),
+                examples=[OpenApiExample("班组", value=_ORG_UNIT_EXAMPLE)],
+            ),
+            **error_responses(*READ_ERRORS),
+        },
     )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
@@ -292,11 +442,34 @@ class EventCreateView(WorkforceAPIView):
 
     @extend_schema(
         tags=[TAG],
-        summary="记录任职事件",
-        description="入职、转岗、离岗、复岗、四新、违规违章。离岗结束在岗岗位；转岗须填目标岗位（上岗另经准入校验）。"
-        "事件一经记录不可修改。",
+        summary=gettext_lazy("记录任职事件"),
+        description=gettext_lazy(
+            "入职、转岗、离岗、复岗、四新、违规违章。离岗结束在岗岗位；转岗须填目标岗位（上岗另经准入校验）。"
+            "事件产生相应的培训义务（如转岗的车间级、班组级教育）。事件一经记录不可修改。"
+            "需要可写令牌或人事角色。"
+        ),
         request=EventCreateSerializer,
-        responses={201: EventOutSerializer, **_ERRORS},
+        responses={
+            201: OpenApiResponse(
+                EventOutSerializer,
+                description=gettext_lazy("已记录的事件"),
+                examples=[OpenApiExample("已记录转岗", value=_EVENT_EXAMPLE, response_only=True)],
+            ),
+            **error_responses(
+                *WRITE_ERRORS,
+                examples={
+                    403: _READ_ONLY_TOKEN,
+                    400: [
+                        OpenApiExample(
+                            "工号不存在", value={"employee_no": ["未找到该工号的员工"]}, status_codes=["400"]
+                        ),
+                        OpenApiExample(
+                            "转岗未填岗位", value={"post_code": ["转岗必须填写目标岗位"]}, status_codes=["400"]
+                        ),
+                    ],
+                },
+            ),
+        },
         examples=[
             OpenApiExample(
                 "转岗",

@@ -18,7 +18,8 @@ from lms.accounts.scoping import scope
 
 from .compliance_serializers import EmployeePathQuerySerializer
 from .compliance_views import EmployeeFileView
-from .views import _ERRORS, _NOT_FOUND, EMPLOYEE_NO_PARAM, WorkforceAPIView
+from .schema import READ_ERRORS, error_responses
+from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 
 # --- 师带徒 ------------------------------------------------------------------------------------------
@@ -89,15 +90,17 @@ class EmployeeApprenticeshipListView(mixins.ListModelMixin, EmployeeFileView):
 
     @extend_schema(
         tags=["师带徒"],
-        summary="员工师带徒记录",
-        description="该员工作为徒弟的师带徒：岗位、师傅、状态（带徒中 / 已出师 / 已终止）、是否跟岗作业中、期限与期满日期、"
-        "提前终止的原因、出师日期和写入档案的记录编号；更换师傅时新一段记录指向上一段（previous）。按起始日期排序，分页。",
+        summary=gettext_lazy("员工师带徒记录"),
+        description=gettext_lazy(
+            "该员工作为徒弟的师带徒：岗位、师傅、状态（带徒中 / 已出师 / 已终止）、是否跟岗作业中、期限与期满日期、"
+            "提前终止的原因、出师日期和写入档案的记录编号；更换师傅时新一段记录指向上一段（previous）。"
+            "可按状态筛选，按起始日期排序，分页。"
+        ),
         parameters=[EMPLOYEE_NO_PARAM, ApprenticeshipQuerySerializer],
         responses={
-            200: OpenApiResponse(ApprenticeshipOutSerializer(many=True), description="师带徒（分页）",
+            200: OpenApiResponse(ApprenticeshipOutSerializer(many=True), description=gettext_lazy("师带徒（分页）"),
                                  examples=[OpenApiExample("带徒中", value=_APPRENTICESHIP_EXAMPLE)]),
-            **_ERRORS,
-            **_NOT_FOUND,
+            **EMPLOYEE_READ_ERRORS,
         },
     )
     def get(self, request, *args, **kwargs):
@@ -184,15 +187,17 @@ class WarningCampaignListView(mixins.ListModelMixin, WorkforceAPIView):
 
     @extend_schema(
         tags=["警示教育"],
-        summary="警示教育活动",
-        description="调用者所属企业的季度警示教育活动（每日检查为每个企业每季度自动创建一项，企业可另行组织）："
-        "思考题、在线学习计入学时、企业补充案例、现场会议场次、完成在线学习人数，以及本季度全企业应参加 / 已完成人数和覆盖率。"
-        "按季度从新到旧，分页。",
+        summary=gettext_lazy("警示教育活动"),
+        description=gettext_lazy(
+            "调用者所属企业的季度警示教育活动（每日检查为每个企业每季度自动创建一项，企业可另行组织）："
+            "思考题、在线学习计入学时、企业补充案例、现场会议场次、完成在线学习人数，"
+            "以及本季度全企业应参加 / 已完成人数和覆盖率。可按年度、季度和企业筛选，按季度从新到旧，分页。"
+        ),
         parameters=[WarningCampaignQuerySerializer],
         responses={
-            200: OpenApiResponse(WarningCampaignOutSerializer(many=True), description="警示教育活动（分页）",
+            200: OpenApiResponse(WarningCampaignOutSerializer(many=True), description=gettext_lazy("警示教育活动（分页）"),
                                  examples=[OpenApiExample("本季度活动", value=_CAMPAIGN_EXAMPLE)]),
-            **_ERRORS,
+            **error_responses(*READ_ERRORS),
         },
     )
     def get(self, request, *args, **kwargs):

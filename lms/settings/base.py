@@ -257,6 +257,9 @@ SPECTACULAR_SETTINGS = {
         # courses' "category" is another.
         "SpecialOperationEnum": "lms.workforce.models.SpecialOperation",
         "CourseCategoryEnum": "courses.models.CourseCategory",
+        # A certificate's kind and its state on a day: in the certificate list and the public verification.
+        "CertificateKindEnum": "certificates.models.CertificateKind",
+        "CertificateStateEnum": "lms.api.certificate_views.STATES",
     },
 }
 

@@ -5,6 +5,8 @@ import io
 import yaml
 from django.core.management import call_command
 
+from .openapi import load_schema, operations, violations
+
 
 def test_schema_generates_without_warnings_or_errors():
     out, err = io.StringIO(), io.StringIO()
@@ -50,3 +52,93 @@ def test_schema_and_docs_are_served(client):
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content.lower()
     assert b"/api/schema/" in docs.content
+
+
+# --- every operation documented, every example honest -----------------------------
+
+
+def test_every_operation_has_a_summary_a_description_and_documents_its_errors():
+    schema = load_schema()
+    for path, method, op in operations(schema):
+        where = f"{method.upper()} {path}"
+        assert op.get("summary") and op.get("description") and op.get("tags"), where
+        codes = set(op["responses"])
+        public = not op.get("security")
+        expected = {"404", "429"} if public else {"400", "401", "403", "429"}
+        if "{employee_no}" in path or "{code}" in path:
+            expected.add("404")
+        if method in ("post", "patch"):
+            expected |= {"409", "413"}
+        assert expected <= codes, (where, expected - codes)
+        success = [c for c in codes if c.startswith("2")]
+        assert len(success) == 1, where
+        for code, response in op["responses"].items():
+            assert response.get("description"), (where, code)
+            content = response["content"]["application/json"]
+            # Every documented response, success or error, shows what it looks like.
+            assert content.get("examples"), (where, code)
+            if code.startswith("4"):
+                assert content["schema"]["$ref"].rsplit("/", 1)[1] in {"Error", "BadRequest", "AssignmentConflict"}
+        if "401" in codes:
+            assert op["responses"]["401"]["headers"]["WWW-Authenticate"]["required"] is True
+        assert op["responses"]["429"]["headers"]["Retry-After"]["required"] is True
+        if "requestBody" in op:
+            assert op["requestBody"]["content"]["application/json"].get("examples"), where
+
+
+def test_error_bodies_are_described_as_the_api_sends_them():
+    components = load_schema()["components"]["schemas"]
+    assert components["Error"]["required"] == ["detail"]
+    assert components["FieldErrors"]["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+    assert [s["$ref"] for s in components["BadRequest"]["oneOf"]] == [
+        "#/components/schemas/FieldErrors",
+        "#/components/schemas/Error",
+    ]
+    assert not violations({"detail": "未找到该员工"}, "Error")
+    assert not violations({"detail": "请先启用两步验证", "code": "mfa_required"}, "Error")
+    assert not violations({"post_code": ["该企业没有此编码的岗位"], "non_field_errors": ["冲突"]}, "BadRequest")
+    assert violations({"post_code": "不是列表"}, "BadRequest")
+
+
+SINGLE_OBJECTS = {"/api/v1/employees/{employee_no}/", "/api/v1/employees/{employee_no}/clearance/"}
+
+
+def test_list_responses_are_pages_with_the_limit_ceiling_documented():
+    schema = load_schema()
+    lists = 0
+    for path, method, op in operations(schema):
+        if method != "get" or path in SINGLE_OBJECTS or "{code}" in path:
+            continue
+        lists += 1
+        limit = next(p for p in op["parameters"] if p["name"] == "limit")
+        assert "500" in limit["description"], path
+        assert any(p["name"] == "offset" for p in op["parameters"]), path
+        ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        assert set(page["required"]) == {"count", "next", "previous", "results"}, path
+        assert page["properties"]["results"]["type"] == "array", path
+    assert lists == 13
+
+
+def _examples(schema):
+    """(where, example value, schema) for every documented example."""
+    for path, method, op in operations(schema):
+        where = f"{method.upper()} {path}"
+        for parameter in op.get("parameters", []):
+            for name, example in parameter.get("examples", {}).items():
+                yield f"{where} parameter {parameter['name']} {name}", example["value"], parameter["schema"]
+        bodies = [("request", op["requestBody"])] if "requestBody" in op else []
+        bodies += list(op["responses"].items())
+        for code, body in bodies:
+            content = body.get("content", {}).get("application/json", {})
+            for name, example in content.get("examples", {}).items():
+                yield f"{where} {code} {name}", example["value"], content["schema"]
+
+
+def test_every_documented_example_matches_its_schema():
+    schema = load_schema()
+    checked = 0
+    for where, value, value_schema in _examples(schema):
+        assert not violations(value, value_schema, schema), (where, violations(value, value_schema, schema))
+        checked += 1
+    assert checked > 80
