@@ -15,8 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Greatest
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -27,7 +26,7 @@ from lms.compliance.models import Obligation, ObligationKind
 from lms.compliance.services import COUNTS_TOWARDS
 from lms.workforce.models import Employee, OrgUnit, PostAssignment
 
-from . import timing
+from . import session_rows, timing
 from .models import (
     AudienceRole,
     CourseAssignment,
@@ -369,16 +368,12 @@ def study_start(*, user, lesson: LessonPage, login_key: str, now: dt.datetime | 
 
 def study_heartbeat(*, user, token, beat: timing.Beat, login_key: str, now: dt.datetime | None = None,
                     rng: random.Random | None = None) -> dict:
-    """Apply one heartbeat and return what the player shows. Two queries in
-    the steady state: read the session (with its lesson progress), then a
-    conditional UPDATE of the session keyed on its sequence number, plus one
-    ``F()`` UPDATE of the progress when seconds were earned."""
+    """Apply one heartbeat and return what the player shows. Two statements
+    in the steady state (courses.session_rows): read the session with its
+    lesson progress, then one conditional write keyed on the session's
+    sequence number that also adds the earned seconds to the progress."""
     now = now or timezone.now()
-    session = (
-        StudySession.objects.select_related("progress")
-        .filter(token=token, user=user)
-        .first()
-    )
+    session = session_rows.load(token=token, user_id=user.pk)
     if session is None:
         raise StudyError(_("学习会话不存在"), code="not_found")
     if session.status != StudySession.Status.LIVE:
@@ -393,21 +388,11 @@ def study_heartbeat(*, user, token, beat: timing.Beat, login_key: str, now: dt.d
     if not outcome.accepted:
         return _beat_reply(session, progress, outcome, accepted=False)
     new = outcome.state
-    with transaction.atomic():
-        claimed = StudySession.objects.filter(pk=session.pk, seq=state.seq, status=StudySession.Status.LIVE).update(
-            **new.as_dict()
-        )
-        if claimed != 1:
-            # Another request with the same sequence number won the race, or
-            # the session was superseded meanwhile: this one earns nothing.
-            outcome = timing.Outcome(False, 0, timing.Reason.REPLAY, state)
-            return _beat_reply(session, progress, outcome, accepted=False)
-        if outcome.credit or new.max_position > progress.max_position:
-            LessonProgress.objects.filter(pk=progress.pk).update(
-                seconds=F("seconds") + outcome.credit, max_position=Greatest(F("max_position"), new.max_position)
-            )
-    progress.seconds += outcome.credit
-    progress.max_position = max(progress.max_position, new.max_position)
+    if not session_rows.save_beat(session, old_seq=state.seq, new=new, credit=outcome.credit):
+        # Another request with the same sequence number won the race, or
+        # the session was superseded meanwhile: this one earns nothing.
+        outcome = timing.Outcome(False, 0, timing.Reason.REPLAY, state)
+        return _beat_reply(session, progress, outcome, accepted=False)
     for name, value in new.as_dict().items():
         setattr(session, name, value)
     completed = progress.completed_at is not None

@@ -1,0 +1,106 @@
+"""courses.session_rows: the heartbeat's own SELECT and its one-statement
+write (PostgreSQL) or two UPDATEs in a transaction (elsewhere) must read and
+store exactly what the ORM would, and apply a beat only at the sequence
+number it was decided on, only while the session is live."""
+
+import datetime as dt
+import json
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from courses import services, session_rows, timing
+from courses.models import LessonProgress, StudySession
+from lms.accounts import usercache
+from tests.conftest import login_with_mfa
+
+from .conftest import T0, Learner
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_reads_what_the_orm_reads(learner, lesson):
+    tab = Learner(learner, lesson)
+    tab.beat(0)
+    tab.beat(30, position=12.5)
+    LessonProgress.objects.update(answers={"q1": True}, completed_at=T0)
+    StudySession.objects.update(presence_nonce="n" * 32, presence_deadline=T0 + dt.timedelta(seconds=60))
+    orm = StudySession.objects.select_related("progress").get(token=tab.session.token)
+    got = session_rows.load(token=tab.session.token, user_id=learner.pk)
+    for field in StudySession._meta.concrete_fields:
+        assert getattr(got, field.attname) == getattr(orm, field.attname), field.name
+    for field in LessonProgress._meta.concrete_fields:
+        assert getattr(got.progress, field.attname) == getattr(orm.progress, field.attname), field.name
+    assert got.progress.answers == {"q1": True} and got.last_beat_at.tzinfo is not None
+    assert not got._state.adding and not got.progress._state.adding
+
+
+def test_load_is_none_for_someone_elses_or_no_session(learner, lesson, bob):
+    tab = Learner(learner, lesson)
+    assert session_rows.load(token=tab.session.token, user_id=bob.pk) is None
+    assert session_rows.load(token="00000000-0000-0000-0000-000000000000", user_id=learner.pk) is None
+
+
+def test_save_beat_applies_once_per_sequence_number(learner, lesson):
+    tab = Learner(learner, lesson)
+    tab.beat(0)
+    session = session_rows.load(token=tab.session.token, user_id=learner.pk)
+    new = timing.State.of(session)
+    new.seq, new.credited, new.day_credit = session.seq + 1, 30, 30
+    assert session_rows.save_beat(session, old_seq=session.seq, new=new, credit=30)
+    assert session.progress.seconds == 30
+    again = session_rows.load(token=tab.session.token, user_id=learner.pk)
+    assert not session_rows.save_beat(again, old_seq=session.seq, new=new, credit=30)  # the same number again
+    assert (StudySession.objects.get().seq, StudySession.objects.get().credited) == (new.seq, 30)
+    assert LessonProgress.objects.get().seconds == 30
+
+
+def test_save_beat_stores_the_watched_position_without_credit(learner, lesson):
+    tab = Learner(learner, lesson)
+    session = session_rows.load(token=tab.session.token, user_id=learner.pk)
+    new = timing.State.of(session)
+    new.seq, new.max_position = 1, 42.0
+    assert session_rows.save_beat(session, old_seq=0, new=new, credit=0)
+    assert (session.progress.seconds, session.progress.max_position) == (0, 42.0)
+    assert LessonProgress.objects.values_list("seconds", "max_position").get() == (0, 42.0)
+
+
+def test_a_session_superseded_between_read_and_write_earns_nothing(learner, lesson):
+    tab = Learner(learner, lesson)
+    tab.beat(0)
+    real_beat = timing.beat
+
+    def superseded_meanwhile(state, b, **kw):
+        services.study_start(user=learner, lesson=lesson, login_key="login-1", now=kw["now"])  # another tab
+        return real_beat(state, b, **kw)
+
+    with mock.patch.object(timing, "beat", superseded_meanwhile):
+        late = tab.beat(30)
+    assert (late["accepted"], late["credited"], late["reason"]) == (False, 0, "replay")
+    first = StudySession.objects.get(token=tab.session.token)
+    assert (first.status, first.seq, first.credited) == ("superseded", 1, 0)
+    assert LessonProgress.objects.get().seconds == 0
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db", ANXUN_USER_CACHE_SECONDS=60)
+def test_a_heartbeat_with_a_shared_cache_is_two_statements_on_postgresql(learner, lesson):
+    client = login_with_mfa(Client(), learner)
+    token = client.post(reverse("courses:study_start", args=[lesson.pk])).json()["token"]
+    beat = {"token": token, "seq": 1}
+    cache.delete(usercache.cache_key(learner.pk))  # the login's tombstone has expired
+    client.get("/portal/")  # warms the user and role caches
+    client.post("/learn/heartbeat/", data=json.dumps(beat), content_type="application/json")
+    StudySession.objects.filter(token=token).update(last_beat_at=timezone.now() - dt.timedelta(seconds=30))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/learn/heartbeat/", data=json.dumps({**beat, "seq": 2}),
+                               content_type="application/json")
+    assert response.status_code == 200 and response.json()["credited"] >= 30
+    sqls = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert not [q for q in sqls if "django_session" in q or '"accounts_user"' in q or "membership" in q]
+    assert len(sqls) == (2 if connection.vendor == "postgresql" else 3), sqls  # SELECT; WITH … UPDATE (or 2 UPDATEs)
