@@ -13,7 +13,10 @@ helpers it reuses):
    and the floor's — and migrates the app's;
 2. starts gunicorn with the real app and production settings (DEBUG off,
    persistent connections with health checks, the full middleware stack,
-   CSRF, sessions in the database), 5 sync workers like the floor, with a
+   CSRF; ``--cache-url`` is Redis, so sessions are ``cached_db`` and the
+   logged-in user is cached as in production — lms/settings/caching.py —
+   and that Redis database is emptied first: user ids repeat across runs),
+   5 sync workers like the floor, with a
    heartbeat interval of ``--interval`` s (``ANXUN_STUDY_HEARTBEAT_SECONDS``;
    the server credits only gaps of at least half of it, so a beat every
    ``--interval`` s per learner is the normal rhythm) and presence checks a
@@ -169,6 +172,8 @@ def main() -> int:
         t0 = time.perf_counter()
         app.manage("migrate", "--noinput")
         log(f"migrated {args.db} in {time.perf_counter() - t0:.0f} s")
+        # The bench's own cache database: a previous run's cached users and roles have the same ids.
+        app.manage("shell", "-c", "from django.core.cache import cache; cache.clear()")
         t0 = time.perf_counter()
         app.seed(args.learners)
         log(f"first seed ({args.learners} learners) in {time.perf_counter() - t0:.1f} s")
