@@ -76,8 +76,7 @@ def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
                 Obligation.objects.filter(employee_id__in=[e.pk for e in chunk], cycle__in=cycles)
                 .values_list("employee_id", "key")
             )
-            new = [o for o in cycle_obligations(chunk, year, quarter, book) if (o.employee_id, o.key) not in have]
-            result.created += insert_ignoring_conflicts(Obligation, new)
+            result.created += insert_ignoring_conflicts(Obligation, cycle_obligations(chunk, year, quarter, book, have=have))
             last = chunk[-1].pk
 
 
@@ -283,11 +282,20 @@ def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
             notices.append(_notice(user.pk, user.email, employee.enterprise_id, key, title,
                                    "/certificates/mine/" if user == employee.user else "/admin/", now, body=body))
     Obligation.objects.bulk_create(obligations, ignore_conflicts=True)
-    # Refresher hours already on file count at once.
+    # Refresher hours already on file count at once: only someone with
+    # special-operation training on file can have met one (one query, then
+    # only those people are evaluated).
+    from lms.archive.models import TrainingKind, TrainingRecord
+
     from .services import obligations_evaluate
 
-    for employee in {o.employee_id: o.employee for o in obligations}.values():
-        obligations_evaluate(employee=employee)
+    people = {o.employee_id: o.employee for o in obligations}
+    trained = set(
+        TrainingRecord.objects.filter(employee_id__in=list(people), kind=TrainingKind.SPECIAL_OPERATION)
+        .values_list("employee_id", flat=True)
+    ) if people else set()
+    for employee_id in sorted(trained):
+        obligations_evaluate(employee=people[employee_id])
     _record(notices, result)
 
 

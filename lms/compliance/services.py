@@ -57,9 +57,14 @@ COUNTS_TOWARDS = {
 # --- generating obligations ---------------------------------------------------
 
 
+def _key(kind, *, level="", post=None, event=None, cycle="") -> str:
+    """An obligation's natural key (unique per employee)."""
+    return ":".join([kind, level or "-", str(post.pk if post else "-"), str(event.pk if event else "-"), cycle or "-"])
+
+
 def _obligation(employee, kind, rule, *, level="", post=None, event=None, cycle="", min_hours=None, start, due,
                 end=None, blocks_post=True, exam_required=None) -> Obligation:
-    key = ":".join([kind, level or "-", str(post.pk if post else "-"), str(event.pk if event else "-"), cycle or "-"])
+    key = _key(kind, level=level, post=post, event=event, cycle=cycle)
     return Obligation(
         employee=employee,
         kind=kind,
@@ -200,13 +205,17 @@ def obligations_on_event(event: EmploymentEvent) -> int:
     return created
 
 
-def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook) -> list[Obligation]:
+def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook, *, have=frozenset()) -> list[Obligation]:
     """Annual refresher, principals' annual hours and the quarter's warning
-    education for active employees (unsaved)."""
+    education for active employees (unsaved), leaving out those whose
+    ``(employee_id, key)`` is in ``have`` (already on file)."""
     out = []
     y_start, y_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     q_start = dt.date(year, 3 * (quarter - 1) + 1, 1)
     q_end = add_months(q_start, 3) - dt.timedelta(days=1)
+    refresher = _key(ObligationKind.REFRESHER, cycle=str(year))
+    principal = _key(ObligationKind.PRINCIPAL_ANNUAL, cycle=str(year))
+    warning = _key(ObligationKind.WARNING, cycle=f"{year}Q{quarter}")
     for emp in employees:
         if emp.status != Employee.Status.ACTIVE:
             continue
@@ -214,16 +223,16 @@ def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook) -
         if emp.hire_date.year < year:
             # The year of hire is covered by pre-post training (令3 §13).
             rule = rule_book.get(RuleCode.ANNUAL_REFRESHER, ent, y_start)
-            if rule:
+            if rule and (emp.pk, refresher) not in have:
                 out.append(_obligation(emp, ObligationKind.REFRESHER, rule, cycle=str(year), start=y_start, end=y_end,
                                        due=y_end, blocks_post=False))
             if emp.is_principal or emp.is_safety_manager:
                 rule = rule_book.get(RuleCode.PRINCIPAL_ANNUAL, ent, y_start)
-                if rule:
+                if rule and (emp.pk, principal) not in have:
                     out.append(_obligation(emp, ObligationKind.PRINCIPAL_ANNUAL, rule, cycle=str(year), start=y_start,
                                            end=y_end, due=y_end, blocks_post=False))
         rule = rule_book.get(RuleCode.WARNING_EDUCATION, ent, q_start)
-        if rule and emp.hire_date <= q_end:
+        if rule and emp.hire_date <= q_end and (emp.pk, warning) not in have:
             out.append(_obligation(emp, ObligationKind.WARNING, rule, cycle=f"{year}Q{quarter}", min_hours=ZERO,
                                    start=q_start, end=q_end, due=q_end, blocks_post=False, exam_required=False))
     return out
@@ -273,7 +282,11 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
     live = [r for r in records if r.pk not in corrected]
     now = timezone.now()
     became_met = []
-    for obligation in Obligation.objects.select_for_update().filter(employee=employee, status=Obligation.Status.OPEN):
+    # Sorted here, not by the model's ordering: ORDER BY due_date made SQLite
+    # read every open obligation of everyone through the (status, due_date)
+    # index instead of this person's few (13 ms a call at 21,000 employees).
+    mine = Obligation.objects.select_for_update().filter(employee=employee, status=Obligation.Status.OPEN).order_by()
+    for obligation in sorted(mine, key=lambda o: (o.due_date, o.pk)):
         hours, passed, counted = evaluate(obligation, live)
         changed = (hours, passed) != (obligation.completed_hours, obligation.exam_passed)
         obligation.completed_hours, obligation.exam_passed = hours, passed

@@ -58,3 +58,13 @@ def test_notices_with_json_facts_and_times():
     n = Notice.objects.get(key="k1")
     assert (n.title, n.context, n.created_at, n.email_at, n.email_attempts) == ("标题 1", facts, now, now, 0)
     assert n.created_at - now == dt.timedelta(0)
+
+
+def test_cycle_obligations_leave_out_what_is_on_file(ent_b):
+    person = EmployeeFactory(enterprise=ent_b, hire_date=D(2024, 5, 1))
+    book = RuleBook.load()
+    insert_ignoring_conflicts(Obligation, cycle_obligations([person], 2026, 1, book))
+    have = set(Obligation.objects.values_list("employee_id", "key"))
+    assert len(have) == 2 and cycle_obligations([person], 2026, 1, book, have=have) == []
+    # The next quarter's warning education is new; the year's refresher is not.
+    assert [o.cycle for o in cycle_obligations([person], 2026, 2, book, have=have)] == ["2026Q2"]
