@@ -1,8 +1,8 @@
 """Real answers of the API against the schema it publishes: the cases the
 schemathesis run (test_schemathesis.py) found wrong — a certificate held
 for no particular post, an apprenticeship that has not ended — and error
-answers that run does not provoke with its valid token (no credential, a
-revoked or unknown token, a malformed body)."""
+answers that run does not provoke with its valid token (no credential, an
+unknown token, a malformed body)."""
 
 import datetime as dt
 
