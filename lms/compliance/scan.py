@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -81,30 +81,32 @@ def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
 
 
 def _claim(stage: str, candidates_q: Q, batch: int) -> list[int]:
-    """Move obligations to ``stage``; return the ids this run claimed.
-    A concurrent run claims disjoint ids (conditional UPDATE per chunk)."""
-    claimed: list[int] = []
+    """Move obligations to ``stage``; return the ids this run claimed, in
+    order. A concurrent run claims disjoint ids: one conditional UPDATE …
+    RETURNING per chunk changes only rows still in a previous stage, and on
+    PostgreSQL skips rows another run holds (never waits, so two runs cannot
+    deadlock) — a row another run took is not counted here."""
     previous = {Obligation.Stage.DUE_SOON: [""], Obligation.Stage.OVERDUE: ["", Obligation.Stage.DUE_SOON]}[stage]
-    while True:
-        ids = list(
-            Obligation.objects.filter(candidates_q, status=Obligation.Status.OPEN, notified_stage__in=previous)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return claimed
-        with transaction.atomic():
-            # Lock-free claim: only rows still in a previous stage change; a
-            # row another run took in the meantime is not counted here.
-            mine = list(
-                Obligation.objects.select_for_update(skip_locked=True)
-                .filter(pk__in=ids, notified_stage__in=previous)
-                .values_list("pk", flat=True)
-            )
-            Obligation.objects.filter(pk__in=mine).update(notified_stage=stage)
-        claimed += mine
-        if len(ids) < batch:
-            return claimed
+    # The candidates once (ids only), not a fresh search of the remaining
+    # ones before every chunk.
+    candidates = list(
+        Obligation.objects.filter(candidates_q, status=Obligation.Status.OPEN, notified_stage__in=previous)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    qn = connection.ops.quote_name
+    table, pk = qn(Obligation._meta.db_table), qn(Obligation._meta.pk.column)
+    column = qn(Obligation._meta.get_field("notified_stage").column)
+    claimed: list[int] = []
+    for start in range(0, len(candidates), batch):
+        chunk = candidates[start:start + batch]
+        where = f"{pk} IN ({', '.join(['%s'] * len(chunk))}) AND {column} IN ({', '.join(['%s'] * len(previous))})"
+        if connection.features.has_select_for_update_skip_locked:
+            where = f"{pk} IN (SELECT {pk} FROM {table} WHERE {where} FOR UPDATE SKIP LOCKED)"
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {where} RETURNING {pk}", [stage, *chunk, *previous])
+            claimed += sorted(row[0] for row in cursor.fetchall())
+    return claimed
 
 
 # What a notice says about one obligation (its facts, see notices.py), read
