@@ -13,7 +13,8 @@ are), SQLite gets one prepared statement run for every row
 only parameter is the batch as a JSON array (``INSERT … SELECT … FROM
 jsonb_array_elements(%s)``).
 Returns the number of rows inserted (the database's count: rows skipped by
-a unique key are not counted). Objects get no primary key."""
+a unique key are not counted). Objects get no primary key. Rows may be
+given as dicts, which spares building ~200,000 model instances."""
 
 from __future__ import annotations
 
@@ -71,18 +72,30 @@ def _json_preparer(field):
     return False
 
 
-def _rows(objs, attnames, preparers) -> list[list]:
+def _rows(objs, fields, preparers) -> list[list]:
     rows = []
+    defaults = None
     for obj in objs:
-        values = obj.__dict__
-        rows.append([
-            values[name] if prepare is None or values[name] is None else prepare(values[name])
-            for name, prepare in zip(attnames, preparers)
-        ])
+        if isinstance(obj, dict):
+            if defaults is None:  # once per call: a callable default (timezone.now) gives one value for all
+                defaults = {f.attname: f.get_default() for f in fields}
+                if unknown := set(obj) - set(defaults):
+                    raise ValueError(f"not columns of {fields[0].model.__name__}: {sorted(unknown)}")
+            values = {**defaults, **obj}
+        else:
+            values = obj.__dict__
+        row = []
+        for field, prepare in zip(fields, preparers):
+            value = values[field.attname]
+            row.append(value if prepare is None or value is None else prepare(value))
+        rows.append(row)
     return rows
 
 
 def insert_ignoring_conflicts(model, objs, *, batch_size: int = 2000) -> int:
+    """Insert ``objs`` — model instances, or dicts of column values by
+    attribute name (``employee_id``) with the fields' defaults for the rest —
+    skipping rows a unique key already holds; returns how many were inserted."""
     objs = list(objs)
     if not objs:
         return 0
@@ -90,7 +103,6 @@ def insert_ignoring_conflicts(model, objs, *, batch_size: int = 2000) -> int:
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             raise ValueError(f"{model.__name__}.{f.name}: auto_now fields are not supported here")
-    attnames = [f.attname for f in fields]
     ops = connection.ops
     qn = ops.quote_name
     into = (f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {qn(model._meta.db_table)} "
@@ -114,12 +126,12 @@ def insert_ignoring_conflicts(model, objs, *, batch_size: int = 2000) -> int:
                 for i, f in enumerate(fields)
             )
             sql = f"{into} SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS r {tail}"
-            rows = _rows(objs, attnames, json_preparers)
+            rows = _rows(objs, fields, json_preparers)
             for start in range(0, len(rows), batch_size):
                 cursor.execute(sql, [json.dumps(rows[start:start + batch_size], ensure_ascii=False)])
                 inserted += cursor.rowcount
             return inserted
-        rows = _rows(objs, attnames, [_preparer(f) for f in fields])
+        rows = _rows(objs, fields, [_preparer(f) for f in fields])
         row_sql = f"({', '.join(['%s'] * len(fields))})"
         if connection.vendor == "sqlite":
             cursor.executemany(f"{into} VALUES {row_sql} {tail}", rows)

@@ -76,7 +76,8 @@ def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
                 Obligation.objects.filter(employee_id__in=[e.pk for e in chunk], cycle__in=cycles)
                 .values_list("employee_id", "key")
             )
-            result.created += insert_ignoring_conflicts(Obligation, cycle_obligations(chunk, year, quarter, book, have=have))
+            rows = cycle_obligations(chunk, year, quarter, book, have=have, rows=True)
+            result.created += insert_ignoring_conflicts(Obligation, rows)
             last = chunk[-1].pk
 
 
@@ -132,14 +133,14 @@ def _hr_by_enterprise() -> dict[int, list]:
     return hr
 
 
-def _record(notices: list[Notice], result: ScanResult) -> None:
-    """Insert ``notices`` (one already there stays as it was) and hand the
-    e-mails still pending among them to Celery (after commit)."""
+def _record(notices: list[dict], result: ScanResult) -> None:
+    """Insert ``notices`` (rows from _notice; one already there stays as it
+    was) and hand the e-mails still pending among them to Celery (after commit)."""
     if not notices:
         return
     insert_ignoring_conflicts(Notice, notices)
     result.notices += len(notices)
-    emailed = {(n.user_id, n.key) for n in notices if n.email_status == Notice.EmailStatus.PENDING}
+    emailed = {(n["user_id"], n["key"]) for n in notices if n["email_status"] == Notice.EmailStatus.PENDING}
     if not emailed:
         return
     # By user (the (user, key) index), keys matched here: an IN list on both
@@ -200,12 +201,13 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
 
 
 def _notice(user_id: int, email: str, enterprise_id: int, key: str, title: str, link: str, now, *, body: str = "",
-            template: str = "", context: dict | None = None) -> Notice:
-    """A notice whose e-mail (same subject and text) is to go out if the user has an address."""
+            template: str = "", context: dict | None = None) -> dict:
+    """A notice (as a row for insert_ignoring_conflicts) whose e-mail (same
+    subject and text) is to go out if the user has an address."""
     status = Notice.EmailStatus.PENDING if email else Notice.EmailStatus.NONE
-    return Notice(user_id=user_id, enterprise_id=enterprise_id, key=key, title=title, body=body, link=link,
-                  created_at=now, email_status=status, email_at=now if status else None, template=template,
-                  context=context or {})
+    return {"user_id": user_id, "enterprise_id": enterprise_id, "key": key, "title": title, "body": body, "link": link,
+            "created_at": now, "email_status": status, "email_at": now if status else None, "template": template,
+            "context": context or {}}
 
 
 def _lapsed(today: dt.date, result: ScanResult) -> None:
@@ -229,9 +231,9 @@ def _lapsed(today: dt.date, result: ScanResult) -> None:
                 .values_list("user_id", "key")
             )
             notices = [
-                Notice(user_id=u.pk, enterprise_id=enterprise.pk, key=key, created_at=now,
-                       title=f"在岗未达标：{a.employee.name}（{a.post.name}）",
-                       body="；".join(r.message for r in c.reasons), link="/admin/compliance/lapsed/")
+                {"user_id": u.pk, "enterprise_id": enterprise.pk, "key": key, "created_at": now,
+                 "title": f"在岗未达标：{a.employee.name}（{a.post.name}）",
+                 "body": "；".join(r.message for r in c.reasons), "link": "/admin/compliance/lapsed/"}
                 for key, a, c in chunk for u in hr if (u.pk, key) not in have
             ]
             # A concurrent run's rows are skipped by the (user, key) unique key.

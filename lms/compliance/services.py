@@ -62,25 +62,33 @@ def _key(kind, *, level="", post=None, event=None, cycle="") -> str:
     return ":".join([kind, level or "-", str(post.pk if post else "-"), str(event.pk if event else "-"), cycle or "-"])
 
 
-def _obligation(employee, kind, rule, *, level="", post=None, event=None, cycle="", min_hours=None, start, due,
-                end=None, blocks_post=True, exam_required=None) -> Obligation:
-    key = _key(kind, level=level, post=post, event=event, cycle=cycle)
-    return Obligation(
-        employee=employee,
-        kind=kind,
-        level=level,
-        post=post,
-        rule=rule,
-        event=event,
-        cycle=cycle,
-        key=key,
-        min_hours=min_hours if min_hours is not None else (rule.min_hours or ZERO),
-        exam_required=rule.exam_required if exam_required is None else exam_required,
-        start_date=start,
-        end_date=end,
-        due_date=due,
-        blocks_post=blocks_post,
-    )
+def _obligation_values(kind, rule, *, level="", post=None, event=None, cycle="", min_hours=None, start, due,
+                       end=None, blocks_post=True, exam_required=None) -> dict:
+    return {
+        "kind": kind,
+        "level": level,
+        "cycle": cycle,
+        "key": _key(kind, level=level, post=post, event=event, cycle=cycle),
+        "min_hours": min_hours if min_hours is not None else (rule.min_hours or ZERO),
+        "exam_required": rule.exam_required if exam_required is None else exam_required,
+        "start_date": start,
+        "end_date": end,
+        "due_date": due,
+        "blocks_post": blocks_post,
+    }
+
+
+def _obligation(employee, kind, rule, *, post=None, event=None, **values) -> Obligation:
+    return Obligation(employee=employee, post=post, rule=rule, event=event,
+                      **_obligation_values(kind, rule, post=post, event=event, **values))
+
+
+def _obligation_row(employee, kind, rule, *, post=None, event=None, **values) -> dict:
+    """``_obligation`` as a row (column values by attribute name) for
+    ``bulk.insert_ignoring_conflicts``: no model instance."""
+    return {"employee_id": employee.pk, "post_id": post.pk if post else None, "rule_id": rule.pk,
+            "event_id": event.pk if event else None,
+            **_obligation_values(kind, rule, post=post, event=event, **values)}
 
 
 def _levels(employee, rule_book, event, post, levels, kind, rule) -> list[Obligation]:
@@ -205,11 +213,14 @@ def obligations_on_event(event: EmploymentEvent) -> int:
     return created
 
 
-def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook, *, have=frozenset()) -> list[Obligation]:
+def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook, *, have=frozenset(),
+                      rows: bool = False) -> list:
     """Annual refresher, principals' annual hours and the quarter's warning
     education for active employees (unsaved), leaving out those whose
-    ``(employee_id, key)`` is in ``have`` (already on file)."""
+    ``(employee_id, key)`` is in ``have`` (already on file). With ``rows``:
+    as column values (dicts) for ``bulk.insert_ignoring_conflicts``."""
     out = []
+    make = _obligation_row if rows else _obligation
     y_start, y_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     q_start = dt.date(year, 3 * (quarter - 1) + 1, 1)
     q_end = add_months(q_start, 3) - dt.timedelta(days=1)
@@ -224,16 +235,16 @@ def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook, *
             # The year of hire is covered by pre-post training (令3 §13).
             rule = rule_book.get(RuleCode.ANNUAL_REFRESHER, ent, y_start)
             if rule and (emp.pk, refresher) not in have:
-                out.append(_obligation(emp, ObligationKind.REFRESHER, rule, cycle=str(year), start=y_start, end=y_end,
+                out.append(make(emp, ObligationKind.REFRESHER, rule, cycle=str(year), start=y_start, end=y_end,
                                        due=y_end, blocks_post=False))
             if emp.is_principal or emp.is_safety_manager:
                 rule = rule_book.get(RuleCode.PRINCIPAL_ANNUAL, ent, y_start)
                 if rule and (emp.pk, principal) not in have:
-                    out.append(_obligation(emp, ObligationKind.PRINCIPAL_ANNUAL, rule, cycle=str(year), start=y_start,
+                    out.append(make(emp, ObligationKind.PRINCIPAL_ANNUAL, rule, cycle=str(year), start=y_start,
                                            end=y_end, due=y_end, blocks_post=False))
         rule = rule_book.get(RuleCode.WARNING_EDUCATION, ent, q_start)
         if rule and emp.hire_date <= q_end and (emp.pk, warning) not in have:
-            out.append(_obligation(emp, ObligationKind.WARNING, rule, cycle=f"{year}Q{quarter}", min_hours=ZERO,
+            out.append(make(emp, ObligationKind.WARNING, rule, cycle=f"{year}Q{quarter}", min_hours=ZERO,
                                    start=q_start, end=q_end, due=q_end, blocks_post=False, exam_required=False))
     return out
 

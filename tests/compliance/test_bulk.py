@@ -68,3 +68,25 @@ def test_cycle_obligations_leave_out_what_is_on_file(ent_b):
     assert len(have) == 2 and cycle_obligations([person], 2026, 1, book, have=have) == []
     # The next quarter's warning education is new; the year's refresher is not.
     assert [o.cycle for o in cycle_obligations([person], 2026, 2, book, have=have)] == ["2026Q2"]
+
+
+def test_rows_as_dicts_take_the_defaults(ent_b):
+    people = [EmployeeFactory(enterprise=ent_b, hire_date=D(2024, 5, 1)) for _ in range(2)]
+    rows = cycle_obligations(people, 2026, 1, RuleBook.load(), rows=True)
+    assert insert_ignoring_conflicts(Obligation, rows) == 4
+    made = Obligation.objects.order_by("pk")
+    assert {(o.status, o.completed_hours, o.notified_stage, o.exam_passed) for o in made} == {("open", 0, "", False)}
+    assert len({o.created_at for o in made}) == 1  # timezone.now() once per call
+    # The same as the model instances give.
+    assert rows_of(made) == rows_of_objects(cycle_obligations(people, 2026, 1, RuleBook.load()))
+    with pytest.raises(ValueError, match="employee"):
+        insert_ignoring_conflicts(Obligation, [{"employee": people[0]}])
+
+
+def rows_of(qs):
+    return sorted(tuple(sorted((k, v) for k, v in r.items() if k not in ("id", "created_at"))) for r in qs.values())
+
+
+def rows_of_objects(objs):
+    fields = [f for f in Obligation._meta.concrete_fields if not f.primary_key and f.attname != "created_at"]
+    return sorted(tuple(sorted((f.attname, getattr(o, f.attname)) for f in fields)) for o in objs)
