@@ -163,11 +163,15 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
     hr_by_enterprise = _hr_by_enterprise()
     per_enterprise: dict[int, list[dict]] = {}
     people: dict[int, tuple] = {}  # employee id → (user id, e-mail, enterprise id, items)
+    labels: dict[tuple, str] = {}  # (kind, level) → label, in this run's language
     for start in range(0, len(obligation_ids), 2000):
         chunk = obligation_ids[start:start + 2000]
         rows = Obligation.objects.filter(pk__in=chunk).order_by("due_date", "pk").values_list(*_ITEM_FIELDS)
         for pk, employee_id, kind, level, post, min_hours, done, exam, due, name, no, enterprise_id, user_id, email in rows:
-            item = {"id": pk, "label": kind_labels(kind, level)[0], "post": post or "", "due_date": due.isoformat(),
+            label = labels.get((kind, level))
+            if label is None:
+                label = labels[kind, level] = kind_labels(kind, level)[0]
+            item = {"id": pk, "label": label, "post": post or "", "due_date": due.isoformat(),
                     "min_hours": str(min_hours), "completed_hours": str(done), "exam_required": exam,
                     "employee": {"name": name, "employee_no": no}}
             per_enterprise.setdefault(enterprise_id, []).append(item)
