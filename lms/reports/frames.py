@@ -290,7 +290,12 @@ def coverage(scope: ReportScope) -> Table:
     obls = obligations_due(scope, scope.year_start, scope.year_end)
     obls = obls[obls["employee_id"].isin(persons["employee_id"])]
     total_per = _per_person(persons, recs, obls).assign(all=1)
-    total = _coverage_figures(_sum_people(total_per, ["all"])).to_dict("records")[0]
+    if len(total_per):
+        total = _coverage_figures(_sum_people(total_per, ["all"])).to_dict("records")[0]
+    else:  # an enterprise with nobody on duty yet
+        total = _coverage_figures(pd.DataFrame([{
+            "headcount": 0, "trained": 0, "hours": 0.0, "required": 0.0, "credited": 0.0, "overdue_people": 0}])
+        ).to_dict("records")[0]
     if scope.by == "quarter":
         rows = []
         for q in range(1, 5):

@@ -206,3 +206,15 @@ def test_enterprise_sees_regulator_report_reads_on_its_read_log(client, regulato
     login_with_mfa(client, alice)
     body = client.get(reverse("supervision:reads")).content.decode()
     assert "统计报表" in body and ent_a.name in body
+
+
+@pytest.mark.parametrize("key", list(REPORTS))
+def test_an_enterprise_with_nobody_yet_gets_empty_reports_not_errors(alice_client, ent_a, key):
+    page = alice_client.get(reverse("reports:report", args=[key]))
+    assert page.status_code == 200
+    assert alice_client.get(reverse("reports:export", args=[key])).status_code == 200
+
+
+def test_empty_enterprise_dashboard_and_back_office_home(alice_client, ent_a):
+    assert alice_client.get(reverse("reports:dashboard")).status_code == 200
+    assert alice_client.get(reverse("wagtailadmin_home")).status_code == 200
