@@ -309,3 +309,24 @@ def test_a_hire_before_the_oldest_rule_version_still_owes_induction(ent_b, gener
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2015, 6, 1))
     hire(emp, general_post)
     assert codes(clearance(emp, general_post, D(2026, 1, 5))) == ["INDUCTION_LEVEL_MISSING"] * 3
+
+
+def test_batch_reasons_follow_the_active_language(ent_b, general_post):
+    """clearance_batch pins the language while it works: its reasons read as
+    clearance() gives them, in each language asked for."""
+    from django.utils import translation
+
+    from lms.compliance.services import clearance_batch
+
+    emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2026, 3, 2))
+    hire(emp, general_post)
+    texts = {}
+    for language in ("zh-hans", "en", "zh-hans"):
+        with translation.override(language):
+            batch = clearance_batch(enterprise=ent_b, on_date=D(2026, 3, 3), pairs=[(emp.pk, general_post.pk)])
+            [answer] = batch.values()
+            single = clearance(emp, general_post, D(2026, 3, 3))
+            assert [r.message for r in answer.reasons] == [r.message for r in single.reasons]
+            texts.setdefault(language, [r.message for r in answer.reasons])
+    assert texts["en"] != texts["zh-hans"] and "车间级安全教育未完成" in texts["zh-hans"][1]
+    assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in m) for m in texts["en"])
