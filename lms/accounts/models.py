@@ -90,11 +90,12 @@ class User(AbstractUser):
     def role_cache_key(user_id) -> str:
         return f"anxun:roles:{user_id}"
 
-    def _load_roles(self) -> None:
+    def _load_roles(self, cached=None) -> None:
         from django.core.cache import cache
 
         key = self.role_cache_key(self.pk)
-        cached = cache.get(key) if self.pk else None
+        if cached is None and self.pk:
+            cached = cache.get(key)
         if cached is None:
             cached = (
                 frozenset(Membership.objects.filter(user=self, is_active=True).values_list("enterprise_id", "role")),
@@ -106,6 +107,12 @@ class User(AbstractUser):
                 cache.set(key, cached, self.ROLE_CACHE_SECONDS)
         self._role_pairs = cached[0]
         self._region_prefixes = frozenset(region_prefix(c) for c in cached[1])
+
+    def use_cached_roles(self, cached) -> None:
+        """Take the roles from a cache entry read along with the user
+        (lms.accounts.usercache fetches both in one round trip)."""
+        if cached is not None:
+            self._load_roles(cached)
 
     def role_pairs(self) -> frozenset[tuple[int, str]]:
         """(enterprise_id, role) for every active membership; cached per request and briefly across requests."""

@@ -46,18 +46,25 @@ def _fields(model) -> tuple[str, ...]:
 
 
 def _cached_user(backend, user_id, seconds: int):
-    """``backend.get_user(user_id)``, from the cache when it holds the row."""
+    """``backend.get_user(user_id)``, from the cache when it holds the row;
+    the user's cached roles (User.role_pairs) come in the same round trip."""
     model = get_user_model()
     key = cache_key(user_id)
-    entry = cache.get(key)
+    role_key = model.role_cache_key(user_id) if hasattr(model, "role_cache_key") else None
+    entries = cache.get_many([key, role_key] if role_key else [key])
+    entry = entries.get(key)
     fields = _fields(model)
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == fields:
         user = model.from_db(router.db_for_read(model), fields, entry[1])
         can_authenticate = getattr(backend, "user_can_authenticate", None)
-        return user if can_authenticate is None or can_authenticate(user) else None
-    user = backend.get_user(user_id)
-    if user is not None and entry is None:  # not after a tombstone: the row may have just changed
-        cache.add(key, (fields, tuple(getattr(user, name) for name in fields)), seconds)
+        if can_authenticate is not None and not can_authenticate(user):
+            return None
+    else:
+        user = backend.get_user(user_id)
+        if user is not None and entry is None:  # not after a tombstone: the row may have just changed
+            cache.add(key, (fields, tuple(getattr(user, name) for name in fields)), seconds)
+    if user is not None and entries.get(role_key) is not None:
+        user.use_cached_roles(entries[role_key])
     return user
 
 

@@ -193,3 +193,27 @@ def test_the_redis_cache_reuses_one_client():
     assert backend.get("anxun-test-key") == {"a": 1}
     assert backend._cache.get_client() is backend._cache.get_client(write=True)
     backend.delete("anxun-test-key")
+
+
+def test_the_roles_come_with_the_cached_user_in_one_cache_read(bob):
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    client = logged_in(bob)
+    expire_tombstone(bob)
+    client.get(PAGE)  # user and roles cached
+    backend = caches["default"]
+    with mock.patch.object(backend, "get", wraps=backend.get) as single, \
+            mock.patch.object(backend, "get_many", wraps=backend.get_many) as many:
+        assert reads(client) == (200, 0, 0)
+    read = [c.args[0] for c in single.call_args_list]  # (local memory's get_many is a loop of gets)
+    assert read.count(User.role_cache_key(bob.pk)) == read.count(usercache.cache_key(bob.pk)) == 1
+    assert [c.args[0] for c in many.call_args_list] == [[usercache.cache_key(bob.pk), User.role_cache_key(bob.pk)]]
+    assert not [q for q in _membership_sql(client)]
+
+
+def _membership_sql(client):
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(PAGE)
+    return [q["sql"] for q in ctx.captured_queries if "membership" in q["sql"]]
