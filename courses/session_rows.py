@@ -41,6 +41,7 @@ class _Select:
 
 _selects: dict[str, _Select] = {}
 _updates: dict[tuple[str, bool], str] = {}
+_STATE_FIELDS = tuple(StudySession._meta.get_field(name) for name in timing.State.FIELDS)
 
 
 def _names(connection):
@@ -141,8 +142,7 @@ def save_beat(session: StudySession, *, old_seq: int, new: timing.State, credit:
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return _save_beat_orm(session, old_seq=old_seq, new=new, credit=credit, with_progress=with_progress)
-    meta = StudySession._meta
-    params = [meta.get_field(name).get_db_prep_save(getattr(new, name), connection) for name in timing.State.FIELDS]
+    params = [field.get_db_prep_save(getattr(new, field.name), connection) for field in _STATE_FIELDS]
     params += [session.pk, old_seq, StudySession.Status.LIVE]
     if with_progress:
         params += [credit, new.max_position]

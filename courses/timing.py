@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -174,7 +175,20 @@ class Outcome:
 
     @property
     def message(self) -> str:
-        return str(MESSAGES[self.reason])
+        return message_for(self.reason)
+
+
+_translated: dict[tuple[str | None, str], str] = {}
+
+
+def message_for(reason: str) -> str:
+    """MESSAGES[reason] in the active language (every heartbeat shows one;
+    translating it afresh each time cost more than the timing rules)."""
+    key = (translation.get_language(), reason)
+    text = _translated.get(key)
+    if text is None:
+        text = _translated[key] = str(MESSAGES[reason])
+    return text
 
 
 def _local_day(now: dt.datetime) -> dt.date:

@@ -14,6 +14,9 @@ from lms.accounts.views import admin_login_redirect
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
+    # First: the study heartbeat (courses) is the busiest request, and URL
+    # resolution tries the patterns in order.
+    path("learn/", include("courses.urls")),
     path("admin/login/", admin_login_redirect, name="admin_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),
     # Django's own admin, for platform superusers only: Celery beat schedules
@@ -31,7 +34,6 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
     # Public certificate verification (the QR code on every certificate points here).
     path("verify/<str:code>/", certificate_views.verify, name="certificate-verify"),
-    path("learn/", include("courses.urls")),
     path("offline/", include("courses.offline.urls")),
     path("apprenticeship/", include("courses.apprenticeship.urls")),
     path("warning/", include("courses.warning.urls")),

@@ -277,3 +277,14 @@ def test_rules_come_from_the_settings(settings):
     settings.ANXUN_STUDY_DAILY_CAP_MINUTES = 2
     rules = timing.Rules.from_settings()
     assert (rules.interval, rules.max_gap, rules.min_gap, rules.daily_cap) == (10, 25, 5, 120)
+
+
+def test_messages_follow_the_active_language_though_kept_per_language():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert timing.message_for(Reason.OK) == "Timing"
+    with translation.override("zh-hans"):
+        assert timing.message_for(Reason.OK) == "正在计时"
+    with translation.override("en"):
+        assert timing.Outcome(True, 0, Reason.OK, timing.State()).message == "Timing"
