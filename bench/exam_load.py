@@ -241,7 +241,7 @@ class App:
     def start(self):
         a = self.args
         cmd = [
-            GUNICORN, "lms.wsgi:application",
+            GUNICORN, "lms.wsgi:application", "-c", "python:lms.gunicorn_conf",
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(a.workers),
             "--worker-class", "sync",
@@ -427,6 +427,12 @@ def report_driver(driver: dict, floor_name: str, app_name: str, slo_p95_ms: floa
     vs = app.get("vs_floor", {})
     fm, am = floor["max_sustainable_rps"], app["max_sustainable_rps"]
     ratio = round(am / fm, 2) if fm and am else None
+    if ratio is not None and floor["first_failing_rps"] is None:
+        # Every floor step passed: its real limit is higher, so this is only an
+        # upper bound of the ratio — not a result. Raise --max-rate.
+        print(f"app/floor ≤ {ratio}: the floor passed every step up to {fm} req/s (raise --max-rate); "
+              "the ratio is not established")
+        ratio = None
     print(f"app/floor: baseline P50 ×{vs.get('baseline_p50_app_over_floor')}, "
           f"P95 ×{vs.get('baseline_p95_app_over_floor')}, P99 ×{vs.get('baseline_p99_app_over_floor')}; "
           f"sustainable rate app/floor = {ratio} (target ≥ {TARGET_RATIO:.2f}: "

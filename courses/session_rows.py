@@ -131,6 +131,14 @@ def _update_for(connection, with_progress: bool) -> str:
     return sql
 
 
+def prepare(connection) -> None:
+    """Build this vendor's statements now (a new web worker's warm-up,
+    lms/warmup.py) rather than on its first heartbeat."""
+    _select_for(connection)
+    for with_progress in (False, True):
+        _update_for(connection, with_progress)
+
+
 def save_beat(session: StudySession, *, old_seq: int, new: timing.State, credit: int) -> bool:
     """Store ``new`` if the session is still live at ``old_seq``; add
     ``credit`` seconds and the watched position to its progress. Returns

@@ -1,0 +1,51 @@
+"""A new web worker is made ready before its first request (lms/warmup.py,
+lms/gunicorn_conf.py): a cold worker once took more than a heartbeat's two
+seconds on its first request, so a later beat overtook an earlier one."""
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.urls import clear_url_caches, get_resolver
+
+from courses import session_rows
+from lms import gunicorn_conf, warmup
+
+pytestmark = pytest.mark.django_db
+
+
+def test_warm_builds_the_resolver_connects_and_prepares_the_heartbeat_sql(monkeypatch):
+    clear_url_caches()
+    monkeypatch.setattr(session_rows, "_selects", {})
+    monkeypatch.setattr(session_rows, "_updates", {})
+    connection.close()
+
+    seconds = warmup.warm()
+
+    assert seconds >= 0
+    assert get_resolver()._populated
+    assert connection.connection is not None  # the worker's connection is open
+    assert connection.vendor in session_rows._selects
+    assert {(connection.vendor, False), (connection.vendor, True)} <= set(session_rows._updates)
+
+
+def test_a_failing_warm_up_is_logged_and_the_worker_still_starts(monkeypatch, caplog):
+    def broken(_connection):
+        raise RuntimeError("database not reachable yet")
+
+    monkeypatch.setattr(session_rows, "prepare", broken)
+    with caplog.at_level(logging.ERROR, logger="lms.warmup"):
+        seconds = warmup.warm()
+    assert seconds >= 0
+    assert "warm-up of the web worker failed" in caplog.text
+    assert "database not reachable yet" in caplog.text
+
+
+def test_gunicorn_warms_each_worker_after_the_fork(monkeypatch, caplog):
+    calls = []
+    monkeypatch.setattr(warmup, "warm", lambda: calls.append(1) or 0.25)
+    with caplog.at_level(logging.INFO, logger="gunicorn.error"):
+        gunicorn_conf.post_worker_init(SimpleNamespace(pid=4242))
+    assert calls == [1]
+    assert "worker 4242 warmed up in 0.25 s" in caplog.text
