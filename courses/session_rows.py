@@ -18,13 +18,23 @@ Django, so nothing here knows a column type — and only executed per beat.
   nothing. On PostgreSQL the session UPDATE and the progress UPDATE are one
   statement (data-modifying CTE: atomic without BEGIN/COMMIT round trips);
   elsewhere (SQLite) the ORM does both in one transaction.
+
+On PostgreSQL both statements run as prepared statements with server-side
+parameters (:func:`_cursor`): Django binds parameters on the client and
+prepares nothing (so that transaction-mode poolers work), which for a
+statement of 20 parameters run hundreds of times a second means quoting
+every value into a new SQL text and PostgreSQL parsing and planning it each
+time. Behind a transaction-mode pooler without prepared-statement support,
+set ``ANXUN_HEARTBEAT_PREPARED = False``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import F
 from django.db.models.functions import Greatest
 
@@ -82,13 +92,54 @@ def _select_for(connection) -> _Select:
     return plan
 
 
+def _cursor(connection):
+    """A cursor for the heartbeat's statements: Django's own elsewhere; on
+    PostgreSQL (psycopg 3) one with server-side binding whose statements are
+    prepared once per connection — still wrapped by Django (execute wrappers,
+    query logging, error translation)."""
+    if connection.vendor != "postgresql" or not settings.ANXUN_HEARTBEAT_PREPARED:
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()  # again, if the health check closed it
+    connection.validate_thread_sharing()
+    pg = connection.connection
+    if pg.prepare_threshold is None:
+        # Django turns preparing off (None); only server-binding cursors — this
+        # module's — ever prepare, Django's own bind on the client and never do.
+        pg.prepare_threshold = 5
+    raw = _PreparedCursor(pg)
+    return _DebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
+
+class _DebugCursor(CursorDebugWrapper):
+    """Django's query log (DEBUG, CaptureQueriesContext) for these statements:
+    Django reads the executed SQL back from a client-binding cursor, which a
+    prepared one does not have, so the SQL is logged with its parameters
+    quoted in, as Django would show it."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+            return super(CursorDebugWrapper, self).execute(sql, params)
+
+
+try:
+    import psycopg
+
+    class _PreparedCursor(psycopg.Cursor):
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            return super().execute(query, params, prepare=prepare, binary=binary)
+except ImportError:  # SQLite-only installs
+    _PreparedCursor = None
+
+
 def load(*, token, user_id) -> StudySession | None:
     """The session with this token belonging to this user, its ``progress``
     loaded; None if there is none."""
     alias = router.db_for_read(StudySession)
     connection = connections[alias]
     plan = _select_for(connection)
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(plan.sql, [StudySession._meta.get_field("token").get_db_prep_value(token, connection),
                                   user_id])
         row = cursor.fetchone()
@@ -154,7 +205,7 @@ def save_beat(session: StudySession, *, old_seq: int, new: timing.State, credit:
     params += [session.pk, old_seq, StudySession.Status.LIVE]
     if with_progress:
         params += [credit, new.max_position]
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(_update_for(connection, with_progress), params)
         claimed, seconds, position = cursor.fetchone()
     if claimed != 1:

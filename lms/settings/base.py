@@ -273,6 +273,10 @@ ANXUN_MINUTES_PER_CREDIT_HOUR = env.int("ANXUN_MINUTES_PER_CREDIT_HOUR", default
 # Real seconds that count as one minute of study: 60. Tests shorten lessons with it.
 ANXUN_STUDY_MINUTE_SECONDS = env.int("ANXUN_STUDY_MINUTE_SECONDS", default=60)
 ANXUN_STUDY_HEARTBEAT_SECONDS = env.int("ANXUN_STUDY_HEARTBEAT_SECONDS", default=30)
+# PostgreSQL: the heartbeat's two statements are prepared once per connection
+# (courses/session_rows.py). Turn off behind a transaction-mode pooler that
+# does not support prepared statements.
+ANXUN_HEARTBEAT_PREPARED = env.bool("ANXUN_HEARTBEAT_PREPARED", default=True)
 # A gap longer than interval + slack between two heartbeats earns nothing.
 ANXUN_STUDY_HEARTBEAT_SLACK_SECONDS = env.int("ANXUN_STUDY_HEARTBEAT_SLACK_SECONDS", default=15)
 # No keyboard, pointer or touch input for this long stops the clock.

@@ -104,3 +104,33 @@ def test_a_heartbeat_with_a_shared_cache_is_two_statements_on_postgresql(learner
     sqls = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert not [q for q in sqls if "django_session" in q or '"accounts_user"' in q or "membership" in q]
     assert len(sqls) == (2 if connection.vendor == "postgresql" else 3), sqls  # SELECT; WITH … UPDATE (or 2 UPDATEs)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only (CI leg 2)")
+@pytest.mark.parametrize("prepared", [True, False])
+def test_on_postgresql_the_heartbeat_statements_are_prepared_once_per_connection(learner, lesson, settings,
+                                                                                  prepared):
+    settings.ANXUN_HEARTBEAT_PREPARED = prepared
+    tab = Learner(learner, lesson)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    def prepared_statements():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall() if "courses_studysession" in row[0]]
+
+    tab.beat(0)
+    tab.beat(30)
+    tab.beat(30)
+    first = prepared_statements()
+    for _ in range(5):
+        tab.beat(30)
+    if prepared:
+        # the SELECT and the UPDATE (with and without progress seconds), prepared
+        # once on this connection, not once per beat
+        assert 2 <= len(first) <= 3, first
+        assert sorted(prepared_statements()) == sorted(first)
+        assert all("$1" in s for s in first)  # parameters bound by the server, not quoted into the SQL
+    else:
+        assert first == [] and prepared_statements() == []
+    assert StudySession.objects.get(pk=tab.session.pk).seq == 8
