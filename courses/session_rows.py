@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg
 from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.backends.utils import CursorDebugWrapper
@@ -99,16 +100,17 @@ def _cursor(connection):
     query logging, error translation)."""
     if connection.vendor != "postgresql" or not settings.ANXUN_HEARTBEAT_PREPARED:
         return connection.cursor()
-    connection.ensure_connection()
+    # What Django's own connection._cursor() does, with our cursor class.
     connection.close_if_health_check_failed()
-    connection.ensure_connection()  # again, if the health check closed it
+    connection.ensure_connection()
     connection.validate_thread_sharing()
     pg = connection.connection
     if pg.prepare_threshold is None:
         # Django turns preparing off (None); only server-binding cursors — this
         # module's — ever prepare, Django's own bind on the client and never do.
         pg.prepare_threshold = 5
-    raw = _PreparedCursor(pg)
+    with connection.wrap_database_errors:
+        raw = _PreparedCursor(pg)
     return _DebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
 
 
@@ -123,14 +125,9 @@ class _DebugCursor(CursorDebugWrapper):
             return super(CursorDebugWrapper, self).execute(sql, params)
 
 
-try:
-    import psycopg
-
-    class _PreparedCursor(psycopg.Cursor):
-        def execute(self, query, params=None, *, prepare=True, binary=None):
-            return super().execute(query, params, prepare=prepare, binary=binary)
-except ImportError:  # SQLite-only installs
-    _PreparedCursor = None
+class _PreparedCursor(psycopg.Cursor):
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 def load(*, token, user_id) -> StudySession | None:

@@ -40,9 +40,6 @@ def _warm() -> None:
 
     resolver = get_resolver()
     resolver.reverse_dict  # noqa: B018 — builds the lookup tables, importing every view module
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("学习会话无效")  # loads the catalogue of this language
     for alias in connections:
         connections[alias].ensure_connection()
     caches["default"].get("anxun:warmup")
@@ -51,6 +48,6 @@ def _warm() -> None:
 
     session_rows.prepare(connections["default"])
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
+        with translation.override(code):  # the first gettext loads this language's catalogue
             for reason in timing.MESSAGES:
                 timing.message_for(reason)

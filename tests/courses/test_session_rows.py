@@ -114,6 +114,7 @@ def test_on_postgresql_the_heartbeat_statements_are_prepared_once_per_connection
     tab = Learner(learner, lesson)
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
+
     def prepared_statements():
         with connection.cursor() as cursor:
             cursor.execute("SELECT statement FROM pg_prepared_statements")
