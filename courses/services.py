@@ -376,6 +376,14 @@ def study_heartbeat(*, user, token, beat: timing.Beat, login_key: str, now: dt.d
     session = session_rows.load(token=token, user_id=user.pk)
     if session is None:
         raise StudyError(_("学习会话不存在"), code="not_found")
+    return apply_heartbeat(session, beat=beat, login_key=login_key, now=now, rng=rng)
+
+
+def apply_heartbeat(session: StudySession, *, beat: timing.Beat, login_key: str, now: dt.datetime,
+                    rng: random.Random | None = None) -> dict:
+    """:func:`study_heartbeat` on a study session already read (with its
+    progress) for the logged-in user — by courses.heartbeat, which reads it
+    together with the login in one statement."""
     if session.status != StudySession.Status.LIVE:
         raise SessionGone(str(StudySession.Status(session.status).label), code=session.status)
     if session.login_key and session.login_key != login_key:

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import psycopg
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.db import connections, router, transaction
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import F
@@ -50,7 +52,7 @@ class _Select:
     converters: tuple  # (position, (converter, …), expression)
 
 
-_selects: dict[str, _Select] = {}
+_selects: dict[tuple[str, bool], _Select] = {}
 _updates: dict[tuple[str, bool], str] = {}
 _STATE_FIELDS = tuple(StudySession._meta.get_field(name) for name in timing.State.FIELDS)
 
@@ -72,24 +74,35 @@ def _columns(model, alias: str, qn) -> list[str]:
     return [f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields]
 
 
-def _select_for(connection) -> _Select:
-    plan = _selects.get(connection.vendor)
+def _select_for(connection, *, by_login: bool = False) -> _Select:
+    plan = _selects.get((connection.vendor, by_login))
     if plan is None:
         qn, s_col, p_col = _names(connection)
         s_fields, p_fields = StudySession._meta.concrete_fields, LessonProgress._meta.concrete_fields
-        sql = (
-            f"SELECT {', '.join(_columns(StudySession, 's', qn) + _columns(LessonProgress, 'p', qn))} "
-            f"FROM {qn(StudySession._meta.db_table)} s "
-            f"INNER JOIN {qn(LessonProgress._meta.db_table)} p ON p.{p_col('id')} = s.{s_col('progress')} "
-            f"WHERE s.{s_col('token')} = %s AND s.{s_col('user')} = %s"
-        )
+        columns = _columns(StudySession, "s", qn) + _columns(LessonProgress, "p", qn)
+        joins = f"INNER JOIN {qn(LessonProgress._meta.db_table)} p ON p.{p_col('id')} = s.{s_col('progress')} "
+        where = f"WHERE s.{s_col('token')} = %s AND s.{s_col('user')} = %s"
+        if by_login:
+            # The login the session was started in, still unexpired, and its
+            # user: what Django's session and auth middleware would read.
+            user, session = get_user_model(), Session
+            u_col, d_col = (lambda name: qn(user._meta.get_field(name).column),
+                            lambda name: qn(session._meta.get_field(name).column))
+            columns += [f"d.{d_col('session_data')}", f"u.{u_col('password')}", f"u.{u_col('is_active')}"]
+            joins += (
+                f"INNER JOIN {qn(session._meta.db_table)} d ON d.{d_col('session_key')} = s.{s_col('login_key')} "
+                f"INNER JOIN {qn(user._meta.db_table)} u ON u.{u_col('id')} = s.{s_col('user')} "
+            )
+            where = (f"WHERE s.{s_col('token')} = %s AND s.{s_col('login_key')} = %s "
+                     f"AND d.{d_col('expire_date')} > %s")
+        sql = f"SELECT {', '.join(columns)} FROM {qn(StudySession._meta.db_table)} s {joins}{where}"
         converters = []
         for pos, field in enumerate([*s_fields, *p_fields]):
             col = field.get_col(field.model._meta.db_table)
             convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             if convs:
                 converters.append((pos, tuple(convs), col))
-        plan = _selects[connection.vendor] = _Select(sql, len(s_fields), tuple(converters))
+        plan = _selects[(connection.vendor, by_login)] = _Select(sql, len(s_fields), tuple(converters))
     return plan
 
 
@@ -133,12 +146,35 @@ class _PreparedCursor(psycopg.Cursor):
 def load(*, token, user_id) -> StudySession | None:
     """The session with this token belonging to this user, its ``progress``
     loaded; None if there is none."""
+    found = _load(token, user_id, by_login=False)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Login:
+    """What the heartbeat's one SELECT read of the login a study session was
+    started in (courses.heartbeat checks it as Django's auth would)."""
+    session_data: str
+    password: str
+    is_active: bool
+
+
+def load_by_login(*, token, login_key: str, now) -> tuple[StudySession, Login] | None:
+    """The study session with this token started in the login ``login_key``,
+    with that login's stored session data and its user's password hash and
+    active flag; None unless the login session exists and is unexpired at ``now``."""
+    return _load(token, login_key, by_login=True, now=now)
+
+
+def _load(token, owner, *, by_login: bool, now=None):
     alias = router.db_for_read(StudySession)
     connection = connections[alias]
-    plan = _select_for(connection)
+    plan = _select_for(connection, by_login=by_login)
+    params = [StudySession._meta.get_field("token").get_db_prep_value(token, connection), owner]
+    if by_login:
+        params.append(Session._meta.get_field("expire_date").get_db_prep_value(now, connection))
     with _cursor(connection) as cursor:
-        cursor.execute(plan.sql, [StudySession._meta.get_field("token").get_db_prep_value(token, connection),
-                                  user_id])
+        cursor.execute(plan.sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -146,11 +182,16 @@ def load(*, token, user_id) -> StudySession | None:
     for pos, convs, col in plan.converters:
         for converter in convs:
             row[pos] = converter(row[pos], col, connection)
+    end = plan.split + len(LessonProgress._meta.concrete_fields)
     session = StudySession.from_db(alias, [f.attname for f in StudySession._meta.concrete_fields], row[:plan.split])
     session.progress = LessonProgress.from_db(
-        alias, [f.attname for f in LessonProgress._meta.concrete_fields], row[plan.split:]
+        alias, [f.attname for f in LessonProgress._meta.concrete_fields], row[plan.split:end]
     )
-    return session
+    login = None
+    if by_login:
+        data, password, is_active = row[end:]
+        login = Login(session_data=data, password=password, is_active=bool(is_active))
+    return session, login
 
 
 def _update_for(connection, with_progress: bool) -> str:
@@ -182,7 +223,8 @@ def _update_for(connection, with_progress: bool) -> str:
 def prepare(connection) -> None:
     """Build this vendor's statements now (a new web worker's warm-up,
     lms/warmup.py) rather than on its first heartbeat."""
-    _select_for(connection)
+    for by_login in (False, True):
+        _select_for(connection, by_login=by_login)
     for with_progress in (False, True):
         _update_for(connection, with_progress)
 

@@ -185,19 +185,36 @@ def _beat_from(data: dict) -> timing.Beat:
 
 @require_POST
 def heartbeat(request):
-    """The player's heartbeat. Cheap: the session (login) lookup, the study
-    session read, one conditional UPDATE (and one when seconds are earned)."""
+    """The player's heartbeat when courses.heartbeat did not answer it (no
+    login, a malformed body, a login it could not confirm cheaply): the same
+    reply through the whole middleware stack."""
     if not request.user.is_authenticated:
         return JsonResponse({"errors": {"__all__": [_("请先登录")]}, "gone": True}, status=401)
+
+    def apply():
+        token, beat = heartbeat_body(request)
+        return services.study_heartbeat(user=request.user, token=token, beat=beat,
+                                        login_key=request.session.session_key or "")
+
+    return heartbeat_answer(apply)
+
+
+def heartbeat_body(request) -> tuple[uuid.UUID, timing.Beat]:
+    """The study session token and the beat of a heartbeat; ValidationError
+    if the body is not one."""
+    data = _json_body(request)
     try:
-        data = _json_body(request)
-        try:
-            token = uuid.UUID(str(data.get("token", "")))
-        except ValueError:
-            raise ValidationError({"token": _("学习会话无效")}) from None
-        beat = _beat_from(data)
-        reply = services.study_heartbeat(user=request.user, token=token, beat=beat,
-                                         login_key=request.session.session_key or "")
+        token = uuid.UUID(str(data.get("token", "")))
+    except ValueError:
+        raise ValidationError({"token": _("学习会话无效")}) from None
+    return token, _beat_from(data)
+
+
+def heartbeat_answer(apply) -> JsonResponse:
+    """The JSON reply to ``apply()`` (a services heartbeat call): 200 credited,
+    409 refused or the session gone, 404 no such session, 400 field errors."""
+    try:
+        reply = apply()
     except services.SessionGone as exc:
         return JsonResponse({"gone": True, "reason": exc.code, "message": exc.messages[0]}, status=409)
     except services.StudyError as exc:

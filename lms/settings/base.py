@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The study heartbeat, answered without the rest of the stack when its
+    # login checks out (courses/heartbeat.py).
+    "courses.heartbeat.HeartbeatMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -277,6 +280,10 @@ ANXUN_STUDY_HEARTBEAT_SECONDS = env.int("ANXUN_STUDY_HEARTBEAT_SECONDS", default
 # (courses/session_rows.py). Turn off behind a transaction-mode pooler that
 # does not support prepared statements.
 ANXUN_HEARTBEAT_PREPARED = env.bool("ANXUN_HEARTBEAT_PREPARED", default=True)
+# The heartbeat is answered ahead of the middleware stack, its login checked
+# in its own SELECT (courses/heartbeat.py); False sends every heartbeat
+# through the whole stack.
+ANXUN_HEARTBEAT_FAST = env.bool("ANXUN_HEARTBEAT_FAST", default=True)
 # A gap longer than interval + slack between two heartbeats earns nothing.
 ANXUN_STUDY_HEARTBEAT_SLACK_SECONDS = env.int("ANXUN_STUDY_HEARTBEAT_SLACK_SECONDS", default=15)
 # No keyboard, pointer or touch input for this long stops the clock.

@@ -223,10 +223,10 @@ def test_heartbeat_query_count_is_small_and_flat(me, lesson, django_assert_max_n
         counts.append(len(ctx.captured_queries))
     assert len(set(counts)) == 1
     StudySession.objects.filter(token=token).update(last_beat_at=timezone.now() - dt.timedelta(seconds=30))
-    # session, user, roles (2, middleware) — none of them with a shared cache,
-    # see test_session_rows —, study session, the write (one statement on
-    # PostgreSQL, two UPDATEs elsewhere); + SAVEPOINT/RELEASE inside the test's transaction.
-    with django_assert_max_num_queries(9):
+    # the study session read with its login (courses.heartbeat), the write (one
+    # statement on PostgreSQL, two UPDATEs elsewhere); + SAVEPOINT/RELEASE
+    # inside the test's transaction.
+    with django_assert_max_num_queries(5):
         assert post_json(me, HEARTBEAT, {"token": token, "seq": 6}).status_code == 200
 
 
