@@ -111,39 +111,30 @@ def test_after_logout_the_heartbeat_is_401_and_earns_nothing(phone, lesson, answ
     assert credited(token) == before and answered[-1] is False
 
 
-def test_an_expired_login_earns_nothing(phone, lesson, answered):
-    token = start(phone, lesson)
-    beat(phone, token, 1, ago=0)
+def _expire(learner):
     Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
-    response = beat(phone, token, 2)
-    assert response.status_code == 401
-    assert credited(token) == 0 and answered[-1] is False
 
 
-def test_a_deactivated_user_earns_nothing(phone, learner, lesson, answered):
-    token = start(phone, lesson)
-    beat(phone, token, 1, ago=0)
+def _deactivate(learner):
     learner.is_active = False
     learner.save(update_fields=["is_active"])
-    response = beat(phone, token, 2)
-    assert response.status_code == 401
-    assert credited(token) == 0 and answered[-1] is False
 
 
-def test_a_password_changed_elsewhere_ends_the_heartbeat(phone, learner, lesson, answered):
-    token = start(phone, lesson)
-    beat(phone, token, 1, ago=0)
+def _change_password(learner):
     learner.set_password("a-new-Passw0rd!")  # e.g. reset by HR, or from another device
     learner.save(update_fields=["password"])
-    response = beat(phone, token, 2)
-    assert response.status_code == 401
-    assert credited(token) == 0 and answered[-1] is False
 
 
-def test_a_tampered_session_is_not_trusted(phone, lesson, answered):
+def _tamper(learner):
+    Session.objects.update(session_data=Session.objects.get().session_data[:-3] + "xyz")
+
+
+@pytest.mark.parametrize("end_login", [_expire, _deactivate, _change_password, _tamper],
+                         ids=["expired login", "deactivated user", "password changed elsewhere", "tampered session"])
+def test_a_login_that_no_longer_holds_earns_nothing(phone, learner, lesson, answered, end_login):
     token = start(phone, lesson)
     beat(phone, token, 1, ago=0)
-    Session.objects.update(session_data=Session.objects.get().session_data[:-3] + "xyz")
+    end_login(learner)
     response = beat(phone, token, 2)
     assert response.status_code == 401
     assert credited(token) == 0 and answered[-1] is False
