@@ -125,6 +125,7 @@ def lesson_player(request, lesson: LessonPage):
             {"type": block.block_type, "block": block, "question": by_id.get(block.id)} for block in lesson.body
         ],
         "question_count": len(questions),
+        "presence_seconds": rules.presence_answer,
         "player_config": config,
         "previous_lesson": lessons[index - 1] if index > 0 else None,
         "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,

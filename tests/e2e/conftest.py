@@ -9,6 +9,12 @@ import shutil
 import sys
 
 import pytest
+from django.utils import timezone
+
+from lms.accounts.roles import Role
+from lms.workforce import services as workforce
+from tests.conftest import PASSWORD
+from tests.factories import EmployeeFactory, MembershipFactory, UserFactory
 
 CHROMIUM = os.environ.get("ANXUN_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -94,3 +100,71 @@ def phone(browser, live_server, archive_flushable):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+def log_in(page, base_url, user, *, next_url=""):
+    """Email and password on the allauth form, then — where the role needs a
+    second factor — the current TOTP code from the user's authenticator
+    (``user.totp_secret``); returns once the login pages are left."""
+    from django.core.cache import cache
+
+    from tests.totp import current_code
+
+    page.goto(f"{base_url}/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+    page.locator("input[name=login]").fill(user.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/2fa/authenticate/" in page.url:
+        # A TOTP code is accepted once (used codes are remembered in the cache):
+        # the same person logging in again within 30 s would be refused.
+        cache.clear()
+        page.locator("input[name=code]").fill(current_code(user.totp_secret))
+        page.locator("form button[type=submit], form input[type=submit]").first.click()
+        page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
+
+
+@pytest.fixture
+def migrated_data(transactional_db):
+    """The national rules and the home page, as the data migrations make them.
+    An earlier transactional test's flush empties every table (serialized
+    rollback clashes with the content types post_migrate recreates), so put
+    back what this journey needs."""
+    from django.apps import apps
+    from wagtail.models import Collection, Locale, Page, Site
+
+    from content.models import HomePage
+    from lms.compliance.models import TrainingRule
+
+    if not TrainingRule.objects.exists():
+        importlib.import_module("lms.compliance.migrations.0002_national_defaults").seed(apps, None)
+    if not Collection.get_first_root_node():
+        Collection.add_root(name="Root")
+    if not HomePage.objects.exists():
+        Locale.objects.get_or_create(language_code="zh-hans")
+        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+        home = HomePage(title="安训", slug="home", intro="<p>安全生产教育培训、考试与持证管理。</p>")
+        root.add_child(instance=home)
+        Site.objects.update_or_create(
+            is_default_site=True, defaults={"hostname": "localhost", "root_page": home, "site_name": "安训", "port": 80}
+        )
+
+
+@pytest.fixture
+def short_study(settings):
+    settings.ANXUN_STUDY_MINUTE_SECONDS = 1
+    settings.ANXUN_MINUTES_PER_CREDIT_HOUR = 1
+    settings.ANXUN_STUDY_HEARTBEAT_SECONDS = 1
+
+
+@pytest.fixture
+def worker(migrated_data, ent_b, tree_b):
+    """张三, hired today by B (general industry): owes the three-level induction."""
+    user = UserFactory(email="zhangsan@example.com", full_name="张三")
+    MembershipFactory(user=user, enterprise=ent_b, role=Role.EMPLOYEE)
+    hired = timezone.localdate()
+    employee = EmployeeFactory(enterprise=ent_b, user=user, name="张三", employee_no="W001", org_unit=tree_b[2],
+                               hire_date=hired)
+    workforce.event_record(employee=employee, type="hire", date=hired, post=None, actor=None)
+    user.employee = employee
+    return user

@@ -16,8 +16,7 @@ from lms.archive.models import TrainingRecord
 from lms.compliance.services import clearance
 from lms.workforce.models import PostAssignment
 from tests.apprenticeship.conftest import apprentice, head, hired_on, master, reactor, started, today  # noqa: F401
-from tests.conftest import PASSWORD
-from tests.e2e.test_online_learning import migrated_data  # noqa: F401  (fixture: rules and home page)
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +24,7 @@ SCREENSHOTS = "/tmp/e2e-apprenticeship-{}.png"
 
 
 @pytest.fixture
-def nearly_ready(migrated_data, started, head):  # noqa: F811
+def nearly_ready(migrated_data, started, head):
     """Every week logged and all but the last confirmed, every month
     evaluated, the practical assessment passed: only the mentor's last
     confirmation and the two signatures are left."""
@@ -47,20 +46,12 @@ def nearly_ready(migrated_data, started, head):  # noqa: F811
     return a, weeks[-1]
 
 
-def _login(page, url, email):
-    page.goto(f"{url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url(lambda u: "/accounts/login/" not in u)
-
-
-def test_mentor_confirms_a_week_and_signs_the_apprentice_off(phone, browser, live_server, nearly_ready, head):  # noqa: F811
+def test_mentor_confirms_a_week_and_signs_the_apprentice_off(phone, browser, live_server, nearly_ready, head):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     a, last_week = nearly_ready
     page = phone
 
-    _login(page, live_server.url, a.mentor.user.email)
+    log_in(page, live_server.url, a.mentor.user)
     page.goto(f"{live_server.url}/apprenticeship/")
     page.get_by_role("link", name="确认周记、评价与签字").click()
     page.wait_for_url(f"**/apprenticeship/{a.pk}/")
@@ -88,7 +79,7 @@ def test_mentor_confirms_a_week_and_signs_the_apprentice_off(phone, browser, liv
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     other = context.new_page()
     other.set_default_timeout(15000)
-    _login(other, live_server.url, head.user.email)
+    log_in(other, live_server.url, head.user)
     other.goto(f"{live_server.url}/apprenticeship/{a.pk}/")
     other.get_by_role("button", name="以车间负责人身份签字出师").click()
     other.locator(".message-success", has_text="出师").wait_for()

@@ -8,8 +8,7 @@ from openpyxl import Workbook
 
 from lms.workforce.models import Employee
 from lms.workforce.synthetic import make_id_number
-from tests.conftest import PASSWORD
-from tests.totp import current_code
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,13 +37,7 @@ def test_hr_imports_staff_after_fixing_a_bad_row(page, live_server, alice, tree_
     _sheet(bad_file, rows)
 
     # Log in: password, then the TOTP code from the authenticator.
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("input[name=login]").fill(alice.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url("**/accounts/2fa/authenticate/**")
-    page.locator("input[name=code]").fill(current_code(alice.totp_secret))
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    log_in(page, live_server.url, alice)
     page.wait_for_url("**/admin/**")
 
     # Upload with one bad row: the error names row 3, the column and the reason; nothing is written.

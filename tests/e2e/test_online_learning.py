@@ -5,71 +5,24 @@ is one second, one 学时 one minute, a heartbeat every second), answers the
 check question, and the hours and the online record land in 我的学习 and
 the portal — with the obligation met."""
 
-import importlib
 import os
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from courses import services
 from courses.models import Enrolment, LessonProgress
-from lms.accounts.roles import Role
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
-from lms.workforce import services as workforce
-from tests.conftest import PASSWORD
-from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, make_course
+from tests.factories import make_course
+
+from .conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 COURSE_TITLE = "车间级安全教育（试学）"
 QUESTION = ("进入车间作业前，首先应当做的是：", [("了解本车间的危险区域和安全警示标志", True), ("直接开始操作设备", False)])
 SCREENSHOTS = "/tmp/e2e-learning-{}.png"
-
-
-@pytest.fixture
-def migrated_data(transactional_db):
-    """The national rules and the home page, as the data migrations make them.
-    An earlier transactional test's flush empties every table (serialized
-    rollback clashes with the content types post_migrate recreates), so put
-    back what this journey needs."""
-    from django.apps import apps
-    from wagtail.models import Locale, Page, Site
-
-    from content.models import HomePage
-    from lms.compliance.models import TrainingRule
-
-    if not TrainingRule.objects.exists():
-        importlib.import_module("lms.compliance.migrations.0002_national_defaults").seed(apps, None)
-    if not HomePage.objects.exists():
-        Locale.objects.get_or_create(language_code="zh-hans")
-        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-        home = HomePage(title="安训", slug="home", intro="<p>安全生产教育培训、考试与持证管理。</p>")
-        root.add_child(instance=home)
-        Site.objects.update_or_create(
-            is_default_site=True, defaults={"hostname": "localhost", "root_page": home, "site_name": "安训", "port": 80}
-        )
-
-
-@pytest.fixture
-def short_study(settings):
-    settings.ANXUN_STUDY_MINUTE_SECONDS = 1
-    settings.ANXUN_MINUTES_PER_CREDIT_HOUR = 1
-    settings.ANXUN_STUDY_HEARTBEAT_SECONDS = 1
-
-
-@pytest.fixture
-def worker(migrated_data, ent_b, tree_b):
-    """张三, hired today by B (general industry): owes the three-level induction."""
-    user = UserFactory(email="zhangsan@example.com", full_name="张三")
-    MembershipFactory(user=user, enterprise=ent_b, role=Role.EMPLOYEE)
-    hired = timezone.localdate()
-    employee = EmployeeFactory(enterprise=ent_b, user=user, name="张三", employee_no="W001", org_unit=tree_b[2],
-                               hire_date=hired)
-    workforce.event_record(employee=employee, type="hire", date=hired, post=None, actor=None)
-    user.employee = employee
-    return user
 
 
 def test_worker_finishes_a_short_lesson_on_a_phone_and_sees_the_hours_and_record(
@@ -86,12 +39,7 @@ def test_worker_finishes_a_short_lesson_on_a_phone_and_sees_the_hours_and_record
     assert services.enrolments_from_obligations(employee_ids=[employee.pk]) == 1
     page = phone
 
-    # Log in: a plain employee needs no second factor.
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("input[name=login]").fill(worker.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    log_in(page, live_server.url, worker)  # a plain employee needs no second factor
 
     # 我的学习: what is owed, with the hours still missing and the course to study.
     page.goto(f"{live_server.url}/learn/")

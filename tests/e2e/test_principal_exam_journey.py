@@ -12,7 +12,7 @@ from django.utils import timezone
 from exams import services
 from exams.models import Attempt, AttemptAnswer, Question
 from lms.archive.models import TrainingRecord
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from tests.exams.engine_helpers import bank, fill, fixed_paper, make_principal, multiple, single, true_false
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -52,11 +52,7 @@ def test_principal_sits_and_passes_the_annual_exam_on_a_phone(phone, live_server
     page = phone
 
     # Log in with email and password: a principal needs no second factor.
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("input[name=login]").fill(principal.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # the back office: a principal reads staff data
+    log_in(page, live_server.url, principal)  # the back office: a principal reads staff data
 
     # 我的考试 lists the annual exam; its start page starts the attempt.
     page.goto(f"{live_server.url}/exams/")

@@ -8,14 +8,11 @@ import os
 import zipfile
 
 import pytest
-from django.core.cache import cache
 from wagtail.models import ModelLogEntry
 
 from lms.supervision.models import Sample
-from tests.conftest import PASSWORD
-from tests.e2e.test_online_learning import migrated_data  # noqa: F401  (the national rules and home page)
 from tests.supervision.conftest import region  # noqa: F401  (six enterprises of 3205xx with people)
-from tests.totp import current_code
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,21 +20,12 @@ SCREENSHOTS = "/tmp/e2e-regulator-{}.png"
 
 
 def _login(page, live_server, user, next_url):
-    # A TOTP code is accepted once (used codes are remembered in the cache):
-    # the same person logging in again within 30 s would be refused.
-    cache.clear()
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url("**/accounts/2fa/authenticate/**")
-    page.locator("input[name=code]").fill(current_code(user.totp_secret))
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    log_in(page, live_server.url, user, next_url=next_url)
     page.wait_for_url(f"**{next_url}")
 
 
 def test_regulator_draws_a_sample_opens_an_archive_and_downloads_the_bundle(
-    phone, live_server, migrated_data, regulator, region, ent_a, settings, tmp_path,  # noqa: F811
+    phone, live_server, migrated_data, regulator, region, ent_a, settings, tmp_path,
 ):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path
@@ -83,7 +71,7 @@ def test_regulator_draws_a_sample_opens_an_archive_and_downloads_the_bundle(
 
 
 def test_finding_recorded_answered_with_evidence_and_closed_on_phones(
-    phone, live_server, migrated_data, regulator, alice, region, ent_a, settings, tmp_path,  # noqa: F811
+    phone, live_server, migrated_data, regulator, alice, region, ent_a, settings, tmp_path,
 ):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path

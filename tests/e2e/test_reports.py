@@ -10,7 +10,6 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.compliance.helpers import train
-from tests.e2e.test_online_learning import migrated_data  # noqa: F401  (the national rules and home page)
 from tests.e2e.test_regulator import _login
 from tests.factories import EmployeeFactory
 from tests.reports.factories import ObligationFactory
@@ -21,7 +20,7 @@ YEAR = dt.date.today().year
 
 
 def test_hr_reads_the_coverage_report_and_downloads_the_same_figures(
-    phone, live_server, migrated_data, alice, ent_a, tree_a, settings, tmp_path,  # noqa: F811
+    phone, live_server, migrated_data, alice, ent_a, tree_a, settings, tmp_path,
 ):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path
