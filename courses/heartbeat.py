@@ -22,7 +22,9 @@ session cookie, a malformed body, no such study session in this login, a
 stored hash that only a fallback secret verifies — goes down the normal stack
 to ``courses.views.heartbeat``, which answers it (401, 400, 404, 409) as
 before. Nothing is written before that decision, so falling through never
-applies a beat twice. Users whose role requires MFA started the study session
+applies a beat twice. The same holds for a database connection the SELECT
+finds dead (it doubles as Django's per-request health check): the stack
+answers on a new connection. Users whose role requires MFA started the study session
 on a page behind the MFA gate; the heartbeat reveals and changes nothing but
 that session's clock.
 
@@ -90,7 +92,10 @@ class HeartbeatMiddleware:
             except ValidationError:
                 return None
             now = timezone.now()
-            found = session_rows.load_by_login(token=token, login_key=login_key, now=now)
+            try:
+                found = session_rows.load_by_login(token=token, login_key=login_key, now=now)
+            except session_rows.StaleConnection:
+                return None  # the stack answers it on a new connection
             if found is None or not self.logged_in(found[1], user_id=found[0].user_id):
                 return None
             session = found[0]

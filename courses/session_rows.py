@@ -26,6 +26,13 @@ statement of 20 parameters run hundreds of times a second means quoting
 every value into a new SQL text and PostgreSQL parsing and planning it each
 time. Behind a transaction-mode pooler without prepared-statement support,
 set ``ANXUN_HEARTBEAT_PREPARED = False``.
+
+With ``CONN_HEALTH_CHECKS`` on, Django pings a reused connection
+(``SELECT 1``) before a request's first statement: a third round trip per
+beat. :func:`load_by_login` makes its own SELECT the check instead: it is
+read-only, so when it finds the connection dead the connection is closed and
+the caller told (:class:`StaleConnection`) before anything is written, and
+the heartbeat can be answered on a new connection.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.db import connections, router, transaction
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -159,23 +166,40 @@ class Login:
     is_active: bool
 
 
+class StaleConnection(Exception):
+    """The database connection was found dead by a read; it is closed, nothing was written."""
+
+
 def load_by_login(*, token, login_key: str, now) -> tuple[StudySession, Login] | None:
     """The study session with this token started in the login ``login_key``,
     with that login's stored session data and its user's password hash and
-    active flag; None unless the login session exists and is unexpired at ``now``."""
-    return _load(token, login_key, by_login=True, now=now)
+    active flag; None unless the login session exists and is unexpired at ``now``.
+
+    This SELECT is the request's connection health check (``CONN_HEALTH_CHECKS``):
+    if it finds the connection unusable, the connection is closed and
+    :class:`StaleConnection` raised — call it before anything is written."""
+    return _load(token, login_key, by_login=True, now=now, probe=True)
 
 
-def _load(token, owner, *, by_login: bool, now=None):
+def _load(token, owner, *, by_login: bool, now=None, probe: bool = False):
     alias = router.db_for_read(StudySession)
     connection = connections[alias]
     plan = _select_for(connection, by_login=by_login)
     params = [StudySession._meta.get_field("token").get_db_prep_value(token, connection), owner]
     if by_login:
         params.append(Session._meta.get_field("expire_date").get_db_prep_value(now, connection))
-    with _cursor(connection) as cursor:
-        cursor.execute(plan.sql, params)
-        row = cursor.fetchone()
+    probing = probe and connection.connection is not None and not connection.health_check_done
+    if probing:
+        connection.health_check_done = True  # the SELECT below is the check
+    try:
+        with _cursor(connection) as cursor:
+            cursor.execute(plan.sql, params)
+            row = cursor.fetchone()
+    except (OperationalError, InterfaceError):
+        if not probing or connection.in_atomic_block or connection.is_usable():
+            raise
+        connection.close()
+        raise StaleConnection from None
     if row is None:
         return None
     row = list(row)

@@ -2,13 +2,17 @@
 must decide exactly what the stack would — same replies, same denials — and
 leave to the stack every heartbeat whose login it cannot confirm: a logout,
 an expired login, a deactivated user, a password changed elsewhere, a
-tampered session, someone else's study session. CSRF is still enforced."""
+tampered session, someone else's study session. CSRF is still enforced.
+Its SELECT is the request's connection health check: no extra ping, and a
+connection the server ended is replaced before anything is written."""
 
 import datetime as dt
 import json
 
+import psycopg
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -178,3 +182,53 @@ def test_turned_off_every_heartbeat_takes_the_stack(phone, lesson, settings, ans
     token = start(phone, lesson)
     assert beat(phone, token, 1, ago=0).status_code == 200
     assert answered == []
+
+
+@pytest.fixture
+def health_checks():
+    """CONN_HEALTH_CHECKS on, as in production (lms/settings/production.py)."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    wrapper.ensure_connection()
+    before = wrapper.health_check_enabled
+    wrapper.health_check_enabled = True
+    yield wrapper
+    wrapper.health_check_enabled = before
+
+
+def _new_request(token, *, ago=30):
+    """The state of the connection as a new production request finds it
+    (CONN_HEALTH_CHECKS on, not yet checked), the last beat ``ago`` s back."""
+    StudySession.objects.filter(token=token).update(last_beat_at=timezone.now() - dt.timedelta(seconds=ago))
+    connection.health_check_done = False
+
+
+def test_with_health_checks_on_the_heartbeat_select_is_the_check(phone, lesson, answered, health_checks, monkeypatch):
+    token = start(phone, lesson)
+    beat(phone, token, 1, ago=0)
+    pings = []
+    usable = type(health_checks).is_usable
+    monkeypatch.setattr(type(health_checks), "is_usable", lambda self: pings.append(1) or usable(self))
+    _new_request(token)
+    response = phone.post(HEARTBEAT, data=json.dumps({"token": token, "seq": 2}), content_type="application/json")
+    assert response.status_code == 200 and response.json()["credited"] >= 30
+    assert answered == [True, True] and pings == []  # no SELECT 1 before the heartbeat's own SELECT
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a connection ended by the server: PostgreSQL only (CI leg 2)")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_ended_is_replaced_and_the_beat_counts_once(phone, lesson, answered, health_checks):
+    token = start(phone, lesson)
+    beat(phone, token, 1, ago=0)
+    _new_request(token)
+    dead = connection.connection.info.backend_pid
+    db = connection.settings_dict
+    with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None, port=db["PORT"] or None,
+                         password=db["PASSWORD"] or None, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dead])  # e.g. a PostgreSQL restart or an idle timeout
+    response = phone.post(HEARTBEAT, data=json.dumps({"token": token, "seq": 2}), content_type="application/json")
+    assert response.status_code == 200 and response.json()["accepted"] is True
+    assert connection.connection.info.backend_pid != dead
+    # Answered once, by the stack, on the new connection: the beat's credit counted exactly once.
+    assert answered == [True, False]
+    session = StudySession.objects.get(token=token)
+    assert session.seq == 2 and session.credited == response.json()["credited"] >= 30
