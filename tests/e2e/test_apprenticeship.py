@@ -24,7 +24,7 @@ SCREENSHOTS = "/tmp/e2e-apprenticeship-{}.png"
 
 
 @pytest.fixture
-def nearly_ready(migrated_data, started, head):
+def nearly_ready(migrated_data, started, head):  # noqa: F811
     """Every week logged and all but the last confirmed, every month
     evaluated, the practical assessment passed: only the mentor's last
     confirmation and the two signatures are left."""
@@ -46,7 +46,7 @@ def nearly_ready(migrated_data, started, head):
     return a, weeks[-1]
 
 
-def test_mentor_confirms_a_week_and_signs_the_apprentice_off(phone, browser, live_server, nearly_ready, head):
+def test_mentor_confirms_a_week_and_signs_the_apprentice_off(phone, browser, live_server, nearly_ready, head):  # noqa: F811
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     a, last_week = nearly_ready
     page = phone

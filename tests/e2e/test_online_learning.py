@@ -14,9 +14,8 @@ from courses import services
 from courses.models import Enrolment, LessonProgress
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
+from tests.e2e.conftest import log_in
 from tests.factories import make_course
-
-from .conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

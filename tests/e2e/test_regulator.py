@@ -11,8 +11,8 @@ import pytest
 from wagtail.models import ModelLogEntry
 
 from lms.supervision.models import Sample
-from tests.supervision.conftest import region  # noqa: F401  (six enterprises of 3205xx with people)
 from tests.e2e.conftest import log_in
+from tests.supervision.conftest import region  # noqa: F401  (six enterprises of 3205xx with people)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def _login(page, live_server, user, next_url):
 
 
 def test_regulator_draws_a_sample_opens_an_archive_and_downloads_the_bundle(
-    phone, live_server, migrated_data, regulator, region, ent_a, settings, tmp_path,
+    phone, live_server, migrated_data, regulator, region, ent_a, settings, tmp_path,  # noqa: F811
 ):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path
@@ -71,7 +71,7 @@ def test_regulator_draws_a_sample_opens_an_archive_and_downloads_the_bundle(
 
 
 def test_finding_recorded_answered_with_evidence_and_closed_on_phones(
-    phone, live_server, migrated_data, regulator, alice, region, ent_a, settings, tmp_path,
+    phone, live_server, migrated_data, regulator, alice, region, ent_a, settings, tmp_path,  # noqa: F811
 ):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path

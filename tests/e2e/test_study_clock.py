@@ -21,9 +21,8 @@ from django.core.files.base import ContentFile
 from courses import services
 from courses.models import LessonPage, LessonProgress, StudySession
 from lms.archive.models import TrainingRecord
+from tests.e2e.conftest import log_in
 from tests.factories import make_course
-
-from .conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
