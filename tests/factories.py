@@ -118,12 +118,33 @@ def make_api_token(enterprise, *, can_write=True, name="HR 系统") -> tuple[Api
     return token, key
 
 
+def home_page():
+    """The site's home page, as the data migrations make it — put back (with the
+    locale, the page tree's root, the default site and the root collection) when
+    an earlier transactional test's flush emptied every table."""
+    from wagtail.models import Collection, Locale, Page, Site
+
+    from content.models import HomePage
+
+    if not Collection.get_first_root_node():
+        Collection.add_root(name="Root")
+    home = HomePage.objects.order_by("path").first()
+    if home is None:
+        Locale.objects.get_or_create(language_code="zh-hans")
+        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+        home = HomePage(title="安训", slug="home", intro="<p>安全生产教育培训、考试与持证管理。</p>")
+        root.add_child(instance=home)
+        Site.objects.update_or_create(
+            is_default_site=True, defaults={"hostname": "localhost", "root_page": home, "site_name": "安训", "port": 80}
+        )
+    return home
+
+
 def course_index():
     """The 在线课程 index under the home page (created once, published)."""
-    from content.models import HomePage
     from courses.models import CourseIndexPage
 
-    home = HomePage.objects.order_by("path").first()
+    home = home_page()
     index = CourseIndexPage.objects.child_of(home).first()
     if index is None:
         index = CourseIndexPage(title="在线课程", slug="courses")
@@ -183,6 +204,7 @@ __all__ = [
     "RegulatorMembershipFactory",
     "UserFactory",
     "course_index",
+    "home_page",
     "enable_totp",
     "lesson_body",
     "make_api_token",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from lms.accounts.roles import Role
 from lms.workforce import services as workforce
 from tests.conftest import PASSWORD
-from tests.factories import EmployeeFactory, MembershipFactory, UserFactory
+from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, home_page
 
 CHROMIUM = os.environ.get("ANXUN_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -129,25 +129,14 @@ def migrated_data(transactional_db):
     """The national rules and the home page, as the data migrations make them.
     An earlier transactional test's flush empties every table (serialized
     rollback clashes with the content types post_migrate recreates), so put
-    back what this journey needs."""
+    back what these journeys need."""
     from django.apps import apps
-    from wagtail.models import Collection, Locale, Page, Site
 
-    from content.models import HomePage
     from lms.compliance.models import TrainingRule
 
     if not TrainingRule.objects.exists():
         importlib.import_module("lms.compliance.migrations.0002_national_defaults").seed(apps, None)
-    if not Collection.get_first_root_node():
-        Collection.add_root(name="Root")
-    if not HomePage.objects.exists():
-        Locale.objects.get_or_create(language_code="zh-hans")
-        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-        home = HomePage(title="安训", slug="home", intro="<p>安全生产教育培训、考试与持证管理。</p>")
-        root.add_child(instance=home)
-        Site.objects.update_or_create(
-            is_default_site=True, defaults={"hostname": "localhost", "root_page": home, "site_name": "安训", "port": 80}
-        )
+    home_page()
 
 
 @pytest.fixture
