@@ -68,12 +68,13 @@ def question_id(lesson) -> str:
     return lesson.questions()[0][0]
 
 
-def make_video(duration=60.0):
+def make_video(duration=60.0, *, data=b"\x00" * 16, ext="mp4"):
+    """A wagtailmedia video of ``duration`` s; its file is ``data`` (placeholder bytes unless given)."""
     from wagtailmedia.models import get_media_model
 
     Media = get_media_model()
     media = Media(title="安全警示视频", type="video", duration=duration)
-    media.file.save(f"v-{uuid.uuid4().hex[:6]}.mp4", ContentFile(b"\x00" * 16), save=False)
+    media.file.save(f"v-{uuid.uuid4().hex[:6]}.{ext}", ContentFile(data), save=False)
     media.save()
     return media
 

@@ -16,11 +16,11 @@ import os
 import time
 
 import pytest
-from django.core.files.base import ContentFile
 
 from courses import services
-from courses.models import LessonPage, LessonProgress, StudySession
+from courses.models import LessonProgress, StudySession
 from lms.archive.models import TrainingRecord
+from tests.courses.conftest import add_video_lesson, lesson_of, make_video
 from tests.e2e.conftest import log_in
 from tests.factories import make_course
 
@@ -58,19 +58,11 @@ RECORD_WEBM = """async (seconds) => {
 }"""
 
 
-@pytest.fixture
-def clock(settings):
-    settings.ANXUN_STUDY_MINUTE_SECONDS = 1
-    settings.ANXUN_MINUTES_PER_CREDIT_HOUR = 1
-    settings.ANXUN_STUDY_HEARTBEAT_SECONDS = 1
-    return settings
-
-
-def owed_lesson(worker, **course):
-    """A workshop-level course the worker owes, enrolled from the obligation; its first lesson."""
-    course = make_course(category="induction_workshop", credit_hours=1, lessons=1, **course)
+def owed_course(worker, **course):
+    """A workshop-level course the worker owes, enrolled from the obligation."""
+    course = make_course(category="induction_workshop", credit_hours=1, **course)
     assert services.enrolments_from_obligations(employee_ids=[worker.employee.pk]) == 1
-    return course, course.get_lessons().get().specific
+    return course
 
 
 def studied(worker, lesson) -> int:
@@ -89,12 +81,14 @@ def beats_after(session: StudySession, n: int, *, timeout: float = 20.0) -> None
         time.sleep(0.2)
 
 
-def test_a_presence_check_left_unanswered_stops_the_clock_until_answered(phone, live_server, clock, worker):
+def test_a_presence_check_left_unanswered_stops_the_clock_until_answered(
+    phone, live_server, short_study, settings, worker
+):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    clock.ANXUN_STUDY_PRESENCE_MIN_SECONDS = 3
-    clock.ANXUN_STUDY_PRESENCE_MAX_SECONDS = 4
-    clock.ANXUN_STUDY_PRESENCE_ANSWER_SECONDS = 3
-    _course, lesson = owed_lesson(worker, min_minutes=600)
+    settings.ANXUN_STUDY_PRESENCE_MIN_SECONDS = 3
+    settings.ANXUN_STUDY_PRESENCE_MAX_SECONDS = 4
+    settings.ANXUN_STUDY_PRESENCE_ANSWER_SECONDS = 3
+    lesson = lesson_of(owed_course(worker, min_minutes=600))
     page = phone
     log_in(page, live_server.url, worker)
     page.goto(f"{live_server.url}{lesson.url}")
@@ -140,26 +134,12 @@ def webm(browser):
         context.close()
 
 
-def video_lesson(course, data: bytes, *, min_minutes: int) -> LessonPage:
-    from wagtailmedia.models import get_media_model
-
-    media = get_media_model()(title="储罐区安全警示", type="video", duration=VIDEO_SECONDS)
-    media.file.save("warning.webm", ContentFile(data), save=False)
-    media.save()
-    body = [{"type": "video", "value": {"video": media.pk, "caption": "储罐区动火作业事故回放"}}]
-    lesson = course.get_lessons().get().specific
-    lesson.body = body
-    lesson.min_minutes = min_minutes
-    lesson.save_revision().publish()
-    return LessonPage.objects.get(pk=lesson.pk)
-
-
 def test_a_video_lesson_counts_while_playing_cannot_be_skipped_and_completes_when_watched(
-    phone, live_server, clock, worker, webm
+    phone, live_server, short_study, worker, webm
 ):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    course, lesson = owed_lesson(worker, min_minutes=4)
-    lesson = video_lesson(course, webm, min_minutes=4)
+    course = owed_course(worker, lessons=0)
+    lesson = add_video_lesson(course, make_video(VIDEO_SECONDS, data=webm, ext="webm"), min_minutes=4)
     page = phone
     # Media files are served by the web server in production; here the browser is handed the file.
     video_url = lesson.videos()[0]["video"].url
@@ -196,9 +176,9 @@ def test_a_video_lesson_counts_while_playing_cannot_be_skipped_and_completes_whe
     assert (record.source, record.level, record.title) == ("online", "workshop", course.title)
 
 
-def test_opening_the_lesson_in_a_second_tab_stops_the_first(phone, live_server, clock, worker):
+def test_opening_the_lesson_in_a_second_tab_stops_the_first(phone, live_server, short_study, worker):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    _course, lesson = owed_lesson(worker, min_minutes=600)
+    lesson = lesson_of(owed_course(worker, min_minutes=600))
     first = phone
     log_in(first, live_server.url, worker)
     first.goto(f"{live_server.url}{lesson.url}")
