@@ -89,6 +89,7 @@ def add_year_data(enterprise, today: dt.date, seed: int) -> dict:
                     employee_id=e.pk, seq=seq, kind="refresher", title="年度安全再培训", content="规模测试",
                     start_at=start, end_at=start + dt.timedelta(hours=hours), place="培训教室", hours=hours,
                     trainer="规模测试", source="offline", prev_hash="0" * 64, hash=secrets.token_hex(32),
+                    mac=secrets.token_hex(32), mac_key_id="bench",
                 ))
         TrainingRecord.objects.bulk_create(records, batch_size=BATCH)
     return {"cycle_obligations": len(cycles), "records": len(records)}

@@ -36,6 +36,20 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _archive_checkpoint_files():
+    """Signed checkpoint files outlive a test's database rollback: remove
+    them, so that no test meets another's (verify_archive would call a file
+    without its database row a deleted checkpoint)."""
+    yield
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / settings.ANXUN_ARCHIVE_CHECKPOINT_DIR, ignore_errors=True)
+
+
 @pytest.fixture
 def ent_a(db):
     return EnterpriseFactory(code="hxchem", name="华兴化工有限公司", industry=Industry.HAZARDOUS_CHEMICALS, region_code="320505")

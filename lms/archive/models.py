@@ -5,13 +5,14 @@ A record holds what 法 §28 and the local action plans ask an archive to hold:
 time, place, content, hours, trainer/organiser, participants, assessment
 method and result, evidence. Records are append-only (the model refuses
 update and delete; database triggers refuse them too) and each person's
-records form a SHA-256 hash chain over a canonical serialisation, checked by
-``manage.py verify_archive``. A correction is a new record pointing at the
-record it corrects."""
+records form a SHA-256 hash chain over a canonical serialisation. Each
+record also carries a keyed MAC whose key lives outside the database, and a
+signed daily checkpoint per enterprise (:class:`ArchiveCheckpoint`, kept in
+its own table and as a file) fixes every person's record count and chain
+head; ``manage.py verify_archive`` checks all three (docs/security.md §2).
+A correction is a new record pointing at the record it corrects."""
 
 import datetime as dt
-import hashlib
-import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from . import integrity
 
 
 class TrainingKind(models.TextChoices):
@@ -110,6 +113,11 @@ class TrainingRecord(models.Model):
     recorded_at = models.DateTimeField(_("录入时间"), default=timezone.now, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False, unique=True)
+    # HMAC-SHA256 of the canonical bytes under the key ``mac_key_id`` of
+    # ANXUN_ARCHIVE_MAC_KEYS: a record forged or re-hashed without that key
+    # does not carry a valid MAC.
+    mac = models.CharField(max_length=64, editable=False, blank=True, default="")
+    mac_key_id = models.CharField(max_length=16, editable=False, blank=True, default="")
 
     objects = TrainingRecordQuerySet.as_manager()
 
@@ -123,17 +131,19 @@ class TrainingRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["employee", "seq"], name="record_seq_unique_per_employee"),
             models.CheckConstraint(condition=models.Q(end_at__gte=models.F("start_at")), name="record_end_after_start"),
+            models.CheckConstraint(condition=~models.Q(mac="") & ~models.Q(mac_key_id=""), name="record_has_mac"),
         ]
         indexes = [models.Index(fields=["employee", "kind", "level"])]
 
     def __str__(self):
         return f"{self.employee} · {self.title} · {self.hours} 学时"
 
-    GENESIS = "0" * 64
+    GENESIS = integrity.GENESIS
 
-    def canonical(self) -> bytes:
-        """The bytes the hash covers: every field the archive vouches for."""
-        data = {
+    def canonical_fields(self) -> dict:
+        """Every field the archive vouches for, as JSON values (what an
+        export carries so that anyone can recompute the hash)."""
+        return {
             "employee": self.employee_id,
             "seq": self.seq,
             "kind": self.kind,
@@ -158,10 +168,16 @@ class TrainingRecord(models.Model):
             "recorded_at": self.recorded_at.astimezone(dt.timezone.utc).isoformat(),
             "prev_hash": self.prev_hash,
         }
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    def canonical(self) -> bytes:
+        """The bytes the hash and the MAC cover."""
+        return integrity.canonical_json(self.canonical_fields())
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+        return integrity.sha256_hex(self.canonical())
+
+    def compute_mac(self, key: bytes) -> str:
+        return integrity.record_mac(key, self.canonical())
 
     def save(self, *args, **kwargs):
         if self.pk is not None or not kwargs.pop("_append", False):
@@ -174,3 +190,59 @@ class TrainingRecord(models.Model):
     @property
     def passed(self) -> bool:
         return self.assessment_result == AssessmentResult.PASSED
+
+
+def checkpoint_path(enterprise_id: int, day: dt.date) -> str:
+    """Where the file copy of a checkpoint lives in the default storage."""
+    return f"{settings.ANXUN_ARCHIVE_CHECKPOINT_DIR}/{enterprise_id}/{day.isoformat()}.json"
+
+
+class ArchiveCheckpoint(models.Model):
+    """One enterprise's archive as it stood at ``created_at``, signed: for
+    every person with records, their record count and chain head, and the
+    total. One per enterprise per day, append-only (the database refuses
+    UPDATE and DELETE), and written as a file too (:func:`checkpoint_path`)
+    so that someone who can rewrite the database still leaves evidence.
+
+    No foreign key to the records: ``TRUNCATE … CASCADE`` of the records
+    must not take the checkpoints with it."""
+
+    enterprise = models.ForeignKey(
+        "workforce.Enterprise", on_delete=models.PROTECT, related_name="+", verbose_name=_("企业")
+    )
+    day = models.DateField(_("日期"))
+    created_at = models.DateTimeField(_("签署时间"), default=timezone.now, editable=False)
+    total = models.PositiveIntegerField(_("记录总数"))
+    key_id = models.CharField(_("签名密钥编号"), max_length=16)
+    # The canonical JSON the signature covers, kept byte for byte.
+    payload = models.TextField(_("签名内容"))
+    sha256 = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(_("签名"), max_length=128)
+
+    class Meta:
+        verbose_name = _("档案检查点")
+        verbose_name_plural = _("档案检查点")
+        ordering = ["enterprise", "-day"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "day"], name="checkpoint_one_per_enterprise_day")]
+
+    def __str__(self):
+        return f"{self.enterprise_id} · {self.day} · {self.total}"
+
+    @property
+    def payload_data(self) -> dict:
+        import json
+
+        return json.loads(self.payload)
+
+    def document(self) -> dict:
+        """The signed checkpoint as exported and as stored in its file."""
+        return {"payload": self.payload_data, "sha256": self.sha256, "key_id": self.key_id,
+                "signature": self.signature}
+
+    @property
+    def signature_fingerprint(self) -> str:
+        return integrity.signature_fingerprint({"signature": self.signature})
+
+    @property
+    def path(self) -> str:
+        return checkpoint_path(self.enterprise_id, self.day)

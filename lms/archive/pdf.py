@@ -87,3 +87,35 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     full["generated_at_text"] = full["generated_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     html = render_to_string(template_name, full)
     return html_to_pdf(html)
+
+
+def attach_files(pdf: bytes, files: dict[str, bytes]) -> bytes:
+    """``pdf`` with ``files`` embedded as PDF attachments (what a PDF reader
+    lists under "attachments"; ``verify_archive --bundle`` reads them)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for name, data in files.items():
+        writer.add_attachment(name, data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_person_file_pdf(pf, *, title: str) -> bytes:
+    """A person file (``exports.PersonFile``) as a PDF whose footer names the
+    signed checkpoint covering the file and which carries ``archive.json``
+    (the records' canonical fields and hashes, and that checkpoint) as an
+    attachment: anyone with the public key can verify it offline."""
+    import json
+
+    from . import integrity
+    from .selectors import archive_export, checkpoint_reference
+
+    employee = pf.employee
+    pdf = render_pdf("archive/pdf/person_file.html", {
+        "pf": pf, "employee": employee, "enterprise_name": employee.enterprise.name, "document_title": title,
+        "checkpoint": checkpoint_reference(employee),
+    })
+    document = json.dumps(archive_export([employee]), ensure_ascii=False, indent=1).encode()
+    return attach_files(pdf, {integrity.EXPORT_NAME: document})

@@ -2,6 +2,8 @@
 three-level card). Thin views: fetch the person through scope() (404 for
 anyone else's people), load, render."""
 
+import base64
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,7 +17,9 @@ from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, scope
 
 from .exports import employee_queryset, induction_card_load, person_file_load, person_file_xlsx
-from .pdf import render_pdf
+from . import integrity
+from .keys import signing_key, verify_keys
+from .pdf import render_pdf, render_person_file_pdf
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -60,10 +64,7 @@ def person_file_pdf(request, pk: int):
     employee = _get_employee_for_user(request, pk, what="person_file_pdf")
     pf = person_file_load(employee, user=request.user)
     title = _("员工培训档案")
-    pdf = render_pdf(
-        "archive/pdf/person_file.html",
-        {"pf": pf, "employee": employee, "enterprise_name": employee.enterprise.name, "document_title": title},
-    )
+    pdf = render_person_file_pdf(pf, title=title)
     return _file_response(pdf, "application/pdf", _filename(employee, title) + ".pdf", attachment=False)
 
 
@@ -92,3 +93,18 @@ def induction_card_pdf(request, pk: int):
         {"card": card, "employee": employee, "enterprise_name": employee.enterprise.name, "document_title": title},
     )
     return _file_response(pdf, "application/pdf", _filename(employee, title) + ".pdf", attachment=False)
+
+
+@require_GET
+def public_key(request):
+    """The public keys that verify the archive's signed checkpoints, for
+    anyone (no login): a regulator checks a bundle with them offline."""
+    signing_id, _private = signing_key()
+    keys = [
+        {"id": key_id, "current": key_id == signing_id, "pem": integrity.public_pem(key),
+         "raw": base64.b64encode(integrity.public_raw(key)).decode(), "fingerprint": integrity.fingerprint(key)}
+        for key_id, key in verify_keys().items()
+    ]
+    response = render(request, "archive/public_key.html", {"keys": keys})
+    response["Cache-Control"] = "public, max-age=300"
+    return response

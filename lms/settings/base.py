@@ -312,3 +312,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+
+# --- issue 16: archive ---
+# Keys of the tamper-evident archive (lms/archive/keys.py, docs/security.md §2).
+# Never stored in the database. Empty = derived from SECRET_KEY (development
+# and tests only; production settings refuse to start without them).
+# Record MACs: "k2:<base64 ≥32 bytes>,k1:<base64>", the first is current.
+ANXUN_ARCHIVE_MAC_KEYS = env.str("ANXUN_ARCHIVE_MAC_KEYS", default="")
+# Checkpoint signing key: Ed25519, PEM (PKCS#8) or base64 of the 32 raw bytes, and its id.
+ANXUN_ARCHIVE_SIGNING_KEY = env.str("ANXUN_ARCHIVE_SIGNING_KEY", default="", multiline=True)
+ANXUN_ARCHIVE_SIGNING_KEY_ID = env.str("ANXUN_ARCHIVE_SIGNING_KEY_ID", default="s1")
+# Public keys of retired signing keys: "s1:<base64 raw public key>,…".
+ANXUN_ARCHIVE_VERIFY_KEYS = env.str("ANXUN_ARCHIVE_VERIFY_KEYS", default="")
+# Folder of the default storage that receives a copy of every signed checkpoint.
+ANXUN_ARCHIVE_CHECKPOINT_DIR = env.str("ANXUN_ARCHIVE_CHECKPOINT_DIR", default="archive-checkpoints")

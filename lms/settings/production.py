@@ -13,6 +13,14 @@ if SECRET_KEY.startswith("dev-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY 必须在生产环境中设置为至少 50 个字符的随机值。")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
+# --- issue 16: archive ---
+# Keys derived from SECRET_KEY are for development: a leaked SECRET_KEY must
+# not also forge archive records and checkpoints (docs/security.md §2).
+if not env.str("ANXUN_ARCHIVE_MAC_KEYS", default="").strip():
+    raise ImproperlyConfigured("生产环境必须设置 ANXUN_ARCHIVE_MAC_KEYS（培训档案 MAC 密钥，格式 “k1:base64密钥”）。")
+if not env.str("ANXUN_ARCHIVE_SIGNING_KEY", default="").strip():
+    raise ImproperlyConfigured("生产环境必须设置 ANXUN_ARCHIVE_SIGNING_KEY（档案检查点的 Ed25519 签名私钥）。")
+
 # The cache: CACHE_URL, else Redis where the deployment already has it
 # (REDIS_URL, a Redis Celery broker) — then sessions and the logged-in user
 # are read from Redis instead of the database on every request.

@@ -1,6 +1,8 @@
 """The test suite: fast hasher, local-memory cache, Celery eager unless a
 broker is given (the integration leg of CI sets CELERY_BROKER_URL)."""
 
+import os
+
 from .base import *  # noqa: F401,F403
 from .base import BASE_DIR, env
 
@@ -18,3 +20,7 @@ ALLOWED_HOSTS = ["*"]
 # Tests exercise throttling explicitly where they mean to.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "anon": "100000/min"}}  # noqa: F405
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS}  # noqa: F405
+# --- issue 16: archive ---
+# Signed checkpoint files per pytest-xdist worker (the workers share
+# MEDIA_ROOT, not their databases); tests/conftest.py empties it after each test.
+ANXUN_ARCHIVE_CHECKPOINT_DIR = f"archive-checkpoints-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"

@@ -1,10 +1,13 @@
-"""The sample bundle (抽查样本打包): one archive PDF per sampled person and an
-Excel summary (汇总表.xlsx) in one zip. Every file put in the bundle is a
+"""The sample bundle (抽查样本打包): one archive PDF per sampled person, an
+Excel summary (汇总表.xlsx) and ``archive.json`` (every sampled person's
+records with their hashes, and the signed checkpoints covering them, for
+``verify_archive --bundle``) in one zip. Every file put in the bundle is a
 regulator read of that person's file and is logged as one."""
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import tempfile
 import zipfile
@@ -18,7 +21,9 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from lms.archive.exports import employee_queryset, person_file_load
-from lms.archive.pdf import render_pdf
+from lms.archive.integrity import EXPORT_NAME
+from lms.archive.pdf import render_person_file_pdf
+from lms.archive.selectors import archive_export
 
 from .models import SampleBundle, Sample
 
@@ -106,10 +111,7 @@ def bundle_build(*, bundle_id: int) -> None:
             with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
                 for n, employee in enumerate(employees, start=1):
                     pf = person_file_load(employee, user=regulator)
-                    pdf = render_pdf("archive/pdf/person_file.html", {
-                        "pf": pf, "employee": employee, "enterprise_name": employee.enterprise.name,
-                        "document_title": title,
-                    })
+                    pdf = render_person_file_pdf(pf, title=title)
                     position = positions[employee.pk]
                     archive.writestr(
                         f"{position:03d}-{employee.enterprise.code}-{employee.employee_no}-{employee.name}.pdf", pdf)
@@ -118,6 +120,7 @@ def bundle_build(*, bundle_id: int) -> None:
                     rows.append(_summary_row(position, pf))
                     SampleBundle.objects.filter(pk=bundle.pk).update(processed=n)
                 archive.writestr(_("汇总表") + ".xlsx", bundle_summary_xlsx(rows, sample))
+                archive.writestr(EXPORT_NAME, json.dumps(archive_export(employees), ensure_ascii=False, indent=1))
             handle.seek(0)
             bundle.refresh_from_db()
             bundle.archive.save(f"sample-{sample.pk}-bundle-{bundle.pk}.zip", File(handle), save=False)

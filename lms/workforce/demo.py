@@ -1018,6 +1018,11 @@ def seed_demo(*, with_cms: bool = True, log=print) -> SeedReport:
         from courses.warning.demo import seed_warning
 
         seed_warning(report=report, log=log)
+    # Today's signed archive checkpoints, so the person files and regulator
+    # bundles of the demo are covered (Celery beat signs one every night).
+    from lms.archive.services import checkpoint_create_all
+
+    checkpoint_create_all(enterprises=enterprises)
     return report
 
 
