@@ -103,3 +103,37 @@ def test_only_the_sampling_regulator_may_start_or_fetch(client, regulator, sampl
         assert client.get(url).status_code == 403, url
     assert client.post(reverse("supervision:bundle_start", args=[sample.pk])).status_code == 403
     assert SampleBundle.objects.count() == 1
+
+
+def test_bundle_carries_archive_json_that_verifies_offline(regulator, sample, tmp_path, capsys):
+    """Issue 16: the bundle holds each sampled person's records with their
+    hashes and the signed checkpoints covering them; ``verify_archive
+    --bundle`` checks it with the public key alone."""
+    import json
+
+    from django.core.management import call_command
+
+    from lms.archive import integrity, keys
+    from lms.archive.services import checkpoint_create
+    from tests.compliance.helpers import D, train
+
+    people = [item.employee for item in sample.items.filter(employee__isnull=False).select_related("employee")]
+    for n, employee in enumerate(people, start=1):
+        for day in range(1, n + 1):
+            train(employee, "refresher", 2, D(2026, 2, day))
+    for enterprise in {e.enterprise for e in people}:
+        checkpoint_create(enterprise=enterprise)
+    bundle = SampleBundle.objects.create(sample=sample, requested_by=regulator)
+    bundle_build(bundle_id=bundle.pk)
+    bundle.refresh_from_db()
+    archive = zipfile.ZipFile(bundle.archive.open("rb"))
+    document = json.loads(archive.read("archive.json"))
+    assert sorted(p["employee"] for p in document["people"]) == sorted(e.pk for e in people)
+    assert len(document["checkpoints"]) == len({e.enterprise_id for e in people})
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(bundle.archive.open("rb").read())
+    key_id, private = keys.signing_key()
+    pem = tmp_path / "key.pem"
+    pem.write_text(integrity.public_pem(private.public_key()))
+    call_command("verify_archive", "--bundle", str(path), f"--public-key={key_id}={pem}")
+    assert "离线校验通过：4 人、10 条记录的哈希链一致，其中 10 条由签名检查点确认" in capsys.readouterr().out
