@@ -39,7 +39,10 @@ test: messages
 
 check: install
 	DJANGO_SETTINGS_MODULE=lms.settings.production SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(60))') \
-		ALLOWED_HOSTS=anxun.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=anxun.example.com \
+		ANXUN_ARCHIVE_MAC_KEYS=k1:$$(python3 -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())') \
+		ANXUN_ARCHIVE_SIGNING_KEY=$$(python3 -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())') \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) var db.sqlite3
