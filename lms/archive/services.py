@@ -220,11 +220,12 @@ def _chain_problems(records: list[TrainingRecord], mac_keys: dict[str, bytes]):
                     "n": records[j].seq}
             else:
                 yield r, Tamper.CHAIN, _("前一条记录的哈希不符（前一条记录被删除、替换或插入）")
-        if r.compute_hash() != r.hash:
+        canonical = r.canonical()
+        if integrity.sha256_hex(canonical) != r.hash:
             yield r, Tamper.CONTENT, _("内容与哈希不符（记录被篡改）")
         elif r.mac_key_id not in mac_keys:
             yield r, Tamper.MAC_KEY, _("记录的 MAC 密钥 “%(id)s” 未配置，无法确认记录不是伪造的") % {"id": r.mac_key_id}
-        elif not integrity.mac_matches(mac_keys[r.mac_key_id], r.canonical(), r.mac):
+        elif not integrity.mac_matches(mac_keys[r.mac_key_id], canonical, r.mac):
             yield r, Tamper.MAC, _("哈希正确但 MAC 不符：记录是伪造的，或哈希链被重新计算")
         expected_prev, expected_seq = r.hash, r.seq + 1
 

@@ -317,3 +317,18 @@ def test_beat_schedules_the_daily_checkpoint():
 
     task = PeriodicTask.objects.get(task="archive.checkpoint_daily")
     assert task.enabled and task.crontab.hour == "0"
+
+
+def test_verification_costs_a_fixed_number_of_queries_per_enterprise(archive, ent_a):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(conn) as few:
+        assert archive_verify(enterprise_ids=[ent_a.pk])[1] == []
+    for n in range(4):
+        person = EmployeeFactory(enterprise=ent_a)
+        for day in range(1, 4):
+            train(person, "refresher", 1, D(2026, 3, day))
+    with CaptureQueriesContext(conn) as many:
+        assert archive_verify(enterprise_ids=[ent_a.pk])[0] == 17
+    assert len(many) == len(few)

@@ -2,10 +2,21 @@
 enforced by 0005) and the signed checkpoints' own table — with no foreign key
 to the records, so that TRUNCATE … CASCADE of the records leaves it alone."""
 
+import importlib
+
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+
+
+def restore_sqlite_guard(apps, schema_editor):
+    """Going back to 0002 on SQLite: the table rebuilds below (undone in
+    reverse) drop the triggers; put them back last."""
+    if schema_editor.connection.vendor == "sqlite":
+        guard = importlib.import_module("lms.archive.migrations.0002_append_only_triggers")
+        for sql in guard.SQLITE_DOWN + guard.SQLITE_UP:
+            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
@@ -17,6 +28,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, restore_sqlite_guard),
         migrations.CreateModel(
             name='ArchiveCheckpoint',
             fields=[
