@@ -41,7 +41,7 @@ EXPORT_FORMAT = "anxun-archive-export/1"
 EXPORT_NAME = "archive.json"
 
 
-class KeyError_(ValueError):
+class KeyConfigError(ValueError):
     """A key in the settings cannot be read (the message says which and why)."""
 
 
@@ -88,7 +88,7 @@ def _b64decode(text: str) -> bytes:
     try:
         return base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
     except ValueError as error:
-        raise KeyError_(_("不是有效的 base64：%(error)s") % {"error": error}) from error
+        raise KeyConfigError(_("不是有效的 base64：%(error)s") % {"error": error}) from error
 
 
 def parse_keyring(text: str) -> dict[str, str]:
@@ -102,11 +102,11 @@ def parse_keyring(text: str) -> dict[str, str]:
         key_id, sep, value = item.partition(":")
         key_id = key_id.strip()
         if not sep or not key_id or not value.strip():
-            raise KeyError_(_("密钥应写成 “密钥编号:base64密钥”，而不是 “%(item)s…”") % {"item": item[:12]})
+            raise KeyConfigError(_("密钥应写成 “密钥编号:base64密钥”，而不是 “%(item)s…”") % {"item": item[:12]})
         if len(key_id) > 16:
-            raise KeyError_(_("密钥编号 “%(id)s” 超过 16 个字符") % {"id": key_id})
+            raise KeyConfigError(_("密钥编号 “%(id)s” 超过 16 个字符") % {"id": key_id})
         if key_id in ring:
-            raise KeyError_(_("密钥编号 “%(id)s” 重复") % {"id": key_id})
+            raise KeyConfigError(_("密钥编号 “%(id)s” 重复") % {"id": key_id})
         ring[key_id] = value.strip()
     return ring
 
@@ -117,7 +117,7 @@ def parse_mac_keys(text: str) -> dict[str, bytes]:
     for key_id, value in parse_keyring(text).items():
         secret = _b64decode(value)
         if len(secret) < 32:
-            raise KeyError_(_("MAC 密钥 “%(id)s” 只有 %(n)s 字节，至少需要 32 字节") % {"id": key_id, "n": len(secret)})
+            raise KeyConfigError(_("MAC 密钥 “%(id)s” 只有 %(n)s 字节，至少需要 32 字节") % {"id": key_id, "n": len(secret)})
         keys[key_id] = secret
     return keys
 
@@ -128,11 +128,11 @@ def load_private_key(text: str) -> Ed25519PrivateKey:
     if text.startswith("-----BEGIN"):
         key = serialization.load_pem_private_key(text.replace("\\n", "\n").encode(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise KeyError_(_("签名私钥必须是 Ed25519 密钥"))
+            raise KeyConfigError(_("签名私钥必须是 Ed25519 密钥"))
         return key
     raw = _b64decode(text)
     if len(raw) != 32:
-        raise KeyError_(_("Ed25519 私钥应为 32 字节，实际 %(n)s 字节") % {"n": len(raw)})
+        raise KeyConfigError(_("Ed25519 私钥应为 32 字节，实际 %(n)s 字节") % {"n": len(raw)})
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
@@ -142,11 +142,11 @@ def load_public_key(text: str) -> Ed25519PublicKey:
     if text.startswith("-----BEGIN"):
         key = serialization.load_pem_public_key(text.replace("\\n", "\n").encode())
         if not isinstance(key, Ed25519PublicKey):
-            raise KeyError_(_("验证公钥必须是 Ed25519 公钥"))
+            raise KeyConfigError(_("验证公钥必须是 Ed25519 公钥"))
         return key
     raw = _b64decode(text)
     if len(raw) != 32:
-        raise KeyError_(_("Ed25519 公钥应为 32 字节，实际 %(n)s 字节") % {"n": len(raw)})
+        raise KeyConfigError(_("Ed25519 公钥应为 32 字节，实际 %(n)s 字节") % {"n": len(raw)})
     return Ed25519PublicKey.from_public_bytes(raw)
 
 

@@ -277,3 +277,10 @@ def test_public_key_page_needs_no_login(client):
     assert integrity.fingerprint(public) in html
     assert integrity.public_pem(public).splitlines()[1] in html
     assert "verify_archive --bundle" in html and "当前签名密钥" in html
+
+
+def test_malformed_archive_json_fails_cleanly(people, tmp_path, public_pem, capsys):
+    document = archive_export(people)
+    document["people"][0]["records"][0] = "x"
+    with pytest.raises(CommandError, match="archive.json 的结构不正确"):
+        verify_bundle(write_bundle(tmp_path, document), public_pem, capsys=capsys)

@@ -59,7 +59,10 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         public_keys = self._public_keys(specs)
-        report = integrity.verify_export(document, public_keys)
+        try:
+            report = integrity.verify_export(document, public_keys)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            raise CommandError(_("archive.json 的结构不正确（%(error)r）：文件被改动或不完整") % {"error": error}) from error
         for cp in report.checkpoints:
             payload = cp["payload"]
             self.stdout.write(_("签名检查点：%(code)s %(day)s，密钥 %(key)s，共 %(total)s 条记录，签名有效。") % {
