@@ -351,10 +351,14 @@ def check_autosave(base_url: str, fleet: dict) -> None:
     page = client.get(page_path)
     check(page.status == 200, "the examinee's answering page does not answer 200", page)
     check(re.search(r"/static/exams/attempt\.[0-9a-f]{12}\.js", page.text), "attempt.js not by its hashed name", page)
+    # What static/exams/attempt.js reads from the page and sends: the save URL, the attempt's
+    # token, a question's id as a JSON integer, one string per blank, a sequence number.
+    save_url = re.search(r'data-save-url="([^"]+)"', page.text)
+    question = re.search(r'data-q="(\d+)"', page.text)
+    check(save_url and question, "the answering page names no save URL or question", page)
     answer = f"预防{uuid.uuid4().hex[:6]}"
-    # The page's request (static/exams/attempt.js): token, question id, one string per blank, sequence number.
-    saved = client.post_json(f"{page_path}answer/", {"token": examinee["token"], "question": 900001,
-                                                     "response": [answer], "seq": 1}, referer=page_path)
+    saved = client.post_json(save_url.group(1), {"token": examinee["token"], "question": int(question.group(1)),
+                                                 "response": [answer], "seq": 1}, referer=page_path)
     check(saved.status == 200 and "saved_at" in saved.json(), "the autosave was not answered 200", saved)
     again = client.get(page_path)
     check(again.status == 200 and answer in again.text, "the saved answer is not on the answering page", again)
