@@ -33,9 +33,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-cms", action="store_true", help="不创建通知、法规和“关于安训”页面")
+        parser.add_argument(
+            "--logins-only", action="store_true", help="只创建企业（组织架构、岗位）和各角色的演示账号，不创建员工和页面"
+        )
 
-    def handle(self, *args, no_cms=False, verbosity=1, **options):
+    def handle(self, *args, no_cms=False, logins_only=False, verbosity=1, **options):
         with _quiet(verbosity):
-            report = demo.seed_demo(with_cms=not no_cms, log=self.stdout.write)
+            report = demo.seed_demo(
+                with_cms=not (no_cms or logins_only), with_people=not logins_only, log=self.stdout.write
+            )
         self.stdout.write(demo.format_summary(report))
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
