@@ -39,6 +39,8 @@ test: messages
 
 check: install
 	DJANGO_SETTINGS_MODULE=lms.settings.production SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(60))') \
+		ANXUN_PII_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
+		ANXUN_PII_HASH_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(48))') \
 		ALLOWED_HOSTS=anxun.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -312,3 +312,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+
+# --- issue 16: personal data ---
+# 身份证号 are stored encrypted (lms/pii.py, Fernet). ANXUN_PII_KEYS: Fernet
+# keys, comma-separated; the first encrypts, all decrypt — rotate by putting a
+# new key first, running `manage.py rotate_pii_keys`, then dropping the old one.
+# ANXUN_PII_HASH_KEY: the HMAC key of the searchable hash (≥ 32 characters).
+# Unset outside production: both are derived from SECRET_KEY (HKDF, own labels).
+ANXUN_PII_KEYS = env.list("ANXUN_PII_KEYS", default=[])
+ANXUN_PII_HASH_KEY = env.str("ANXUN_PII_HASH_KEY", default="")
