@@ -135,7 +135,9 @@ class EncryptedTextField(models.TextField):
 
     def get_db_prep_save(self, value, connection):
         value = super().get_db_prep_save(value, connection)
-        return None if value is None else encrypt(str(value))
+        if value is None or hasattr(value, "as_sql"):  # NULL, or an expression (rotate_pii_keys writes tokens)
+            return value
+        return encrypt(str(value))
 
     def get_lookup(self, lookup_name):
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
