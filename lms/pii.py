@@ -41,6 +41,7 @@ class PiiKeyError(ImproperlyConfigured):
     """A stored value cannot be decrypted with any configured key."""
 
 
+@functools.lru_cache(maxsize=8)
 def _derive(secret: str, label: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret.encode())
 
@@ -101,7 +102,7 @@ def rotate(token: str) -> str:
 def is_current(token: str) -> bool:
     """Whether ``token`` was encrypted under the first (current) key."""
     try:
-        Fernet(_configured_keys()[0]).decrypt(token.encode("ascii"))
+        _multifernet(_configured_keys()[:1]).decrypt(token.encode("ascii"))
     except InvalidToken:
         return False
     return True

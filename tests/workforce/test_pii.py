@@ -200,3 +200,13 @@ def test_reveal_needs_a_reason_in_the_service_too(alice, zhang):
     with pytest.raises(ValidationError) as refused:
         services.id_number_reveal(employee=zhang, reason="   ", actor=alice)
     assert "请填写查看完整身份证号的原因" in str(refused.value)
+
+
+def test_back_office_search_finds_a_whole_id_number_by_its_hash(alice, zhang, ent_a):
+    EmployeeFactory(enterprise=ent_a, employee_no="A0009", name="路人")
+    client = as_user(alice)
+    index = reverse("employee:index")
+    response = client.get(index, {"q": NUMBER.lower()})
+    assert [e.pk for e in response.context["object_list"]] == [zhang.pk]
+    assert NUMBER not in response.content.decode()
+    assert list(client.get(index, {"q": NUMBER[:10]}).context["object_list"]) == []  # parts find nothing
