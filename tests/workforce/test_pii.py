@@ -3,6 +3,7 @@ found and kept unique by a keyed hash, keys rotated by a command, and shown
 in full only to HR / the enterprise admin who give a reason, each read logged."""
 
 import datetime as dt
+import io
 import os
 import subprocess
 import sys
@@ -20,10 +21,13 @@ from wagtail.models import ModelLogEntry
 from lms import pii
 from lms.accounts.roles import Role
 from lms.workforce import services
+from lms.workforce.importing import import_employees
 from lms.workforce.models import Employee
 from lms.workforce.validators import mask_id_number, mask_id_numbers_in
 from tests.conftest import _privileged, login_with_mfa
 from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, make_id_number
+
+from .fixtures.importfiles import person_id, row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +214,25 @@ def test_back_office_search_finds_a_whole_id_number_by_its_hash(alice, zhang, en
     assert [e.pk for e in response.context["object_list"]] == [zhang.pk]
     assert NUMBER not in response.content.decode()
     assert list(client.get(index, {"q": NUMBER[:10]}).context["object_list"]) == []  # parts find nothing
+
+
+def test_import_upserts_by_the_hash_and_keeps_it_current(alice, ent_a, tree_a):
+    def run(rows):
+        return import_employees(enterprise=ent_a, fileobj=io.BytesIO(xlsx_bytes(rows)), filename="员工.xlsx",
+                                actor=alice)
+
+    assert run([row(1), row(2)]).created == 2
+    again = run([row(1), row(2)])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    first = Employee.objects.get(enterprise=ent_a, employee_no="00001")
+    assert NUMBER not in raw_column(first)[0] and raw_column(first)[1] == pii.blind_index(person_id(1))
+
+    corrected = run([row(1, 身份证号=person_id(7))])  # a corrected number: ciphertext and hash both follow
+    assert corrected.updated == 1
+    assert list(Employee.objects.with_id_number(person_id(7))) == [first]
+    assert not Employee.objects.with_id_number(person_id(1)).exists()
+    assert Employee.objects.get(pk=first.pk).id_number == person_id(7)
+
+    taken = run([row(3, 身份证号=person_id(2))])  # 00002 holds it: refused with the existing message
+    assert not taken.ok
+    assert any("该身份证号已被本企业工号为“00002”的员工使用" in e.reason for e in taken.errors)
