@@ -42,6 +42,8 @@ check: install
 		ALLOWED_HOSTS=anxun.example.com \
 		ANXUN_ARCHIVE_MAC_KEYS=k1:$$(python3 -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())') \
 		ANXUN_ARCHIVE_SIGNING_KEY=$$(python3 -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())') \
+		ANXUN_PII_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
+		ANXUN_PII_HASH_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(48))') \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -206,6 +206,9 @@ class App:
             "DJANGO_SETTINGS_MODULE": "lms.settings.production",
             "DATABASE_URL": f"{PG}/{args.db}",
             "SECRET_KEY": secrets.token_urlsafe(48),
+            # Fixed (bench data only): the bench database outlives one run.
+            "ANXUN_PII_KEYS": "YW54dW4tYmVuY2gtcGlpLWtleS1ub3Qtc2VjcmV0LTA=",
+            "ANXUN_PII_HASH_KEY": "anxun-bench-pii-hash-key-not-secret-0123456789",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CACHE_URL": args.cache_url,
             "STATIC_ROOT": str(workdir / "static"),

@@ -268,6 +268,11 @@ class CertificateIndexView(ScopedIndexView):
         return buttons
 
 
+NUMBER_MASKED_MESSAGE = gettext_lazy(
+    "证书编号中含有身份证号，已按个人信息保护要求保存为“%(number)s”（完整身份证号已加密保存在员工信息中）。"
+)
+
+
 class CertificateCreateView(ServiceFormMixin, ScopedCreateView):
     success_message = gettext_lazy("已登记证书：%(object)s")
     submit_button_label = gettext_lazy("登记证书")
@@ -281,7 +286,7 @@ class CertificateCreateView(ServiceFormMixin, ScopedCreateView):
 
     def save_instance(self):
         data = self.form.cleaned_data
-        return services.certificate_register(
+        certificate = services.certificate_register(
             employee=data["employee"],
             kind=data["kind"],
             category=data.get("category") or "",
@@ -294,6 +299,9 @@ class CertificateCreateView(ServiceFormMixin, ScopedCreateView):
             replaces=data.get("replaces"),
             actor=self.request.user,
         )
+        if certificate.number_masked:
+            messages.warning(self.request, NUMBER_MASKED_MESSAGE % {"number": certificate.number})
+        return certificate
 
 
 class CertificateInspectView(LocalTimeInspectMixin, LabelledInspectView):

@@ -268,6 +268,14 @@ class Certificate(models.Model):
         _("作业类别"), max_length=32, choices=SpecialOperation.choices, blank=True, default=""
     )
     number = models.CharField(_("证书编号"), max_length=64)
+    # 个保法 §51: a number that carried a 身份证号 (特种作业操作证 numbers often
+    # are the holder's ID number) is stored with the ID number masked; the
+    # keyed hash of the number as entered still finds a second registration.
+    number_masked = models.BooleanField(
+        _("编号中的身份证号已隐藏"), default=False, editable=False,
+        help_text=_("登记时证书编号含身份证号，已按脱敏规则保存"),
+    )
+    number_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     authority = models.CharField(_("发证机关"), max_length=100)
     issued_on = models.DateField(_("发证日期"))
     valid_until = models.DateField(_("有效期至"), null=True, blank=True, help_text=_("留空表示长期有效"))
@@ -334,7 +342,14 @@ class Certificate(models.Model):
         verbose_name_plural = _("证书")
         ordering = ["employee", "kind", "-valid_until"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "number", "authority"], name="certificate_number_unique"),
+            models.UniqueConstraint(
+                fields=["kind", "number", "authority"], condition=Q(number_masked=False), name="certificate_number_unique"
+            ),
+            # Masked numbers of two holders may look alike; the number as entered may not repeat.
+            models.UniqueConstraint(
+                fields=["kind", "number_digest", "authority"], condition=Q(number_masked=True),
+                name="certificate_masked_number_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("issued_on")),
                 name="certificate_valid_after_issue_or_open",

@@ -27,7 +27,9 @@ from wagtail.log_actions import log
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
 from lms.compliance.rules import add_months
+from lms.pii import blind_index
 from lms.workforce.models import Employee, Enterprise, Post
+from lms.workforce.validators import mask_id_numbers_in
 
 from .models import (
     INTERNAL_KINDS,
@@ -81,9 +83,14 @@ def certificate_register(
     Refused (field errors, in Chinese) when a special-operation certificate
     has no category, a category is given for another kind, the dates are
     out of order, the same number from the same authority is already on
-    file, or ``replaces`` belongs to someone else or is of another kind."""
+    file, or ``replaces`` belongs to someone else or is of another kind.
+
+    A number that carries a 身份证号 (the holder's, or any valid one) is
+    stored with it masked and ``number_masked`` set: the caller tells the
+    user (个保法 §51; the holder's full number is on file, encrypted)."""
     _require(actor, employee.enterprise_id)
-    number, authority = (number or "").strip(), (authority or "").strip()
+    entered, authority = (number or "").strip(), (authority or "").strip()
+    number, masked = mask_id_numbers_in(entered, known=(employee.id_number,))
     errors = {}
     if kind in INTERNAL_KINDS:
         errors["kind"] = _("内部证书由系统签发，不能登记")
@@ -99,7 +106,9 @@ def certificate_register(
         errors["next_review_due"] = _("复审日期应晚于发证日期")
     if replaces is not None and (replaces.employee_id != employee.pk or replaces.kind != kind):
         errors["replaces"] = _("只能替代同一持证人的同类证书")
-    if number and authority and Certificate.objects.filter(kind=kind, number=number, authority=authority).exists():
+    same = Certificate.objects.filter(kind=kind, authority=authority, number_masked=masked)
+    same = same.filter(number_digest=blind_index(entered)) if masked else same.filter(number=number)
+    if number and authority and same.exists():
         errors["number"] = _("该发证机关的同类证书编号已登记")
     if errors:
         raise CertificateError(errors)
@@ -108,6 +117,8 @@ def certificate_register(
         kind=kind,
         category=category or "",
         number=number,
+        number_masked=masked,
+        number_digest=blind_index(entered) if masked else "",
         authority=authority,
         issued_on=issued_on,
         valid_until=valid_until,
@@ -125,7 +136,8 @@ def certificate_register(
         certificate,
         "anxun.certificate_register",
         user=log_user(actor),
-        data={"employee": employee.pk, "kind": kind, "number": number, "valid_until": valid_until.isoformat()},
+        data={"employee": employee.pk, "kind": kind, "number": number, "number_masked": masked,
+              "valid_until": valid_until.isoformat()},
     )
     return certificate
 

@@ -51,7 +51,8 @@ class CertificateOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = Certificate
         fields = [
-            "id", "enterprise", "employee_no", "kind", "type", "number", "authority", "category", "post_code", "level",
+            "id", "enterprise", "employee_no", "kind", "type", "number", "number_masked", "authority", "category",
+            "post_code", "level",
             "issued_on", "valid_until", "next_review_due", "status", "state", "issued_via", "verify_url",
         ]
         read_only_fields = fields
@@ -101,6 +102,7 @@ _CERTIFICATE_EXAMPLE = {
     "kind": "post",
     "type": "上岗合格证",
     "number": "hxchem-SG-2026-00042",
+    "number_masked": False,
     "authority": "华兴化工有限公司",
     "category": "",
     "post_code": "A-OP",

@@ -190,7 +190,7 @@ class _EmployeeFieldsMixin:
     def _check_id_number_free(self, enterprise, id_number, errors, exclude_pk=None):
         if not id_number:
             return
-        others = Employee.objects.filter(enterprise=enterprise, id_number=id_number)
+        others = Employee.objects.filter(enterprise=enterprise).with_id_number(id_number)
         if exclude_pk is not None:
             others = others.exclude(pk=exclude_pk)
         if others.exists():

@@ -326,3 +326,11 @@ ANXUN_ARCHIVE_SIGNING_KEY_ID = env.str("ANXUN_ARCHIVE_SIGNING_KEY_ID", default="
 ANXUN_ARCHIVE_VERIFY_KEYS = env.str("ANXUN_ARCHIVE_VERIFY_KEYS", default="")
 # Folder of the default storage that receives a copy of every signed checkpoint.
 ANXUN_ARCHIVE_CHECKPOINT_DIR = env.str("ANXUN_ARCHIVE_CHECKPOINT_DIR", default="archive-checkpoints")
+# --- issue 16: personal data ---
+# 身份证号 are stored encrypted (lms/pii.py, Fernet). ANXUN_PII_KEYS: Fernet
+# keys, comma-separated; the first encrypts, all decrypt — rotate by putting a
+# new key first, running `manage.py rotate_pii_keys`, then dropping the old one.
+# ANXUN_PII_HASH_KEY: the HMAC key of the searchable hash (≥ 32 characters).
+# Unset outside production: both are derived from SECRET_KEY (HKDF, own labels).
+ANXUN_PII_KEYS = env.list("ANXUN_PII_KEYS", default=[])
+ANXUN_PII_HASH_KEY = env.str("ANXUN_PII_HASH_KEY", default="")

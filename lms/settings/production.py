@@ -57,3 +57,22 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
 # included); the operator opts in with SECURE_HSTS_PRELOAD=true.
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- issue 16: personal data ---
+# No derived keys in production: losing SECRET_KEY must not expose the ID
+# numbers, and rotating it must not make them unreadable.
+from cryptography.fernet import Fernet  # noqa: E402
+
+from .base import ANXUN_PII_HASH_KEY, ANXUN_PII_KEYS  # noqa: E402
+
+if not ANXUN_PII_KEYS:
+    raise ImproperlyConfigured(
+        "生产环境必须设置 ANXUN_PII_KEYS（个人信息加密密钥，Fernet 格式，可用 "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' 生成）。"
+    )
+try:
+    [Fernet(key) for key in ANXUN_PII_KEYS]
+except (ValueError, TypeError):
+    raise ImproperlyConfigured("ANXUN_PII_KEYS 中有无效的密钥：每个密钥须为 Fernet 密钥（32 字节的 URL 安全 Base64 编码）。") from None
+if len(ANXUN_PII_HASH_KEY) < 32:
+    raise ImproperlyConfigured("生产环境必须设置 ANXUN_PII_HASH_KEY（个人信息检索哈希密钥，至少 32 个字符的随机值）。")

@@ -190,6 +190,14 @@ class EmployeeForm(ScopedModelForm):
         post, enterprise = cleaned.get("post"), cleaned.get("enterprise") or getattr(self.instance, "enterprise", None)
         if post is not None and enterprise is not None and post.enterprise_id != enterprise.pk:
             self.add_error("post", _("岗位不属于该企业"))
+        number = cleaned.get("id_number")
+        if number and enterprise is not None:
+            # The form cannot check the constraint itself: it holds on the number's keyed hash.
+            others = Employee.objects.filter(enterprise=enterprise).with_id_number(number)
+            if self.instance.pk is not None:
+                others = others.exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("id_number", _("该企业已有相同身份证号的员工"))
         return cleaned
 
 

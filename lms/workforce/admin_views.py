@@ -46,6 +46,7 @@ from lms.accounts.admin_scoping import (
 )
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
+from lms.pii import blind_index
 
 from . import services
 from .admin_forms import (
@@ -62,6 +63,7 @@ from .admin_forms import (
     apply_service_errors,
 )
 from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
+from .validators import clean_id_number
 
 # --- shared pieces ---------------------------------------------------------------
 
@@ -350,6 +352,19 @@ class EmployeeIndexView(EnterpriseColumnMixin, ScopedIndexView):
         Column("current_posts", label=gettext_lazy("当前岗位"), accessor=current_posts),
         "enterprise",
     ]
+
+    def search_queryset(self, queryset):
+        """A whole 身份证号 in the search box finds its holder by the keyed
+        hash (the stored number is encrypted; parts of it find nothing)."""
+        if self.is_searching:
+            try:
+                number = clean_id_number(self.search_query)
+            except ValidationError:
+                pass
+            else:
+                return queryset.filter(id_number_hash=blind_index(number))
+        return super().search_queryset(queryset)
+
     export_fields = OrderedDict(
         [
             ("employee_no", (gettext_lazy("工号"), lambda e: e.employee_no)),

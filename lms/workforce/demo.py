@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import math
 import random
 import unicodedata
@@ -861,7 +862,7 @@ def _certificate_chain(employee, kind, category, first_issue, *, years, review_y
             employee=employee,
             kind=kind,
             category=category,
-            number=employee.id_number if latest else f"{employee.id_number}-{issued:%Y}",
+            number=_external_certificate_number(employee, kind, category, issued),
             authority=authority,
             issued_on=issued,
             valid_until=valid_until,
@@ -872,6 +873,15 @@ def _certificate_chain(employee, kind, category, first_issue, *, years, review_y
         if latest:
             return
         previous, issued = cert, valid_until - dt.timedelta(days=rng.randrange(20, 60))
+
+
+def _external_certificate_number(employee, kind, category, issued) -> str:
+    """A made-up authority number: the year and eight digits fixed by the
+    holder, kind and issue date. Never the holder's 身份证号 (real
+    特种作业操作证 numbers often are; 个保法 §51 keeps them out of numbers here)."""
+    seed = f"{employee.enterprise_id}:{employee.employee_no}:{kind}:{category}:{issued.isoformat()}"
+    digits = int(hashlib.sha256(seed.encode()).hexdigest(), 16) % 10**8
+    return f"T{issued:%Y}{digits:08d}"
 
 
 def _msg(exc) -> str:

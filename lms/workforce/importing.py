@@ -56,6 +56,7 @@ from lms.imports import first_message as _first_message
 from lms.imports import log_user as _log_user
 from lms.imports import match_headers as _match_headers
 from lms.imports import require_change as _require_change
+from lms.pii import BlindIndexField, blind_index
 
 from .models import (
     Employee,
@@ -276,7 +277,8 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
         for p in Post.objects.filter(enterprise=enterprise).only("id", "code", "name", "is_active", "enterprise_id")
     }
     existing = {e.employee_no: e for e in Employee.objects.filter(enterprise=enterprise)}
-    id_owner = {e.id_number: e.employee_no for e in existing.values()}
+    # 身份证号 are stored encrypted: who holds a number is found by its keyed hash.
+    id_owner = {e.id_number_hash: e.employee_no for e in existing.values()}
     open_assignments: dict[int, list[tuple[int, int, dt.date]]] = {}
     for a_id, emp_id, post_id, start in PostAssignment.objects.filter(
         employee__enterprise=enterprise, end_date__isnull=True
@@ -380,7 +382,7 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
         if id_number is None:
             row_ok = False
         elif no_ok:
-            owner = id_owner.get(id_number)
+            owner = id_owner.get(blind_index(id_number))
             if owner is not None and owner != no:
                 err(RowError(row, H["id_number"], _("该身份证号已被本企业工号为“%(no)s”的员工使用") % {"no": owner}))
                 row_ok = False
@@ -525,6 +527,8 @@ def _validate(enterprise: Enterprise, df: pd.DataFrame, headers: dict[str, str],
                 plan.update_fields.add("org_unit" if attname == "org_unit_id" else attname)
                 changed = True
         if changed:
+            if "id_number" in plan.update_fields:
+                plan.update_fields.add("id_number_hash")
             plan.updates.append(employee)
         if transfer:
             plan.transfers.append((employee, post))
@@ -561,7 +565,10 @@ def _bulk_update(employees: list[Employee], fieldnames: list[str]) -> None:
             params = []
             for employee in batch:
                 params.append(employee.pk)
-                params.append(model_field.get_db_prep_save(getattr(employee, model_field.attname), connection))
+                value = model_field.pre_save(employee, False) if isinstance(model_field, BlindIndexField) else getattr(
+                    employee, model_field.attname
+                )
+                params.append(model_field.get_db_prep_save(value, connection))
             expression = RawSQL(f"CASE {pk_column} {whens} END", params, output_field=model_field)
             if connection.features.requires_casted_case_in_updates:
                 expression = Cast(expression, output_field=model_field)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import region_code_validator
+from lms.pii import BlindIndexField, EncryptedTextField, blind_index
 
 from .validators import mask_id_number, validate_credit_code, validate_id_number
 
@@ -217,6 +218,11 @@ class EmployeeQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Employee.Status.ACTIVE)
 
+    def with_id_number(self, number: str):
+        """The employees whose 身份证号 is ``number`` (matched by its keyed
+        hash: the stored number is encrypted and cannot be compared)."""
+        return self.filter(id_number_hash=blind_index(number))
+
 
 class Employee(models.Model):
     """A person working (or who worked) for an enterprise: one file per person
@@ -229,7 +235,11 @@ class Employee(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="employees", verbose_name=_("企业"))
     employee_no = models.CharField(_("工号"), max_length=32, validators=[code_validator])
     name = models.CharField(_("姓名"), max_length=50)
-    id_number = models.CharField(_("身份证号"), max_length=18, validators=[validate_id_number])
+    # 个保法 §28: a 身份证号 is sensitive personal information. Stored encrypted
+    # (lms.pii); looked up and kept unique by its keyed hash; shown masked
+    # (id_number_masked) except through the logged reveal (workforce.services.id_number_reveal).
+    id_number = EncryptedTextField(_("身份证号"), validators=[validate_id_number])
+    id_number_hash = BlindIndexField(_("身份证号索引"), source="id_number")
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     employment_type = models.CharField(
         _("用工形式"), max_length=16, choices=EmploymentType.choices, default=EmploymentType.REGULAR
@@ -263,7 +273,11 @@ class Employee(models.Model):
         ordering = ["enterprise", "employee_no"]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "employee_no"], name="employee_no_unique_per_enterprise"),
-            models.UniqueConstraint(fields=["enterprise", "id_number"], name="employee_id_number_unique_per_enterprise"),
+            models.UniqueConstraint(
+                fields=["enterprise", "id_number_hash"],
+                name="employee_id_number_unique_per_enterprise",
+                violation_error_message=_("该企业已有相同身份证号的员工"),
+            ),
             models.UniqueConstraint(
                 fields=["enterprise", "user"], condition=Q(user__isnull=False), name="employee_user_unique_per_enterprise"
             ),
@@ -277,8 +291,14 @@ class Employee(models.Model):
         super().clean()
         if self.id_number:
             self.id_number = self.id_number.strip().upper()
+        self._meta.get_field("id_number_hash").refresh(self)  # the unique constraint is checked on the hash
         if self.org_unit_id and self.enterprise_id and self.org_unit.enterprise_id != self.enterprise_id:
             raise ValidationError({"org_unit": _("所在单位必须属于同一企业")})
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None and "id_number" in update_fields:
+            update_fields = {*update_fields, "id_number_hash"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def id_number_masked(self) -> str:

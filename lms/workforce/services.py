@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from lms.accounts.roles import Capability
+from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import can, log_user
 
 from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
@@ -158,6 +158,43 @@ def employee_update(*, employee: Employee, data: dict, actor) -> Employee:
     locked.save()
     log(locked, "wagtail.edit", user=log_user(actor))
     return locked
+
+
+# --- the full 身份证号 --------------------------------------------------------------
+
+# 个保法 §28/§51: who may see a full 身份证号. HR and the enterprise admin of the
+# person's enterprise, who handle social insurance, contracts and authority
+# filings that need it. Not trainers or managers (they need who, not which
+# number), not regulators (the archive they sample identifies people by name
+# and masked number; an authority that needs a number asks the enterprise),
+# not platform superusers, not API tokens.
+ID_NUMBER_REVEAL_ROLES = frozenset({Role.HR, Role.ENTERPRISE_ADMIN})
+REVEAL_REASON_MAX = 200
+
+
+def id_number_revealable(user, employee: Employee) -> bool:
+    """Whether ``user`` may ask to see ``employee``'s full 身份证号."""
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "api_token", None) is not None:
+        return False
+    return any(ent == employee.enterprise_id and role in ID_NUMBER_REVEAL_ROLES for ent, role in user.role_pairs())
+
+
+@transaction.atomic
+def id_number_reveal(*, employee: Employee, reason: str, actor) -> str:
+    """The full 身份证号 of ``employee``, for ``actor`` who gave ``reason``.
+
+    Every read is logged (``anxun.pii_reveal``: who, when, why) in the
+    employee's history; refused (PermissionDenied) for anyone but the roles
+    above, and (WorkforceError) without a reason."""
+    if not id_number_revealable(actor, employee):
+        raise PermissionDenied(_("您无权查看该员工的完整身份证号"))
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise WorkforceError({"reason": _("请填写查看完整身份证号的原因")})
+    if len(reason) > REVEAL_REASON_MAX:
+        raise WorkforceError({"reason": _("原因不能超过 %(max)s 个字") % {"max": REVEAL_REASON_MAX}})
+    log(employee, "anxun.pii_reveal", user=actor, data={"field": "id_number", "reason": reason})
+    return employee.id_number
 
 
 # --- events ------------------------------------------------------------------

@@ -46,6 +46,14 @@ def register_workforce_log_actions(actions):
     actions.register_action("anxun.assignment_create", "分配岗位", "分配岗位")
     actions.register_action("anxun.assignment_end", "结束岗位分配", "结束岗位分配")
     actions.register_action("anxun.import", "导入员工", "导入员工")
+    actions.register_action("anxun.pii_reveal", "查看完整身份证号", "查看完整身份证号")
+
+
+@hooks.register("register_admin_urls")
+def register_pii_urls():
+    from . import pii_views
+
+    return [path("workforce/employees/", include((pii_views.urlpatterns, "workforce_pii"), namespace="workforce_pii"))]
 
 
 @hooks.register("construct_homepage_panels")
