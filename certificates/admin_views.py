@@ -47,8 +47,8 @@ from lms.accounts.admin_scoping import (
 from lms.accounts.roles import Capability
 from lms.compliance.admin_views import LocalTimeInspectMixin, date_text_column
 from lms.workforce.admin_forms import ScopedModelForm, apply_service_errors
+from lms.uploads import check_upload
 from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
-
 from lms.workforce.models import OrgUnit
 
 from . import services
@@ -102,6 +102,7 @@ class CertificateForm(ScopedModelForm):
                 raise ValidationError(_("扫描件只接受 PDF、JPG、PNG 文件"))
             if scan.size > SCAN_MAX_BYTES:
                 raise ValidationError(_("扫描件不能超过 20 MB"))
+            check_upload(scan)  # the global cap (UploadRefused is a ValidationError)
         return scan
 
     def clean(self):
@@ -638,6 +639,7 @@ class IssuerProfileForm(ScopedModelForm):
                 raise ValidationError(_("印章图片只接受 PNG、JPG 文件"))
             if seal.size > 2 * 1024 * 1024:
                 raise ValidationError(_("印章图片不能超过 2 MB"))
+            check_upload(seal)
         return seal
 
 
