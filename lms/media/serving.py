@@ -41,6 +41,11 @@ INLINE_TYPES = frozenset({
     "application/pdf",
     "video/mp4", "video/webm", "video/ogg", "video/quicktime", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/wav",
 })
+# Types a browser would run as a page or script in our origin.
+ACTIVE_TYPES = frozenset({
+    "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
+    "text/javascript", "application/javascript", "text/xsl",
+})
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 64 * 1024
 
@@ -143,7 +148,9 @@ def _offload(name: str, path: Path, backend: str) -> HttpResponse:
         # The internal location maps ANXUN_MEDIA_INTERNAL_URL onto MEDIA_ROOT.
         response["X-Accel-Redirect"] = quote(settings.ANXUN_MEDIA_INTERNAL_URL.rstrip("/") + "/" + name)
     else:
-        response["X-Sendfile"] = str(path)
+        # Percent-encoded like the nginx URL (a header carries ASCII only);
+        # mod_xsendfile and lighttpd decode it.
+        response["X-Sendfile"] = quote(str(path))
     return response
 
 
@@ -161,9 +168,9 @@ def file_response(request, name: str, *, grant: Grant, storage=None, content_typ
     """The response that sends stored file ``name`` (404 if it is gone)."""
     storage = storage or default_storage
     content_type = content_type or content_type_of(name)
-    attachment, disposition = _disposition(name, grant, content_type)
-    if not attachment and content_type not in INLINE_TYPES:
-        content_type = "application/octet-stream"
+    if content_type in ACTIVE_TYPES:
+        content_type = "application/octet-stream"  # never rendered by the browser, whatever it guesses
+    _attachment, disposition = _disposition(name, grant, content_type)
     path = _local_path(storage, name)
     if path is None:
         return _private(_signed_redirect(storage, name, content_type, disposition))
