@@ -19,7 +19,7 @@ from django import forms
 from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -46,8 +46,9 @@ from lms.accounts.admin_scoping import (
 )
 from lms.accounts.roles import Capability
 from lms.compliance.admin_views import LocalTimeInspectMixin, date_text_column
-from lms.workforce.admin_forms import ScopedModelForm, apply_service_errors
+from lms.media.serving import fieldfile_response
 from lms.uploads import check_upload
+from lms.workforce.admin_forms import ScopedModelForm, apply_service_errors
 from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
 from lms.workforce.models import OrgUnit
 
@@ -486,16 +487,7 @@ class ScanView(ScopedViewMixin, PermissionCheckedMixin, View):
 
     def get(self, request, pk):
         obj = self.get_scoped_object("view", pk)
-        if not obj.scan:
-            raise Http404
-        try:
-            handle = obj.scan.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        response = FileResponse(handle, as_attachment=False, filename=os.path.basename(obj.scan.name))
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return fieldfile_response(request, obj.scan, attachment=False)
 
 
 class CertificateViewSet(ScopedModelViewSet):
