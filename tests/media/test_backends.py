@@ -106,3 +106,23 @@ def test_no_url_pattern_serves_media_root_statically(settings, debug):
         settings.DEBUG = False
         importlib.reload(lms.urls)
         clear_url_caches()
+
+
+def test_wagtail_documents_follow_the_same_backend(client, settings, alice):
+    """With nginx, Wagtail's document view (which checks collection privacy)
+    answers with the same X-Accel-Redirect (django-sendfile2's backend)."""
+    from wagtail.documents import get_document_model
+    from wagtail.utils.sendfile import _get_sendfile
+
+    settings.SENDFILE_BACKEND = "django_sendfile.backends.nginx"
+    settings.SENDFILE_ROOT = str(settings.MEDIA_ROOT)
+    settings.SENDFILE_URL = "/_protected_media"
+    _get_sendfile.clear()
+    try:
+        doc = get_document_model().objects.create(title="制度", file=ContentFile(b"%PDF", name="rules.pdf"))
+        login_with_mfa(client, alice)
+        response = client.get(doc.url)
+        assert response.status_code == 200 and response.content == b""
+        assert response["X-Accel-Redirect"] == f"/_protected_media/{doc.file.name}"
+    finally:
+        _get_sendfile.clear()
