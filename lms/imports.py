@@ -21,6 +21,8 @@ from pathlib import PurePath
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.accounts.roles import Capability
@@ -364,8 +366,6 @@ def register_upload_purger(purger) -> None:
 
 def purge_import_uploads(*, now=None) -> int:
     """Run every registered purger; the number of files deleted."""
-    from django.utils import timezone
-
     now = now or timezone.now()
     return sum(purger(now=now) for purger in _PURGERS)
 
@@ -385,8 +385,6 @@ def purge_stored_files(folder: str, *, older_than, keep=frozenset(), storage=Non
     """Delete the files under ``folder`` (ending in "/") of the default
     storage last modified before ``older_than``, except the names in
     ``keep``. Returns how many were deleted."""
-    from django.core.files.storage import default_storage
-
     storage = storage or default_storage
     deleted = 0
     for name in list(_walk(storage, folder)):
