@@ -19,7 +19,7 @@ from django import forms
 from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -46,9 +46,10 @@ from lms.accounts.admin_scoping import (
 )
 from lms.accounts.roles import Capability
 from lms.compliance.admin_views import LocalTimeInspectMixin, date_text_column
+from lms.media.serving import fieldfile_response
+from lms.uploads import check_upload
 from lms.workforce.admin_forms import ScopedModelForm, apply_service_errors
 from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
-
 from lms.workforce.models import OrgUnit
 
 from . import services
@@ -102,6 +103,7 @@ class CertificateForm(ScopedModelForm):
                 raise ValidationError(_("扫描件只接受 PDF、JPG、PNG 文件"))
             if scan.size > SCAN_MAX_BYTES:
                 raise ValidationError(_("扫描件不能超过 20 MB"))
+            check_upload(scan)  # the global cap (UploadRefused is a ValidationError)
         return scan
 
     def clean(self):
@@ -493,16 +495,7 @@ class ScanView(ScopedViewMixin, PermissionCheckedMixin, View):
 
     def get(self, request, pk):
         obj = self.get_scoped_object("view", pk)
-        if not obj.scan:
-            raise Http404
-        try:
-            handle = obj.scan.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        response = FileResponse(handle, as_attachment=False, filename=os.path.basename(obj.scan.name))
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return fieldfile_response(request, obj.scan, attachment=False)
 
 
 class CertificateViewSet(ScopedModelViewSet):
@@ -646,6 +639,7 @@ class IssuerProfileForm(ScopedModelForm):
                 raise ValidationError(_("印章图片只接受 PNG、JPG 文件"))
             if seal.size > 2 * 1024 * 1024:
                 raise ValidationError(_("印章图片不能超过 2 MB"))
+            check_upload(seal)
         return seal
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from lms.accounts.scoping import scope
+from lms.media.serving import fieldfile_response
 
 from .models import Certificate
 from .pdf import pdf_filename, render_certificate_pdf, verify_url
@@ -114,5 +115,4 @@ def batch_zip(request, pk):
     batch = _batch_for_user(request.user, pk)
     if not batch.archive:
         raise Http404
-    return FileResponse(batch.archive.open("rb"), as_attachment=True, filename=f"certificates-batch-{batch.pk}.zip",
-                        content_type="application/zip")
+    return fieldfile_response(request, batch.archive, filename=f"certificates-batch-{batch.pk}.zip")

@@ -8,3 +8,6 @@ class ContentConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (the accident case library requires a login)
+        from .media_access import register_rules
+
+        register_rules()  # who may read the files stored under /media/

@@ -23,6 +23,7 @@ from wagtail.admin.widgets import AdminDateTimeInput
 from lms.accounts.admin_scoping import admin_scope
 from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import enterprise_ids
+from lms.uploads import check_upload
 from lms.workforce.admin_forms import ScopedModelForm
 from lms.workforce.models import Employee, Enterprise, OrgUnit, Post
 
@@ -438,6 +439,7 @@ class OfflineResultForm(forms.Form):
             raise ValidationError(_("请上传 PDF、JPG 或 PNG 格式的扫描件"))
         if evidence.size > self.MAX_BYTES:
             raise ValidationError(_("扫描件不能超过 20 MB"))
+        check_upload(evidence)  # the global cap (UploadRefused is a ValidationError)
         return evidence
 
     def clean(self):

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = _("考试")
+
+    def ready(self):
+        from .media_access import register_rules
+
+        register_rules()  # who may read the files stored under /media/
+
+        from lms.imports import register_upload_purger
+
+        from .importing import question_uploads_purge
+
+        register_upload_purger(question_uploads_purge)

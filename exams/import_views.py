@@ -27,17 +27,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lms.imports import XLSX_CONTENT_TYPE, ImportFileError
+from lms.imports import XLSX_CONTENT_TYPE, ImportFileError, check_bounds
 
 from . import services
 from .exporting import TEMPLATE_FILENAME, bank_questions, build_template, export_moodle_xml, export_xlsx
 from .formats.common import FORMAT_CHOICES, detect_format
-from .importing import MAX_BYTES, import_questions
+from .importing import UPLOAD_DIR, import_questions
 from .question_services import editable_banks
 
 IMPORT_PERMISSION = "exams.add_question"
 SESSION_KEY = "exams_question_import"
-UPLOAD_DIR = "exams/question-imports"
 ACCEPT = ".xlsx,.csv,.xml,.gift,.txt"
 PREVIEW_LIMIT = 500  # rows of errors / skipped items shown; the counts are always complete
 
@@ -76,9 +75,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("文件超过 %(mb)s MB，请拆分后分批导入") % {"mb": MAX_BYTES // (1024 * 1024)})
         try:
+            check_bounds(upload, upload.name)
             head = upload.read(512)
             upload.seek(0)
             detect_format(upload.name, head)

@@ -19,13 +19,16 @@ be lost by importing it once.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from lms.imports import ImportFileError, chunks, log_user
+from lms.imports import ImportFileError, chunks, log_user, purge_stored_files
+from lms.uploads import UploadRefused, check_size
 
 from .formats import parse_file
 from .formats.common import Problem, Skipped, detect_format, fingerprint, normalize_format, same_content
@@ -33,7 +36,10 @@ from .models import Question, QuestionBank, QuestionCategory
 from .question_services import DUPLICATE_IN_BANK, require_bank_edit
 
 BATCH_SIZE = 500
-MAX_BYTES = 20 * 1024 * 1024
+# Where a checked question file waits between the preview and the confirmation.
+UPLOAD_DIR = "exams/question-imports"
+# A preview nobody confirmed or cancelled within a day is abandoned.
+PREVIEW_LIFETIME = dt.timedelta(hours=24)
 
 
 @dataclass
@@ -128,18 +134,17 @@ def import_questions(
     Raises PermissionDenied if ``actor`` may not write the bank."""
     require_bank_edit(actor, bank)
     result = QuestionImportResult(filename=filename, dry_run=dry_run)
+    try:
+        check_size(fileobj)  # before reading it (an .xlsx is also inflation-checked by read_table)
+    except UploadRefused as exc:
+        result.errors.append(Problem(0, "", str(exc.messages[0])))
+        return result
     data = _read(fileobj)
     try:
         result.format = normalize_format(fmt) or detect_format(filename, data[:512])
     except ImportFileError as exc:
         result.errors.append(Problem(0, "", str(exc.messages[0])))
         return result
-    if len(data) > MAX_BYTES:
-        result.errors.append(
-            Problem(0, "", _("文件超过 %(mb)s MB，请拆分后分批导入") % {"mb": MAX_BYTES // (1024 * 1024)})
-        )
-        return result
-
     parsed = parse_file(data, filename, result.format)
     result.unit, result.total = parsed.unit, parsed.total
     result.skipped = list(parsed.skipped)
@@ -229,3 +234,10 @@ def _check_and_write(bank, parsed, result: QuestionImportResult, errors: list, *
         result.written = True
         log(bank, "anxun.question_import", user=log_user(actor), data={"file": filename, **result.counts()})
     return result
+
+
+def question_uploads_purge(*, now: dt.datetime) -> int:
+    """Delete question files whose preview was never confirmed or cancelled
+    (a confirmed, cancelled or failed import deletes its file at once)."""
+    retention = dt.timedelta(hours=settings.ANXUN_IMPORT_RETENTION_HOURS)
+    return purge_stored_files(f"{UPLOAD_DIR}/", older_than=now - max(retention, PREVIEW_LIFETIME))

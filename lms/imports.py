@@ -21,10 +21,13 @@ from pathlib import PurePath
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user  # noqa: F401  (log_user: re-exported for the importers)
+from lms.uploads import UploadRefused, check_archive, check_size, upload_size
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -205,27 +208,52 @@ def _read_bytes(fileobj) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def read_table(fileobj, filename: str) -> pd.DataFrame:
+# Blank rows read beyond an import's row cap before the file is refused
+# without counting the rest (so an exact count is reported up to here).
+ROW_SLACK = 1000
+
+
+def check_bounds(fileobj, filename: str) -> None:
+    """The upload bounds (size; for .xlsx the inflation cap read from the ZIP
+    directory), before anything parses the file. Raises ImportFileError."""
+    try:
+        check_size(fileobj)
+        if PurePath(filename or "").suffix.lower() in (".xlsx", ".xlsm") and upload_size(fileobj):
+            check_archive(fileobj, filename)
+    except UploadRefused as exc:
+        if exc.code == "bad_zip":
+            raise ImportFileError(_("无法打开该 Excel 文件，请确认它是 .xlsx 格式且没有损坏或加密")) from exc
+        raise ImportFileError(exc.messages[0], code=exc.code) from exc
+
+
+def read_table(fileobj, filename: str, *, max_rows: int | None = None) -> pd.DataFrame:
     """The first sheet (or the CSV) as text cells.
 
     Every cell is a ``str`` ("" when blank), so codes keep leading zeros. The
     index is the row number shown in Excel (header = row 1); rows with
     nothing in them are dropped. Raises ImportFileError in Chinese when the
-    file cannot be read.
+    file cannot be read, breaks the upload bounds (checked before parsing),
+    or — with ``max_rows`` — has so many rows beyond it that they are not
+    even read (at most ``max_rows + ROW_SLACK`` rows become Python objects).
     """
     kind = file_kind(filename)
+    check_bounds(fileobj, filename)
     data = _read_bytes(fileobj)
     if not data.strip():
         return pd.DataFrame()
+    nrows = None if max_rows is None else max_rows + ROW_SLACK + 1
     try:
         if kind == "xlsx":
-            df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, na_filter=False, engine=_EXCEL_ENGINE)
+            df = pd.read_excel(
+                io.BytesIO(data), sheet_name=0, dtype=str, na_filter=False, engine=_EXCEL_ENGINE, nrows=nrows
+            )
         else:
             text = _decode_csv(data)
             first_line = text.split("\n", 1)[0]
             sep = "\t" if "\t" in first_line and "," not in first_line else ","
             df = pd.read_csv(
-                io.StringIO(text), sep=sep, dtype=str, na_filter=False, skip_blank_lines=False, skipinitialspace=True
+                io.StringIO(text), sep=sep, dtype=str, na_filter=False, skip_blank_lines=False,
+                skipinitialspace=True, nrows=nrows,
             )
     except ImportFileError:
         raise
@@ -235,6 +263,10 @@ def read_table(fileobj, filename: str) -> pd.DataFrame:
         raise ImportFileError(_("无法打开该 Excel 文件，请确认它是 .xlsx 格式且没有损坏或加密")) from exc
     except (ValueError, pd.errors.ParserError, csv.Error) as exc:
         raise ImportFileError(_("无法读取文件内容：%(detail)s") % {"detail": str(exc)[:200]}) from exc
+    if nrows is not None and len(df) >= nrows:
+        raise ImportFileError(
+            _("文件数据行数超过单次导入上限 %(max)s 行，请拆分后分批导入") % {"max": max_rows}, code="too_many_rows"
+        )
     df = df.fillna("").astype(str)
     df.index = range(2, len(df) + 2)
     if len(df):
@@ -243,10 +275,10 @@ def read_table(fileobj, filename: str) -> pd.DataFrame:
     return df
 
 
-def count_rows(fileobj, filename: str) -> int:
+def count_rows(fileobj, filename: str, *, max_rows: int | None = None) -> int:
     """How many non-blank data rows the file has (no validation). Raises
     ImportFileError like read_table."""
-    return len(read_table(fileobj, filename))
+    return len(read_table(fileobj, filename, max_rows=max_rows))
 
 
 # --- results ---------------------------------------------------------------------
@@ -314,3 +346,55 @@ def chunks(items: list, size: int = 500):
     """``items`` in consecutive slices of at most ``size``."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# --- uploads kept for an import ------------------------------------------------------
+# Import files hold full ID numbers: each pipeline deletes its upload when the
+# import finishes (ANXUN_IMPORT_RETENTION_HOURS), and registers here a purger
+# for what a crash left behind; ``purge_import_uploads`` runs them all (the
+# hourly task and the command of the same name).
+
+_PURGERS: list = []
+
+
+def register_upload_purger(purger) -> None:
+    """``purger(now=datetime) -> int`` deletes its pipeline's leftover
+    uploads and says how many."""
+    if purger not in _PURGERS:
+        _PURGERS.append(purger)
+
+
+def purge_import_uploads(*, now=None) -> int:
+    """Run every registered purger; the number of files deleted."""
+    now = now or timezone.now()
+    return sum(purger(now=now) for purger in _PURGERS)
+
+
+def _walk(storage, folder: str):
+    try:
+        dirs, files = storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{folder}{name}"
+    for sub in dirs:
+        yield from _walk(storage, f"{folder}{sub}/")
+
+
+def purge_stored_files(folder: str, *, older_than, keep=frozenset(), storage=None) -> int:
+    """Delete the files under ``folder`` (ending in "/") of the default
+    storage last modified before ``older_than``, except the names in
+    ``keep``. Returns how many were deleted."""
+    storage = storage or default_storage
+    deleted = 0
+    for name in list(_walk(storage, folder)):
+        if name in keep:
+            continue
+        try:
+            if storage.get_modified_time(name) >= older_than:
+                continue
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        storage.delete(name)
+        deleted += 1
+    return deleted

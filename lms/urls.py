@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from allauth.account.decorators import secure_admin_login
 from django.urls import include, path
@@ -9,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from certificates import views as certificate_views
 from lms.accounts.views import admin_login_redirect
+from lms.media import views as media_views
 
 # Both admin login forms would take a password alone: send them to allauth.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -39,7 +39,11 @@ urlpatterns = [
     path("warning/", include("courses.warning.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-urlpatterns += [path("", include("content.urls")), path("", include(wagtail_urls))]
+# Uploaded and generated files: never a static route, in any settings. One
+# view checks who may read each file (lms/media) and lets Django, nginx
+# (X-Accel-Redirect), X-Sendfile or a signed object-storage URL send it.
+urlpatterns += [
+    path(settings.MEDIA_URL.lstrip("/") + "<path:path>", media_views.serve, name="media"),
+    path("", include("content.urls")),
+    path("", include(wagtail_urls)),
+]

@@ -245,7 +245,7 @@ def parse(data: bytes, filename: str) -> ParsedFile:
     Excel row number and column."""
     result = ParsedFile(unit="row")
     try:
-        df = read_table(io.BytesIO(data), filename)
+        df = read_table(io.BytesIO(data), filename, max_rows=MAX_ROWS)
     except ImportFileError as exc:
         result.errors.append(Problem(0, "", str(exc.messages[0])))
         return result

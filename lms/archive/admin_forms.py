@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lms.uploads import check_upload
 from lms.workforce.admin_forms import ScopedModelForm
 
 from .models import RecordSource, TrainingKind, TrainingLevel, TrainingRecord
@@ -107,6 +108,7 @@ class TrainingRecordForm(ScopedModelForm):
             raise ValidationError(_("佐证材料只接受 PDF、JPG、PNG 文件"))
         if evidence.size > EVIDENCE_MAX_BYTES:
             raise ValidationError(_("佐证材料不能超过 20 MB"))
+        check_upload(evidence)  # the global cap (UploadRefused is a ValidationError)
         return evidence
 
     def clean(self):

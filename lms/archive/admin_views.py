@@ -14,7 +14,6 @@ import os
 
 import django_filters
 from django.contrib.admin.utils import quote
-from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -35,6 +34,7 @@ from lms.accounts.admin_scoping import (
 )
 from lms.accounts.roles import Capability
 from lms.compliance.admin_views import LocalTimeInspectMixin, local_text
+from lms.media.serving import fieldfile_response
 from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
 
 from .admin_forms import RECORD_FIELDS, TrainingRecordForm
@@ -172,17 +172,7 @@ class EvidenceView(ScopedViewMixin, PermissionCheckedMixin, View):
 
     def get(self, request, pk):
         obj = self.get_scoped_object("view", pk)
-        file = getattr(obj, self.file_field)
-        if not file:
-            raise Http404
-        try:
-            handle = file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        response = FileResponse(handle, as_attachment=False, filename=os.path.basename(file.name))
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return fieldfile_response(request, getattr(obj, self.file_field), attachment=False)
 
 
 class TrainingRecordViewSet(ScopedModelViewSet):

@@ -18,3 +18,6 @@ class ArchiveConfig(AppConfig):
 
     def ready(self):
         checks.register(check_archive_keys, checks.Tags.security)
+        from .media_access import register_rules
+
+        register_rules()  # who may read the files stored under /media/

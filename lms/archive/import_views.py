@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids, scope
-from lms.imports import XLSX_CONTENT_TYPE, ImportFileError, file_kind
+from lms.imports import XLSX_CONTENT_TYPE, ImportFileError, check_bounds, file_kind
 from lms.workforce.models import Enterprise
 
 from .importing import MAX_ROWS, TEMPLATE_FILENAME, build_template, import_records
@@ -50,6 +50,7 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         try:
             file_kind(upload.name)
+            check_bounds(upload, upload.name)  # size and inflation, before anything parses or stores it
         except ImportFileError as exc:
             raise forms.ValidationError(exc.messages) from None
         return upload

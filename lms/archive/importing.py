@@ -694,7 +694,7 @@ def import_records(
     require_change(actor, enterprise)
     filename = PurePath(filename or "").name
     try:
-        df = read_table(fileobj, filename)
+        df = read_table(fileobj, filename, max_rows=MAX_ROWS)
     except ImportFileError as exc:
         return RecordImportResult.failed([RowError(1, "", first_message(exc))])
     total = len(df)

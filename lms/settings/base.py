@@ -334,3 +334,37 @@ ANXUN_ARCHIVE_CHECKPOINT_DIR = env.str("ANXUN_ARCHIVE_CHECKPOINT_DIR", default="
 # Unset outside production: both are derived from SECRET_KEY (HKDF, own labels).
 ANXUN_PII_KEYS = env.list("ANXUN_PII_KEYS", default=[])
 ANXUN_PII_HASH_KEY = env.str("ANXUN_PII_HASH_KEY", default="")
+# --- issue 16: private media files and bounded uploads ---
+# Files under MEDIA_ROOT are served only by lms.media.views.serve, which asks
+# the owning app who may read each one. How the bytes leave: "django"
+# (streamed by Django, with byte ranges), "nginx" (X-Accel-Redirect to the
+# internal location below) or "xsendfile" (X-Sendfile). With object storage
+# (AWS_STORAGE_BUCKET_NAME) the view redirects to a signed URL instead.
+ANXUN_MEDIA_SERVE = env.str("ANXUN_MEDIA_SERVE", default="django")
+ANXUN_MEDIA_INTERNAL_URL = env.str("ANXUN_MEDIA_INTERNAL_URL", default="/_protected_media/")
+ANXUN_MEDIA_URL_EXPIRE_SECONDS = env.int("ANXUN_MEDIA_URL_EXPIRE_SECONDS", default=300)
+# Wagtail documents go through Wagtail's serve view (collection privacy), sent
+# the same way (django-sendfile2's backends; Wagtail streams when unset).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+SENDFILE_ROOT = str(MEDIA_ROOT)
+SENDFILE_URL = ANXUN_MEDIA_INTERNAL_URL.rstrip("/")
+if ANXUN_MEDIA_SERVE == "nginx":
+    SENDFILE_BACKEND = "django_sendfile.backends.nginx"
+elif ANXUN_MEDIA_SERVE == "xsendfile":
+    SENDFILE_BACKEND = "django_sendfile.backends.xsendfile"
+# Import uploads are deleted this many hours after the import finishes (0 =
+# at once); the job keeps the file's name, size and SHA-256.
+ANXUN_IMPORT_RETENTION_HOURS = env.int("ANXUN_IMPORT_RETENTION_HOURS", default=0)
+# Bounds on every upload: bytes per file; for ZIP containers (.xlsx, .docx,
+# .zip) checked before parsing: total uncompressed bytes, compression ratio of
+# one member, number of members.
+ANXUN_UPLOAD_MAX_BYTES = env.int("ANXUN_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+ANXUN_UPLOAD_MAX_INFLATED_BYTES = env.int("ANXUN_UPLOAD_MAX_INFLATED_BYTES", default=100 * 1024 * 1024)
+ANXUN_UPLOAD_MAX_ZIP_RATIO = env.int("ANXUN_UPLOAD_MAX_ZIP_RATIO", default=100)
+ANXUN_UPLOAD_MAX_ZIP_MEMBERS = env.int("ANXUN_UPLOAD_MAX_ZIP_MEMBERS", default=2000)
+# Refuse an oversized upload request (413, Chinese message) before its body is read.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "lms.uploads.UploadLimitMiddleware")
+if ANXUN_MEDIA_SERVE not in ("django", "nginx", "xsendfile"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ANXUN_MEDIA_SERVE 只能是 django、nginx 或 xsendfile")

@@ -9,3 +9,8 @@ class SupervisionConfig(AppConfig):
     label = "supervision"
     verbose_name = _("监管抽查")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .media_access import register_rules
+
+        register_rules()  # who may read the files stored under /media/

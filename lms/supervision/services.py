@@ -24,6 +24,7 @@ from lms.accounts.roles import WORKFORCE_WRITE_ROLES, Capability
 from lms.compliance.models import Notice
 from lms.compliance.notices import notice_emails_enqueue
 from lms.accounts.scoping import can, scope
+from lms.uploads import UploadRefused, check_upload
 from lms.workforce.models import Employee, Enterprise, HazardLevel, PostAssignment
 
 from .models import Finding, FindingEntry, Sample, SampleItem
@@ -244,6 +245,10 @@ def _check_evidence(evidence) -> None:
         raise SupervisionError({"evidence": _("佐证材料不能超过 10 MB")})
     if Path(evidence.name).suffix.lower() not in EVIDENCE_EXTENSIONS:
         raise SupervisionError({"evidence": _("佐证材料请上传 PDF、图片、Word、Excel 或 ZIP 文件")})
+    try:
+        check_upload(evidence)  # the global cap, and a Word/Excel/ZIP file's inflation
+    except UploadRefused as exc:
+        raise SupervisionError({"evidence": exc.messages}) from exc
 
 
 def _claim(finding: Finding, old: tuple, new: str, **extra) -> Finding:

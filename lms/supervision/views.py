@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
+from lms.media.serving import fieldfile_response
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.models import Employee, Enterprise
 
@@ -170,8 +171,8 @@ def bundle_zip(request, pk: int, bundle_pk: int):
     bundle = _get_bundle_for_user(request, pk, bundle_pk)
     if not bundle.archive:
         raise Http404
-    return FileResponse(bundle.archive.open("rb"), as_attachment=True,
-                        filename=_("抽查样本%(pk)s-档案包") % {"pk": bundle.sample_id} + ".zip")
+    return fieldfile_response(request, bundle.archive,
+                              filename=_("抽查样本%(pk)s-档案包") % {"pk": bundle.sample_id} + ".zip")
 
 
 # --- findings ---------------------------------------------------------------------------------
@@ -298,7 +299,7 @@ def evidence(request, pk: int, entry_pk: int):
     entry = get_object_or_404(FindingEntry, pk=entry_pk, finding=finding)
     if not entry.evidence:
         raise Http404
-    return FileResponse(entry.evidence.open("rb"), as_attachment=True, filename=entry.evidence_name or None)
+    return fieldfile_response(request, entry.evidence, filename=entry.evidence_name or None)
 
 
 # --- 监管查阅记录 (enterprise staff) -------------------------------------------------------------

@@ -6,3 +6,14 @@ class WorkforceConfig(AppConfig):
     name = "lms.workforce"
     label = "workforce"
     verbose_name = _("人员与组织")
+
+    def ready(self):
+        from .media_access import register_rules
+
+        register_rules()  # who may read the files stored under /media/
+
+        from lms.imports import register_upload_purger
+
+        from .importing import importjob_purge_files
+
+        register_upload_purger(importjob_purge_files)

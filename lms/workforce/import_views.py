@@ -22,6 +22,7 @@ from .importing import (
     XLSX_CONTENT_TYPE,
     ImportFileError,
     build_template,
+    check_bounds,
     file_kind,
     importjob_create,
     importjob_run,
@@ -54,6 +55,7 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         try:
             file_kind(upload.name)
+            check_bounds(upload, upload.name)  # size and inflation, before anything parses or stores it
         except ImportFileError as exc:
             raise forms.ValidationError(exc.messages) from None
         return upload

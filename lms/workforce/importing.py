@@ -41,6 +41,7 @@ from lms.accounts.phone import normalize_cn_mobile
 from lms.imports import (  # noqa: F401 - re-exported: the employee import's public names
     XLSX_CONTENT_TYPE,
     Column,
+    check_bounds,
     ImportFileError,
     RowError,
     count_rows,
@@ -55,8 +56,10 @@ from lms.imports import chunks as _chunks_of
 from lms.imports import first_message as _first_message
 from lms.imports import log_user as _log_user
 from lms.imports import match_headers as _match_headers
+from lms.imports import purge_stored_files
 from lms.imports import require_change as _require_change
 from lms.pii import BlindIndexField, blind_index
+from lms.uploads import sha256_of, upload_size
 
 from .models import (
     Employee,
@@ -718,7 +721,7 @@ def import_employees(
     """
     _require_change(actor, enterprise)
     try:
-        df = read_table(fileobj, filename)
+        df = read_table(fileobj, filename, max_rows=settings.ANXUN_IMPORT_MAX_ROWS)
     except ImportFileError as exc:
         return ImportResult.failed([RowError(1, "", _first_message(exc))])
 
@@ -851,23 +854,74 @@ def build_template() -> bytes:
 def importjob_create(*, enterprise: Enterprise, upload, actor) -> ImportJob:
     """Store the uploaded file as a pending job and count its rows.
 
-    Raises ImportFileError if the file type is not accepted or the file cannot
-    be opened, PermissionDenied if the actor may not change the enterprise."""
+    Raises ImportFileError if the file type is not accepted, breaks the
+    upload bounds or cannot be opened — then nothing is stored —, and
+    PermissionDenied if the actor may not change the enterprise."""
     _require_change(actor, enterprise)
     name = PurePath(getattr(upload, "name", "") or "").name
     file_kind(name)
-    total = count_rows(upload, name)
-    if hasattr(upload, "seek"):
-        upload.seek(0)
+    total = count_rows(upload, name, max_rows=settings.ANXUN_IMPORT_MAX_ROWS)
     job = ImportJob(
         enterprise=enterprise,
         original_name=name[:200],
         total_rows=total,
+        file_size=upload_size(upload),
+        file_sha256=sha256_of(upload),
         created_by=_log_user(actor),
     )
     job.file.save(name, upload, save=False)
-    job.save()
+    try:
+        job.save()
+    except Exception:
+        job.file.storage.delete(job.file.name)  # no file without its job row
+        raise
     return job
+
+
+def importjob_discard_file(job: ImportJob) -> bool:
+    """Delete the job's stored upload (it holds full ID numbers); the row
+    keeps the file's name, size and SHA-256 for the audit. False if it was
+    already gone."""
+    name = job.file.name
+    if not name:
+        return False
+    job.file.storage.delete(name)  # first: a crash after this leaves no file behind
+    ImportJob.objects.filter(pk=job.pk, file=name).update(file="")
+    job.file.name = ""
+    return True
+
+
+# A job still pending or running after this long has crashed (a queued job
+# waits minutes, not a day): its upload is deleted and the job failed.
+STALE_AFTER = dt.timedelta(hours=24)
+
+
+def importjob_purge_files(*, now: dt.datetime | None = None) -> int:
+    """Delete the uploads kept past ``ANXUN_IMPORT_RETENTION_HOURS``: of
+    finished jobs, of jobs that crashed (failing them), and files under
+    imports/ that no job names. Returns how many files were deleted."""
+    now = now or timezone.now()
+    retention = dt.timedelta(hours=settings.ANXUN_IMPORT_RETENTION_HOURS)
+    stale_before = now - max(retention, STALE_AFTER)
+    unfinished = (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
+    crashed = list(
+        ImportJob.objects.filter(status__in=unfinished, created_at__lte=stale_before).values_list("pk", flat=True)
+    )
+    for pk in crashed:
+        ImportJob.objects.filter(pk=pk, status__in=unfinished).update(
+            status=ImportJob.Status.FAILED,
+            finished_at=now,
+            errors=[RowError(1, "", _("导入未能完成（处理中断），上传的文件已删除，请重新上传。")).as_dict()],
+        )
+    deleted = 0
+    expired = ImportJob.objects.exclude(file="").filter(
+        status__in=(ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED), finished_at__lte=now - retention
+    )
+    for job in expired.only("pk", "file"):
+        deleted += importjob_discard_file(job)
+    referenced = set(ImportJob.objects.exclude(file="").values_list("file", flat=True))
+    deleted += purge_stored_files("imports/", older_than=stale_before, keep=referenced)
+    return deleted
 
 
 def importjob_run(job_id: int) -> ImportJob | None:
@@ -903,7 +957,7 @@ def importjob_run(job_id: int) -> ImportJob | None:
         )
 
     status = ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED
-    jobs.update(
+    updated = jobs.update(
         status=status,
         total_rows=result.total_rows,
         processed_rows=result.total_rows,
@@ -913,5 +967,7 @@ def importjob_run(job_id: int) -> ImportJob | None:
         errors=[e.as_dict() for e in result.errors],
         finished_at=timezone.now(),
     )
+    if updated and settings.ANXUN_IMPORT_RETENTION_HOURS == 0:
+        importjob_discard_file(job)  # success or failure: the upload is not kept
     job.refresh_from_db()
     return job

@@ -435,8 +435,12 @@ class ImportJob(models.Model):
         FAILED = "failed", _("有错误，未导入")
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("企业"))
-    file = models.FileField(_("文件"), upload_to=import_upload_to)
+    # Emptied once the import has finished and ANXUN_IMPORT_RETENTION_HOURS
+    # passed (the file holds full ID numbers); name, size and hash stay.
+    file = models.FileField(_("文件"), upload_to=import_upload_to, blank=True)
     original_name = models.CharField(_("文件名"), max_length=200)
+    file_size = models.PositiveBigIntegerField(_("文件大小（字节）"), default=0)
+    file_sha256 = models.CharField(_("文件 SHA-256"), max_length=64, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
