@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user  # noqa: F401  (log_user: re-exported for the importers)
+from lms.spreadsheet import restore_column
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -236,6 +237,8 @@ def read_table(fileobj, filename: str) -> pd.DataFrame:
     except (ValueError, pd.errors.ParserError, csv.Error) as exc:
         raise ImportFileError(_("无法读取文件内容：%(detail)s") % {"detail": str(exc)[:200]}) from exc
     df = df.fillna("").astype(str)
+    # A file we exported carries safe_cell's quote before = + - @: take it off.
+    df = df.apply(restore_column)
     df.index = range(2, len(df) + 2)
     if len(df):
         filled = df.apply(lambda col: col.str.strip() != "").any(axis=1)

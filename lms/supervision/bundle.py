@@ -19,6 +19,7 @@ from wagtail.log_actions import log
 
 from lms.archive.exports import employee_queryset, person_file_load
 from lms.archive.pdf import render_pdf
+from lms.spreadsheet import safe_frame
 
 from .models import SampleBundle, Sample
 
@@ -82,8 +83,8 @@ def bundle_summary_xlsx(rows: list[dict], sample: Sample) -> bytes:
         {_("项目"): _("随机种子"), _("内容"): str(sample.seed)},
     ])
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=_("抽查人员汇总"), index=False)
-        rules.to_excel(writer, sheet_name=_("抽样规则"), index=False)
+        safe_frame(frame).to_excel(writer, sheet_name=_("抽查人员汇总"), index=False)
+        safe_frame(rules).to_excel(writer, sheet_name=_("抽样规则"), index=False)
     return buffer.getvalue()
 
 
