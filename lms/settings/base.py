@@ -342,6 +342,9 @@ if ANXUN_CSP_REPORT_ONLY:
     CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
 else:
     CONTENT_SECURITY_POLICY = _CSP
+# Wagtail's dashboard would fetch releases.wagtail.org for superusers: no
+# outside origin in connect-src, and closed networks have no route to it.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 # After the study heartbeat's short cut (its JSON needs no policy), before the rest.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("courses.heartbeat.HeartbeatMiddleware") + 1, "lms.csp.ContentSecurityPolicyMiddleware"

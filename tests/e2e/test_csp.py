@@ -15,7 +15,7 @@ from lms.supervision.services import sample_draw
 from tests.compliance.helpers import train
 from tests.e2e.conftest import log_in
 from tests.exams.engine_helpers import bank, fixed_paper, make_principal, single, true_false
-from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, make_course
+from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, enable_totp, make_course
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -82,8 +82,8 @@ def watch(browser, live_server):
         w.close()
 
 
-def test_every_role_s_pages_pass_the_policy(watch, live_server, migrated_data, short_study, worker, alice, regulator,
-                                            ent_a, tree_a, settings, tmp_path):
+def test_every_role_s_pages_pass_the_policy(watch, live_server, migrated_data, archive_flushable, short_study, worker,
+                                            alice, regulator, ent_a, tree_a, settings, tmp_path):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path
     year = dt.date.today().year
@@ -93,6 +93,13 @@ def test_every_role_s_pages_pass_the_policy(watch, live_server, migrated_data, s
     # --- anonymous: the login page, the API docs --------------------------------------
     anon = watch()
     anon.visit("/accounts/login/", ready=lambda p: p.locator("input[name=login]").wait_for())
+    # The watch sees a violation: an injected inline script is blocked and reported.
+    anon.page.evaluate("""() => { const s = document.createElement("script");
+                                  s.textContent = "window.injected = true"; document.body.appendChild(s); }""")
+    anon.page.wait_for_timeout(300)
+    assert anon.page.evaluate("window.injected === undefined")
+    assert any("CSP-VIOLATION script-src" in problem for problem in anon.problems), anon.problems
+    anon.problems.clear()
     anon.visit("/api/docs/", ready=lambda p: p.locator(".swagger-ui .info .title").wait_for())
     anon.visit("/")
 
@@ -154,7 +161,16 @@ def test_every_role_s_pages_pass_the_policy(watch, live_server, migrated_data, s
     r.visit("/supervision/")
     r.visit(f"/supervision/samples/{sample.pk}/", ready=lambda p: p.locator("#bundle").wait_for())
 
-    everyone = [anon, w, p, hr, sm, r]
+    # --- an editor (superuser): Wagtail's page editor runs under the admin policy ---------
+    root = UserFactory(email="root@example.com", is_superuser=True, is_staff=True)
+    root.totp_secret = enable_totp(root)
+    ed = watch()
+    log_in(ed.page, live_server.url, root)
+    ed.visit(f"/admin/pages/{lesson.pk}/edit/", ready=lambda p: p.locator("form#page-edit-form").wait_for())
+    ed.visit(f"/admin/pages/{course.pk}/edit/", ready=lambda p: p.locator("form#page-edit-form").wait_for())
+    ed.visit("/admin/exams/exam/new/", ready=lambda p: p.locator("form").first.wait_for())
+
+    everyone = [anon, w, p, hr, sm, r, ed]
     problems = [problem for x in everyone for problem in x.problems]
     assert problems == []
     visited = [url for x in everyone for url in x.html_pages]
