@@ -36,7 +36,7 @@ def assert_strict(response):
     d = directives(response)
     assert d["default-src"] == ["'self'"]
     assert d["script-src"] == ["'self'"]
-    assert d["style-src"] == ["'self'"]
+    assert d["style-src"][0] == "'self'" and all(v.startswith("'sha256-") for v in d["style-src"][1:])  # no inline
     assert d["img-src"] == ["'self'", "data:"]
     assert d["media-src"] == ["'self'", "blob:"]
     assert d["frame-ancestors"] == ["'none'"] and d["object-src"] == ["'none'"]

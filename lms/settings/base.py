@@ -325,7 +325,10 @@ _CSP = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # The one hash: the <style> Wagtail 8.0's user bar (editors only) puts in
+        # its shadow root. A hash admits that exact CSS and nothing else;
+        # tests/e2e/test_csp.py names the new hash when a Wagtail upgrade changes it.
+        "style-src": ["'self'", "'sha256-AEfgPEmjXwJfYLzSQasddsZAwROKEbpDyZ9DS8Tzfa4='"],
         # QR codes on the certificate pages are data: PNGs.
         "img-src": ["'self'", "data:"],
         "media-src": ["'self'", "blob:"],
