@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from lms.accounts.roles import Role
+from lms.spreadsheet import safe_row
 from lms.workforce.models import Industry
 
 from .formats import moodle
@@ -78,7 +79,7 @@ def question_row(question: Question) -> list[str]:
 def _sheet(workbook: Workbook, title: str):
     sheet = workbook.active
     sheet.title = title
-    sheet.append(_headers())
+    sheet.append(safe_row(_headers()))
     for index, column in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True, color="C00000" if column.required else "000000")
@@ -94,7 +95,7 @@ def export_xlsx(bank: QuestionBank, questions: Iterable[Question] | None = None)
     sheet = _sheet(workbook, _("题目"))
     wrap = Alignment(wrap_text=True, vertical="top")
     for question in bank_questions(bank) if questions is None else questions:
-        sheet.append(question_row(question))
+        sheet.append(safe_row(question_row(question)))
         for cell in sheet[sheet.max_row]:
             cell.number_format = "@"
             cell.alignment = wrap
@@ -152,7 +153,7 @@ def build_template() -> bytes:
     for index in range(1, len(COLUMNS) + 1):
         sheet.column_dimensions[get_column_letter(index)].number_format = "@"
     notes = workbook.create_sheet(_("填写说明"))
-    notes.append([_("列名"), _("是否必填"), _("说明")])
+    notes.append(safe_row([_("列名"), _("是否必填"), _("说明")]))
     for cell in notes[1]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
@@ -162,7 +163,7 @@ def build_template() -> bytes:
         if header in shown:
             continue
         shown.add(header)
-        notes.append([header, _("必填") if column.required else _("选填"), str(column.help)])
+        notes.append(safe_row([header, _("必填") if column.required else _("选填"), str(column.help)]))
     notes.append([])
     notes.append(
         [
@@ -177,11 +178,11 @@ def build_template() -> bytes:
     notes.append([])
     notes.append([_("示例（请在“题目”工作表中按此格式填写）")])
     example_headers = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "难度", "分类"]
-    notes.append(example_headers)
+    notes.append(safe_row(example_headers))
     for cell in notes[notes.max_row]:
         cell.font = Font(bold=True)
     for example in _EXAMPLES:
-        notes.append(list(example))
+        notes.append(safe_row(example))
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 36
     notes.column_dimensions["C"].width = 80

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lms.spreadsheet import safe_row
+
 from .analysis import ExamResults
 
 HEADER_FONT = Font(bold=True)
@@ -42,13 +44,13 @@ def item_headers() -> list[str]:
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list], widths: list[int] | None = None):
     ws = wb.create_sheet(title)
-    ws.append(headers)
+    ws.append(safe_row(headers))
     for cell in ws[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="center")
     for row in rows:
-        ws.append(row)
+        ws.append(safe_row(row))
     ws.freeze_panes = "A2"
     for i, width in enumerate(widths or [], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -135,7 +137,7 @@ def results_workbook(results: ExamResults) -> bytes:
         (_("未参加"), counts.get("not_taken", 0)),
         (_("导出时间"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]:
-        info.append([label, value])
+        info.append(safe_row([label, value]))
         info.cell(info.max_row, 1).font = HEADER_FONT
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 40

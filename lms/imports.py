@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user  # noqa: F401  (log_user: re-exported for the importers)
 from lms.uploads import UploadRefused, check_archive, check_size, upload_size
+from lms.spreadsheet import restore_column
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -268,6 +269,8 @@ def read_table(fileobj, filename: str, *, max_rows: int | None = None) -> pd.Dat
             _("文件数据行数超过单次导入上限 %(max)s 行，请拆分后分批导入") % {"max": max_rows}, code="too_many_rows"
         )
     df = df.fillna("").astype(str)
+    # A file we exported carries safe_cell's quote before = + - @: take it off.
+    df = df.apply(restore_column)
     df.index = range(2, len(df) + 2)
     if len(df):
         filled = df.apply(lambda col: col.str.strip() != "").any(axis=1)

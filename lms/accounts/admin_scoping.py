@@ -43,6 +43,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 
+from lms.spreadsheet import SafeSpreadsheetExportMixin
+
 from .roles import Capability
 from .scoping import enterprise_ids, scope
 
@@ -296,8 +298,9 @@ class ScopedFilterSet(WagtailFilterSet):
             flt.queryset = admin_scope(choices, user, Capability.VIEW) if user else choices.none()
 
 
-class ScopedIndexView(ScopedIndexViewMixin, generic.IndexView):
-    # FilterSets built from a viewset's list_filter are scoped too.
+class ScopedIndexView(SafeSpreadsheetExportMixin, ScopedIndexViewMixin, generic.IndexView):
+    # FilterSets built from a viewset's list_filter are scoped too; CSV/XLSX
+    # exports (list_export) write no cell that a spreadsheet would run as a formula.
     base_filterset_class = ScopedFilterSet
 
     @cached_property

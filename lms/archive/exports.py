@@ -22,6 +22,7 @@ from exams.models import Attempt
 from lms.accounts.scoping import scope
 from lms.compliance.models import Obligation
 from lms.compliance.services import Clearance, clearance
+from lms.spreadsheet import safe_cell
 from lms.workforce.models import Employee, EmploymentEvent, PostAssignment
 
 from .models import AssessmentResult, TrainingKind, TrainingLevel, TrainingRecord
@@ -360,17 +361,14 @@ def induction_card_load(employee: Employee, *, user=None) -> InductionCard:
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="0B4F8A")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def _put(ws, row: int, col: int, value):
     """Write one cell; text never becomes a formula (a title typed as
-    "=HYPERLINK(…)" stays text)."""
+    "=HYPERLINK(…)" is written as the text "'=HYPERLINK(…)", lms.spreadsheet)."""
     if isinstance(value, dt.datetime):
         value = _local(value).replace(tzinfo=None)
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        cell.data_type = "s"
+    cell = ws.cell(row=row, column=col, value=safe_cell(value))
     if isinstance(value, dt.datetime):
         cell.number_format = "yyyy-mm-dd hh:mm"
     elif isinstance(value, dt.date):
@@ -381,7 +379,7 @@ def _put(ws, row: int, col: int, value):
 def _sheet(wb, title: str, headers: list[tuple[str, int]], rows):
     ws = wb.create_sheet(title)
     for col, (label, width) in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=col, value=label)
+        cell = ws.cell(row=1, column=col, value=safe_cell(label))
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(vertical="center")
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -423,7 +421,7 @@ def person_file_xlsx(pf: PersonFile) -> bytes:
         (_("导出时间"), timezone.now()),
     ]
     for row, (label, value) in enumerate(facts, start=1):
-        info.cell(row=row, column=1, value=label).font = Font(bold=True)
+        info.cell(row=row, column=1, value=safe_cell(label)).font = Font(bold=True)
         _put(info, row, 2, value)
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 60

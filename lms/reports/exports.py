@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lms.spreadsheet import safe_row
+
 from .frames import Table
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -21,7 +23,7 @@ def table_xlsx(table: Table, *, title: str, about: list[tuple[str, str]]) -> byt
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
-    ws.append([str(c.label) for c in table.columns])
+    ws.append(safe_row(str(c.label) for c in table.columns))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -29,7 +31,7 @@ def table_xlsx(table: Table, *, title: str, about: list[tuple[str, str]]) -> byt
     body = table.rows()
     total = table.total_row()
     for row in [*body, *([total] if total else [])]:
-        ws.append(row)
+        ws.append(safe_row(row))
     for index, column in enumerate(table.columns, start=1):
         fmt = FORMATS.get(column.kind)
         letter = get_column_letter(index)
@@ -45,7 +47,7 @@ def table_xlsx(table: Table, *, title: str, about: list[tuple[str, str]]) -> byt
     info = wb.create_sheet(_("说明"))
     now = timezone.localtime()
     for key, value in [(_("报表"), title), *about, (_("生成时间"), now.strftime("%Y-%m-%d %H:%M")), (_("说明"), table.note)]:
-        info.append([key, value])
+        info.append(safe_row([key, value]))
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 90
     for (cell,) in info.iter_rows(min_col=1, max_col=1):

@@ -368,3 +368,44 @@ if ANXUN_MEDIA_SERVE not in ("django", "nginx", "xsendfile"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("ANXUN_MEDIA_SERVE 只能是 django、nginx 或 xsendfile")
+# --- issue 16: headers and exports ---
+# Content-Security-Policy (django-csp 4). Our own pages pass it without any
+# inline script or style; lms/csp.py relaxes it for Wagtail's admin only.
+# ANXUN_CSP_REPORT_ONLY sends the same policy as Content-Security-Policy-Report-Only
+# (to try a stricter policy on a live site first); ANXUN_CSP_REPORT_URI, when
+# set, is where browsers POST violation reports.
+ANXUN_CSP_REPORT_ONLY = env.bool("ANXUN_CSP_REPORT_ONLY", default=False)
+ANXUN_CSP_REPORT_URI = env.str("ANXUN_CSP_REPORT_URI", default="")
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # The one hash: the <style> Wagtail 8.0's user bar (editors only) puts in
+        # its shadow root. A hash admits that exact CSS and nothing else;
+        # tests/e2e/test_csp.py names the new hash when a Wagtail upgrade changes it.
+        "style-src": ["'self'", "'sha256-AEfgPEmjXwJfYLzSQasddsZAwROKEbpDyZ9DS8Tzfa4='"],
+        # QR codes on the certificate pages are data: PNGs.
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+        **({"report-uri": [ANXUN_CSP_REPORT_URI]} if ANXUN_CSP_REPORT_URI else {}),
+    },
+}
+if ANXUN_CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+# Wagtail's dashboard would fetch releases.wagtail.org for superusers: no
+# outside origin in connect-src, and closed networks have no route to it.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# After the study heartbeat's short cut (its JSON needs no policy), before the rest.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("courses.heartbeat.HeartbeatMiddleware") + 1, "lms.csp.ContentSecurityPolicyMiddleware"
+)
+# {% load anxun_css %}: the pct_class filter (widths without style="…").
+TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["anxun_css"] = "lms.templatetags.anxun_css"

@@ -24,6 +24,7 @@ from lms.archive.exports import employee_queryset, person_file_load
 from lms.archive.integrity import EXPORT_NAME
 from lms.archive.pdf import render_person_file_pdf
 from lms.archive.selectors import archive_export
+from lms.spreadsheet import safe_frame
 
 from .models import SampleBundle, Sample
 
@@ -87,8 +88,8 @@ def bundle_summary_xlsx(rows: list[dict], sample: Sample) -> bytes:
         {_("项目"): _("随机种子"), _("内容"): str(sample.seed)},
     ])
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=_("抽查人员汇总"), index=False)
-        rules.to_excel(writer, sheet_name=_("抽样规则"), index=False)
+        safe_frame(frame).to_excel(writer, sheet_name=_("抽查人员汇总"), index=False)
+        safe_frame(rules).to_excel(writer, sheet_name=_("抽样规则"), index=False)
     return buffer.getvalue()
 
 

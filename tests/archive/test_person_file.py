@@ -311,7 +311,8 @@ def test_excel_never_turns_text_into_formulas(alice_client, ent_a):
     response = alice_client.get(url("person_file_xlsx", employee))
     ws = load_workbook(io.BytesIO(response.content))["培训记录"]
     assert ws.cell(row=2, column=6).data_type == "s"
-    assert ws.cell(row=2, column=6).value.startswith("=HYPERLINK")
+    # Issue 16: quoted (OWASP), so Excel/WPS show it as the text it is, even after an edit.
+    assert ws.cell(row=2, column=6).value == '\'=HYPERLINK("http://evil.example","x")'
 
 
 def test_portal_and_admin_link_to_the_person_file(client, bob, alice):
