@@ -42,6 +42,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
+from lms.jsonbody import displayable
 from lms.accounts.admin_scoping import (
     ScopedCreateView,
     ScopedEditView,
@@ -983,9 +984,10 @@ def response_text(question: Question, response) -> str:
         return "—"
     if question.type == QuestionType.TRUE_FALSE:
         return _("对") if response[0] is True else _("错")
+    # displayable(): a bad string stored before the autosave refused them must not break the page.
     if question.type == QuestionType.FILL_BLANK:
-        return " | ".join(str(r) for r in response)
-    return "".join(sorted(str(r) for r in response))
+        return displayable(" | ".join(str(r) for r in response))
+    return displayable("".join(sorted(str(r) for r in response)))
 
 
 class OfflineResultView(ScopedViewMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, View):
