@@ -35,7 +35,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
@@ -53,11 +53,14 @@ _SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 
-class BadRequest(Exception):
-    """A request refused with the one error shape (400, or 413 when too large)."""
+class BadRequest(ValidationError):
+    """A request refused with the one error shape (400, or 413 when too large).
+
+    A ValidationError, so code that already refuses invalid input on one
+    (``except ValidationError``) refuses a bad body the same way."""
 
     def __init__(self, detail: str, *, code: str = "bad_request", errors: Mapping | None = None, status: int = 400):
-        super().__init__(detail)
+        super().__init__(str(detail), code=code)
         self.detail = str(detail)
         self.code = code
         self.errors = {str(k): [str(m) for m in v] for k, v in (errors or {}).items()}

@@ -20,7 +20,7 @@ from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, Post, PostA
 from .pagination import ApiPagination
 from .parsers import StrictJSONParser
 from .permissions import WorkforceApiPermission
-from .schema import READ_ERRORS, WRITE_ERRORS, ApiAutoSchema, error_responses
+from .schema import READ_ERRORS, WRITE_ERRORS, ApiAutoSchema, error_example, error_responses
 from .serializers import (
     EmployeeCreateSerializer,
     EmployeeOutSerializer,
@@ -122,8 +122,8 @@ _EVENT_EXAMPLE = {
     "recorded_at": "2026-04-28T15:40:02+08:00",
 }
 _READ_ONLY_TOKEN = [
-    OpenApiExample("只读令牌", value={"detail": "该令牌为只读令牌，不能修改数据"}, status_codes=["403"]),
-    OpenApiExample("无权修改", value={"detail": "您无权修改任何企业的数据"}, status_codes=["403"]),
+    error_example("只读令牌", "该令牌为只读令牌，不能修改数据", "permission_denied", 403),
+    error_example("无权修改", "您无权修改任何企业的数据", "permission_denied", 403),
 ]
 
 

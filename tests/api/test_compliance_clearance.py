@@ -120,7 +120,7 @@ def test_bad_post_or_date_is_a_field_error_in_chinese(client_a, newcomer, tree_a
     PostFactory(enterprise=newcomer.enterprise, org_unit=tree_a[2], code="A-OLD", is_active=False)
     response = client_a.get(url(), params)
     assert response.status_code == 400, response.content
-    errors = response.json()
+    errors = response.json()["errors"]
     assert field in errors, errors
     assert all(CJK.search(m) for m in errors[field]), errors
     if message:

@@ -197,7 +197,7 @@ def test_session_create_by_alice_needs_no_enterprise(as_user, alice, staff_a):
 def test_create_field_errors(client_a, staff_a, tree_b, overrides, field, message):
     response = json_post(client_a, EMPLOYEES, new_employee(**overrides))
     assert response.status_code == 400, response.json()
-    errors = response.json()
+    errors = response.json()["errors"]
     assert field in errors, errors
     if message:
         assert message in errors[field]
@@ -209,7 +209,7 @@ def test_create_field_errors(client_a, staff_a, tree_b, overrides, field, messag
 def test_create_missing_fields_are_listed_in_chinese(client_a, staff_a):
     response = json_post(client_a, EMPLOYEES, {})
     assert response.status_code == 400
-    errors = response.json()
+    errors = response.json()["errors"]
     assert set(errors) == {"employee_no", "name", "id_number", "hire_date"}
     assert errors["name"] == ["必需字段"]
 
@@ -220,7 +220,7 @@ def test_create_inactive_post_refused(client_a, staff_a, tree_a):
     post.save()
     response = json_post(client_a, EMPLOYEES, new_employee())
     assert response.status_code == 400
-    assert response.json()["post_code"] == ["岗位已停用"]
+    assert response.json()["errors"]["post_code"] == ["岗位已停用"]
 
 
 # --- partial update --------------------------------------------------------------

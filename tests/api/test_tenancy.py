@@ -49,7 +49,7 @@ def test_outsider_cannot_patch_a_employee(outsider, staff_a, tree_b):
 def test_outsider_cannot_record_event_for_a_employee(outsider, staff_a, tree_b):
     response = json_post(outsider, "/api/v1/events/", {"employee_no": "A0002", "type": "leave", "date": "2026-01-10"})
     assert response.status_code == 400
-    assert response.json() == {"employee_no": ["未找到该工号的员工"]}
+    assert response.json()["errors"] == {"employee_no": ["未找到该工号的员工"]}
     naming_a = json_post(
         outsider,
         "/api/v1/events/",
@@ -71,11 +71,11 @@ def test_outsider_cannot_create_in_a(outsider, staff_a, tree_b):
     }
     response = json_post(outsider, EMPLOYEES, body)
     assert response.status_code == 400
-    assert response.json()["enterprise"] == ["企业不存在，或您无权修改该企业的数据"]
+    assert response.json()["errors"]["enterprise"] == ["企业不存在，或您无权修改该企业的数据"]
     # Without naming the enterprise it lands in B, where A's unit code does not exist.
     response = json_post(outsider, EMPLOYEES, {k: v for k, v in body.items() if k != "enterprise"})
     assert response.status_code == 400
-    assert response.json() == {"org_unit_code": ["该企业没有此编码的单位"]}
+    assert response.json()["errors"] == {"org_unit_code": ["该企业没有此编码的单位"]}
     assert not Employee.objects.filter(employee_no="X1").exists()
 
 
