@@ -333,9 +333,12 @@ class EmployeeDetailView(WorkforceAPIView):
                 examples={
                     403: _READ_ONLY_TOKEN,
                     400: [
-                        OpenApiExample("不可修改的字段", value={"employee_no": ["工号不可修改"]}, status_codes=["400"]),
-                        OpenApiExample(
-                            "单位不存在", value={"org_unit_code": ["该企业没有此编码的单位"]}, status_codes=["400"]
+                        error_example(
+                            "不可修改的字段", "请求数据有误：employee_no", "invalid", 400, {"employee_no": ["工号不可修改"]}
+                        ),
+                        error_example(
+                            "单位不存在", "请求数据有误：org_unit_code", "invalid", 400,
+                            {"org_unit_code": ["该企业没有此编码的单位"]},
                         ),
                     ],
                 },
@@ -460,11 +463,13 @@ class EventCreateView(WorkforceAPIView):
                 examples={
                     403: _READ_ONLY_TOKEN,
                     400: [
-                        OpenApiExample(
-                            "工号不存在", value={"employee_no": ["未找到该工号的员工"]}, status_codes=["400"]
+                        error_example(
+                            "工号不存在", "请求数据有误：employee_no", "invalid", 400,
+                            {"employee_no": ["未找到该工号的员工"]},
                         ),
-                        OpenApiExample(
-                            "转岗未填岗位", value={"post_code": ["转岗必须填写目标岗位"]}, status_codes=["400"]
+                        error_example(
+                            "转岗未填岗位", "请求数据有误：post_code", "invalid", 400,
+                            {"post_code": ["转岗必须填写目标岗位"]},
                         ),
                     ],
                 },

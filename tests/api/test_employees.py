@@ -264,9 +264,9 @@ def test_patch_field_errors(client_a, staff_a, tree_b, body, field, message):
     before = Employee.objects.get(employee_no="A0002")
     response = json_patch(client_a, f"{EMPLOYEES}A0002/", {"name": "不应保存", **body})
     assert response.status_code == 400, response.json()
-    assert field in response.json()
+    assert field in response.json()["errors"]
     if message:
-        assert response.json()[field] == [message]
+        assert response.json()["errors"][field] == [message]
     after = Employee.objects.get(employee_no="A0002")
     assert (after.name, after.employee_no, after.status, after.updated_at) == (
         before.name,

@@ -100,12 +100,12 @@ def test_multi_enterprise_user_must_pick_the_enterprise(as_user, dave, staff_a, 
     assert client.get(EMPLOYEES).json()["count"] == 4
     ambiguous = client.get(f"{EMPLOYEES}A0001/")
     assert ambiguous.status_code == 400
-    assert ambiguous.json() == {"enterprise": ["请指定企业"]}
+    assert ambiguous.json()["errors"] == {"enterprise": ["请指定企业"]}
     assert client.get(f"{EMPLOYEES}A0001/", {"enterprise": "dfmfg"}).json()["name"] == "赵六"
     assert client.get(f"{EMPLOYEES}A0001/", {"enterprise": "hxchem"}).json()["name"] == "张伟"
 
     patch = json_patch(client, f"{EMPLOYEES}A0001/", {"name": "改名"})
-    assert patch.status_code == 400 and patch.json() == {"enterprise": ["请指定企业"]}
+    assert patch.status_code == 400 and patch.json()["errors"] == {"enterprise": ["请指定企业"]}
     assert json_patch(client, f"{EMPLOYEES}A0001/?enterprise=dfmfg", {"name": "赵六六"}).status_code == 200
     assert Employee.objects.get(enterprise__code="hxchem", employee_no="A0001").name == "张伟"
 
