@@ -42,7 +42,6 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from lms.jsonbody import displayable
 from lms.accounts.admin_scoping import (
     ScopedCreateView,
     ScopedEditView,
@@ -58,6 +57,7 @@ from lms.accounts.admin_scoping import (
 from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import can, enterprise_ids
 from lms.archive.admin_views import EvidenceView
+from lms.jsonbody import displayable
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
 from lms.workforce.models import OrgUnit, Post

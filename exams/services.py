@@ -697,7 +697,9 @@ def attempt_save_answer(
     return SaveResult(now, applied)
 
 
-def _answer_upsert(*, attempt_id: int, question_id: int, response: list, saved_at: dt.datetime, seq: int | None) -> bool:
+def _answer_upsert(
+    *, attempt_id: int, question_id: int, response: list, saved_at: dt.datetime, seq: int | None
+) -> bool:
     """One INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL): the
     row is written unless it already holds a save with a sequence number ≥
     ``seq``; True if written. The condition is in the statement itself, so

@@ -238,15 +238,15 @@ def autosave_request(request) -> tuple[str, int, object, int]:
 
 
 def autosave_answer(attempt: Attempt, body: tuple, *, now) -> JsonResponse:
-    """The autosave's JSON reply for an attempt already known to be the
-    user's (shared by the view and exams.autosave_fast)."""
+    """The autosave's JSON reply for an attempt already known to be the user's."""
     token, question, response, seq = body
     try:
         result = services.attempt_save_answer(attempt, token, question, response, seq=seq, now=now)
     except ValidationError as exc:
         code = getattr(exc, "code", None)
         if code == "late":
-            services.attempt_refresh(attempt, now=now)
+            services.attempt_refresh(Attempt.objects.select_related("exam__paper", "employee").get(pk=attempt.pk),
+                                     now=now)
         return _json_error(exc, attempt, SAVE_ERROR_STATUS.get(code, 400))
     reply = {
         "saved_at": result.saved_at.isoformat(),
@@ -269,7 +269,9 @@ def attempt_answer(request, pk: int):
     ``{"detail", "code", "errors"}`` with 400 (malformed body, late, bad
     response), 413 (too large), 403 (stale token), 409 (already submitted).
     Late saves also submit the attempt."""
-    attempt = _get_attempt_for_user(request, pk)
+    # Only what the save needs (the service reads and locks the rest): the
+    # autosave is the exam's busiest request.
+    attempt = get_object_or_404(Attempt.objects.only("pk", "deadline"), pk=pk, employee__user=request.user)
     try:
         body = autosave_request(request)
     except jsonbody.BadRequest as exc:

@@ -99,7 +99,7 @@ def test_double_post_places_once(client_a, trained):
     second = json_post(client_a, ASSIGNMENTS, body())
     assert first.status_code == 201
     assert second.status_code in (400, 409)
-    assert second.json() == {"post_code": ["该员工已在此岗位上"]}
+    assert second.json()["errors"] == {"post_code": ["该员工已在此岗位上"]}
     assert PostAssignment.objects.filter(employee=trained).count() == 1
 
 
@@ -273,7 +273,7 @@ def test_outsider_cannot_place_a_person_of_a(outsider, trained, tree_b):
     assert response.json()["errors"] == {"employee_no": ["未找到该工号的员工"]}
     naming_a = json_post(outsider, ASSIGNMENTS, body(enterprise="hxchem"))
     assert naming_a.status_code == 400
-    assert naming_a.json() == {"enterprise": ["企业不存在，或您无权修改该企业的数据"]}
+    assert naming_a.json()["errors"] == {"enterprise": ["企业不存在，或您无权修改该企业的数据"]}
     assert not PostAssignment.objects.exists()
     assert not ClearanceCheck.objects.exists()
 
@@ -293,7 +293,7 @@ def test_multi_enterprise_hr_must_name_the_enterprise(as_user, ent_a, ent_b, tre
     MembershipFactory(user=dave, enterprise=ent_b, role=Role.HR)
     enable_totp(dave)
     client = as_user(dave)
-    assert json_post(client, ASSIGNMENTS, body()).json() == {"enterprise": ["请指定企业"]}
+    assert json_post(client, ASSIGNMENTS, body()).json()["errors"] == {"enterprise": ["请指定企业"]}
     placed = json_post(client, ASSIGNMENTS, body(enterprise="hxchem"))
     assert placed.status_code == 201 and placed.json()["enterprise"] == "hxchem"
     assert PostAssignment.objects.get().employee == trained

@@ -110,13 +110,13 @@ def test_multi_enterprise_user_must_pick_the_enterprise(as_user, dave, staff_a, 
     assert Employee.objects.get(enterprise__code="hxchem", employee_no="A0001").name == "张伟"
 
     event = {"employee_no": "A0001", "type": "leave", "date": "2026-01-10"}
-    assert json_post(client, "/api/v1/events/", event).json() == {"enterprise": ["请指定企业"]}
+    assert json_post(client, "/api/v1/events/", event).json()["errors"] == {"enterprise": ["请指定企业"]}
     assert json_post(client, "/api/v1/events/", {**event, "enterprise": "hxchem"}).status_code == 201
     assert Employee.objects.get(enterprise__code="hxchem", employee_no="A0001").status == "on_leave"
     assert Employee.objects.get(enterprise__code="dfmfg", employee_no="A0001").status == "active"
 
     new = {"employee_no": "N1", "name": "新人", "id_number": "11010119900307803X", "hire_date": "2026-01-05"}
-    assert json_post(client, EMPLOYEES, new).json() == {"enterprise": ["请指定企业"]}
+    assert json_post(client, EMPLOYEES, new).json()["errors"] == {"enterprise": ["请指定企业"]}
     created = json_post(client, EMPLOYEES, {**new, "enterprise": "dfmfg"})
     assert created.status_code == 201 and created.json()["enterprise"] == "dfmfg"
 
