@@ -67,9 +67,9 @@ if not DEFAULT_FLOOR.exists():
 PG = "postgres://postgres@127.0.0.1:5432"
 CLK = os.sysconf("SC_CLK_TCK")
 
-# bench_exam_seed's question ids 900001…: the generator's question number n → "9000{n:02d}"
-# (tests/exams/test_bench_commands.py checks this equals bench_exam_seed.question_id_template()).
-QUESTION_ID_TEMPLATE = "9000{question:02d}"
+# bench_exam_seed's question ids are 1…Q: the generator's question number n is sent as the JSON
+# integer n (tests/exams/test_bench_commands.py checks this equals bench_exam_seed.question_id_template()).
+QUESTION_ID_TEMPLATE = "{question}"
 TARGET_RATIO = 2 / 3  # app's sustainable rate / floor's
 TARGET_P95_MS = 150.0
 
@@ -307,8 +307,9 @@ class App:
             "method": "POST",
             "url": "/exams/attempts/{attempt_id}/answer/",
             "headers": self._headers(),
-            # The real page's request: the attempt token, the question id, one string per blank.
-            "json": {"token": "{token}", "question": QUESTION_ID_TEMPLATE, "response": ["{answer}"]},
+            # The real page's request: the attempt token, the question id, one string per blank, and the
+            # save's sequence number (the generator's per-user request counter: increasing per attempt).
+            "json": {"token": "{token}", "question": QUESTION_ID_TEMPLATE, "response": ["{answer}"], "seq": "{seq}"},
             "fleet": str(self.fleet),
             "fleet_key": "examinees",
             "questions": a.questions,

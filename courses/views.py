@@ -3,7 +3,6 @@ service and renders or answers JSON. Courses of other enterprises answer 404."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.contrib.auth.decorators import login_required
@@ -14,10 +13,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from lms import jsonbody
+
 from . import selectors, services, timing
 from .models import CoursePage, LessonPage
 
 MAX_BODY = 4096
+MAX_DEPTH = 4  # a heartbeat or an answer: one object, lists of choices
+MAX_SEQ = 2**31 - 1  # StudySession.seq is a PositiveIntegerField
 
 
 def _visible_course_or_404(request, pk) -> CoursePage:
@@ -35,23 +38,34 @@ def _visible_lesson_or_404(request, pk) -> LessonPage:
 
 
 def _json_body(request) -> dict:
-    if len(request.body) > MAX_BODY:
-        raise ValidationError({"__all__": _("请求过大")})
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError({"__all__": _("请求格式错误")}) from None
-    if not isinstance(data, dict):
-        raise ValidationError({"__all__": _("请求格式错误")})
-    return data
+    """The JSON object of a player request; jsonbody.BadRequest (a
+    ValidationError) if the body is not one."""
+    return jsonbody.parse(request, max_bytes=MAX_BODY, max_depth=MAX_DEPTH, empty={})
 
 
 def _errors(exc: ValidationError, status=400) -> JsonResponse:
+    """A refusal in the one error shape ``{"detail", "code", "errors"}``
+    (non-field errors under ``__all__``)."""
+    if isinstance(exc, jsonbody.BadRequest):
+        # The player shows errors["__all__"] for a refusal that names no field.
+        errors = exc.errors or {"__all__": [exc.detail]}
+        return jsonbody.error_response(exc.detail, exc.code, errors, status=exc.status)
     if hasattr(exc, "error_dict"):
         errors = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
     else:
         errors = {"__all__": [str(m) for m in exc.messages]}
-    return JsonResponse({"errors": errors}, status=status)
+    detail = "；".join(errors["__all__"]) if list(errors) == ["__all__"] else _("请求数据有误")
+    return jsonbody.error_response(detail, getattr(exc, "code", None) or "invalid", errors, status=status)
+
+
+def _forbidden(exc: PermissionDenied) -> JsonResponse:
+    return jsonbody.error_response(str(exc), "permission_denied", {"__all__": [str(exc)]}, status=403)
+
+
+def _gone(exc: ValidationError, status: int) -> JsonResponse:
+    """The study session cannot go on: the player stops (``gone``) and says why."""
+    message = exc.messages[0]
+    return jsonbody.error_response(message, exc.code, None, status=status, gone=True, reason=exc.code, message=message)
 
 
 @login_required
@@ -142,7 +156,7 @@ def study_start(request, pk):
     try:
         session = services.study_start(user=request.user, lesson=lesson, login_key=request.session.session_key or "")
     except PermissionDenied as exc:
-        return JsonResponse({"errors": {"__all__": [str(exc)]}}, status=403)
+        return _forbidden(exc)
     return JsonResponse({"token": str(session.token), "seq": session.seq, "interval": timing.Rules.from_settings().interval,
                          "max_position": session.max_position, "seconds": session.progress.seconds,
                          "required_seconds": session.required_seconds})
@@ -160,7 +174,7 @@ def _beat_from(data: dict) -> timing.Beat:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             errors[name] = [_("应为数字")]
             return None
-        if integer and (not isinstance(value, int) or value < 0):
+        if integer and (not isinstance(value, int) or not 0 <= value <= MAX_SEQ):
             errors[name] = [_("应为非负整数")]
             return None
         if value != value or value in (float("inf"), float("-inf")) or value < 0:
@@ -190,7 +204,8 @@ def heartbeat(request):
     login, a malformed body, a login it could not confirm cheaply): the same
     reply through the whole middleware stack."""
     if not request.user.is_authenticated:
-        return JsonResponse({"errors": {"__all__": [_("请先登录")]}, "gone": True}, status=401)
+        message = _("请先登录")
+        return jsonbody.error_response(message, "not_authenticated", {"__all__": [message]}, status=401, gone=True)
 
     def apply():
         token, beat = heartbeat_body(request)
@@ -217,14 +232,17 @@ def heartbeat_answer(apply) -> JsonResponse:
     try:
         reply = apply()
     except services.SessionGone as exc:
-        return JsonResponse({"gone": True, "reason": exc.code, "message": exc.messages[0]}, status=409)
+        return _gone(exc, 409)
     except services.StudyError as exc:
         if exc.code == "not_found":
-            return JsonResponse({"gone": True, "reason": "not_found", "message": exc.messages[0]}, status=404)
+            return _gone(exc, 404)
         return _errors(exc)
     except ValidationError as exc:
         return _errors(exc)
-    return JsonResponse(reply, status=200 if reply["accepted"] else 409)
+    if not reply["accepted"]:  # refused (e.g. out of order): also in the one error shape
+        reply = {**jsonbody.error_body(reply.get("message", ""), reply.get("reason") or "refused"), **reply}
+        return JsonResponse(reply, status=409)
+    return JsonResponse(reply)
 
 
 @login_required
@@ -241,7 +259,7 @@ def lesson_answer(request, pk):
             raise ValidationError({"question": _("题目不存在或已更新，请刷新页面")})
         reply = services.lesson_answer(user=request.user, lesson=lesson, block_id=block_id, choices=choices)
     except PermissionDenied as exc:
-        return JsonResponse({"errors": {"__all__": [str(exc)]}}, status=403)
+        return _forbidden(exc)
     except ValidationError as exc:
         return _errors(exc)
     return JsonResponse(reply)

@@ -57,6 +57,7 @@ from lms.accounts.admin_scoping import (
 from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import can, enterprise_ids
 from lms.archive.admin_views import EvidenceView
+from lms.jsonbody import displayable
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
 from lms.workforce.models import OrgUnit, Post
@@ -983,9 +984,10 @@ def response_text(question: Question, response) -> str:
         return "—"
     if question.type == QuestionType.TRUE_FALSE:
         return _("对") if response[0] is True else _("错")
+    # displayable(): a bad string stored before the autosave refused them must not break the page.
     if question.type == QuestionType.FILL_BLANK:
-        return " | ".join(str(r) for r in response)
-    return "".join(sorted(str(r) for r in response))
+        return displayable(" | ".join(str(r) for r in response))
+    return displayable("".join(sorted(str(r) for r in response)))
 
 
 class OfflineResultView(ScopedViewMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, View):

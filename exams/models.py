@@ -321,6 +321,10 @@ class AttemptAnswer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("题目"))
     response = models.JSONField(_("作答"), default=list)
     saved_at = models.DateTimeField(_("保存时间"), default=timezone.now)
+    # The answering page's sequence number of the save that wrote this row: a
+    # save with a smaller or equal one (a replayed or overtaken request) never
+    # overwrites it (services.attempt_save_answer).
+    seq = models.PositiveBigIntegerField(_("保存序号"), default=0)
     points = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
 
     tenant_path = "attempt__exam__enterprise"

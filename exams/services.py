@@ -35,10 +35,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import combinations
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +48,7 @@ from wagtail.log_actions import log
 from lms.accounts.models import Membership
 from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import can, enterprise_ids, log_user
+from lms.jsonbody import text_problem
 from lms.archive.models import AssessmentResult, RecordSource
 from lms.archive.services import record_append
 from lms.workforce.models import Employee, OrgUnit, Post, PostAssignment
@@ -638,20 +640,38 @@ def response_clean(item: dict, response) -> list:
             raise _bad(_("填空题应填写 %(n)s 个空") % {"n": blanks})
         if any(len(v) > MAX_BLANK_CHARS for v in response):
             raise _bad(_("每个空最多 %(n)s 个字") % {"n": MAX_BLANK_CHARS})
+        for value in response:
+            problem = text_problem(value)
+            if problem:
+                raise _bad(problem)
         return response
     raise _bad(_("题型不支持"))
 
 
+class SaveResult(NamedTuple):
+    """What an autosave did: ``applied`` is False when a newer save (a larger
+    sequence number) already holds the answer and this one was ignored."""
+
+    saved_at: dt.datetime
+    applied: bool
+
+
 def attempt_save_answer(
-    attempt: Attempt, token: str, question_id, response, *, now: dt.datetime | None = None
-) -> dt.datetime:
-    """Autosave one answer (upsert: the latest save wins) and return when it
-    was saved. Refused (ExamError) once the attempt is submitted (``submitted``),
-    at or after the deadline (``late``), with a token that is not the attempt's
-    current one (``bad_token``), for a question not on this paper
-    (``unknown_question``) or a response that does not fit the question
-    (``bad_response``). The attempt row is locked while saving so a save and a
-    submission never interleave."""
+    attempt: Attempt, token: str, question_id, response, *, seq: int | None = None, now: dt.datetime | None = None
+) -> SaveResult:
+    """Autosave one answer and say whether it was applied. Refused (ExamError)
+    once the attempt is submitted (``submitted``), at or after the deadline
+    (``late``), with a token that is not the attempt's current one
+    (``bad_token``), for a question not on this paper (``unknown_question``)
+    or a response that does not fit the question (``bad_response``).
+
+    ``seq`` is the answering page's sequence number for this save (strictly
+    increasing per attempt): the save is applied only if it is larger than the
+    one the stored answer was saved with, so a replayed or overtaken request
+    never reverts a newer answer. Without ``seq`` (the submit form, which
+    carries the page's last word) the save is applied unconditionally. The
+    attempt row is locked while saving so a save and a submission never
+    interleave."""
     now = now or timezone.now()
     with transaction.atomic():
         row = (
@@ -668,21 +688,47 @@ def attempt_save_answer(
             raise ExamError(_("答题页面已失效（可能在其他窗口继续了考试），请刷新页面后再作答"), code="bad_token")
         if now >= row["deadline"]:
             raise ExamError(_("考试时间已到，答案未保存"), code="late")
-        try:
-            qid = int(question_id)
-        except (TypeError, ValueError):
-            raise ExamError(_("题目不属于本答卷"), code="unknown_question") from None
-        item = _layout_item(row["layout"], qid)
+        qid = question_id if type(question_id) is int else None
+        item = _layout_item(row["layout"], qid) if qid is not None else None
         if item is None:
             raise ExamError(_("题目不属于本答卷"), code="unknown_question")
         clean = response_clean(item, response)
-        AttemptAnswer.objects.bulk_create(
-            [AttemptAnswer(attempt_id=attempt.pk, question_id=qid, response=clean, saved_at=now)],
-            update_conflicts=True,
-            unique_fields=["attempt", "question"],
-            update_fields=["response", "saved_at"],
-        )
-    return now
+        applied = _answer_upsert(attempt_id=attempt.pk, question_id=qid, response=clean, saved_at=now, seq=seq)
+    return SaveResult(now, applied)
+
+
+def _answer_upsert(
+    *, attempt_id: int, question_id: int, response: list, saved_at: dt.datetime, seq: int | None
+) -> bool:
+    """One INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL): the
+    row is written unless it already holds a save with a sequence number ≥
+    ``seq``; True if written. The condition is in the statement itself, so
+    two saves racing cannot both pass a check and then overwrite in the wrong
+    order."""
+    meta = AttemptAnswer._meta
+    qn = connection.ops.quote_name
+    field = meta.get_field
+    table = qn(meta.db_table)
+    columns = ["attempt", "question", "response", "saved_at", "seq"]
+    values = [
+        attempt_id,
+        question_id,
+        field("response").get_db_prep_save(response, connection),
+        field("saved_at").get_db_prep_save(saved_at, connection),
+        seq or 0,
+    ]
+    names = [qn(field(c).column) for c in columns]
+    updated = names[2:] if seq is not None else names[2:4]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+        f"ON CONFLICT ({names[0]}, {names[1]}) DO UPDATE SET "
+        + ", ".join(f"{n} = EXCLUDED.{n}" for n in updated)
+    )
+    if seq is not None:
+        sql += f" WHERE {table}.{names[4]} < EXCLUDED.{names[4]}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.rowcount == 1
 
 
 def _owns(actor, attempt: Attempt) -> bool:

@@ -12,11 +12,11 @@ layout, never Question objects."""
 from __future__ import annotations
 
 import hmac
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from lms import jsonbody
 from lms.workforce.models import Employee
 
 from . import services
@@ -33,6 +34,8 @@ from .models import Attempt, AttemptAnswer, Exam, Question, QuestionType
 # HTTP status for each refusal of an autosave.
 SAVE_ERROR_STATUS = {"bad_token": 403, "submitted": 409, "late": 400, "unknown_question": 400, "bad_response": 400}
 MAX_SAVE_BODY = 16 * 1024
+# {"response": [...]}: an object holding a list of strings or booleans.
+MAX_SAVE_DEPTH = 4
 
 
 def _now():
@@ -130,6 +133,11 @@ def _paper_items(attempt: Attempt, *, with_key: bool = False) -> list[dict]:
             question = Question(pk=item["q"], type=item["type"], stem=_("（该题已被删除）"), options=[])
         answer = answers.get(item["q"])
         response = answer.response if answer is not None else []
+        if not isinstance(response, list):
+            response = []
+        # A string stored before the autosave refused NUL and lone surrogates
+        # must never make the paper unrenderable (and lock the examinee out).
+        response = [jsonbody.displayable(v) for v in response]
         text_by_key = {str(o["key"]): o.get("text", "") for o in question.options or []}
         entry = {
             "number": number,
@@ -192,6 +200,7 @@ def attempt_page(request, pk: int):
         "items": items,
         "answered": sum(1 for i in items if i["answered"]),
         "seconds_left": attempt.seconds_left(_now()),
+        "last_seq": AttemptAnswer.objects.filter(attempt=attempt).aggregate(m=Max("seq"))["m"] or 0,
         "js_messages": {
             "saving": _("保存中…"),
             "saved": _("已保存"),
@@ -211,46 +220,63 @@ def attempt_page(request, pk: int):
 
 
 def _json_error(exc: ValidationError, attempt: Attempt, status: int) -> JsonResponse:
-    body = {"detail": _message(exc), "code": getattr(exc, "code", None) or "invalid"}
-    if body["code"] in ("late", "submitted"):
-        body["result_url"] = reverse("exams:attempt_result", args=[attempt.pk])
-    return JsonResponse(body, status=status)
+    code = getattr(exc, "code", None) or "invalid"
+    extra = {}
+    if code in ("late", "submitted"):
+        extra["result_url"] = reverse("exams:attempt_result", args=[attempt.pk])
+    errors = {"response": exc.messages} if code == "bad_response" else None
+    return jsonbody.error_response(_message(exc), code, errors, status=status, **extra)
+
+
+def autosave_request(request) -> tuple[str, int, object, int]:
+    """(token, question id, response, seq) of an autosave body; BadRequest
+    (400/413 in the one error shape) if the body is not one."""
+    data = jsonbody.parse(request, max_bytes=MAX_SAVE_BODY, max_depth=MAX_SAVE_DEPTH)
+    question = jsonbody.int_field(data, "question", minimum=1)
+    seq = jsonbody.int_field(data, "seq", minimum=0)
+    return data.get("token"), question, data.get("response"), seq
+
+
+def autosave_answer(attempt: Attempt, body: tuple, *, now) -> JsonResponse:
+    """The autosave's JSON reply for an attempt already known to be the user's."""
+    token, question, response, seq = body
+    try:
+        result = services.attempt_save_answer(attempt, token, question, response, seq=seq, now=now)
+    except ValidationError as exc:
+        code = getattr(exc, "code", None)
+        if code == "late":
+            services.attempt_refresh(Attempt.objects.select_related("exam__paper", "employee").get(pk=attempt.pk),
+                                     now=now)
+        return _json_error(exc, attempt, SAVE_ERROR_STATUS.get(code, 400))
+    reply = {
+        "saved_at": result.saved_at.isoformat(),
+        "saved_at_display": f"{timezone.localtime(result.saved_at):%H:%M:%S}",
+        "seconds_left": attempt.seconds_left(now),
+    }
+    if not result.applied:
+        reply["stale"] = True
+    return JsonResponse(reply)
 
 
 @require_POST
 @never_cache
 @login_required
 def attempt_answer(request, pk: int):
-    """Autosave one answer: JSON ``{"token", "question", "response"}`` →
-    ``{"saved_at", "saved_at_display", "seconds_left"}``; refusals are JSON
-    ``{"detail", "code"}`` with 400 (late, bad response), 403 (stale token),
-    409 (already submitted). Late saves also submit the attempt."""
-    attempt = _get_attempt_for_user(request, pk)
-    if len(request.body) > MAX_SAVE_BODY:
-        return JsonResponse({"detail": _("请求体过大"), "code": "too_large"}, status=413)
+    """Autosave one answer: JSON ``{"token", "question", "response", "seq"}`` →
+    ``{"saved_at", "saved_at_display", "seconds_left"}``, plus ``"stale": true``
+    when a save with a larger ``seq`` already holds the answer (nothing
+    changed; the page need not react). Refusals are the one error shape
+    ``{"detail", "code", "errors"}`` with 400 (malformed body, late, bad
+    response), 413 (too large), 403 (stale token), 409 (already submitted).
+    Late saves also submit the attempt."""
+    # Only what the save needs (the service reads and locks the rest): the
+    # autosave is the exam's busiest request.
+    attempt = get_object_or_404(Attempt.objects.only("pk", "deadline"), pk=pk, employee__user=request.user)
     try:
-        data = json.loads(request.body or b"{}")
-        if not isinstance(data, dict):
-            raise ValueError
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"detail": _("请求格式不正确"), "code": "bad_request"}, status=400)
-    now = _now()
-    try:
-        saved_at = services.attempt_save_answer(
-            attempt, data.get("token"), data.get("question"), data.get("response"), now=now
-        )
-    except ValidationError as exc:
-        code = getattr(exc, "code", None)
-        if code == "late":
-            services.attempt_refresh(attempt, now=now)
-        return _json_error(exc, attempt, SAVE_ERROR_STATUS.get(code, 400))
-    return JsonResponse(
-        {
-            "saved_at": saved_at.isoformat(),
-            "saved_at_display": f"{timezone.localtime(saved_at):%H:%M:%S}",
-            "seconds_left": attempt.seconds_left(now),
-        }
-    )
+        body = autosave_request(request)
+    except jsonbody.BadRequest as exc:
+        return exc.response()
+    return autosave_answer(attempt, body, now=_now())
 
 
 def _form_responses(request, attempt: Attempt):
@@ -261,11 +287,27 @@ def _form_responses(request, attempt: Attempt):
         if name not in request.POST:
             continue
         values = request.POST.getlist(name)
+        if any(jsonbody.text_problem(v) for v in values):
+            continue  # cannot be stored (NUL, lone surrogate): refused in _unstorable_answers
         if item["type"] == QuestionType.TRUE_FALSE:
             values = [values[0] == "true"] if values and values[0] in ("true", "false") else []
         elif item["type"] == QuestionType.FILL_BLANK and not any(v.strip() for v in values):
             continue
         yield item["q"], values
+
+
+def _unstorable_answers(request, attempt: Attempt) -> list[tuple[int, str, str]]:
+    """(question number, form field, why) for each answer in the submit form
+    that holds a character no page can show or database store."""
+    found = []
+    for number, item in enumerate(attempt.layout or [], start=1):
+        name = f"q-{item['q']}"
+        for value in request.POST.getlist(name):
+            problem = jsonbody.text_problem(value)
+            if problem:
+                found.append((number, name, problem))
+                break
+    return found
 
 
 @require_POST
@@ -282,8 +324,17 @@ def attempt_submit(request, pk: int):
         if not hmac.compare_digest(attempt.token.encode(), token.encode()):
             message = _("答题页面已失效（可能在其他窗口继续了考试），请刷新页面后再交卷")
             if wants_json:
-                return JsonResponse({"detail": message, "code": "bad_token"}, status=403)
+                return jsonbody.error_response(message, "bad_token", status=403)
             messages.error(request, message)
+            return redirect("exams:attempt", pk=attempt.pk)
+        unstorable = _unstorable_answers(request, attempt)
+        if unstorable and now < attempt.deadline:
+            # Refuse the submission, not the server: the examinee corrects the answer and submits again.
+            detail = _("第 %(n)s 题的答案含有无法保存的字符，请修改后再交卷") % {"n": unstorable[0][0]}
+            if wants_json:
+                errors = {name: [problem] for _n, name, problem in unstorable}
+                return jsonbody.error_response(detail, "bad_text", errors, status=400)
+            messages.error(request, detail)
             return redirect("exams:attempt", pk=attempt.pk)
         for question_id, response in _form_responses(request, attempt):
             try:

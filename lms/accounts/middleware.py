@@ -49,11 +49,10 @@ class RequireMFAMiddleware:
             and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):
             if request.path.startswith("/api/"):
-                from django.http import JsonResponse
+                from lms.jsonbody import error_response
 
-                return JsonResponse(
-                    {"detail": _("您的角色要求启用两步验证（MFA），请先在网页端完成设置。"), "code": "mfa_required"},
-                    status=403,
+                return error_response(
+                    _("您的角色要求启用两步验证（MFA），请先在网页端完成设置。"), "mfa_required", status=403
                 )
             messages.warning(request, _("您的角色要求启用两步验证（MFA）。请先用身份验证器应用完成设置。"))
             return redirect(reverse("mfa_activate_totp"))

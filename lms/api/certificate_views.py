@@ -19,11 +19,12 @@ from rest_framework.views import APIView
 from certificates.models import Certificate, CertificateKind
 from certificates.pdf import verify_url
 from certificates.verification import VerifyRateThrottle, find, verification_data
+from lms import jsonbody
 from lms.accounts.scoping import scope
 
 from .compliance_serializers import EmployeePathQuerySerializer
 from .compliance_views import EmployeeFileView
-from .schema import READ_ERRORS, ApiAutoSchema, error_responses
+from .schema import READ_ERRORS, ApiAutoSchema, error_example, error_responses
 from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 TAG = "证书"
@@ -263,14 +264,14 @@ class VerifyView(APIView):
                     404: gettext_lazy("没有此验证码的证书"),
                     429: gettext_lazy("同一来源 IP 查询过于频繁：请在 Retry-After 秒后重试"),
                 },
-                examples={404: [OpenApiExample("未找到", value={"detail": "未找到该证书"}, status_codes=["404"])]},
+                examples={404: [error_example("未找到", "未找到该证书", "not_found", 404)]},
             ),
         },
     )
     def get(self, request, code):
         certificate = find(code)
         if certificate is None:
-            return Response({"detail": _("未找到该证书")}, status=404)
+            return Response(jsonbody.error_body(_("未找到该证书"), "not_found"), status=404)
         response = Response(VerificationSerializer(verification_data(certificate)).data)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"

@@ -31,7 +31,7 @@ from .compliance_serializers import (
     TrainingRecordOutSerializer,
     clearance_data,
 )
-from .schema import WRITE_ERRORS, ErrorSerializer, error_responses
+from .schema import WRITE_ERRORS, ErrorSerializer, error_example, error_responses
 from .tenancy import employee_or_404
 from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
@@ -210,11 +210,13 @@ class AssignmentCreateView(WorkforceAPIView):
                 *WRITE_ERRORS,
                 examples={
                     400: [
-                        OpenApiExample(
-                            "工号不存在", value={"employee_no": ["未找到该工号的员工"]}, status_codes=["400"]
+                        error_example(
+                            "工号不存在", "请求数据有误：employee_no", "invalid", 400,
+                            {"employee_no": ["未找到该工号的员工"]},
                         ),
-                        OpenApiExample(
-                            "师带徒未指定师傅", value={"mentor_no": ["师带徒上岗必须指定师傅"]}, status_codes=["400"]
+                        error_example(
+                            "师带徒未指定师傅", "请求数据有误：mentor_no", "invalid", 400,
+                            {"mentor_no": ["师带徒上岗必须指定师傅"]},
                         ),
                     ],
                 },
@@ -223,15 +225,11 @@ class AssignmentCreateView(WorkforceAPIView):
                 _AssignmentConflict,
                 description=gettext_lazy(
                     "未取得上岗资格，未安排上岗：正文为上岗资格结论，reasons 说明还缺什么；"
-                    "或他人同时修改了同一数据（正文只有 detail），刷新后可重试"
+                    "或他人同时修改了同一数据（正文为错误格式 detail、code、errors），刷新后可重试"
                 ),
                 examples=[
                     OpenApiExample("未完成三级安全教育", value=_UNCLEARED_EXAMPLE, status_codes=["409"]),
-                    OpenApiExample(
-                        "同时修改",
-                        value={"detail": "数据冲突（可能已被他人同时修改），请刷新后重试"},
-                        status_codes=["409"],
-                    ),
+                    error_example("同时修改", "数据冲突（可能已被他人同时修改），请刷新后重试", "conflict", 409),
                 ],
             ),
         },

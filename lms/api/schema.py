@@ -1,14 +1,14 @@
 """OpenAPI description of what every endpoint has in common, for
 drf-spectacular: our token authentication, the error bodies the API really
-answers with (see lms.api.exceptions: DRF's ``{"detail": …}`` and
-``{field: [messages]}``), and their response headers. Imported by
+answers with (see lms.api.exceptions: the one error shape of lms.jsonbody,
+``{"detail", "code", "errors"}``), and their response headers. Imported by
 lms.api.urls so the extensions are registered before the schema is
 generated."""
 
 from django.utils.translation import gettext_lazy
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 
@@ -36,46 +36,33 @@ def only_public_api(endpoints):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """错误说明：认证、权限、不存在、冲突、限流等错误及无法解析的请求体，正文只有 detail。"""
+    """错误：每个错误响应都是这一种格式——detail 为说明，code 为机器可读代码，errors 为逐字段的错误
+    （{字段: [错误信息, …]}，不属于某个字段的在 non_field_errors 下；没有字段错误时为空对象）。"""
 
     detail = serializers.CharField(help_text=gettext_lazy("错误说明（随 Accept-Language 为中文或英文）"))
     code = serializers.CharField(
-        required=False, help_text=gettext_lazy("部分错误附带的机器可读代码，如 mfa_required（须先启用两步验证）")
+        help_text=gettext_lazy(
+            "机器可读代码，如 invalid（字段有误）、bad_json（请求体无法解析）、too_deep（嵌套过深）、"
+            "bad_text（含空字符或不成对的代理码位）、not_found、permission_denied、mfa_required、throttled"
+        )
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=gettext_lazy("逐字段的错误：{字段: [错误信息, …]}；嵌套字段以点号连接路径，如 items.0.name"),
     )
 
 
-class FieldErrorsSerializer(serializers.Serializer):
-    """输入校验错误：{字段名: [错误信息, …]}；不属于某个字段的错误在 non_field_errors 下。
+def error_example(name: str, detail: str, code: str, status: int, errors: dict | None = None) -> OpenApiExample:
+    """A documented error response in the one error shape."""
+    return OpenApiExample(
+        name, value={"detail": detail, "code": code, "errors": errors or {}}, status_codes=[str(status)]
+    )
 
-    Only a name for the schema: FieldErrorsScheme below describes the body,
-    whose keys are the fields of the request that were wrong."""
-
-
-class FieldErrorsScheme(OpenApiSerializerExtension):
-    target_class = FieldErrorsSerializer
-
-    def map_serializer(self, auto_schema, direction):
-        return {
-            "type": "object",
-            "description": gettext_lazy(
-                "输入校验错误：{字段名: [错误信息, …]}；不属于某个字段的错误在 non_field_errors 下"
-            ),
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            "minProperties": 1,
-        }
-
-
-BadRequestSerializer = PolymorphicProxySerializer(
-    component_name="BadRequest",
-    serializers=[FieldErrorsSerializer, ErrorSerializer],
-    resource_type_field_name=None,
-    many=False,
-)
 
 _DESCRIPTIONS = {
     400: gettext_lazy(
-        "输入有误：查询参数或请求体的字段错误为 {字段: [错误信息]}（整体错误在 non_field_errors 下）；"
-        "请求体无法解析时为 {detail: 说明}"
+        "输入有误：查询参数或请求体的字段错误在 errors 中为 {字段: [错误信息]}（整体错误在 non_field_errors 下）；"
+        "请求体无法解析、嵌套过深或含空字符、不成对的代理码位时 code 说明原因，errors 为空"
     ),
     401: gettext_lazy("未提供身份凭据，或令牌无效、已吊销（响应头 WWW-Authenticate: Token）"),
     403: gettext_lazy("无权访问：只读令牌调用写入接口、账号没有相应角色、监管人员调用本接口等"),
@@ -86,22 +73,18 @@ _DESCRIPTIONS = {
 }
 
 _EXAMPLES = {
-    401: [OpenApiExample("令牌无效", value={"detail": "令牌无效或已吊销"}, status_codes=["401"])],
-    403: [OpenApiExample("无权限", value={"detail": "您没有访问该接口的权限"}, status_codes=["403"])],
-    404: [OpenApiExample("不存在", value={"detail": "未找到该员工"}, status_codes=["404"])],
-    409: [
-        OpenApiExample(
-            "同时修改", value={"detail": "数据冲突（可能已被他人同时修改），请刷新后重试"}, status_codes=["409"]
-        )
-    ],
-    413: [OpenApiExample("请求体过大", value={"detail": "请求体过大"}, status_codes=["413"])],
-    429: [OpenApiExample("限流", value={"detail": "请求已被限流。 预计 37 秒后可用。"}, status_codes=["429"])],
+    401: [error_example("令牌无效", "令牌无效或已吊销", "authentication_failed", 401)],
+    403: [error_example("无权限", "您没有访问该接口的权限", "permission_denied", 403)],
+    404: [error_example("不存在", "未找到该员工", "not_found", 404)],
+    409: [error_example("同时修改", "数据冲突（可能已被他人同时修改），请刷新后重试", "conflict", 409)],
+    413: [error_example("请求体过大", "请求体过大", "request_too_large", 413)],
+    429: [error_example("限流", "请求已被限流。 预计 37 秒后可用。", "throttled", 429)],
 }
 
-_QUERY_ERROR = OpenApiExample("查询参数有误", value={"status": ["“x” 不是合法选项。"]}, status_codes=["400"])
+_QUERY_ERROR = error_example("查询参数有误", "请求数据有误：status", "invalid", 400, {"status": ["“x” 不是合法选项。"]})
 _BODY_ERRORS = [
-    OpenApiExample("字段有误", value={"employee_no": ["该企业已有此工号的员工"]}, status_codes=["400"]),
-    OpenApiExample("请求体无法解析", value={"detail": "请求体不是有效的 JSON"}, status_codes=["400"]),
+    error_example("字段有误", "请求数据有误：employee_no", "invalid", 400, {"employee_no": ["该企业已有此工号的员工"]}),
+    error_example("请求体无法解析", "请求体不是有效的 JSON", "bad_json", 400),
 ]
 
 #: The errors of every signed-in read: bad query parameters, no or a bad
@@ -130,8 +113,7 @@ def error_responses(*codes, descriptions=None, examples=None) -> dict[int, OpenA
             code_examples = _BODY_ERRORS if 413 in codes else [_QUERY_ERROR]
         else:
             code_examples = _EXAMPLES[code]
-        body = BadRequestSerializer if code == 400 else ErrorSerializer
-        responses[code] = OpenApiResponse(body, description=descriptions[code], examples=code_examples)
+        responses[code] = OpenApiResponse(ErrorSerializer, description=descriptions[code], examples=code_examples)
     return responses
 
 

@@ -3,6 +3,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import NotFound
 
+from lms import jsonbody
+
 from . import (
     certificate_views,
     compliance_views,
@@ -71,7 +73,7 @@ v1 = [
 def not_found(request, *args, **kwargs):
     """Any other address under /api/ (a 工号 with a "/" in it, a typo): the
     API's own JSON 404, not the site's HTML page, as the schema documents."""
-    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return JsonResponse(jsonbody.error_body(NotFound.default_detail, NotFound.default_code), status=404)
 
 
 urlpatterns = [

@@ -20,7 +20,7 @@ from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, Post, PostA
 from .pagination import ApiPagination
 from .parsers import StrictJSONParser
 from .permissions import WorkforceApiPermission
-from .schema import READ_ERRORS, WRITE_ERRORS, ApiAutoSchema, error_responses
+from .schema import READ_ERRORS, WRITE_ERRORS, ApiAutoSchema, error_example, error_responses
 from .serializers import (
     EmployeeCreateSerializer,
     EmployeeOutSerializer,
@@ -122,8 +122,8 @@ _EVENT_EXAMPLE = {
     "recorded_at": "2026-04-28T15:40:02+08:00",
 }
 _READ_ONLY_TOKEN = [
-    OpenApiExample("只读令牌", value={"detail": "该令牌为只读令牌，不能修改数据"}, status_codes=["403"]),
-    OpenApiExample("无权修改", value={"detail": "您无权修改任何企业的数据"}, status_codes=["403"]),
+    error_example("只读令牌", "该令牌为只读令牌，不能修改数据", "permission_denied", 403),
+    error_example("无权修改", "您无权修改任何企业的数据", "permission_denied", 403),
 ]
 
 
@@ -333,9 +333,12 @@ class EmployeeDetailView(WorkforceAPIView):
                 examples={
                     403: _READ_ONLY_TOKEN,
                     400: [
-                        OpenApiExample("不可修改的字段", value={"employee_no": ["工号不可修改"]}, status_codes=["400"]),
-                        OpenApiExample(
-                            "单位不存在", value={"org_unit_code": ["该企业没有此编码的单位"]}, status_codes=["400"]
+                        error_example(
+                            "不可修改的字段", "请求数据有误：employee_no", "invalid", 400, {"employee_no": ["工号不可修改"]}
+                        ),
+                        error_example(
+                            "单位不存在", "请求数据有误：org_unit_code", "invalid", 400,
+                            {"org_unit_code": ["该企业没有此编码的单位"]},
                         ),
                     ],
                 },
@@ -460,11 +463,13 @@ class EventCreateView(WorkforceAPIView):
                 examples={
                     403: _READ_ONLY_TOKEN,
                     400: [
-                        OpenApiExample(
-                            "工号不存在", value={"employee_no": ["未找到该工号的员工"]}, status_codes=["400"]
+                        error_example(
+                            "工号不存在", "请求数据有误：employee_no", "invalid", 400,
+                            {"employee_no": ["未找到该工号的员工"]},
                         ),
-                        OpenApiExample(
-                            "转岗未填岗位", value={"post_code": ["转岗必须填写目标岗位"]}, status_codes=["400"]
+                        error_example(
+                            "转岗未填岗位", "请求数据有误：post_code", "invalid", 400,
+                            {"post_code": ["转岗必须填写目标岗位"]},
                         ),
                     ],
                 },

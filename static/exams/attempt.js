@@ -17,6 +17,16 @@
     var saveUrl = root.dataset.saveUrl;
     var resultUrl = root.dataset.resultUrl;
     var token = root.dataset.token;
+    // Every save carries a sequence number larger than any this attempt has
+    // used (the server keeps, per answer, the one it saved): a replayed or
+    // overtaken request can never revert a newer answer. Millisecond time
+    // keeps it increasing across reloads; the stored maximum guards against
+    // a clock set back.
+    var lastSeq = parseInt(root.dataset.seq, 10) || 0;
+    function nextSeq() {
+        lastSeq = Math.max(lastSeq + 1, Date.now());
+        return lastSeq;
+    }
     var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
     var pending = {};          // question id -> latest unsaved response
@@ -131,12 +141,12 @@
             method: "POST",
             credentials: "same-origin",
             headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-            body: JSON.stringify({ token: token, question: parseInt(qid, 10), response: response })
+            body: JSON.stringify({ token: token, question: parseInt(qid, 10), response: response, seq: nextSeq() })
         }).then(function (res) {
             return res.json().catch(function () { return {}; }).then(function (data) { return { status: res.status, ok: res.ok, data: data }; });
         }).then(function (r) {
             inflight = false;
-            if (r.ok) {
+            if (r.ok) {  // r.data.stale: a newer save of this answer is already stored; nothing to do
                 retryDelay = 1000;
                 showQuestionError(qid, "");
                 syncClock(r.data.seconds_left);

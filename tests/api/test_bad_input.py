@@ -96,7 +96,7 @@ def test_the_valid_body_used_below_is_accepted(client_a, staff_a):
 def test_wrong_types_and_huge_values_are_field_errors(client_a, staff_a, overrides):
     response = client_a.post(EMPLOYEES, valid_body(**overrides), format="json")
     assert response.status_code == 400, (overrides, response.status_code)
-    errors = response.json()
+    errors = response.json()["errors"]
     assert set(errors) == set(overrides), errors
     assert Employee.objects.count() == 3
 
@@ -135,7 +135,7 @@ def test_weird_employee_no_in_path_is_404(client_a, staff_a):
 def test_non_string_keys_and_nulls_in_patch(client_a, staff_a):
     response = client_a.patch(f"{EMPLOYEES}A0001/", {"name": None, "phone": None}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"name", "phone"}
+    assert set(response.json()["errors"]) == {"name", "phone"}
     assert Employee.objects.get(employee_no="A0001").name == "张伟"
 
 
@@ -145,7 +145,7 @@ def test_unknown_addresses_under_the_api_are_json_404s(client_a, staff_a):
         response = client_a.get(url)
         assert response.status_code == 404, url
         assert response["Content-Type"] == "application/json", url
-        assert response.json() == {"detail": "未找到。"}, url
+        assert response.json() == {"detail": "未找到。", "code": "not_found", "errors": {}}, url
     # Missing trailing slashes are still redirected to the real endpoint.
     response = client_a.get("/api/v1/posts")
     assert (response.status_code, response["Location"]) == (301, "/api/v1/posts/")

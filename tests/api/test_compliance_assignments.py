@@ -99,7 +99,7 @@ def test_double_post_places_once(client_a, trained):
     second = json_post(client_a, ASSIGNMENTS, body())
     assert first.status_code == 201
     assert second.status_code in (400, 409)
-    assert second.json() == {"post_code": ["该员工已在此岗位上"]}
+    assert second.json()["errors"] == {"post_code": ["该员工已在此岗位上"]}
     assert PostAssignment.objects.filter(employee=trained).count() == 1
 
 
@@ -107,7 +107,7 @@ def test_employee_on_leave_is_refused(client_a, trained):
     event(trained, "leave", D(2026, 3, 3))
     response = json_post(client_a, ASSIGNMENTS, body())
     assert response.status_code == 400
-    assert response.json() == {"employee_no": ["员工处于离岗状态，须先记录复岗"]}
+    assert response.json()["errors"] == {"employee_no": ["员工处于离岗状态，须先记录复岗"]}
     assert not PostAssignment.objects.exists()
 
 
@@ -187,7 +187,7 @@ def test_mentor_less_than_three_years_on_the_post_is_refused(client_a, ent_a, tr
     _veteran(ent_a, tree_a[2], reactor, "M002", D(2025, 1, 6), D(2025, 3, 10))
     response = json_post(client_a, ASSIGNMENTS, apprentice_body(mentor_no="M002"))
     assert response.status_code == 400
-    assert response.json() == {"mentor_no": ["师傅在该岗位工作不满 3 年"]}
+    assert response.json()["errors"] == {"mentor_no": ["师傅在该岗位工作不满 3 年"]}
     assert not PostAssignment.objects.filter(employee=apprentice).exists()
 
 
@@ -199,7 +199,7 @@ def test_mentor_not_on_the_post_is_refused(client_a, ent_a, tree_a, reactor, app
     train(idle, "apprenticeship", 0, D(2015, 3, 10), post=reactor)
     response = json_post(client_a, ASSIGNMENTS, apprentice_body(mentor_no="M003"))
     assert response.status_code == 400
-    assert response.json() == {"mentor_no": ["师傅必须正在该岗位上工作"]}
+    assert response.json()["errors"] == {"mentor_no": ["师傅必须正在该岗位上工作"]}
     assert not PostAssignment.objects.filter(employee=apprentice).exists()
 
 
@@ -208,7 +208,7 @@ def test_mentor_who_lost_clearance_is_refused(client_a, reactor, master, apprent
     event(master, "new_process", D(2026, 3, 1), post=reactor)
     response = json_post(client_a, ASSIGNMENTS, apprentice_body())
     assert response.status_code == 400
-    assert response.json() == {"mentor_no": ["师傅本人未取得该岗位的上岗资格"]}
+    assert response.json()["errors"] == {"mentor_no": ["师傅本人未取得该岗位的上岗资格"]}
     assert not PostAssignment.objects.filter(employee=apprentice).exists()
 
 
@@ -228,7 +228,7 @@ def test_mentor_errors(client_a, ent_b, tree_b, master, apprentice, trained, ove
     before = PostAssignment.objects.count()
     response = json_post(client_a, ASSIGNMENTS, apprentice_body(**overrides))
     assert response.status_code == 400, response.json()
-    assert response.json() == {"mentor_no": [message]}
+    assert response.json()["errors"] == {"mentor_no": [message]}
     assert PostAssignment.objects.count() == before
 
 
@@ -238,7 +238,7 @@ def test_mentor_errors(client_a, ent_b, tree_b, master, apprentice, trained, ove
 def test_read_only_token_is_403(as_token, token_a_ro, trained):
     response = json_post(as_token(token_a_ro[1]), ASSIGNMENTS, body())
     assert response.status_code == 403
-    assert response.json() == {"detail": "该令牌为只读令牌，不能修改数据"}
+    assert response.json()["detail"] == "该令牌为只读令牌，不能修改数据"
     assert not PostAssignment.objects.exists()
 
 
@@ -250,7 +250,7 @@ def test_plain_employee_trainer_and_regulator_are_403(as_user, bob, charlie, reg
     MembershipFactory(user=charlie, enterprise=ent_a, role=Role.TRAINER)  # a trainer in A, HR only in B
     response = json_post(as_user(charlie), ASSIGNMENTS, body())
     # charlie may write somewhere (B), but A0100 is not among the people he may change.
-    assert response.status_code == 400 and response.json() == {"employee_no": ["未找到该工号的员工"]}
+    assert response.status_code == 400 and response.json()["errors"] == {"employee_no": ["未找到该工号的员工"]}
     assert not PostAssignment.objects.exists()
 
 
@@ -270,10 +270,10 @@ def test_outsider_cannot_place_a_person_of_a(outsider, trained, tree_b):
     # Same answer whether the 工号 exists elsewhere or not at all: nothing about A leaks.
     response = json_post(outsider, ASSIGNMENTS, body())
     assert response.status_code == 400
-    assert response.json() == {"employee_no": ["未找到该工号的员工"]}
+    assert response.json()["errors"] == {"employee_no": ["未找到该工号的员工"]}
     naming_a = json_post(outsider, ASSIGNMENTS, body(enterprise="hxchem"))
     assert naming_a.status_code == 400
-    assert naming_a.json() == {"enterprise": ["企业不存在，或您无权修改该企业的数据"]}
+    assert naming_a.json()["errors"] == {"enterprise": ["企业不存在，或您无权修改该企业的数据"]}
     assert not PostAssignment.objects.exists()
     assert not ClearanceCheck.objects.exists()
 
@@ -282,7 +282,7 @@ def test_outsider_cannot_put_own_person_on_a_post_of_a(outsider, ent_b, tree_b, 
     EmployeeFactory(enterprise=ent_b, employee_no="B0001", org_unit=tree_b[2], hire_date=D(2024, 1, 2))
     response = json_post(outsider, ASSIGNMENTS, body(employee_no="B0001", post_code="A-OP"))
     assert response.status_code == 400
-    assert response.json() == {"post_code": ["该企业没有此编码的岗位"]}
+    assert response.json()["errors"] == {"post_code": ["该企业没有此编码的岗位"]}
     assert not PostAssignment.objects.exists()
 
 
@@ -293,7 +293,7 @@ def test_multi_enterprise_hr_must_name_the_enterprise(as_user, ent_a, ent_b, tre
     MembershipFactory(user=dave, enterprise=ent_b, role=Role.HR)
     enable_totp(dave)
     client = as_user(dave)
-    assert json_post(client, ASSIGNMENTS, body()).json() == {"enterprise": ["请指定企业"]}
+    assert json_post(client, ASSIGNMENTS, body()).json()["errors"] == {"enterprise": ["请指定企业"]}
     placed = json_post(client, ASSIGNMENTS, body(enterprise="hxchem"))
     assert placed.status_code == 201 and placed.json()["enterprise"] == "hxchem"
     assert PostAssignment.objects.get().employee == trained
@@ -330,7 +330,7 @@ def test_bad_input_is_a_field_error_never_a_500(client_a, trained, tree_a, tree_
     PostFactory(enterprise=trained.enterprise, org_unit=tree_a[2], code="A-OLD", is_active=False)
     response = json_post(client_a, ASSIGNMENTS, body(**overrides))
     assert response.status_code == 400, (overrides, response.status_code)
-    assert field in response.json(), response.json()
+    assert field in response.json()["errors"], response.json()
     assert not PostAssignment.objects.exists()
 
 

@@ -120,7 +120,7 @@ def test_bad_post_or_date_is_a_field_error_in_chinese(client_a, newcomer, tree_a
     PostFactory(enterprise=newcomer.enterprise, org_unit=tree_a[2], code="A-OLD", is_active=False)
     response = client_a.get(url(), params)
     assert response.status_code == 400, response.content
-    errors = response.json()
+    errors = response.json()["errors"]
     assert field in errors, errors
     assert all(CJK.search(m) for m in errors[field]), errors
     if message:
@@ -164,11 +164,11 @@ def test_ambiguous_employee_no_needs_the_enterprise(as_user, ent_a, ent_b, newco
     enable_totp(dave)
     client = as_user(dave)
     ambiguous = client.get(url(), {"post": "A-OP"})
-    assert ambiguous.status_code == 400 and ambiguous.json() == {"enterprise": ["请指定企业"]}
+    assert ambiguous.status_code == 400 and ambiguous.json()["errors"] == {"enterprise": ["请指定企业"]}
     assert client.get(url(), {"post": "A-OP", "enterprise": "hxchem"}).json()["employee_no"] == "A0100"
     # 赵六 of B asked about A's post: not a post of his enterprise.
     other = client.get(url(), {"post": "A-OP", "enterprise": "dfmfg"})
-    assert other.status_code == 400 and other.json() == {"post": ["该企业没有此编码的岗位"]}
+    assert other.status_code == 400 and other.json()["errors"] == {"post": ["该企业没有此编码的岗位"]}
     zhao = client.get(url(), {"post": "B-OP", "enterprise": "dfmfg"}).json()
     assert (zhao["enterprise"], zhao["employee_no"], zhao["post_code"]) == ("dfmfg", "A0100", "B-OP")
 

@@ -214,6 +214,6 @@ def test_ambiguous_or_weird_employee_no(as_user, client_a, ent_a, ent_b, tree_b,
     enable_totp(dave)
     client = as_user(dave)
     url = f"/api/v1/employees/A0100/{suffix}"
-    assert client.get(url).json() == {"enterprise": ["请指定企业"]}
+    assert client.get(url).json()["errors"] == {"enterprise": ["请指定企业"]}
     assert client.get(url, {"enterprise": "hxchem"}).json()["count"] == (3 if suffix == "obligations/" else 1)
     assert client.get(url, {"enterprise": "dfmfg"}).json()["count"] == 0

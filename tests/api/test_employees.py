@@ -71,7 +71,7 @@ def test_list_filters(client_a, staff_a):
 def test_list_rejects_unknown_filter_values(client_a, staff_a):
     response = client_a.get(EMPLOYEES, {"status": "fired"})
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert "status" in response.json()["errors"]
     assert client_a.get(EMPLOYEES, {"ordering": "id_number"}).status_code == 400
 
 
@@ -197,7 +197,7 @@ def test_session_create_by_alice_needs_no_enterprise(as_user, alice, staff_a):
 def test_create_field_errors(client_a, staff_a, tree_b, overrides, field, message):
     response = json_post(client_a, EMPLOYEES, new_employee(**overrides))
     assert response.status_code == 400, response.json()
-    errors = response.json()
+    errors = response.json()["errors"]
     assert field in errors, errors
     if message:
         assert message in errors[field]
@@ -209,7 +209,7 @@ def test_create_field_errors(client_a, staff_a, tree_b, overrides, field, messag
 def test_create_missing_fields_are_listed_in_chinese(client_a, staff_a):
     response = json_post(client_a, EMPLOYEES, {})
     assert response.status_code == 400
-    errors = response.json()
+    errors = response.json()["errors"]
     assert set(errors) == {"employee_no", "name", "id_number", "hire_date"}
     assert errors["name"] == ["必需字段"]
 
@@ -220,7 +220,7 @@ def test_create_inactive_post_refused(client_a, staff_a, tree_a):
     post.save()
     response = json_post(client_a, EMPLOYEES, new_employee())
     assert response.status_code == 400
-    assert response.json()["post_code"] == ["岗位已停用"]
+    assert response.json()["errors"]["post_code"] == ["岗位已停用"]
 
 
 # --- partial update --------------------------------------------------------------
@@ -264,9 +264,9 @@ def test_patch_field_errors(client_a, staff_a, tree_b, body, field, message):
     before = Employee.objects.get(employee_no="A0002")
     response = json_patch(client_a, f"{EMPLOYEES}A0002/", {"name": "不应保存", **body})
     assert response.status_code == 400, response.json()
-    assert field in response.json()
+    assert field in response.json()["errors"]
     if message:
-        assert response.json()[field] == [message]
+        assert response.json()["errors"][field] == [message]
     after = Employee.objects.get(employee_no="A0002")
     assert (after.name, after.employee_no, after.status, after.updated_at) == (
         before.name,

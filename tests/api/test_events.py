@@ -74,9 +74,9 @@ def test_event_field_errors_write_nothing(client_a, staff_a, tree_b, body, field
     before = EmploymentEvent.objects.count()
     response = json_post(client_a, EVENTS, {"employee_no": "A0001", "type": "leave", "date": "2026-01-10", **body})
     assert response.status_code == 400, response.json()
-    assert field in response.json(), response.json()
+    assert field in response.json()["errors"], response.json()
     if message:
-        assert response.json()[field] == [message]
+        assert response.json()["errors"][field] == [message]
     assert EmploymentEvent.objects.count() == before
     assert Employee.objects.get(employee_no="A0001").status == "active"
 

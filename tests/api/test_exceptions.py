@@ -15,17 +15,25 @@ class _View:
 def test_service_field_errors_are_renamed_to_api_fields():
     response = exception_handler(WorkforceError({"post": "转岗必须填写目标岗位", "__all__": "冲突"}), {"view": _View()})
     assert response.status_code == 400
-    assert response.data == {"post_code": ["转岗必须填写目标岗位"], "non_field_errors": ["冲突"]}
+    assert response.data == {
+        "detail": "请求数据有误：post_code",
+        "code": "invalid",
+        "errors": {"post_code": ["转岗必须填写目标岗位"], "non_field_errors": ["冲突"]},
+    }
 
 
 def test_plain_validation_error_is_non_field_error():
     response = exception_handler(ValidationError("该岗位分配已结束"), {"view": None})
-    assert (response.status_code, response.data) == (400, {"non_field_errors": ["该岗位分配已结束"]})
+    assert (response.status_code, response.data) == (
+        400,
+        {"detail": "该岗位分配已结束", "code": "invalid", "errors": {"non_field_errors": ["该岗位分配已结束"]}},
+    )
 
 
 def test_permission_denied_is_403_with_message():
     response = exception_handler(PermissionDenied("您无权修改该企业的数据"), {"view": None})
-    assert (response.status_code, str(response.data["detail"])) == (403, "您无权修改该企业的数据")
+    assert response.status_code == 403
+    assert response.data == {"detail": "您无权修改该企业的数据", "code": "permission_denied", "errors": {}}
 
 
 def test_lost_race_on_a_constraint_is_409(client_a, staff_a, monkeypatch):

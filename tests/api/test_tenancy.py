@@ -49,7 +49,7 @@ def test_outsider_cannot_patch_a_employee(outsider, staff_a, tree_b):
 def test_outsider_cannot_record_event_for_a_employee(outsider, staff_a, tree_b):
     response = json_post(outsider, "/api/v1/events/", {"employee_no": "A0002", "type": "leave", "date": "2026-01-10"})
     assert response.status_code == 400
-    assert response.json() == {"employee_no": ["未找到该工号的员工"]}
+    assert response.json()["errors"] == {"employee_no": ["未找到该工号的员工"]}
     naming_a = json_post(
         outsider,
         "/api/v1/events/",
@@ -71,11 +71,11 @@ def test_outsider_cannot_create_in_a(outsider, staff_a, tree_b):
     }
     response = json_post(outsider, EMPLOYEES, body)
     assert response.status_code == 400
-    assert response.json()["enterprise"] == ["企业不存在，或您无权修改该企业的数据"]
+    assert response.json()["errors"]["enterprise"] == ["企业不存在，或您无权修改该企业的数据"]
     # Without naming the enterprise it lands in B, where A's unit code does not exist.
     response = json_post(outsider, EMPLOYEES, {k: v for k, v in body.items() if k != "enterprise"})
     assert response.status_code == 400
-    assert response.json() == {"org_unit_code": ["该企业没有此编码的单位"]}
+    assert response.json()["errors"] == {"org_unit_code": ["该企业没有此编码的单位"]}
     assert not Employee.objects.filter(employee_no="X1").exists()
 
 
@@ -100,23 +100,23 @@ def test_multi_enterprise_user_must_pick_the_enterprise(as_user, dave, staff_a, 
     assert client.get(EMPLOYEES).json()["count"] == 4
     ambiguous = client.get(f"{EMPLOYEES}A0001/")
     assert ambiguous.status_code == 400
-    assert ambiguous.json() == {"enterprise": ["请指定企业"]}
+    assert ambiguous.json()["errors"] == {"enterprise": ["请指定企业"]}
     assert client.get(f"{EMPLOYEES}A0001/", {"enterprise": "dfmfg"}).json()["name"] == "赵六"
     assert client.get(f"{EMPLOYEES}A0001/", {"enterprise": "hxchem"}).json()["name"] == "张伟"
 
     patch = json_patch(client, f"{EMPLOYEES}A0001/", {"name": "改名"})
-    assert patch.status_code == 400 and patch.json() == {"enterprise": ["请指定企业"]}
+    assert patch.status_code == 400 and patch.json()["errors"] == {"enterprise": ["请指定企业"]}
     assert json_patch(client, f"{EMPLOYEES}A0001/?enterprise=dfmfg", {"name": "赵六六"}).status_code == 200
     assert Employee.objects.get(enterprise__code="hxchem", employee_no="A0001").name == "张伟"
 
     event = {"employee_no": "A0001", "type": "leave", "date": "2026-01-10"}
-    assert json_post(client, "/api/v1/events/", event).json() == {"enterprise": ["请指定企业"]}
+    assert json_post(client, "/api/v1/events/", event).json()["errors"] == {"enterprise": ["请指定企业"]}
     assert json_post(client, "/api/v1/events/", {**event, "enterprise": "hxchem"}).status_code == 201
     assert Employee.objects.get(enterprise__code="hxchem", employee_no="A0001").status == "on_leave"
     assert Employee.objects.get(enterprise__code="dfmfg", employee_no="A0001").status == "active"
 
     new = {"employee_no": "N1", "name": "新人", "id_number": "11010119900307803X", "hire_date": "2026-01-05"}
-    assert json_post(client, EMPLOYEES, new).json() == {"enterprise": ["请指定企业"]}
+    assert json_post(client, EMPLOYEES, new).json()["errors"] == {"enterprise": ["请指定企业"]}
     created = json_post(client, EMPLOYEES, {**new, "enterprise": "dfmfg"})
     assert created.status_code == 201 and created.json()["enterprise"] == "dfmfg"
 

@@ -153,7 +153,7 @@ def test_api_lists_a_persons_certificates_within_the_tokens_enterprise(client, e
     assert client.get("/api/v1/employees/DF0042/certificates/", **other).status_code == 404
     assert client.get("/api/v1/certificates/?employee_no=DF0042", **other).json()["results"] == []
     bad = client.get("/api/v1/certificates/?expiring_within_days=abc", **auth)
-    assert bad.status_code == 400 and "expiring_within_days" in bad.json()
+    assert bad.status_code == 400 and "expiring_within_days" in bad.json()["errors"]
 
 
 def test_api_certificates_refuse_plain_employees_and_anonymous(client, bob, bob_cert):

@@ -172,10 +172,10 @@ def test_heartbeat_with_a_non_ascii_presence_answer_is_not_a_500(me, lesson):
     assert response.json()["presence"]["nonce"] == "a" * 32  # still asked
 
 
-def test_heartbeat_too_large_is_400(me, lesson):
+def test_heartbeat_too_large_is_413(me, lesson):
     token = start(me, lesson)["token"]
     response = post_json(me, HEARTBEAT, {"token": token, "seq": 1, "presence": "", "pad": "x" * 5000})
-    assert response.status_code == 400
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
 
 
 def test_heartbeat_anonymous_is_401(client):
@@ -203,7 +203,8 @@ def test_a_second_tab_and_a_login_elsewhere_tell_the_first_tab_it_is_gone(as_use
     start(phone, lesson)  # a second tab
     response = post_json(phone, HEARTBEAT, {"token": token, "seq": 1})
     assert response.status_code == 409
-    assert response.json() == {"gone": True, "reason": "superseded", "message": "已在其他页面或设备学习"}
+    assert response.json() == {"gone": True, "reason": "superseded", "message": "已在其他页面或设备学习",
+                               "detail": "已在其他页面或设备学习", "code": "superseded", "errors": {}}
     token = start(phone, lesson)["token"]
     as_user(learner)  # logs in on a computer
     response = post_json(phone, HEARTBEAT, {"token": token, "seq": 1})

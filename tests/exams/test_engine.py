@@ -332,7 +332,7 @@ def test_autosave_upserts_one_row_per_question_and_maps_shown_letters(short_exam
     q = four_types["multiple"]
     item = next(i for i in attempt.layout if i["q"] == q.pk)
     saved = services.attempt_save_answer(attempt, attempt.token, q.pk, ["A"], now=at(10, 1))
-    assert saved == at(10, 1)
+    assert saved == (at(10, 1), True)  # SaveResult(saved_at, applied)
     services.attempt_save_answer(attempt, attempt.token, q.pk, ["c", "Ａ"], now=at(10, 2))
     rows = AttemptAnswer.objects.filter(attempt=attempt)
     assert rows.count() == 1

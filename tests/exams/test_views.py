@@ -136,7 +136,7 @@ def test_autosave_answers_with_the_time_saved_and_the_page_resumes(pat_client, a
     with frozen(at(10, 7, 42)):
         response = pat_client.post(
             reverse("exams:attempt_answer", args=[attempt.pk]),
-            data=json.dumps({"token": attempt.token, "question": fill_item["q"], "response": ["预防为主"]}),
+            data=json.dumps({"token": attempt.token, "question": fill_item["q"], "response": ["预防为主"], "seq": 1}),
             content_type="application/json",
         )
     assert response.status_code == 200

@@ -36,7 +36,7 @@ def test_apprenticeships_of_an_employee(started, apprentice, master, ent_a):  # 
     assert row["status_label"] == "带徒中" and row["record"] is None
     assert client.get(f"/api/v1/employees/{apprentice.employee_no}/apprenticeships/?status=completed").json()["count"] == 0
     bad = client.get(f"/api/v1/employees/{apprentice.employee_no}/apprenticeships/?status=nope")
-    assert bad.status_code == 400 and "status" in bad.json()
+    assert bad.status_code == 400 and "status" in bad.json()["errors"]
     # The mentor has no apprenticeship of their own.
     assert client.get(f"/api/v1/employees/{master.employee_no}/apprenticeships/").json()["count"] == 0
 
@@ -70,7 +70,7 @@ def test_warning_campaigns_with_coverage(scanned, ent_a, ent_b, alice, django_as
     assert client.get(f"/api/v1/warning-campaigns/?year={campaign.year}&quarter={campaign.quarter}").json()["count"] == 1
     assert client.get("/api/v1/warning-campaigns/?year=2001").json()["count"] == 0
     bad = client.get("/api/v1/warning-campaigns/?quarter=5")
-    assert bad.status_code == 400 and "quarter" in bad.json()
+    assert bad.status_code == 400 and "quarter" in bad.json()["errors"]
 
 
 def test_warning_campaigns_query_count_is_flat(scanned, ent_a, django_assert_max_num_queries):

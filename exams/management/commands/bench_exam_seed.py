@@ -11,8 +11,10 @@ production). Writes the load generator's fleet file:
 Run it before every load run: answers of the bench exam are deleted, attempts
 are made afresh (new tokens, deadline two hours from now), sessions are
 replaced; users and employees are created only once and reused. The bench's
-questions have the fixed ids ``QUESTION_BASE + 1 … + Q`` so that the
-generator's question number n (1…Q) is sent as the id ``"9000{n:02d}"``.
+questions have the fixed ids ``1 … Q`` so that the generator's question
+number n (1…Q) is sent as the JSON integer id n, as the real page sends it
+(the autosave takes only a JSON integer); the seed refuses a database where
+one of those ids is another question (use a fresh database).
 
 Refuses to run if the bench exam has a graded attempt (the archive keeps the
 training records of graded attempts for ever: use a fresh database).
@@ -28,7 +30,8 @@ import secrets
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
@@ -44,15 +47,16 @@ from lms.workforce.synthetic import make_credit_code
 ENTERPRISE_CODE = "bench-exam"
 UNIT_CODE = "BENCH"
 EXAM_TITLE = "考试压测：自动保存"
-# The bench questions' ids: QUESTION_BASE + n for n = 1 … Q (Q ≤ 99), i.e. "9000{n:02d}".
-QUESTION_BASE = 900000
+# The bench questions' ids: QUESTION_BASE + n for n = 1 … Q (Q ≤ 99).
+QUESTION_BASE = 0
 SESSION_PREFIX = "bx"  # the bench's session keys start with it (replaced on every seed)
 MAX_QUESTIONS = 99
 
 
 def question_id_template() -> str:
-    """The target-spec template that turns the generator's {question} (1…Q) into a bench question id."""
-    return f"{QUESTION_BASE // 100}{{question:02d}}"
+    """The target-spec template that sends the generator's {question} (1…Q) as the bench question id,
+    a JSON integer (a template that is exactly "{name}" keeps the value's type)."""
+    return "{question}"
 
 
 class Command(BaseCommand):
@@ -117,7 +121,9 @@ class Command(BaseCommand):
     def _exam(self, enterprise, count: int, duration: int, now) -> Exam:
         bank, _created = QuestionBank.objects.get_or_create(enterprise=enterprise, name="压测题库")
         wanted = {QUESTION_BASE + n for n in range(1, count + 1)}
-        have = set(Question.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        have = set(Question.objects.filter(pk__in=wanted, bank=bank).values_list("pk", flat=True))
+        if Question.objects.filter(pk__in=wanted - have).exists():
+            raise CommandError("压测题目的编号 1…Q 已被其他题目占用：请使用新的数据库")
         new = []
         for pk in sorted(wanted - have):
             stem = f"压测填空题 {pk - QUESTION_BASE}：安全生产方针是安全第一、（ ）为主、综合治理。"
@@ -133,6 +139,10 @@ class Command(BaseCommand):
                 )
             )
         Question.objects.bulk_create(new)
+        if new:  # explicit ids: move the table's id sequence past them (PostgreSQL)
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), [Question]):
+                    cursor.execute(sql)
         name = f"压测试卷（{count} 题）"
         paper = Paper.objects.filter(enterprise=enterprise, name=name).first()
         if paper is None:
