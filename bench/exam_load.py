@@ -209,6 +209,9 @@ class App:
             # Fixed (bench data only): the bench database outlives one run.
             "ANXUN_PII_KEYS": "YW54dW4tYmVuY2gtcGlpLWtleS1ub3Qtc2VjcmV0LTA=",
             "ANXUN_PII_HASH_KEY": "anxun-bench-pii-hash-key-not-secret-0123456789",
+            "ANXUN_ARCHIVE_MAC_KEYS": "b1:YW54dW4tYmVuY2gtYXJjaGl2ZS1tYWMta2V5LTAxMjM=",
+            "ANXUN_ARCHIVE_SIGNING_KEY": "YW54dW4tYmVuY2gtc2lnbmluZy1rZXktbm90LXNlY3I=",
+            "ANXUN_ARCHIVE_SIGNING_KEY_ID": "bench",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CACHE_URL": args.cache_url,
             "STATIC_ROOT": str(workdir / "static"),
