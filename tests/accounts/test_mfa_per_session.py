@@ -273,3 +273,11 @@ def test_the_heartbeat_fast_path_does_not_serve_a_privileged_session_without_mfa
     assert answered[-1] is None  # left to the stack …
     assert response.status_code == 403 and response.json()["code"] == "mfa_required"  # … which refuses it
     assert SESSION_KEY not in client.session
+
+
+def test_a_privileged_user_cannot_switch_mfa_off_in_a_session_that_passed_it(alice):
+    client = login_with_mfa(Client(), alice)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})  # allauth asks for it first
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 200 and response.context["form"].errors
+    assert Authenticator.objects.filter(user=alice, type=Authenticator.Type.TOTP).exists()
