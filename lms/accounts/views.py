@@ -17,7 +17,8 @@ def _to_allauth_login(request, default_next: str):
     next_url = get_next_redirect_url(request) or resolve_url(default_next)
     if request.user.is_authenticated:
         return HttpResponseRedirect(next_url)
-    return HttpResponseRedirect(httpkit.add_query_params(resolve_url(settings.LOGIN_URL), {REDIRECT_FIELD_NAME: next_url}))
+    login_url = resolve_url(settings.LOGIN_URL)
+    return HttpResponseRedirect(httpkit.add_query_params(login_url, {REDIRECT_FIELD_NAME: next_url}))
 
 
 @never_cache

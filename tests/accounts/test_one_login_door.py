@@ -39,7 +39,7 @@ def _segment_paths(pattern) -> list[str]:
         for values in itertools.product(*(words.get(param, ()) + DUMMIES for param in params)):
             candidate = template % dict(zip(params, values, strict=True))
             match = regex.search(candidate)
-            if match and match.end() == len(candidate) or (match and isinstance(pattern, URLResolver)):
+            if match and (isinstance(pattern, URLResolver) or match.end() == len(candidate)):
                 found.append(candidate)
                 break
     return found[:1]
