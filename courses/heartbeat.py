@@ -15,7 +15,12 @@ two statements. :class:`HeartbeatMiddleware` answers a heartbeat right after
   must name this user through a model backend, and carry the user's current
   session auth hash — the checks ``django.contrib.auth.get_user`` makes, so
   a logout, an expired login, a deactivated user or a password change ends
-  the heartbeat's credit exactly as it ends the login.
+  the heartbeat's credit exactly as it ends the login;
+- **MFA**: if the user's role requires MFA (read in the same SELECT), the
+  stored session must have passed it, as lms.accounts.middleware requires;
+  a privileged login without it goes down the stack, which ends it. The fast
+  path never extends a privileged session's idle deadline (lms.accounts.sessions):
+  only the user's own requests through the stack do.
 
 Only a heartbeat it can confirm that way is answered here; anything else — no
 session cookie, a malformed body, no such study session in this login, a
@@ -24,9 +29,7 @@ to ``courses.views.heartbeat``, which answers it (401, 400, 404, 409) as
 before. Nothing is written before that decision, so falling through never
 applies a beat twice. The same holds for a database connection the SELECT
 finds dead (it doubles as Django's per-request health check): the stack
-answers on a new connection. Users whose role requires MFA started the study session
-on a page behind the MFA gate; the heartbeat reveals and changes nothing but
-that session's clock.
+answers on a new connection.
 
 Needs a database-backed session engine (``db``, ``cached_db``: the login
 session is joined in SQL); with any other, or ``ANXUN_HEARTBEAT_FAST = False``,
@@ -48,6 +51,8 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
+
+from lms.accounts import sessions
 
 from . import services, session_rows, views
 
@@ -118,7 +123,9 @@ class HeartbeatMiddleware:
             return False
         stored = data.get(HASH_SESSION_KEY)
         user = get_user_model()(pk=user_id, password=login.password)
-        return bool(stored) and constant_time_compare(stored, user.get_session_auth_hash())
+        if not (stored and constant_time_compare(stored, user.get_session_auth_hash())):
+            return False
+        return not login.requires_mfa or sessions.passed_mfa(data, user)
 
 
 @cache

@@ -57,6 +57,7 @@ class _Select:
     sql: str
     split: int  # the first progress column
     converters: tuple  # (position, (converter, …), expression)
+    params: tuple = ()  # of the select list, ahead of the WHERE's
 
 
 _selects: dict[tuple[str, bool], _Select] = {}
@@ -89,13 +90,19 @@ def _select_for(connection, *, by_login: bool = False) -> _Select:
         columns = _columns(StudySession, "s", qn) + _columns(LessonProgress, "p", qn)
         joins = f"INNER JOIN {qn(LessonProgress._meta.db_table)} p ON p.{p_col('id')} = s.{s_col('progress')} "
         where = f"WHERE s.{s_col('token')} = %s AND s.{s_col('user')} = %s"
+        params = ()
         if by_login:
             # The login the session was started in, still unexpired, and its
             # user: what Django's session and auth middleware would read.
             user, session = get_user_model(), Session
             u_col, d_col = (lambda name: qn(user._meta.get_field(name).column),
                             lambda name: qn(session._meta.get_field(name).column))
-            columns += [f"d.{d_col('session_data')}", f"u.{u_col('password')}", f"u.{u_col('is_active')}"]
+            # And whether the user's role requires MFA (the session must then
+            # have passed it, as lms.accounts.middleware would require).
+            requires_mfa, params = user.requires_mfa_sql(connection, "u")
+            columns += [f"d.{d_col('session_data')}", f"u.{u_col('password')}", f"u.{u_col('is_active')}",
+                        requires_mfa]
+            params = tuple(params)
             joins += (
                 f"INNER JOIN {qn(session._meta.db_table)} d ON d.{d_col('session_key')} = s.{s_col('login_key')} "
                 f"INNER JOIN {qn(user._meta.db_table)} u ON u.{u_col('id')} = s.{s_col('user')} "
@@ -109,7 +116,7 @@ def _select_for(connection, *, by_login: bool = False) -> _Select:
             convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             if convs:
                 converters.append((pos, tuple(convs), col))
-        plan = _selects[(connection.vendor, by_login)] = _Select(sql, len(s_fields), tuple(converters))
+        plan = _selects[(connection.vendor, by_login)] = _Select(sql, len(s_fields), tuple(converters), params)
     return plan
 
 
@@ -164,6 +171,7 @@ class Login:
     session_data: str
     password: str
     is_active: bool
+    requires_mfa: bool
 
 
 class StaleConnection(Exception):
@@ -173,7 +181,7 @@ class StaleConnection(Exception):
 def load_by_login(*, token, login_key: str, now) -> tuple[StudySession, Login] | None:
     """The study session with this token started in the login ``login_key``,
     with that login's stored session data and its user's password hash and
-    active flag; None unless the login session exists and is unexpired at ``now``.
+    active flag and whether their role requires MFA; None unless the login session exists and is unexpired at ``now``.
 
     This SELECT is the request's connection health check (``CONN_HEALTH_CHECKS``):
     if it finds the connection unusable, the connection is closed and
@@ -185,7 +193,7 @@ def _load(token, owner, *, by_login: bool, now=None, probe: bool = False):
     alias = router.db_for_read(StudySession)
     connection = connections[alias]
     plan = _select_for(connection, by_login=by_login)
-    params = [StudySession._meta.get_field("token").get_db_prep_value(token, connection), owner]
+    params = [*plan.params, StudySession._meta.get_field("token").get_db_prep_value(token, connection), owner]
     if by_login:
         params.append(Session._meta.get_field("expire_date").get_db_prep_value(now, connection))
     probing = probe and connection.connection is not None and not connection.health_check_done
@@ -213,8 +221,9 @@ def _load(token, owner, *, by_login: bool, now=None, probe: bool = False):
     )
     login = None
     if by_login:
-        data, password, is_active = row[end:]
-        login = Login(session_data=data, password=password, is_active=bool(is_active))
+        data, password, is_active, requires_mfa = row[end:]
+        login = Login(session_data=data, password=password, is_active=bool(is_active),
+                      requires_mfa=bool(requires_mfa))
     return session, login
 
 

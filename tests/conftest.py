@@ -122,6 +122,7 @@ def login_with_mfa(client, user):
         {"method": "password", "at": 0, "email": user.email},
         {"method": "mfa", "at": 0, "id": 0, "type": "totp"},
     ]
+    session["account_authentication_methods_user"] = str(user.pk)  # the user the records are of
     session.save()
     return client
 

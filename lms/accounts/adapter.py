@@ -50,3 +50,8 @@ class AccountAdapter(DefaultAccountAdapter):
 class MFAAdapter(DefaultMFAAdapter):
     def get_totp_label(self, user):
         return user.email or user.phone or user.username
+
+    def can_delete_authenticator(self, authenticator):
+        # MFA is required for these roles, and their sessions are let through
+        # on the strength of it (lms.accounts.sessions): they cannot switch it off.
+        return not authenticator.user.requires_mfa()

@@ -141,6 +141,29 @@ class User(AbstractUser):
             return True
         return bool(self.region_prefixes())
 
+    @classmethod
+    def requires_mfa_sql(cls, connection, alias: str) -> tuple[str, list]:
+        """:meth:`requires_mfa` as one SQL boolean expression over the user row
+        ``alias`` — for the study heartbeat, which reads the login in its own
+        SELECT (courses.session_rows). Keep the two in step."""
+        qn = connection.ops.quote_name
+
+        def col(model, name):
+            return qn(model._meta.get_field(name).column)
+
+        roles = sorted(MFA_ROLES)
+        sql = (
+            f"({alias}.{col(cls, 'is_superuser')}"
+            f" OR EXISTS (SELECT 1 FROM {qn(Membership._meta.db_table)} mfa_m"
+            f" WHERE mfa_m.{col(Membership, 'user')} = {alias}.{col(cls, 'id')}"
+            f" AND mfa_m.{col(Membership, 'is_active')}"
+            f" AND mfa_m.{col(Membership, 'role')} IN ({', '.join(['%s'] * len(roles))}))"
+            f" OR EXISTS (SELECT 1 FROM {qn(RegulatorMembership._meta.db_table)} mfa_r"
+            f" WHERE mfa_r.{col(RegulatorMembership, 'user')} = {alias}.{col(cls, 'id')}"
+            f" AND mfa_r.{col(RegulatorMembership, 'is_active')}))"
+        )
+        return sql, [str(role) for role in roles]
+
 
 class Membership(models.Model):
     """A user's role in one enterprise. A user may hold several."""

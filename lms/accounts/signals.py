@@ -1,8 +1,12 @@
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from . import sessions
 from .models import Membership, RegulatorMembership, User
 
 
@@ -29,3 +33,19 @@ def _forget_cached_user(sender, instance, **kwargs):
 
     usercache.forget(instance.pk)
     transaction.on_commit(lambda: usercache.forget(instance.pk))
+
+
+@receiver(authenticator_added)
+def _activation_is_this_logins_second_factor(sender, request, user, authenticator, **kwargs):
+    # A privileged user without an authenticator sets one up in a
+    # password-only session; the code they typed to activate it is this
+    # login's second factor (lms.accounts.sessions).
+    if request is not None and authenticator.type == Authenticator.Type.TOTP:
+        sessions.record_activation(request, authenticator)
+
+
+@receiver(user_logged_in)
+def _privileged_sessions_expire_when_idle(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None and user.requires_mfa():
+        sessions.keep_privileged_session_alive(session, force=True)

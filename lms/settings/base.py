@@ -4,6 +4,7 @@ through django-environ; a bad value fails loudly at start-up."""
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from .caching import cache_settings
 
@@ -409,3 +410,21 @@ MIDDLEWARE.insert(
 )
 # {% load anxun_css %}: the pct_class filter (widths without style="…").
 TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["anxun_css"] = "lms.templatetags.anxun_css"
+# --- issue 16: one login door and MFA per session ---
+# Every login and password form is allauth's (lms/urls.py sends Wagtail's and
+# Django's own to it): its rate limits and the second factor apply everywhere.
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
+WAGTAILADMIN_LOGIN_URL = LOGIN_URL
+# One password-reset and one password-change flow: allauth's.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+# No shared-password page or document restrictions: a password form that is
+# nobody's account, with no rate limit. Pages and collections are restricted
+# to logged-in users or groups instead.
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
+# A session of a user whose role requires MFA ends after this many seconds
+# without a request (lms.accounts.sessions); other sessions last SESSION_COOKIE_AGE.
+ANXUN_PRIVILEGED_SESSION_IDLE_SECONDS = env.int("ANXUN_PRIVILEGED_SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+if ANXUN_PRIVILEGED_SESSION_IDLE_SECONDS < 60:
+    raise ImproperlyConfigured("ANXUN_PRIVILEGED_SESSION_IDLE_SECONDS 至少为 60 秒。")

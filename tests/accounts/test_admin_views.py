@@ -51,9 +51,9 @@ def url(namespace, view, obj=None):
 
 
 def refused(response):
-    """Wagtail's answer to a missing permission: back to the dashboard, or to login."""
+    """Wagtail's answer to a missing permission: back to the dashboard, or to (allauth's) login."""
     return response.status_code == 302 and (
-        response["Location"] == reverse("wagtailadmin_home") or "/admin/login/" in response["Location"]
+        response["Location"] == reverse("wagtailadmin_home") or response["Location"].startswith("/accounts/login/")
     )
 
 

@@ -81,6 +81,7 @@ def test_hr_login_asks_for_totp_code_and_accepts_a_valid_one(client, alice):
     assert client.get("/admin/").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # allauth announces the activation on commit (lms.accounts.signals)
 def test_user_activates_totp_then_is_let_through(client, ent_a):
     user = UserFactory(email="new-hr@example.com")
     MembershipFactory(user=user, enterprise=ent_a, role=Role.HR)

@@ -3,7 +3,7 @@ never logs anyone in, and the second factor is always asked for."""
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login_with_mfa
 
 
 @pytest.mark.django_db
@@ -31,6 +31,6 @@ def test_anonymous_admin_visit_ends_at_the_allauth_login(client):
 
 @pytest.mark.django_db
 def test_logged_in_user_is_sent_on(client, alice):
-    client.force_login(alice)
+    login_with_mfa(client, alice)
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"] == "/admin/"

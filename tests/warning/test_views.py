@@ -46,9 +46,9 @@ def test_study_page_shows_the_cases_for_my_post_and_records_once(client, scanned
 
 def test_study_page_denials(client, scanned, charlie, alice):
     campaign = scanned["campaign"]
-    client.force_login(charlie)
+    login_with_mfa(client, charlie)
     assert client.get(f"/warning/campaigns/{campaign.pk}/").status_code == 404
-    client.force_login(alice)  # HR of the enterprise but not one of its employees
+    login_with_mfa(client, alice)  # HR of the enterprise but not one of its employees
     assert client.get(f"/warning/campaigns/{campaign.pk}/").status_code == 404
     assert client.get("/warning/campaigns/999999/").status_code == 404
     assert not WarningStudy.objects.exists()
