@@ -53,7 +53,12 @@ def derived_fernet_key(secret: str) -> str:
 
 def _configured_keys() -> tuple[str, ...]:
     keys = tuple(k for k in (getattr(settings, "ANXUN_PII_KEYS", None) or ()) if k)
-    return keys or (derived_fernet_key(settings.SECRET_KEY),)
+    if keys:
+        return keys
+    # Derived keys follow SECRET_KEY's own rotation: the current key encrypts,
+    # SECRET_KEY_FALLBACKS still decrypt (rotate_pii_keys moves rows on).
+    secrets = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+    return tuple(derived_fernet_key(secret) for secret in secrets)
 
 
 def _configured_index_key() -> bytes:

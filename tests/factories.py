@@ -140,6 +140,20 @@ def home_page():
     return home
 
 
+def national_rules():
+    """The national and policy training rules, as compliance's data migration
+    seeds them — put back when an earlier transactional test's flush emptied
+    every table (idempotent: update_or_create on the rule's natural key)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from lms.compliance.models import TrainingRule
+
+    if not TrainingRule.objects.exists():
+        import_module("lms.compliance.migrations.0002_national_defaults").seed(apps, None)
+
+
 def course_index():
     """The 在线课程 index under the home page (created once, published)."""
     from courses.models import CourseIndexPage

@@ -13,7 +13,7 @@ from django.db import OperationalError, close_old_connections, connection
 from lms.accounts.roles import Role
 from lms.compliance.models import Notice, Obligation
 from lms.compliance.scan import scan_obligations
-from tests.factories import EmployeeFactory, MembershipFactory, UserFactory
+from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, national_rules
 
 from .helpers import D, hire
 
@@ -36,6 +36,7 @@ def _patiently(work):
 
 
 def test_two_scans_at_once_tell_each_item_once(ent_b, tree_b):
+    national_rules()  # a transactional test that ran before may have flushed them
     hr = UserFactory(email="hr-b@example.com")
     MembershipFactory(user=hr, enterprise=ent_b, role=Role.HR)
     for i in range(12):

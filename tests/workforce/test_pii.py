@@ -2,6 +2,7 @@
 found and kept unique by a keyed hash, keys rotated by a command, and shown
 in full only to HR / the enterprise admin who give a reason, each read logged."""
 
+import base64
 import datetime as dt
 import io
 import os
@@ -128,6 +129,11 @@ def test_rotate_pii_keys_reencrypts_under_the_newest_key_and_is_idempotent(ent_a
 def test_production_refuses_to_start_without_explicit_keys():
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANXUN_PII")}
     env.update(DJANGO_SETTINGS_MODULE="lms.settings.production", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.com")
+    # The archive's keys are given: this test is about the personal-data keys.
+    env.update(
+        ANXUN_ARCHIVE_MAC_KEYS="k1:" + base64.b64encode(os.urandom(32)).decode(),
+        ANXUN_ARCHIVE_SIGNING_KEY=base64.b64encode(os.urandom(32)).decode(),
+    )
     code = "import django; django.setup()"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "ANXUN_PII_KEYS" in result.stderr and "生产环境必须设置" in result.stderr
