@@ -409,3 +409,10 @@ MIDDLEWARE.insert(
 )
 # {% load anxun_css %}: the pct_class filter (widths without style="…").
 TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["anxun_css"] = "lms.templatetags.anxun_css"
+# --- issue 16: exam autosave fast path ---
+# The exam autosave is answered ahead of the middleware stack when its login
+# checks out, as the heartbeat is (exams/autosave_fast.py, lms/fastpath.py);
+# False sends every autosave through the whole stack. Its statements share
+# ANXUN_HEARTBEAT_PREPARED.
+ANXUN_AUTOSAVE_FAST = env.bool("ANXUN_AUTOSAVE_FAST", default=True)
+MIDDLEWARE.insert(MIDDLEWARE.index("courses.heartbeat.HeartbeatMiddleware") + 1, "exams.autosave_fast.AutosaveMiddleware")
