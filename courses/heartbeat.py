@@ -54,6 +54,11 @@ class HeartbeatMiddleware(fastpath.FastPathMiddleware):
     def view(self):
         return views.heartbeat
 
+    @classmethod
+    def prepare(cls, connection) -> None:
+        super().prepare(connection)
+        session_rows.prepare(connection)
+
     def answer(self, request):
         """The heartbeat's response, or None to leave it to the normal stack."""
         login_key = self.begin(request)

@@ -109,6 +109,11 @@ class AutosaveMiddleware(fastpath.FastPathMiddleware):
     def view(self):
         return views.attempt_answer
 
+    @classmethod
+    def prepare(cls, connection) -> None:
+        super().prepare(connection)
+        _select_for(connection)
+
     def answer(self, request, attempt_id: int):
         """The autosave's response, or None to leave it to the normal stack."""
         login_key = self.begin(request)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import import_module
 
 import psycopg
@@ -50,6 +51,7 @@ DB_ENGINES = ("django.contrib.sessions.backends.db", "django.contrib.sessions.ba
 _ARG = 987654321  # stands for an <int:…> argument while deriving a path pattern
 
 
+@cache
 def path_pattern(url_name: str, int_args: int = 0) -> re.Pattern:
     """The ``path_info`` of URL ``url_name`` as a compiled pattern, its
     ``<int:…>`` arguments (``int_args`` of them) as groups — read from the
@@ -78,6 +80,11 @@ class FastPathMiddleware:
     @cached_property
     def pattern(self) -> re.Pattern:
         return path_pattern(self.url_name, self.int_args)
+
+    @classmethod
+    def prepare(cls, connection) -> None:
+        """Build what the first request would (a new web worker's warm-up, lms/warmup.py)."""
+        path_pattern(cls.url_name, cls.int_args)
 
     def __call__(self, request):
         if self.enabled and request.method == "POST":
