@@ -165,9 +165,12 @@ class LoginCheck:
 
 
 def mfa_satisfied(login: Login, data: dict, user) -> bool:
-    """The MFA condition: a user whose role requires MFA is never confirmed
-    here — the stack's gate (lms.accounts.middleware.RequireMFAMiddleware)
-    decides for them, so nothing a privileged user does bypasses it."""
+    """The MFA condition, the one place both fast paths decide it: a user
+    whose role requires MFA is not confirmed here — the stack's gate
+    (lms.accounts.middleware.RequireMFAMiddleware) decides for them, so
+    nothing a privileged user does bypasses it. With MFA recorded per
+    session (lms.accounts.sessions) this becomes ``not login.requires_mfa or
+    sessions.passed_mfa(data, user)``."""
     return not login.requires_mfa
 
 
