@@ -39,14 +39,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.db import InterfaceError, OperationalError, connections, router, transaction
-from django.db.backends.utils import CursorDebugWrapper
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+
+from lms import fastpath
 
 from . import timing
 from .models import LessonProgress, StudySession
@@ -120,41 +119,8 @@ def _select_for(connection, *, by_login: bool = False) -> _Select:
     return plan
 
 
-def _cursor(connection):
-    """A cursor for the heartbeat's statements: Django's own elsewhere; on
-    PostgreSQL (psycopg 3) one with server-side binding whose statements are
-    prepared once per connection — still wrapped by Django (execute wrappers,
-    query logging, error translation)."""
-    if connection.vendor != "postgresql" or not settings.ANXUN_HEARTBEAT_PREPARED:
-        return connection.cursor()
-    # What Django's own connection._cursor() does, with our cursor class.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    pg = connection.connection
-    if pg.prepare_threshold is None:
-        # Django turns preparing off (None); only server-binding cursors — this
-        # module's — ever prepare, Django's own bind on the client and never do.
-        pg.prepare_threshold = 5
-    with connection.wrap_database_errors:
-        raw = _PreparedCursor(pg)
-    return _DebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
-
-
-class _DebugCursor(CursorDebugWrapper):
-    """Django's query log (DEBUG, CaptureQueriesContext) for these statements:
-    Django reads the executed SQL back from a client-binding cursor, which a
-    prepared one does not have, so the SQL is logged with its parameters
-    quoted in, as Django would show it."""
-
-    def execute(self, sql, params=None):
-        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
-            return super(CursorDebugWrapper, self).execute(sql, params)
-
-
-class _PreparedCursor(psycopg.Cursor):
-    def execute(self, query, params=None, *, prepare=True, binary=None):
-        return super().execute(query, params, prepare=prepare, binary=binary)
+# The statements' cursor (prepared on PostgreSQL), shared with the exam autosave.
+_cursor = fastpath.cursor
 
 
 def load(*, token, user_id) -> StudySession | None:
@@ -164,24 +130,15 @@ def load(*, token, user_id) -> StudySession | None:
     return found[0] if found else None
 
 
-@dataclass(frozen=True)
-class Login:
-    """What the heartbeat's one SELECT read of the login a study session was
-    started in (courses.heartbeat checks it as Django's auth would)."""
-    session_data: str
-    password: str
-    is_active: bool
-    requires_mfa: bool
-
-
-class StaleConnection(Exception):
-    """The database connection was found dead by a read; it is closed, nothing was written."""
+# What load_by_login reads of the login, and its dead-connection signal (lms.fastpath).
+Login = fastpath.Login
+StaleConnection = fastpath.StaleConnection
 
 
 def load_by_login(*, token, login_key: str, now) -> tuple[StudySession, Login] | None:
     """The study session with this token started in the login ``login_key``,
     with that login's stored session data and its user's password hash and
-    active flag and whether their role requires MFA; None unless the login session exists and is unexpired at ``now``.
+    active flag; None unless the login session exists and is unexpired at ``now``.
 
     This SELECT is the request's connection health check (``CONN_HEALTH_CHECKS``):
     if it finds the connection unusable, the connection is closed and
@@ -196,18 +153,7 @@ def _load(token, owner, *, by_login: bool, now=None, probe: bool = False):
     params = [*plan.params, StudySession._meta.get_field("token").get_db_prep_value(token, connection), owner]
     if by_login:
         params.append(Session._meta.get_field("expire_date").get_db_prep_value(now, connection))
-    probing = probe and connection.connection is not None and not connection.health_check_done
-    if probing:
-        connection.health_check_done = True  # the SELECT below is the check
-    try:
-        with _cursor(connection) as cursor:
-            cursor.execute(plan.sql, params)
-            row = cursor.fetchone()
-    except (OperationalError, InterfaceError):
-        if not probing or connection.in_atomic_block or connection.is_usable():
-            raise
-        connection.close()
-        raise StaleConnection from None
+    row = fastpath.fetch_one(connection, plan.sql, params, probe=probe)
     if row is None:
         return None
     row = list(row)

@@ -2,7 +2,7 @@
 
 A fresh worker process builds Django's URL resolver (importing every view
 module), loads the translation catalogues, opens its database and cache
-connections and compiles the heartbeat's SQL on its first requests. That
+connections and compiles the heartbeat's and the autosave's SQL on its first requests. That
 is more than a second of work, so the first requests a new worker takes —
 after a deploy, a restart or gunicorn replacing a worker — wait behind it:
 a phone's study heartbeat can then arrive after the one sent two seconds
@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 def warm() -> float:
     """Populate the URL resolver, load every language's catalogue, open the
-    database and cache connections and prepare the heartbeat's statements.
+    database and cache connections and prepare the heartbeat's and the
+    autosave's statements (their fast paths, lms.fastpath).
     Returns the seconds it took. A failure is logged, never raised: a worker
     that could not warm up still serves, just slower at first."""
     started = time.perf_counter()
@@ -44,9 +45,12 @@ def _warm() -> None:
         connections[alias].ensure_connection()
     caches["default"].get("anxun:warmup")
 
-    from courses import session_rows, timing
+    from courses import timing
+    from courses.heartbeat import HeartbeatMiddleware
+    from exams.autosave_fast import AutosaveMiddleware
 
-    session_rows.prepare(connections["default"])
+    for fast_path in (HeartbeatMiddleware, AutosaveMiddleware):
+        fast_path.prepare(connections["default"])
     for code, _name in settings.LANGUAGES:
         with translation.override(code):  # the first gettext loads this language's catalogue
             for reason in timing.MESSAGES:

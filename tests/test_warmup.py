@@ -10,6 +10,7 @@ from django.db import connection
 from django.urls import clear_url_caches, get_resolver
 
 from courses import session_rows
+from exams import autosave_fast
 from lms import gunicorn_conf, warmup
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,7 @@ def test_warm_builds_the_resolver_connects_and_prepares_the_heartbeat_sql(monkey
     clear_url_caches()
     monkeypatch.setattr(session_rows, "_selects", {})
     monkeypatch.setattr(session_rows, "_updates", {})
+    monkeypatch.setattr(autosave_fast, "_selects", {})
     connection.close()
 
     seconds = warmup.warm()
@@ -28,6 +30,7 @@ def test_warm_builds_the_resolver_connects_and_prepares_the_heartbeat_sql(monkey
     assert connection.connection is not None  # the worker's connection is open
     assert {(connection.vendor, False), (connection.vendor, True)} <= set(session_rows._selects)
     assert {(connection.vendor, False), (connection.vendor, True)} <= set(session_rows._updates)
+    assert connection.vendor in autosave_fast._selects  # the exam autosave's fast path too
 
 
 def test_a_failing_warm_up_is_logged_and_the_worker_still_starts(monkeypatch, caplog):
