@@ -183,8 +183,14 @@ def _tamper(client, user):
 
 
 def _privileged(client, user):
-    # HR too now: the MFA gate must see this user (no authenticator set up).
+    # HR too now, and this login never passed the second factor: the MFA gate
+    # must see it (a privileged session with MFA is served like any other).
     MembershipFactory(user=user, enterprise=Membership.objects.get(user=user).enterprise, role=Role.HR)
+    session = client.session
+    session["account_authentication_methods"] = [
+        m for m in session.get("account_authentication_methods", []) if m.get("method") != "mfa"
+    ]
+    session.save()
 
 
 def _no_cookie(client, user):
