@@ -65,3 +65,15 @@ def form_body(fields: dict[str, str | list[str]]) -> bytes:
 
 def assert_not_5xx(response, body):
     assert response.status_code < 500, (response.status_code, body[:300] if body else body)
+
+
+def assert_not_5xx_and_refusals_shaped(response, body, *, exact: bool = False):
+    """No 5xx, and a refusal carries the one error shape (``exact``: nothing
+    beside detail, code and errors)."""
+    assert_not_5xx(response, body)
+    if response.status_code >= 400:
+        keys = set(response.json())
+        if exact:
+            assert keys == {"detail", "code", "errors"}, response.json()
+        else:
+            assert {"detail", "code", "errors"} <= keys
