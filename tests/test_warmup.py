@@ -22,10 +22,12 @@ def test_warm_builds_the_resolver_connects_and_prepares_the_heartbeat_sql(monkey
     monkeypatch.setattr(session_rows, "_updates", {})
     monkeypatch.setattr(autosave_fast, "_selects", {})
     connection.close()
+    clock = iter([100.0, 100.75])
+    monkeypatch.setattr(warmup.time, "perf_counter", lambda: next(clock))
 
     seconds = warmup.warm()
 
-    assert seconds >= 0
+    assert seconds == 0.75  # the time between the start and the end of the warm-up
     assert get_resolver()._populated
     assert connection.connection is not None  # the worker's connection is open
     assert {(connection.vendor, False), (connection.vendor, True)} <= set(session_rows._selects)
@@ -38,9 +40,11 @@ def test_a_failing_warm_up_is_logged_and_the_worker_still_starts(monkeypatch, ca
         raise RuntimeError("database not reachable yet")
 
     monkeypatch.setattr(session_rows, "prepare", broken)
+    clock = iter([5.0, 5.5])
+    monkeypatch.setattr(warmup.time, "perf_counter", lambda: next(clock))
     with caplog.at_level(logging.ERROR, logger="lms.warmup"):
         seconds = warmup.warm()
-    assert seconds >= 0
+    assert seconds == 0.5  # still measured, not raised
     assert "warm-up of the web worker failed" in caplog.text
     assert "database not reachable yet" in caplog.text
 

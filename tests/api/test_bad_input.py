@@ -15,22 +15,25 @@ def raw_post(client, url, body: bytes | str, content_type="application/json"):
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "code"),
     [
-        b"{not json",
-        b'{"employee_no": "A1",}',
-        b"",
-        b"\xff\xfe\x00garbage",
-        b'{"employee_no": NaN}',
-        b"[" * 100_000 + b"]" * 100_000,
+        (b"{not json", "bad_json"),
+        (b'{"employee_no": "A1",}', "bad_json"),
+        (b"", "invalid"),  # no body is an empty object: every required field is named
+        (b"\xff\xfe\x00garbage", "bad_encoding"),
+        (b'{"employee_no": NaN}', "bad_json"),
+        (b"[" * 100_000 + b"]" * 100_000, "too_deep"),
     ],
     ids=["broken", "trailing-comma", "empty", "not-utf8", "nan", "deeply-nested"],
 )
-def test_malformed_bodies_are_400(client_a, staff_a, body):
+def test_malformed_bodies_are_400(client_a, staff_a, body, code):
     for url in (EMPLOYEES, EVENTS):
         response = raw_post(client_a, url, body)
         assert response.status_code == 400, (url, response.status_code)
-        assert response.json()
+        reply = response.json()
+        assert set(reply) == {"detail", "code", "errors"}, reply
+        assert reply["code"] == code and reply["detail"], (url, reply)
+        assert bool(reply["errors"]) == (code == "invalid"), (url, reply)
     assert not EmploymentEvent.objects.exists()
 
 
