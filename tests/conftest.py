@@ -8,8 +8,11 @@
 Page trees come from the content migration (home page at depth 2).
 """
 
+import os
+
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from lms.accounts.roles import Role
 from lms.workforce.models import Industry, OrgUnit
@@ -26,6 +29,34 @@ from .factories import (
 )
 
 PASSWORD = "pw-Anxun-2026"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, tmp_path_factory, django_test_environment, django_db_blocker, django_db_keepdb,
+                    django_db_createdb, django_db_modify_db_settings):
+    """The test database: under xdist, migrated once per run and cloned for
+    each worker (tests/db_template.py); otherwise pytest-django's own setup."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from . import db_template
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    keepdb = django_db_keepdb and not django_db_createdb
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        if worker:
+            db_template.setup_cloned(tmp_path_factory.getbasetemp().parent, worker, keepdb=keepdb,
+                                     verbosity=max(verbosity, 0))
+            config = None
+        else:
+            config = setup_databases(verbosity=verbosity, interactive=False, keepdb=keepdb)
+    yield
+    with django_db_blocker.unblock():
+        if worker:
+            if not keepdb:
+                db_template.drop_own_clone()
+        elif not keepdb:
+            teardown_databases(config, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)
@@ -127,6 +158,33 @@ def login_with_mfa(client, user):
     return client
 
 
+def as_user(user, client_class=Client):
+    """A new ``client_class`` client signed in as ``user``, MFA passed for this session."""
+    return login_with_mfa(client_class(), user)
+
+
+@pytest.fixture(name="as_user")
+def as_user_fixture():
+    """``as_user`` for tests that take it as a fixture (the API's conftest gives an APIClient)."""
+    return as_user
+
+
 @pytest.fixture
 def alice_client(client, alice):
     return login_with_mfa(client, alice)
+
+
+def pytest_sessionfinish(session):
+    """The xdist controller, after every worker is done: drop the run's
+    PostgreSQL template database unless --reuse-db keeps it."""
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    if config.option.reuse_db and not config.option.create_db:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from . import db_template
+
+    with config.stash[blocking_manager_key].unblock():
+        db_template.drop_postgres_template()
