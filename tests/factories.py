@@ -1,4 +1,4 @@
-"""factory_boy factories shared by the whole suite."""
+"""factory_boy factories and builders shared by the whole suite: one module for every app."""
 
 import datetime as dt
 import uuid
@@ -7,9 +7,15 @@ from decimal import Decimal
 import factory
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
+
+from courses.offline import services as offline_services
+from exams.models import Attempt, Exam, Paper
 
 from lms.accounts.models import ApiToken, Membership, RegulatorMembership, User
 from lms.accounts.roles import Role
+from lms.compliance.models import Obligation, ObligationKind, RuleCode, TrainingRule
+from lms.workforce import services as workforce_services
 from lms.workforce.models import Employee, Enterprise, Industry, OrgUnit, Post, PostAssignment
 from lms.workforce.synthetic import make_credit_code, make_id_number
 
@@ -226,3 +232,113 @@ __all__ = [
     "make_credit_code",
     "make_id_number",
 ]
+
+
+# --- Reports: obligations, exams and attempts written directly, so every figure can be computed by hand.
+
+RULE_FOR_KIND = {
+    ObligationKind.INDUCTION: RuleCode.INDUCTION,
+    ObligationKind.REFRESHER: RuleCode.ANNUAL_REFRESHER,
+    ObligationKind.WARNING: RuleCode.WARNING_EDUCATION,
+    ObligationKind.PRINCIPAL_ANNUAL: RuleCode.PRINCIPAL_ANNUAL,
+    ObligationKind.PRINCIPAL_INITIAL: RuleCode.PRINCIPAL_INITIAL,
+}
+
+
+def _rule(kind):
+    return TrainingRule.objects.filter(code=RULE_FOR_KIND[kind], enterprise__isnull=True).order_by("pk").first()
+
+
+class ObligationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Obligation
+
+    kind = ObligationKind.REFRESHER
+    rule = factory.LazyAttribute(lambda o: _rule(o.kind))
+    key = factory.Sequence(lambda n: f"test:{n}")
+    min_hours = Decimal("8")
+    start_date = dt.date(2026, 1, 1)
+    due_date = dt.date(2026, 12, 31)
+    status = Obligation.Status.OPEN
+    completed_hours = Decimal("0")
+    met_on = factory.LazyAttribute(lambda o: o.due_date if o.status == Obligation.Status.MET else None)
+    met_at = factory.LazyAttribute(
+        lambda o: timezone.make_aware(dt.datetime.combine(o.met_on, dt.time(12))) if o.met_on else None)
+
+
+class PaperFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Paper
+
+    name = factory.Sequence(lambda n: f"试卷{n}")
+
+
+class ExamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exam
+
+    paper = factory.LazyAttribute(lambda o: PaperFactory(enterprise=o.enterprise))
+    title = factory.Sequence(lambda n: f"年度安全考试{n}")
+    opens_at = factory.LazyFunction(lambda: timezone.make_aware(dt.datetime(2026, 3, 1, 9)))
+    closes_at = factory.LazyAttribute(lambda o: o.opens_at + dt.timedelta(days=7))
+    duration_minutes = 60
+
+
+class GradedAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attempt
+
+    number = 1
+    started_at = factory.LazyAttribute(lambda o: o.exam.opens_at)
+    deadline = factory.LazyAttribute(lambda o: o.started_at + dt.timedelta(hours=1))
+    submitted_at = factory.LazyAttribute(lambda o: o.started_at + dt.timedelta(minutes=40))
+    graded_at = factory.LazyAttribute(lambda o: o.submitted_at)
+    status = Attempt.Status.GRADED
+    score = Decimal("85")
+    max_score = Decimal("100")
+    passed = factory.LazyAttribute(lambda o: o.score >= o.exam.pass_score)
+
+
+# --- Offline sessions: trainers, hired workers who owe induction, sessions on a fixed day (Asia/Shanghai).
+
+DAY = dt.date(2026, 11, 10)
+HIRED = dt.date(2026, 11, 2)
+
+
+def at(hour: int, minute: int = 0, second: int = 0, day: dt.date = DAY) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour, minute, second))
+
+
+def make_user(enterprise, role, email, name):
+    user = UserFactory(email=email, full_name=name)
+    MembershipFactory(user=user, enterprise=enterprise, role=role)
+    return user
+
+
+def make_trainer(enterprise, email="tom@example.com", name="汤姆"):
+    return make_user(enterprise, Role.TRAINER, email, name)
+
+
+def make_worker(enterprise, unit, name, no, *, post=None, hired=HIRED, with_user=True):
+    """An employee of ``enterprise`` hired on ``hired`` (so they owe the
+    three-level induction), with a login unless ``with_user`` is false."""
+    user = make_user(enterprise, Role.EMPLOYEE, f"{no.lower()}@example.com", name) if with_user else None
+    employee = EmployeeFactory(enterprise=enterprise, user=user, name=name, employee_no=no, org_unit=unit, hire_date=hired)
+    workforce_services.event_record(employee=employee, type="hire", date=hired, post=post, actor=None)
+    return employee
+
+
+def make_session(enterprise, trainer, **fields):
+    values = {
+        "title": "厂级安全教育（11 月新员工）",
+        "content": "本企业安全生产情况、规章制度和劳动纪律、从业人员权利义务、事故案例",
+        "kind": "induction",
+        "level": "company",
+        "start_at": at(8, 30),
+        "end_at": at(14, 30),
+        "place": "二号楼培训教室",
+        "trainer": trainer,
+        "capacity": 10,
+    }
+    values.update(fields)
+    return offline_services.session_create(enterprise=enterprise, actor=None, **values)

@@ -22,7 +22,7 @@ from wagtail.admin.viewsets import viewsets
 from lms.imports import read_table
 from lms.spreadsheet import SafeSpreadsheetExportMixin, safe_cell, safe_frame, safe_row
 from tests.conftest import login_with_mfa
-from tests.exams.admin_helpers import as_user, sam, world  # noqa: F401  (fixtures)
+from tests.exams.admin_helpers import sam, world  # noqa: F401  (fixtures)
 from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db

@@ -37,11 +37,6 @@ def root(db):
 
 
 @pytest.fixture
-def as_user():
-    return lambda user: login_with_mfa(Client(), user)
-
-
-@pytest.fixture
 def token_a(ent_a):
     return make_api_token(ent_a, name="A 的 HR 系统")[0]
 

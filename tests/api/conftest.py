@@ -6,12 +6,13 @@
 """
 
 import datetime as dt
+import functools
 
 import pytest
 from rest_framework.test import APIClient
 
 
-from ..conftest import login_with_mfa
+from ..conftest import as_user as root_as_user
 from ..factories import EmployeeFactory, PostAssignmentFactory, make_api_token, make_id_number
 
 ZHANG_ID = make_id_number("110101", dt.date(1990, 3, 7), 803)  # 11010119900307803X
@@ -34,10 +35,8 @@ def as_token():
 
 @pytest.fixture
 def as_user():
-    def _client(user):
-        return login_with_mfa(APIClient(), user)
-
-    return _client
+    """The root ``as_user`` with DRF's APIClient."""
+    return functools.partial(root_as_user, client_class=APIClient)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import ModelLogEntry
@@ -22,7 +21,7 @@ from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
 from lms.compliance.models import Obligation
 from tests.compliance.helpers import hire, train
-from tests.conftest import _privileged, login_with_mfa
+from tests.conftest import _privileged, as_user
 from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,10 +35,6 @@ PDF = b"%PDF-1.4\n% scanned sign-in sheet\n"
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def as_user(user):
-    return login_with_mfa(Client(), user)
 
 
 def scan(name="签到表.pdf", content=PDF):

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,7 +20,7 @@ from lms.accounts.roles import Role
 from lms.compliance.services import Code, clearance
 from lms.workforce.models import SpecialOperation
 from tests.compliance.helpers import hire, induct
-from tests.conftest import _privileged, login_with_mfa
+from tests.conftest import _privileged, as_user
 from tests.factories import EmployeeFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,10 +35,6 @@ D = dt.date
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def as_user(user):
-    return login_with_mfa(Client(), user)
 
 
 def url(view, cert):

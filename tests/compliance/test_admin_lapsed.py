@@ -14,7 +14,6 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +22,7 @@ from certificates.services import certificate_revoke
 from lms.accounts.roles import Role
 from lms.workforce import services
 from lms.workforce.models import SpecialOperation
-from tests.conftest import _privileged, login_with_mfa
+from tests.conftest import _privileged, as_user
 from tests.factories import EmployeeFactory, PostAssignmentFactory, PostFactory, UserFactory, enable_totp
 
 from .helpers import certificate, hire, induct
@@ -32,10 +31,6 @@ pytestmark = pytest.mark.django_db
 
 LAPSED = reverse("lapsed:index")
 HOME = reverse("wagtailadmin_home")
-
-
-def as_user(user):
-    return login_with_mfa(Client(), user)
 
 
 def untrained_on_post(enterprise, post, n, *, prefix):

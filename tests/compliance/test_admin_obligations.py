@@ -5,12 +5,11 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from lms.compliance.models import Obligation
-from tests.conftest import login_with_mfa
+from tests.conftest import as_user
 from tests.factories import EmployeeFactory
 
 from .helpers import hire, train
@@ -18,10 +17,6 @@ from .helpers import hire, train
 pytestmark = pytest.mark.django_db
 
 INDEX = reverse("obligation:index")
-
-
-def as_user(user):
-    return login_with_mfa(Client(), user)
 
 
 def hired(enterprise, post, name, no, day=dt.date(2024, 3, 1)):

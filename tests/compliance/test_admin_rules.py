@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import ModelLogEntry
@@ -20,7 +19,7 @@ from wagtail.models import ModelLogEntry
 from lms.accounts.roles import Role
 from lms.compliance import rules_service
 from lms.compliance.models import Jurisdiction, Obligation, RuleCode, TrainingRule
-from tests.conftest import _privileged, login_with_mfa
+from tests.conftest import _privileged, as_user
 from tests.factories import EmployeeFactory, UserFactory, enable_totp
 
 from .helpers import hire
@@ -30,10 +29,6 @@ pytestmark = pytest.mark.django_db
 INDEX = reverse("trainingrule:index")
 ADD = reverse("trainingrule:add")
 HOME = reverse("wagtailadmin_home")
-
-
-def as_user(user):
-    return login_with_mfa(Client(), user)
 
 
 def new_version_url(rule):

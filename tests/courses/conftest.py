@@ -22,7 +22,7 @@ from django.utils import timezone
 from courses import services, timing
 from courses.models import LessonPage
 from tests.factories import lesson_body, make_course
-from tests.offline.factories import make_worker
+from tests.factories import make_worker
 
 T0 = timezone.make_aware(dt.datetime(2026, 11, 10, 9, 0))
 QUESTION = ("进入车间作业前，首先应当做的是：", [("了解本车间的危险区域和安全警示标志", True), ("直接开始操作设备", False)])

@@ -13,7 +13,7 @@ from courses.models import CourseIndexPage, CoursePage, Enrolment, LessonPage
 from courses.tasks import enrol_from_obligations_task
 from tests.conftest import login_with_mfa
 from tests.factories import make_course
-from tests.offline.factories import make_worker
+from tests.factories import make_worker
 
 pytestmark = pytest.mark.django_db
 

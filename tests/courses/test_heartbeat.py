@@ -20,7 +20,7 @@ from django.utils import timezone
 from courses.heartbeat import HeartbeatMiddleware
 from courses.models import LessonProgress, StudySession
 from tests.conftest import login_with_mfa
-from tests.offline.factories import make_worker
+from tests.factories import make_worker
 
 pytestmark = pytest.mark.django_db
 HEARTBEAT = "/learn/heartbeat/"

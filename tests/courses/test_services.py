@@ -17,7 +17,7 @@ from lms.accounts.roles import Role
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
 from tests.factories import MembershipFactory, PostAssignmentFactory, PostFactory, make_course
-from tests.offline.factories import make_worker
+from tests.factories import make_worker
 
 from .conftest import QUESTION, STUDY_SECONDS, T0, Learner, add_video_lesson, answer, lesson_of, make_video
 

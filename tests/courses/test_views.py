@@ -8,26 +8,19 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from courses import services
 from courses.models import Enrolment, LessonProgress, StudySession
-from tests.conftest import login_with_mfa
 from tests.factories import make_course
-from tests.offline.factories import make_worker
+from tests.factories import make_worker
 
 from .conftest import QUESTION, lesson_of, question_id
 
 pytestmark = pytest.mark.django_db
 HEARTBEAT = "/learn/heartbeat/"
-
-
-@pytest.fixture
-def as_user():
-    return lambda user: login_with_mfa(Client(), user)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from tests.compliance.helpers import train
 from tests.e2e.test_regulator import _login
 from tests.factories import EmployeeFactory
-from tests.reports.factories import ObligationFactory
+from tests.factories import ObligationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -5,21 +5,15 @@ import json
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from exams import services
 from exams.models import Question
 from lms.accounts.roles import Role
-from tests.conftest import _privileged, login_with_mfa
+from tests.conftest import _privileged
 from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, enable_totp
 
 from .engine_helpers import at, bank, exam, fixed_paper, multiple, right_answer, single, true_false, wrong_answer
-
-
-@pytest.fixture
-def as_user():
-    return lambda user: login_with_mfa(Client(), user)
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from lms.archive.models import TrainingRecord
 from tests.factories import EmployeeFactory, UserFactory
 
 from .admin_helpers import (  # noqa: F401  (fixtures)
-    as_user,
     dora,
     menu_labels,
     root,

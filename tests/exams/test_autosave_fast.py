@@ -24,7 +24,7 @@ from lms import fastpath
 from lms.accounts.models import Membership, Role
 from tests.conftest import login_with_mfa
 from tests.factories import MembershipFactory
-from tests.offline.factories import make_worker
+from tests.factories import make_worker
 
 from .engine_helpers import (  # noqa: F401  (fixtures)
     at,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from exams import services
 from exams.models import Attempt, AttemptAnswer
 
-from .admin_helpers import as_user, sam  # noqa: F401  (fixtures)
+from .admin_helpers import sam  # noqa: F401  (fixtures)
 from .admin_helpers import url as admin_url
 from .engine_helpers import at, bank_a, exam, fill, fixed_paper, frozen, principal, single  # noqa: F401
 

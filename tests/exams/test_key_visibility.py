@@ -13,7 +13,7 @@ from exams import services
 from exams.models import Attempt
 from tests.factories import EmployeeFactory
 
-from .admin_helpers import as_user, sam, sit, url, world  # noqa: F401  (fixtures)
+from .admin_helpers import sam, sit, url, world  # noqa: F401  (fixtures)
 from .engine_helpers import exam as make_exam
 from .engine_helpers import make_principal
 

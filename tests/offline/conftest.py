@@ -9,13 +9,11 @@ per induction level, so one classroom day meets the company level):
 """
 
 import pytest
-from django.test import Client
 
 from courses.offline import services
 from lms.accounts.roles import Role
-from tests.conftest import login_with_mfa
 
-from .factories import make_session, make_trainer, make_user, make_worker
+from tests.factories import make_session, make_trainer, make_user, make_worker
 
 
 @pytest.fixture
@@ -46,6 +44,3 @@ def session(ent_b, tom, workers):
     return s
 
 
-@pytest.fixture
-def as_user():
-    return lambda user: login_with_mfa(Client(), user)

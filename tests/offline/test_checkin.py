@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from courses.offline import services, tokens
 from courses.offline.models import Attendance
 
-from .factories import at, make_worker
+from tests.factories import at, make_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_double_check_in_and_out_are_idempotent(session, workers):
 
 
 def test_another_sessions_code_is_invalid(session, ent_b, tom, workers):
-    from .factories import make_session
+    from tests.factories import make_session
 
     other = make_session(ent_b, tom, title="班组级安全教育", level="team")
     token = services.screen_token(other, tokens.CHECK_IN, now=at(8, 30))

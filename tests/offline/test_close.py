@@ -14,7 +14,7 @@ from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
 from lms.compliance.models import Obligation
 
-from .factories import at
+from tests.factories import at
 
 pytestmark = pytest.mark.django_db
 

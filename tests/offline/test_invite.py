@@ -13,7 +13,7 @@ from lms.compliance.models import Obligation
 from tests.compliance.helpers import train
 from tests.factories import OrgUnitFactory, PostFactory
 
-from .factories import DAY, at, make_session, make_trainer, make_worker
+from tests.factories import DAY, at, make_session, make_trainer, make_worker
 
 pytestmark = pytest.mark.django_db
 

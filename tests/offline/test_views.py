@@ -10,7 +10,7 @@ from courses.offline import views as offline_views
 from lms.archive.models import TrainingRecord
 from tests.conftest import PASSWORD
 
-from .factories import at
+from tests.factories import at
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_screen_shows_a_qr_and_close_twice_writes_once(session, workers, as_user
 
 
 def test_attendance_page_queries_do_not_grow(session, ent_b, tree_b, as_user, tom, django_assert_max_num_queries):
-    from .factories import make_worker
+    from tests.factories import make_worker
 
     client = as_user(tom)
     url = reverse("offline:attendance", args=[session.pk])

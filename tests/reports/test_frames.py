@@ -21,7 +21,7 @@ from lms.workforce.models import Employee, OrgUnit
 from tests.compliance.helpers import train
 from tests.factories import EmployeeFactory, OrgUnitFactory, PostAssignmentFactory, PostFactory
 
-from .factories import ExamFactory, GradedAttemptFactory, ObligationFactory
+from tests.factories import ExamFactory, GradedAttemptFactory, ObligationFactory
 
 D = dt.date
 AS_OF = D(2026, 9, 1)

@@ -16,7 +16,7 @@ from tests.compliance.helpers import train
 from tests.conftest import login_with_mfa
 from tests.factories import EmployeeFactory, EnterpriseFactory, MembershipFactory, UserFactory
 
-from .factories import ObligationFactory
+from tests.factories import ObligationFactory
 
 D = dt.date
 YEAR = dt.date.today().year

@@ -99,13 +99,6 @@ def url(namespace, view, obj=None):
     return reverse(f"{namespace}:{view}", args=(obj.pk,) if obj is not None else ())
 
 
-@pytest.fixture
-def as_user():
-    from django.test import Client
-
-    return lambda user: login_with_mfa(Client(), user)
-
-
 NAMESPACES = ["enterprise", "orgunit", "post", "employee", "employmentevent", "postassignment"]
 
 

@@ -15,7 +15,6 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -25,7 +24,7 @@ from lms.workforce import services
 from lms.workforce.importing import import_employees
 from lms.workforce.models import Employee
 from lms.workforce.validators import mask_id_number, mask_id_numbers_in
-from tests.conftest import _privileged, login_with_mfa
+from tests.conftest import _privileged, as_user
 from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, make_id_number
 
 from .fixtures.importfiles import person_id, row, xlsx_bytes
@@ -158,10 +157,6 @@ def test_numbers_carrying_an_id_number_are_masked():
 
 def reveal_url(employee):
     return reverse("workforce_pii:id_number_reveal", args=[employee.pk])
-
-
-def as_user(user):
-    return login_with_mfa(Client(), user)
 
 
 def test_hr_sees_the_full_number_only_after_giving_a_reason_and_it_is_logged(alice, zhang):
