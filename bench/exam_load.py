@@ -359,7 +359,7 @@ def machine() -> dict:
             return ""
 
     commit = out(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
-    dirty = out(["git", "-C", str(ROOT), "status", "--porcelain", "--", "exams", "bench", "lms/api/exam_views.py"])
+    dirty = out(["git", "-C", str(ROOT), "status", "--porcelain", "--", "exams", "bench", "exams/api.py"])
     return {
         "nproc": out(["nproc"]),
         "free": out(["free", "-h"]).splitlines()[1] if out(["free", "-h"]) else "",

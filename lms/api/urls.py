@@ -3,17 +3,16 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import NotFound
 
+from certificates import api as certificate_views
+from courses import api as course_views
+from courses.apprenticeship import api as apprenticeship_views
+from courses.warning import api as warning_views
+from exams import api as exam_views
 from lms import jsonbody
+from lms.compliance.api import views as compliance_views
+from lms.workforce.api import views
 
-from . import (
-    certificate_views,
-    compliance_views,
-    course_views,
-    exam_views,
-    schema,  # noqa: F401  (registers the token auth scheme with drf-spectacular)
-    views,
-    warning_views,
-)
+from . import schema  # noqa: F401  (registers the token auth scheme with drf-spectacular)
 
 v1 = [
     path("employees/", views.EmployeeListCreateView.as_view(), name="api-v1-employee-list"),
@@ -63,7 +62,7 @@ v1 = [
     # 师带徒 and 警示教育: a person's apprenticeships, the quarterly campaigns.
     path(
         "employees/<str:employee_no>/apprenticeships/",
-        warning_views.EmployeeApprenticeshipListView.as_view(),
+        apprenticeship_views.EmployeeApprenticeshipListView.as_view(),
         name="api-v1-employee-apprenticeships",
     ),
     path("warning-campaigns/", warning_views.WarningCampaignListView.as_view(), name="api-v1-warning-campaigns"),

@@ -263,7 +263,7 @@ SPECTACULAR_SETTINGS = {
         "CourseCategoryEnum": "courses.models.CourseCategory",
         # A certificate's kind and its state on a day: in the certificate list and the public verification.
         "CertificateKindEnum": "certificates.models.CertificateKind",
-        "CertificateStateEnum": "lms.api.certificate_views.STATES",
+        "CertificateStateEnum": "certificates.api.STATES",
     },
 }
 

@@ -1,6 +1,6 @@
 """The exam endpoints of the REST API (v1): scheduled exams, and one
 person's exam results. Read-only, for back-office users and enterprise API
-tokens. Thin views, as in lms.api.views: every queryset goes through
+tokens. Thin views, as in lms.workforce.api.views: every queryset goes through
 lms.accounts.scoping (another enterprise's exam or person is never listed,
 another enterprise's 工号 is a 404); answer keys are never part of any
 response here."""
@@ -15,12 +15,11 @@ from rest_framework import mixins, serializers
 from exams import services as exam_services
 from exams.models import Attempt, Exam, PaperQuestion, PaperRule
 from lms.accounts.scoping import scope
-
-from .compliance_serializers import EmployeePathQuerySerializer
-from .compliance_views import EmployeeFileView
-from .schema import READ_ERRORS, error_responses
-from .serializers import EnterpriseQuerySerializer
-from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
+from lms.api.schema import READ_ERRORS, error_responses
+from lms.compliance.api.serializers import EmployeePathQuerySerializer
+from lms.compliance.api.views import EmployeeFileView
+from lms.workforce.api.serializers import EnterpriseQuerySerializer
+from lms.workforce.api.views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 TAG = "考试"
 

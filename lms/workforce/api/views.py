@@ -12,15 +12,15 @@ from rest_framework import generics, mixins, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from lms.accounts.api_permissions import WorkforceApiPermission
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, scope
+from lms.api.pagination import ApiPagination
+from lms.api.parsers import StrictJSONParser
+from lms.api.schema import READ_ERRORS, WRITE_ERRORS, ApiAutoSchema, error_example, error_responses
 from lms.workforce import services
 from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, Post, PostAssignment
 
-from .pagination import ApiPagination
-from .parsers import StrictJSONParser
-from .permissions import WorkforceApiPermission
-from .schema import READ_ERRORS, WRITE_ERRORS, ApiAutoSchema, error_example, error_responses
 from .serializers import (
     EmployeeCreateSerializer,
     EmployeeOutSerializer,

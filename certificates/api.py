@@ -1,14 +1,15 @@
 """The certificate endpoints of the REST API (v1): a person's certificates,
 certificates filtered by 工号, and the public verification of a code.
 
-Thin views, as in lms.api.compliance_views: reads go through
+Thin views, as in lms.compliance.api.views: reads go through
 lms.accounts.scoping (another enterprise's person is a 404); verification
 needs no login and is rate-limited per client."""
 
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
@@ -21,11 +22,10 @@ from certificates.pdf import verify_url
 from certificates.verification import VerifyRateThrottle, find, verification_data
 from lms import jsonbody
 from lms.accounts.scoping import scope
-
-from .compliance_serializers import EmployeePathQuerySerializer
-from .compliance_views import EmployeeFileView
-from .schema import READ_ERRORS, ApiAutoSchema, error_example, error_responses
-from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
+from lms.api.schema import READ_ERRORS, ApiAutoSchema, error_example, error_responses
+from lms.compliance.api.serializers import EmployeePathQuerySerializer
+from lms.compliance.api.views import EmployeeFileView
+from lms.workforce.api.views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 TAG = "证书"
 

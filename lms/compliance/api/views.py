@@ -2,7 +2,7 @@
 placing a person on a post through the clearance gate, and reading a
 person's training records and obligations.
 
-Thin views, as in lms.api.views: the employee named in the URL is found
+Thin views, as in lms.workforce.api.views: the employee named in the URL is found
 through lms.accounts.scoping (another enterprise's person is a 404), the
 answer comes from lms.compliance.services / lms.workforce.services."""
 
@@ -14,13 +14,16 @@ from rest_framework.response import Response
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import scope
+from lms.api.schema import WRITE_ERRORS, ErrorSerializer, error_example, error_responses
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
 from lms.compliance.services import clearance, clearance_record
 from lms.workforce import services
+from lms.workforce.api.tenancy import employee_or_404
+from lms.workforce.api.views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 from lms.workforce.models import Employee, PostAssignment
 
-from .compliance_serializers import (
+from .serializers import (
     AssignmentCreateSerializer,
     ClearanceOutSerializer,
     ClearanceQuerySerializer,
@@ -31,9 +34,6 @@ from .compliance_serializers import (
     TrainingRecordOutSerializer,
     clearance_data,
 )
-from .schema import WRITE_ERRORS, ErrorSerializer, error_example, error_responses
-from .tenancy import employee_or_404
-from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 TAG = "上岗资格与培训档案"
 

@@ -1,7 +1,7 @@
 """The online-learning endpoints of the REST API (v1): the course catalogue
 and one person's enrolments with their progress. Read-only.
 
-Thin views, as in lms.api.views. Which courses a caller sees is decided by
+Thin views, as in lms.workforce.api.views. Which courses a caller sees is decided by
 courses.models.course_visibility_q (platform courses, and private courses
 of the caller's own enterprises only); the person named in the URL is found
 through lms.accounts.scoping (another enterprise's 工号 is a 404). Lesson
@@ -16,13 +16,12 @@ from rest_framework import mixins, serializers
 
 from courses import selectors
 from courses.models import CourseCategory, CoursePage, Enrolment, LessonProgress, course_visibility_q
+from lms.accounts.api_permissions import WorkforceApiPermission
 from lms.accounts.scoping import scope
-
-from .compliance_serializers import EmployeePathQuerySerializer
-from .compliance_views import EmployeeFileView
-from .permissions import WorkforceApiPermission
-from .schema import READ_ERRORS, error_responses
-from .views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
+from lms.api.schema import READ_ERRORS, error_responses
+from lms.compliance.api.serializers import EmployeePathQuerySerializer
+from lms.compliance.api.views import EmployeeFileView
+from lms.workforce.api.views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView
 
 TAG = "在线学习"
 

@@ -2,7 +2,7 @@
 answers, post assignments through the gate, a person's training records
 and obligations.
 
-As in lms.api.serializers, input serializers only check and resolve codes
+As in lms.workforce.api.serializers, input serializers only check and resolve codes
 into objects of the right enterprise (always through scoping); the views
 hand the result to the services."""
 
@@ -12,12 +12,12 @@ from rest_framework import serializers
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import scope
+from lms.api.serializers import StrictInputSerializer
 from lms.archive.models import TrainingKind, TrainingRecord
 from lms.compliance.models import Obligation, TrainingRule
+from lms.workforce.api.serializers import AssignmentOutSerializer, _code_field
+from lms.workforce.api.tenancy import one_employee, writable_enterprise
 from lms.workforce.models import Employee, Post, PostAssignment
-
-from .serializers import AssignmentOutSerializer, StrictInputSerializer, _code_field
-from .tenancy import one_employee, writable_enterprise
 
 # --- clearance -----------------------------------------------------------------
 

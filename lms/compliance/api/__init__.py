@@ -1,0 +1,1 @@
+"""The compliance REST API (v1): clearance, the gated post door, a person's records and obligations."""

@@ -1,0 +1,1 @@
+"""The workforce REST API (v1): employees, posts, org units, events."""
