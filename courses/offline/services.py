@@ -38,9 +38,9 @@ from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.archive.services import record_append
 from lms.compliance.models import Obligation
 from lms.compliance.services import COUNTS_TOWARDS
+from lms.kernel import checkin
 from lms.workforce.models import Employee, Enterprise, OrgUnit
 
-from . import tokens
 from .models import Attendance, OfflineSession, hours_for
 
 # Check-in opens this long before the planned start (people arrive early).
@@ -371,11 +371,11 @@ class ScanResult:
 
 def find_session_for_token(token: str) -> OfflineSession:
     """The session a scanned code names; a code that is not shaped like one,
-    or names no session, is :class:`~courses.offline.tokens.TokenError`."""
-    parsed = tokens.parse_token(token)
+    or names no session, is :class:`~courses.offline.checkin.TokenError`."""
+    parsed = checkin.parse_token(token)
     session = OfflineSession.objects.select_related("enterprise", "trainer").filter(pk=parsed.object_id).first()
     if session is None:
-        raise tokens.TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+        raise checkin.invalid_token()
     return session
 
 
@@ -406,7 +406,7 @@ def attendance_scan(*, session: OfflineSession, user, token: str, now: dt.dateti
         raise OfflineError(not_listed, code="not_invited")
     attendance.session = session
     attendance.employee = employee
-    if parsed.purpose == tokens.CHECK_IN:
+    if parsed.purpose == checkin.CHECK_IN:
         if attendance.check_in_at is not None:
             return ScanResult(attendance, parsed.purpose, False,
                               _("您已于 %(t)s 签到，无需重复签到。") % {"t": _hm(attendance.check_in_at)})
@@ -445,11 +445,11 @@ def attendance_mark(*, attendance: Attendance, actor, purpose: str, at: dt.datet
         raise OfflineError({"at": _("不能补录尚未到来的时间")}, code="future")
     if at < session.start_at - CHECKIN_OPENS_BEFORE:
         raise OfflineError({"at": _("补录时间早于签到开放时间")}, code="too_early")
-    if purpose == tokens.CHECK_IN:
+    if purpose == checkin.CHECK_IN:
         if attendance.check_in_at is not None:
             raise OfflineError(_("%(n)s 已签到") % {"n": attendance.employee.name}, code="already")
         attendance.check_in_at, attendance.check_in_method = at, Attendance.Method.MANUAL
-    elif purpose == tokens.CHECK_OUT:
+    elif purpose == checkin.CHECK_OUT:
         if attendance.check_in_at is None:
             raise OfflineError(_("%(n)s 尚未签到，请先补录签到") % {"n": attendance.employee.name}, code="not_checked_in")
         if attendance.check_out_at is not None:

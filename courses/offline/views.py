@@ -37,8 +37,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from lms.archive.models import AssessmentResult
+from lms.kernel import checkin
 
-from . import services, tokens
+from . import services
 from .models import Attendance, OfflineSession
 
 PENDING_SCAN_KEY = "offline_pending_scan"
@@ -100,7 +101,7 @@ def scan(request, token: str):
     try:
         session = services.find_session_for_token(token)
         session.verify_checkin_token(token, now=now)
-    except tokens.TokenError as exc:
+    except checkin.TokenError as exc:
         return _scan_page(request, ok=False, message=_message(exc), code=exc.code, status=400)
     if not request.user.is_authenticated:
         # The code was current when scanned: remember the scan (server side) for the login that follows.
@@ -121,8 +122,9 @@ def scan_resume(request):
     try:
         scanned_at = dt.datetime.fromisoformat(pending["at"])
         session = services.find_session_for_token(pending["token"])
-    except (KeyError, TypeError, ValueError, tokens.TokenError):
-        return _scan_page(request, ok=False, message=_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid", status=400)
+    except (KeyError, TypeError, ValueError, checkin.TokenError):
+        exc = checkin.invalid_token()
+        return _scan_page(request, ok=False, message=_message(exc), code=exc.code, status=400)
     if _now() - scanned_at > services.SCAN_LOGIN_GRACE:
         return _scan_page(request, ok=False, message=_("扫码后登录超时，请重新扫描现场屏幕上的最新二维码。"), session=session,
                           code="grace", status=400)
@@ -143,7 +145,7 @@ class AssessForm(forms.Form):
 
 class MarkForm(forms.Form):
     purpose = forms.ChoiceField(
-        label=gettext_lazy("补录"), choices=[(tokens.CHECK_IN, gettext_lazy("签到")), (tokens.CHECK_OUT, gettext_lazy("签退"))]
+        label=gettext_lazy("补录"), choices=[(checkin.CHECK_IN, gettext_lazy("签到")), (checkin.CHECK_OUT, gettext_lazy("签退"))]
     )
     at = forms.DateTimeField(
         label=gettext_lazy("时间"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -267,7 +269,7 @@ def session_close(request, pk: int):
 
 
 def _mode(request) -> str:
-    return tokens.CHECK_OUT if request.GET.get("mode") == tokens.CHECK_OUT else tokens.CHECK_IN
+    return checkin.CHECK_OUT if request.GET.get("mode") == checkin.CHECK_OUT else checkin.CHECK_IN
 
 
 def _code_payload(request, session: OfflineSession, purpose: str) -> dict:
@@ -275,14 +277,14 @@ def _code_payload(request, session: OfflineSession, purpose: str) -> dict:
     token = services.screen_token(session, purpose, now=now)
     url = request.build_absolute_uri(reverse("offline:scan", args=[token]))
     qr = segno.make(url, error="m")
-    step = tokens.step_at(now)
-    expires_in = max(0.0, (tokens.step_ends_at(step) - now).total_seconds())
+    step = checkin.step_at(now)
+    expires_in = max(0.0, (checkin.step_ends_at(step) - now).total_seconds())
     return {
         "mode": purpose,
         "step": step,
         "qr": qr.svg_data_uri(scale=10, border=2, omitsize=True),
         "expires_in": round(expires_in, 1),
-        "step_seconds": tokens.STEP_SECONDS,
+        "step_seconds": checkin.STEP_SECONDS,
         "open": session.is_open,
         **_counts(session),
     }

@@ -31,12 +31,12 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from content.models import AccidentCasePage, hazard_terms, hazards_overlap
-from courses.offline import tokens
 from courses.offline.models import hours_for
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.archive.services import record_append
+from lms.kernel import checkin
 from lms.workforce.models import Employee, Enterprise, PostAssignment
 
 from .models import MeetingAttendance, WarningCampaign, WarningMeeting, WarningStudy, quarter_of
@@ -267,10 +267,10 @@ def may_run_meeting(user, meeting: WarningMeeting) -> bool:
 
 
 def find_meeting_for_token(token: str) -> WarningMeeting:
-    parsed = tokens.parse_token(token)
+    parsed = checkin.parse_token(token)
     meeting = WarningMeeting.objects.select_related("campaign__enterprise").filter(pk=parsed.object_id).first()
     if meeting is None:
-        raise tokens.TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+        raise checkin.invalid_token()
     return meeting
 
 
@@ -286,7 +286,7 @@ def meeting_scan(*, meeting: WarningMeeting, user, token: str, now: dt.datetime 
     """Check ``user`` in to the meeting with a code scanned at ``now``. Any
     active employee of the enterprise may attend; scanning again is harmless."""
     now = _now(now)
-    meeting.verify_checkin_token(token, now=now, purpose=tokens.CHECK_IN)
+    meeting.verify_checkin_token(token, now=now, purpose=checkin.CHECK_IN)
     meeting = WarningMeeting.objects.select_for_update().select_related("campaign").get(pk=meeting.pk)
     if meeting.status != WarningMeeting.Status.PLANNED or now > meeting.end_at:
         raise WarningError(_("本次警示教育会议已结束，不能再签到。"), code="closed")

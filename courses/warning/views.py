@@ -28,10 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wagtail.log_actions import log
 
 from content.models import AccidentCaseIndexPage
-from courses.offline import tokens
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
+from lms.kernel import checkin
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.models import Employee, Post, PostAssignment
 
@@ -145,8 +145,8 @@ def scan(request, token: str):
     now = timezone.now()
     try:
         meeting = services.find_meeting_for_token(token)
-        meeting.verify_checkin_token(token, now=now, purpose=tokens.CHECK_IN)
-    except tokens.TokenError as exc:
+        meeting.verify_checkin_token(token, now=now, purpose=checkin.CHECK_IN)
+    except checkin.TokenError as exc:
         return _scan_page(request, ok=False, message=_message(exc), status=400)
     if not request.user.is_authenticated:
         request.session[PENDING_SCAN_KEY] = {"token": token, "at": now.isoformat()}
@@ -167,7 +167,7 @@ def scan_resume(request):
     try:
         scanned_at = dt.datetime.fromisoformat(pending["at"])
         meeting = services.find_meeting_for_token(pending["token"])
-    except (KeyError, TypeError, ValueError, tokens.TokenError):
+    except (KeyError, TypeError, ValueError, checkin.TokenError):
         return _scan_page(request, ok=False, message=_("没有待完成的签到，请扫描现场屏幕上的二维码。"), status=400)
     if timezone.now() - scanned_at > SCAN_LOGIN_GRACE:
         return _scan_page(request, ok=False, message=_("扫码后登录超时，请重新扫描现场屏幕上的最新二维码。"), status=400)
@@ -272,12 +272,12 @@ def meeting_screen(request, pk: int):
     now = timezone.now()
     context = {"meeting": meeting, "count": meeting.attendances.count()}
     if meeting.is_open:
-        token = meeting.checkin_token(tokens.CHECK_IN, now)
+        token = meeting.checkin_token(checkin.CHECK_IN, now)
         url = request.build_absolute_uri(reverse("warning:scan", args=[token]))
-        step = tokens.step_at(now)
+        step = checkin.step_at(now)
         context.update({
             "qr": segno.make(url, error="m").svg_data_uri(scale=10, border=2, omitsize=True),
-            "refresh": max(1, int((tokens.step_ends_at(step) - now).total_seconds()) + 1),
+            "refresh": max(1, int((checkin.step_ends_at(step) - now).total_seconds()) + 1),
         })
     return render(request, "warning/screen.html", context)
 

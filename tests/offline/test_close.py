@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from courses.offline import services, tokens
+from courses.offline import services
 from courses.offline.models import Attendance, OfflineSession
 from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
 from lms.compliance.models import Obligation
+from lms.kernel import checkin
 
 from .factories import at
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from courses.offline import tokens
 from courses.warning import services
 from courses.warning.models import MeetingAttendance, WarningStudy
 from lms.archive.models import TrainingRecord
+from lms.kernel import checkin
 from tests.compliance.helpers import event, hire
 from tests.conftest import login_with_mfa
 
@@ -115,7 +115,7 @@ def test_screen_shows_a_qr_and_the_scan_url_checks_in(client, scanned, meeting, 
     assert screen.status_code == 200 and "data:image/svg+xml" in screen.content.decode()
     assert 'http-equiv="refresh"' in screen.content.decode()
 
-    token = meeting.checkin_token(tokens.CHECK_IN, timezone.now())
+    token = meeting.checkin_token(checkin.CHECK_IN, timezone.now())
     client.force_login(scanned["people"]["bob"])
     first = client.get(f"/warning/m/{token}/")
     assert first.status_code == 200 and "签到成功" in first.content.decode()
@@ -124,7 +124,7 @@ def test_screen_shows_a_qr_and_the_scan_url_checks_in(client, scanned, meeting, 
 
 
 def test_scan_before_login_completes_after_login(client, scanned, meeting):
-    token = meeting.checkin_token(tokens.CHECK_IN, timezone.now())
+    token = meeting.checkin_token(checkin.CHECK_IN, timezone.now())
     response = client.get(f"/warning/m/{token}/")
     assert response.status_code == 302 and "login" in response["Location"]
     client.force_login(scanned["people"]["wang"])
@@ -133,7 +133,7 @@ def test_scan_before_login_completes_after_login(client, scanned, meeting):
 
 
 def test_outsider_scan_is_refused_and_screen_denied(client, scanned, meeting, charlie):
-    token = meeting.checkin_token(tokens.CHECK_IN, timezone.now())
+    token = meeting.checkin_token(checkin.CHECK_IN, timezone.now())
     login_with_mfa(client, charlie)
     assert client.get(f"/warning/m/{token}/").status_code == 403
     assert client.get(f"/warning/meetings/{meeting.pk}/screen/").status_code == 404
@@ -144,7 +144,7 @@ def test_outsider_scan_is_refused_and_screen_denied(client, scanned, meeting, ch
 
 def test_host_closes_the_meeting_once(client, scanned, meeting, alice):
     services.meeting_scan(meeting=meeting, user=scanned["people"]["bob"],
-                          token=meeting.checkin_token(tokens.CHECK_IN, timezone.now()))
+                          token=meeting.checkin_token(checkin.CHECK_IN, timezone.now()))
     login_with_mfa(client, alice)
     client.post(f"/warning/meetings/{meeting.pk}/close/")
     second = client.post(f"/warning/meetings/{meeting.pk}/close/", follow=True)
