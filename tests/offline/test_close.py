@@ -13,7 +13,6 @@ from courses.offline.models import Attendance, OfflineSession
 from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
 from lms.compliance.models import Obligation
-from lms.kernel import checkin
 
 from .factories import at
 
@@ -136,7 +135,7 @@ def test_not_before_the_start(session):
 
 
 def test_a_failing_append_rolls_the_whole_close_back(attended, workers, monkeypatch):
-    import courses.offline.services as module
+    import courses.offline.attendance as module
 
     real = module.record_append
     calls = []

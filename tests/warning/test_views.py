@@ -142,6 +142,24 @@ def test_outsider_scan_is_refused_and_screen_denied(client, scanned, meeting, ch
     assert client.post(f"/warning/meetings/{meeting.pk}/close/").status_code == 403
 
 
+def test_both_scan_urls_give_the_one_answer_to_a_bad_or_old_code(client, scanned, meeting):
+    """Sessions and meetings share one scan flow: garbage, another kind's code and an old code get the same refusals."""
+    client.force_login(scanned["people"]["bob"])
+    now = timezone.now()
+    meeting_code = meeting.checkin_token(checkin.CHECK_IN, now)
+    invalid = "二维码无效，请扫描现场屏幕上的二维码。"
+    for url in ("/offline/c/garbage/", "/warning/m/garbage/", f"/offline/c/{meeting_code}/",
+                f"/warning/m/{meeting.pk + 1000}-in-{checkin.step_at(now)}-{'0' * checkin.MAC_CHARS}/"):
+        response = client.get(url)
+        assert response.status_code == 400 and invalid in response.content.decode(), url
+    old = meeting.checkin_token(checkin.CHECK_IN, now - dt.timedelta(seconds=3 * checkin.STEP_SECONDS))
+    response = client.get(f"/warning/m/{old}/")
+    assert response.status_code == 400 and "二维码已过期" in response.content.decode()
+    nothing = client.get("/warning/m/resume/")
+    assert nothing.status_code == 400 and "没有待完成的签到" in nothing.content.decode()
+    assert not MeetingAttendance.objects.exists()
+
+
 def test_host_closes_the_meeting_once(client, scanned, meeting, alice):
     services.meeting_scan(meeting=meeting, user=scanned["people"]["bob"],
                           token=meeting.checkin_token(checkin.CHECK_IN, timezone.now()))
