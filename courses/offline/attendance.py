@@ -176,39 +176,28 @@ class AttendanceFlow:
             data={"employee": attendance.employee_id, "at": now.isoformat(), "step": parsed.step})
         return ScanResult(attendance, parsed.purpose, True, message)
 
-    def _refuse_unless_closable(self, target, now: dt.datetime) -> None:
-        if target.status == self.target_model.Status.CLOSED:
-            raise self.error(self.already_closed_text
-                             % {"t": timezone.localtime(target.closed_at).strftime("%Y-%m-%d %H:%M")}, code="closed")
-        if not target.is_open:
-            raise self.error(self.cancelled_text, code="cancelled")
-        if now < target.start_at:
-            raise self.error(self.not_started_text, code="not_started")
-
     def close(self, *, target, actor, now: dt.datetime | None = None) -> CloseResult:
         """End ``target`` and write one archive record per attendee (the time
-        :meth:`credited_span` gives). Exactly once: a second close — a double
-        click, two people at once — is refused and writes nothing."""
+        :meth:`credited_span` gives). Exactly once: the target's row is locked
+        first, so a second close — a double click, two people at once — finds
+        it closed and is refused; scans wait for the records too."""
         now = now or timezone.now()
-        status = self.target_model.Status
         with transaction.atomic():
-            # The lock holds scans back until the records are written.
             locked = self.target_model.objects.select_for_update().get(pk=target.pk)
             if not self.may_run(actor, locked):
                 raise PermissionDenied(self.not_runner_text)
-            self._refuse_unless_closable(locked, now)
+            if locked.status == self.target_model.Status.CLOSED:
+                raise self.error(self.already_closed_text
+                                 % {"t": timezone.localtime(locked.closed_at).strftime("%Y-%m-%d %H:%M")}, code="closed")
+            if not locked.is_open:
+                raise self.error(self.cancelled_text, code="cancelled")
+            if now < locked.start_at:
+                raise self.error(self.not_started_text, code="not_started")
             target = self.target_model.objects.select_related(*self.target_related).get(pk=locked.pk)
             attendances = list(target.attendances.select_related("employee").order_by(*self.attendance_order))
             spans = {a.pk: self.credited_span(target, a) for a in attendances}
             attended = [a for a in attendances if spans[a.pk]]
             self.check_before_close(target, attended)
-            # The claim: only the close whose conditional UPDATE changes the row goes on to write.
-            closing = {"status": status.CLOSED, "closed_at": now, **self.close_fields(actor)}
-            if self.target_model.objects.filter(pk=target.pk, status=status.PLANNED).update(**closing) != 1:
-                target.refresh_from_db(fields=["status", "closed_at"])
-                self._refuse_unless_closable(target, now)
-            for name, value in closing.items():
-                setattr(target, name, value)
             result = CloseResult(target=target)
             participants = self.participants(attended)
             for a in attendances:
@@ -230,6 +219,10 @@ class AttendanceFlow:
                 )
                 self.attach_record(a, record)
                 result.records.append(record)
+            closing = {"status": self.target_model.Status.CLOSED, "closed_at": now, **self.close_fields(actor)}
+            for name, value in closing.items():
+                setattr(target, name, value)
+            target.save(update_fields=list(closing))
             log(target, self.close_action, user=log_user(actor),
                 data={"records": len(result.records), "absent": len(result.absent),
                       "without_checkout": len(result.without_checkout)})
