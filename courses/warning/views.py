@@ -37,6 +37,7 @@ from . import selectors, services
 from .forms import ExtraCasesForm, MeetingForm, ReflectionForm
 from .models import WarningCampaign, WarningMeeting
 
+
 def _message(exc: ValidationError) -> str:
     return "；".join(str(m) for m in exc.messages)
 
