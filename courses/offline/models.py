@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingLevel
 
-from .tokens import CheckinTarget
+from lms.kernel.checkin import CheckinTarget
 
 
 class OfflineSession(CheckinTarget):

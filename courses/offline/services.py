@@ -12,8 +12,10 @@ Who may do what:
   they teach.
 
 Time: every function that depends on the clock takes ``now`` (tests pass it).
-Closing writes one archive record per attendee through
-:func:`lms.archive.services.record_append`, which satisfies obligations.
+Scanning and closing are the attendance flow of :mod:`courses.offline.attendance`
+(shared with warning meetings); closing writes one archive record per
+attendee through :func:`lms.archive.services.record_append`, which satisfies
+obligations.
 """
 
 from __future__ import annotations
@@ -28,25 +30,22 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from lms.accounts.admin_scoping import admin_scope
 from lms.accounts.models import Membership, User
 from lms.accounts.roles import WORKFORCE_READ_ROLES, Capability, Role
 from lms.accounts.scoping import can, enterprise_ids, log_user
-from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
-from lms.archive.services import record_append
+from lms.archive.models import AssessmentResult, TrainingKind
 from lms.compliance.models import Obligation
 from lms.compliance.services import COUNTS_TOWARDS
+from lms.kernel import checkin
 from lms.workforce.models import Employee, Enterprise, OrgUnit
 
-from . import tokens
-from .models import Attendance, OfflineSession, hours_for
+from .attendance import CHECKIN_OPENS_BEFORE, AttendanceFlow, CloseResult, ScanResult, hm
+from .models import Attendance, OfflineSession
 
-# Check-in opens this long before the planned start (people arrive early).
-CHECKIN_OPENS_BEFORE = dt.timedelta(minutes=60)
-# A scan made before logging in still counts if the login follows within this time.
-SCAN_LOGIN_GRACE = dt.timedelta(minutes=5)
 # Roles that see every session of their enterprise (a trainer sees their own).
 FULL_VIEW_ROLES = WORKFORCE_READ_ROLES - {Role.TRAINER}
 # Levels only mean something for the three-level induction and its repeats.
@@ -74,10 +73,6 @@ def _now(now):
     return now or timezone.now()
 
 
-def _hm(value: dt.datetime) -> str:
-    return timezone.localtime(value).strftime("%H:%M")
-
-
 # --- who may do what --------------------------------------------------------------------
 
 
@@ -103,7 +98,7 @@ def _require_planner(actor, enterprise_id: int) -> None:
 
 def _require_runner(actor, session: OfflineSession) -> None:
     if not may_run(actor, session):
-        raise PermissionDenied(_("只有本次培训的授课人或企业培训管理人员可以操作"))
+        raise PermissionDenied(SESSIONS.not_runner_text)
 
 
 def sessions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -353,78 +348,12 @@ def attendance_uninvite(*, attendance: Attendance, actor) -> None:
     attendance.delete()
 
 
-# --- on site: scanning the rotating code ---------------------------------------------------
+# --- on site -------------------------------------------------------------------------------------
 
 
 def screen_token(session: OfflineSession, purpose: str, *, now: dt.datetime | None = None) -> str:
     """The code the trainer's screen shows at ``now``."""
     return session.checkin_token(purpose, _now(now))
-
-
-@dataclass
-class ScanResult:
-    attendance: Attendance
-    purpose: str
-    changed: bool
-    message: str
-
-
-def find_session_for_token(token: str) -> OfflineSession:
-    """The session a scanned code names; a code that is not shaped like one,
-    or names no session, is :class:`~courses.offline.tokens.TokenError`."""
-    parsed = tokens.parse_token(token)
-    session = OfflineSession.objects.select_related("enterprise", "trainer").filter(pk=parsed.object_id).first()
-    if session is None:
-        raise tokens.TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
-    return session
-
-
-@transaction.atomic
-def attendance_scan(*, session: OfflineSession, user, token: str, now: dt.datetime | None = None) -> ScanResult:
-    """Check ``user`` in or out with a code scanned at ``now``.
-
-    Refused: a code that is not current (expired, forged, another session's),
-    a closed session, a scan long before the start, a person who is not on
-    the list (not invited, or not of this enterprise), checking out without
-    having checked in. Scanning again is harmless: the first time stands."""
-    now = _now(now)
-    parsed = session.verify_checkin_token(token, now=now)
-    session = OfflineSession.objects.select_for_update().get(pk=session.pk)
-    if session.status != OfflineSession.Status.PLANNED:
-        raise OfflineError(_("本次培训已结束，不能再签到或签退。"), code="closed")
-    if now < session.start_at - CHECKIN_OPENS_BEFORE:
-        raise OfflineError(
-            _("签到尚未开始：培训开始前 %(m)s 分钟开放签到。") % {"m": int(CHECKIN_OPENS_BEFORE.total_seconds() // 60)},
-            code="too_early",
-        )
-    not_listed = _("您不在本次培训的签到名单中，请联系培训师。")
-    employee = Employee.objects.filter(enterprise_id=session.enterprise_id, user=user).first() if user else None
-    if employee is None:
-        raise OfflineError(not_listed, code="not_employee")
-    attendance = Attendance.objects.select_for_update().filter(session=session, employee=employee).first()
-    if attendance is None:
-        raise OfflineError(not_listed, code="not_invited")
-    attendance.session = session
-    attendance.employee = employee
-    if parsed.purpose == tokens.CHECK_IN:
-        if attendance.check_in_at is not None:
-            return ScanResult(attendance, parsed.purpose, False,
-                              _("您已于 %(t)s 签到，无需重复签到。") % {"t": _hm(attendance.check_in_at)})
-        attendance.check_in_at, attendance.check_in_method = now, Attendance.Method.QR
-        attendance.save(update_fields=["check_in_at", "check_in_method"])
-        message = _("签到成功：%(t)s") % {"t": _hm(now)}
-    else:
-        if attendance.check_in_at is None:
-            raise OfflineError(_("您还没有签到，不能签退。请联系培训师补录签到。"), code="not_checked_in")
-        if attendance.check_out_at is not None:
-            return ScanResult(attendance, parsed.purpose, False,
-                              _("您已于 %(t)s 签退，无需重复签退。") % {"t": _hm(attendance.check_out_at)})
-        attendance.check_out_at, attendance.check_out_method = now, Attendance.Method.QR
-        attendance.save(update_fields=["check_out_at", "check_out_method"])
-        message = _("签退成功：%(t)s") % {"t": _hm(now)}
-    log(session, f"anxun.offline_check_{parsed.purpose}", user=log_user(user),
-        data={"employee": employee.pk, "at": now.isoformat(), "step": parsed.step})
-    return ScanResult(attendance, parsed.purpose, True, message)
 
 
 @transaction.atomic
@@ -445,11 +374,11 @@ def attendance_mark(*, attendance: Attendance, actor, purpose: str, at: dt.datet
         raise OfflineError({"at": _("不能补录尚未到来的时间")}, code="future")
     if at < session.start_at - CHECKIN_OPENS_BEFORE:
         raise OfflineError({"at": _("补录时间早于签到开放时间")}, code="too_early")
-    if purpose == tokens.CHECK_IN:
+    if purpose == checkin.CHECK_IN:
         if attendance.check_in_at is not None:
             raise OfflineError(_("%(n)s 已签到") % {"n": attendance.employee.name}, code="already")
         attendance.check_in_at, attendance.check_in_method = at, Attendance.Method.MANUAL
-    elif purpose == tokens.CHECK_OUT:
+    elif purpose == checkin.CHECK_OUT:
         if attendance.check_in_at is None:
             raise OfflineError(_("%(n)s 尚未签到，请先补录签到") % {"n": attendance.employee.name}, code="not_checked_in")
         if attendance.check_out_at is not None:
@@ -487,21 +416,7 @@ def attendance_assess(*, attendance: Attendance, actor, result: str, notes: str 
     return attendance
 
 
-# --- closing: the archive records ---------------------------------------------------------------
-
-
-@dataclass
-class CloseResult:
-    session: OfflineSession
-    records: list = field(default_factory=list)
-    absent: list[Attendance] = field(default_factory=list)
-    without_checkout: list[Attendance] = field(default_factory=list)
-
-
-def _participants(attendances: list[Attendance]) -> str:
-    names = "、".join(a.employee.name for a in attendances)
-    text = _("共 %(n)s 人：%(names)s") % {"n": len(attendances), "names": names}
-    return text if len(text) <= PARTICIPANTS_MAX else text[: PARTICIPANTS_MAX - 1] + "…"
+# --- the attendance flow of a session: scanning and closing ---------------------------------------
 
 
 def _source_ref(session: OfflineSession, attendance: Attendance) -> str:
@@ -517,12 +432,12 @@ def _source_ref(session: OfflineSession, attendance: Attendance) -> str:
 
 def _record_content(session: OfflineSession, attendance: Attendance, start, end, no_checkout: bool) -> str:
     parts = [session.content.strip()]
-    times = _("签到 %(i)s（%(im)s），") % {"i": _hm(attendance.check_in_at), "im": attendance.get_check_in_method_display()}
+    times = _("签到 %(i)s（%(im)s），") % {"i": hm(attendance.check_in_at), "im": attendance.get_check_in_method_display()}
     if no_checkout:
-        times += _("未签退，按培训计划结束时间 %(e)s 计") % {"e": _hm(session.end_at)}
+        times += _("未签退，按培训计划结束时间 %(e)s 计") % {"e": hm(session.end_at)}
     else:
-        times += _("签退 %(o)s（%(om)s）") % {"o": _hm(attendance.check_out_at), "om": attendance.get_check_out_method_display()}
-    parts.append(times + _("；计入 %(s)s–%(e)s") % {"s": _hm(start), "e": _hm(end)})
+        times += _("签退 %(o)s（%(om)s）") % {"o": hm(attendance.check_out_at), "om": attendance.get_check_out_method_display()}
+    parts.append(times + _("；计入 %(s)s–%(e)s") % {"s": hm(start), "e": hm(end)})
     if attendance.manual_note:
         parts.append(_("补录说明：%(n)s") % {"n": attendance.manual_note})
     if attendance.assessment_notes:
@@ -530,80 +445,102 @@ def _record_content(session: OfflineSession, attendance: Attendance, start, end,
     return "\n".join(parts)
 
 
-def session_close(*, session: OfflineSession, actor, now: dt.datetime | None = None) -> CloseResult:
-    """End the session and write one archive record per attendee (the real
-    time between check-in and check-out, inside the planned time; without a
-    check-out, up to the planned end, and the record says so). Exactly once:
-    a second close — a double click, two people at once — is refused and
-    writes nothing."""
-    now = _now(now)
-    with transaction.atomic():
-        locked = OfflineSession.objects.select_for_update().get(pk=session.pk)
-        _require_runner(actor, locked)
-        if locked.status == OfflineSession.Status.CLOSED:
-            raise OfflineError(
-                _("本次培训已于 %(t)s 结束，培训档案已经写入，不会重复写入。")
-                % {"t": timezone.localtime(locked.closed_at).strftime("%Y-%m-%d %H:%M")},
-                code="closed",
-            )
-        if locked.status != OfflineSession.Status.PLANNED:
-            raise OfflineError(_("该培训已取消"), code="cancelled")
-        if now < locked.start_at:
-            raise OfflineError(_("培训尚未开始，不能结束。"), code="not_started")
-        session = OfflineSession.objects.select_related("enterprise", "trainer", "course", "post").get(pk=locked.pk)
-        attendances = list(session.attendances.select_related("employee").order_by("employee__employee_no"))
-        for a in attendances:
-            a.session = session
-        spans = {a.pk: a.credited_span() for a in attendances}
-        attended = [a for a in attendances if spans[a.pk]]
-        if session.assessment_required:
+class SessionAttendanceFlow(AttendanceFlow):
+    """Sessions in the attendance flow: invited people of the enterprise check
+    in and out; closing credits check-in to check-out inside the planned time
+    and needs each attendee's assessment when the session asks for one."""
+
+    target_model = OfflineSession
+    error = OfflineError
+    url_namespace = "offline"
+    pending_scan_key = "offline_pending_scan"
+    scan_template = "offline/scan_result.html"
+    log_prefix = "anxun.offline"
+    close_action = "anxun.offline_session_close"
+    target_related = ("enterprise", "trainer", "course", "post")
+    attendance_order = ("employee__employee_no",)
+
+    scans_closed_text = gettext_lazy("本次培训已结束，不能再签到或签退。")
+    too_early_text = gettext_lazy("签到尚未开始：培训开始前 %(m)s 分钟开放签到。")
+    not_runner_text = gettext_lazy("只有本次培训的授课人或企业培训管理人员可以操作")
+    already_closed_text = gettext_lazy("本次培训已于 %(t)s 结束，培训档案已经写入，不会重复写入。")
+    cancelled_text = gettext_lazy("该培训已取消")
+    not_started_text = gettext_lazy("培训尚未开始，不能结束。")
+
+    def may_run(self, user, target):
+        return may_run(user, target)
+
+    def attendance_for_scan(self, target, user):
+        not_listed = _("您不在本次培训的签到名单中，请联系培训师。")
+        employee = Employee.objects.filter(enterprise_id=target.enterprise_id, user=user).first() if user else None
+        if employee is None:
+            raise OfflineError(not_listed, code="not_employee")
+        attendance = Attendance.objects.select_for_update().filter(session=target, employee=employee).first()
+        if attendance is None:
+            raise OfflineError(not_listed, code="not_invited")
+        attendance.session, attendance.employee = target, employee
+        return attendance
+
+    def save_scan(self, attendance, purpose, at):
+        setattr(attendance, f"check_{purpose}_at", at)
+        setattr(attendance, f"check_{purpose}_method", Attendance.Method.QR)
+        attendance.save(update_fields=[f"check_{purpose}_at", f"check_{purpose}_method"])
+
+    def credited_span(self, target, attendance):
+        attendance.session = target
+        return attendance.credited_span()
+
+    def check_before_close(self, target, attended):
+        if target.assessment_required:
             missing = [a for a in attended if a.assessment_result == AssessmentResult.NOT_ASSESSED]
             if missing:
                 raise OfflineError(
                     _("以下人员还没有考核结果，请录入后再结束培训：%(names)s") % {"names": "、".join(a.employee.name for a in missing)},
                     code="assessment_missing",
                 )
-        result = CloseResult(session=session)
-        participants = _participants(attended)
-        trainer_name = session.trainer.get_full_name()
-        for a in attendances:
-            span = spans[a.pk]
-            if span is None:
-                result.absent.append(a)
-                continue
-            start, end, no_checkout = span
-            if no_checkout:
-                result.without_checkout.append(a)
-            assessed = a.assessment_result != AssessmentResult.NOT_ASSESSED
-            record = record_append(
-                employee=a.employee,
-                actor=None,  # the closing user is checked above and named in the audit log
-                kind=session.kind,
-                level=session.level,
-                post=session.post,
-                title=session.title,
-                content=_record_content(session, a, start, end, no_checkout),
-                start_at=start,
-                end_at=end,
-                place=session.place,
-                hours=hours_for(start, end),
-                trainer=trainer_name,
-                participants=participants,
-                assessment_method=session.assessment_method if assessed else "",
-                assessment_result=a.assessment_result,
-                source=RecordSource.OFFLINE,
-                source_ref=_source_ref(session, a),
-            )
-            a.record, a.hours = record, record.hours
-            a.save(update_fields=["record", "hours"])
-            result.records.append(record)
-        session.status = OfflineSession.Status.CLOSED
-        session.closed_at = now
-        session.closed_by = log_user(actor)
-        session.save(update_fields=["status", "closed_at", "closed_by"])
-        log(session, "anxun.offline_session_close", user=log_user(actor),
-            data={"records": len(result.records), "absent": len(result.absent), "without_checkout": len(result.without_checkout)})
-    return result
+
+    def participants(self, attended):
+        names = "、".join(a.employee.name for a in attended)
+        text = _("共 %(n)s 人：%(names)s") % {"n": len(attended), "names": names}
+        return text if len(text) <= PARTICIPANTS_MAX else text[: PARTICIPANTS_MAX - 1] + "…"
+
+    def record_fields(self, target, attendance, start, end, without_checkout):
+        assessed = attendance.assessment_result != AssessmentResult.NOT_ASSESSED
+        return {
+            "kind": target.kind,
+            "level": target.level,
+            "post": target.post,
+            "title": target.title,
+            "content": _record_content(target, attendance, start, end, without_checkout),
+            "place": target.place,
+            "trainer": target.trainer.get_full_name(),
+            "assessment_method": target.assessment_method if assessed else "",
+            "assessment_result": attendance.assessment_result,
+            "source_ref": _source_ref(target, attendance),
+        }
+
+    def attach_record(self, attendance, record):
+        attendance.record, attendance.hours = record, record.hours
+        attendance.save(update_fields=["record", "hours"])
+
+    def close_fields(self, actor):
+        return {"closed_by": log_user(actor)}
+
+
+SESSIONS = SessionAttendanceFlow()
+
+
+def attendance_scan(*, session: OfflineSession, user, token: str, now: dt.datetime | None = None) -> ScanResult:
+    """Check ``user`` in or out of ``session`` with a scanned code (see :meth:`AttendanceFlow.scan`);
+    only invited people of the session's enterprise."""
+    return SESSIONS.scan(target=session, user=user, token=token, now=now)
+
+
+def session_close(*, session: OfflineSession, actor, now: dt.datetime | None = None) -> CloseResult:
+    """End the session and write one archive record per attendee (the real
+    time between check-in and check-out, inside the planned time; without a
+    check-out, up to the planned end, and the record says so), exactly once."""
+    return SESSIONS.close(target=session, actor=actor, now=now)
 
 
 # --- for the learner's portal ---------------------------------------------------------------------

@@ -1,12 +1,8 @@
 """Pages of offline sessions outside the back office.
 
-- the worker's side: ``scan`` is the URL inside the rotating QR code. The
-  phone's camera opens it; the code is checked *at the moment of the scan*,
-  so a worker who must log in first is still checked in at the time they
-  scanned (if they log in within ``SCAN_LOGIN_GRACE``), while a photo of an
-  old code fails at once. A GET does the check-in on purpose — the camera
-  opens a link, and the code in it is a fresh, short-lived capability;
-  scanning twice changes nothing.
+- the worker's side: ``scan``, the URL inside the rotating QR code, and its
+  return from the login page — the attendance flow's pages
+  (:mod:`courses.offline.attendance_views`);
 - the trainer's side: the attendance page (名单、签到情况、实操考核、补录、
   结束培训), the projector screen with the rotating code (it fetches a new
   code by itself) and the sign-in sheet PDF.
@@ -19,11 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
@@ -37,11 +31,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from lms.archive.models import AssessmentResult
+from lms.kernel import checkin
 
-from . import services, tokens
+from . import services
+from .attendance_views import scan_views, screen_code
 from .models import Attendance, OfflineSession
 
-PENDING_SCAN_KEY = "offline_pending_scan"
 # How often the screen asks for the counts even when the code is still current.
 SCREEN_POLL_SECONDS = 5
 
@@ -64,69 +59,14 @@ def _get_session_to_run(request, pk: int) -> OfflineSession:
     """A session the user runs (its trainer, or a planner); seen but not run: 403."""
     session = _get_session_for_user(request, pk)
     if not services.may_run(request.user, session):
-        raise PermissionDenied(_("只有本次培训的授课人或企业培训管理人员可以操作"))
+        raise PermissionDenied(services.SESSIONS.not_runner_text)
     return session
 
 
-# --- the worker's scan -------------------------------------------------------------------------
+# --- the worker's scan: the attendance flow's pages -------------------------------------------
 
 
-SCAN_ERROR_STATUS = {"invalid": 400, "expired": 400, "closed": 409, "too_early": 409, "not_employee": 403,
-                     "not_invited": 403, "not_checked_in": 409, "grace": 400, "nothing": 400}
-
-
-def _scan_page(request, *, ok: bool, message: str, session: OfflineSession | None = None, purpose: str = "",
-               code: str = "", status: int = 200):
-    context = {"ok": ok, "message": message, "session": session, "purpose": purpose, "code": code}
-    return render(request, "offline/scan_result.html", context, status=status)
-
-
-def _do_scan(request, session: OfflineSession, token: str, scanned_at: dt.datetime):
-    try:
-        result = services.attendance_scan(session=session, user=request.user, token=token, now=scanned_at)
-    except ValidationError as exc:
-        code = getattr(exc, "code", None) or "invalid"
-        return _scan_page(request, ok=False, message=_message(exc), session=session, code=code,
-                          status=SCAN_ERROR_STATUS.get(code, 400))
-    return _scan_page(request, ok=True, message=result.message, session=session, purpose=result.purpose,
-                      code="done" if result.changed else "already")
-
-
-@require_GET
-@never_cache
-def scan(request, token: str):
-    """The URL in the QR code: check the code now; log in if needed; check in or out."""
-    now = _now()
-    try:
-        session = services.find_session_for_token(token)
-        session.verify_checkin_token(token, now=now)
-    except tokens.TokenError as exc:
-        return _scan_page(request, ok=False, message=_message(exc), code=exc.code, status=400)
-    if not request.user.is_authenticated:
-        # The code was current when scanned: remember the scan (server side) for the login that follows.
-        request.session[PENDING_SCAN_KEY] = {"token": token, "at": now.isoformat()}
-        return redirect_to_login(reverse("offline:scan_resume"))
-    return _do_scan(request, session, token, now)
-
-
-@require_GET
-@never_cache
-@login_required
-def scan_resume(request):
-    """After logging in: complete the scan made before the login (once)."""
-    pending = request.session.pop(PENDING_SCAN_KEY, None)
-    if not pending:
-        return _scan_page(request, ok=False, message=_("没有待完成的签到，请扫描现场屏幕上的二维码。"), code="nothing",
-                          status=400)
-    try:
-        scanned_at = dt.datetime.fromisoformat(pending["at"])
-        session = services.find_session_for_token(pending["token"])
-    except (KeyError, TypeError, ValueError, tokens.TokenError):
-        return _scan_page(request, ok=False, message=_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid", status=400)
-    if _now() - scanned_at > services.SCAN_LOGIN_GRACE:
-        return _scan_page(request, ok=False, message=_("扫码后登录超时，请重新扫描现场屏幕上的最新二维码。"), session=session,
-                          code="grace", status=400)
-    return _do_scan(request, session, pending["token"], scanned_at)
+scan, scan_resume = scan_views(services.SESSIONS)
 
 
 # --- the trainer's attendance page -------------------------------------------------------------
@@ -143,7 +83,7 @@ class AssessForm(forms.Form):
 
 class MarkForm(forms.Form):
     purpose = forms.ChoiceField(
-        label=gettext_lazy("补录"), choices=[(tokens.CHECK_IN, gettext_lazy("签到")), (tokens.CHECK_OUT, gettext_lazy("签退"))]
+        label=gettext_lazy("补录"), choices=[(checkin.CHECK_IN, gettext_lazy("签到")), (checkin.CHECK_OUT, gettext_lazy("签退"))]
     )
     at = forms.DateTimeField(
         label=gettext_lazy("时间"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -267,25 +207,13 @@ def session_close(request, pk: int):
 
 
 def _mode(request) -> str:
-    return tokens.CHECK_OUT if request.GET.get("mode") == tokens.CHECK_OUT else tokens.CHECK_IN
+    return checkin.CHECK_OUT if request.GET.get("mode") == checkin.CHECK_OUT else checkin.CHECK_IN
 
 
 def _code_payload(request, session: OfflineSession, purpose: str) -> dict:
     now = _now()
-    token = services.screen_token(session, purpose, now=now)
-    url = request.build_absolute_uri(reverse("offline:scan", args=[token]))
-    qr = segno.make(url, error="m")
-    step = tokens.step_at(now)
-    expires_in = max(0.0, (tokens.step_ends_at(step) - now).total_seconds())
-    return {
-        "mode": purpose,
-        "step": step,
-        "qr": qr.svg_data_uri(scale=10, border=2, omitsize=True),
-        "expires_in": round(expires_in, 1),
-        "step_seconds": tokens.STEP_SECONDS,
-        "open": session.is_open,
-        **_counts(session),
-    }
+    code = screen_code(request, services.SESSIONS, services.screen_token(session, purpose, now=now), now)
+    return {**code, "mode": purpose, "expires_in": round(code["expires_in"], 1), "open": session.is_open, **_counts(session)}
 
 
 @require_GET

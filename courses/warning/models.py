@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from courses.offline.tokens import CheckinTarget
+from lms.kernel.checkin import CheckinTarget
 
 DEFAULT_REFLECTION_QUESTION = "结合本岗位的危险因素，谈谈这些事故对你的警示，以及今后作业中你会注意什么？"
 
@@ -125,7 +125,7 @@ class WarningStudy(models.Model):
 
 class WarningMeeting(CheckinTarget):
     """An on-site warning meeting (警示教育大会): attendance by the rotating QR
-    code of :mod:`courses.offline.tokens`; closing writes one record per attendee."""
+    code of :mod:`lms.kernel.checkin`; closing writes one record per attendee."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("已计划")

@@ -1,6 +1,7 @@
 """The front door of warning education (警示教育): the quarter's campaigns,
 the cases each worker studies, online completion with a reflection, on-site
-meetings with rotating QR check-in, and the archive records they write.
+meetings with rotating QR check-in (the attendance flow of offline
+sessions, :mod:`courses.offline.attendance`), and the archive records they write.
 
 Who may do what:
 
@@ -28,23 +29,23 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from content.models import AccidentCasePage, hazard_terms, hazards_overlap
-from courses.offline import tokens
+from courses.offline.attendance import AttendanceFlow, ScanResult, hm
 from courses.offline.models import hours_for
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.archive.services import record_append
+from lms.kernel import checkin
 from lms.workforce.models import Employee, Enterprise, PostAssignment
 
 from .models import MeetingAttendance, WarningCampaign, WarningMeeting, WarningStudy, quarter_of
 
 # Cases one person is given to study (the best matches for their post first).
 MAX_CASES_PER_PERSON = 5
-# Check-in opens this long before a meeting starts.
-CHECKIN_OPENS_BEFORE = dt.timedelta(minutes=60)
 
 
 def reflection_min_chars() -> int:
@@ -266,81 +267,68 @@ def may_run_meeting(user, meeting: WarningMeeting) -> bool:
     return user.pk == meeting.host_id or may_manage(user, meeting.campaign.enterprise_id)
 
 
-def find_meeting_for_token(token: str) -> WarningMeeting:
-    parsed = tokens.parse_token(token)
-    meeting = WarningMeeting.objects.select_related("campaign__enterprise").filter(pk=parsed.object_id).first()
-    if meeting is None:
-        raise tokens.TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
-    return meeting
+class MeetingAttendanceFlow(AttendanceFlow):
+    """Meetings in the attendance flow: any active employee of the
+    enterprise checks in (no check-out, no list); closing credits check-in
+    (or the start, if earlier) to the planned end as warning education."""
+
+    target_model = WarningMeeting
+    error = WarningError
+    purposes = (checkin.CHECK_IN,)
+    url_namespace = "warning"
+    pending_scan_key = "warning_pending_scan"
+    scan_template = "warning/scan_result.html"
+    log_prefix = "anxun.warning"
+    close_action = "anxun.warning_meeting_close"
+    target_related = ("campaign__enterprise", "host")
+    attendance_order = ("check_in_at",)
+
+    scans_closed_text = gettext_lazy("本次警示教育会议已结束，不能再签到。")
+    too_early_text = gettext_lazy("签到尚未开始：会议开始前 %(m)s 分钟开放签到。")
+    not_runner_text = gettext_lazy("只有会议主持人或企业培训管理人员可以结束会议")
+    already_closed_text = gettext_lazy("本次会议已结束，培训档案已经写入，不会重复写入。")
+    not_started_text = gettext_lazy("会议尚未开始，不能结束。")
+
+    def may_run(self, user, target):
+        return may_run_meeting(user, target)
+
+    def accepts_scans(self, target, now):
+        return target.is_open and now <= target.end_at
+
+    def attendance_for_scan(self, target, user):
+        employee = employee_for(target.campaign, user)
+        attendance = MeetingAttendance.objects.select_for_update().filter(meeting=target, employee=employee).first()
+        return attendance or MeetingAttendance(meeting=target, employee=employee)
+
+    def credited_span(self, target, attendance):
+        start = min(max(attendance.check_in_at, target.start_at), target.end_at)
+        return start, target.end_at, False
+
+    def participants(self, attended):
+        return _("共 %(n)s 人") % {"n": len(attended)}
+
+    def record_fields(self, target, attendance, start, end, without_checkout):
+        return {
+            "kind": TrainingKind.WARNING,
+            "title": target.title,
+            "content": _("警示教育会议（%(c)s），签到 %(t)s（扫码）") % {"c": target.campaign.title, "t": hm(attendance.check_in_at)},
+            "place": target.place,
+            "trainer": target.host.get_full_name()[:100] or str(target.host),
+            "assessment_result": AssessmentResult.NOT_ASSESSED,
+            "source_ref": f"warning_meeting:{target.pk}/attendance:{attendance.pk}",
+        }
 
 
-@dataclass
-class ScanResult:
-    attendance: MeetingAttendance
-    changed: bool
-    message: str
+MEETINGS = MeetingAttendanceFlow()
 
 
-@transaction.atomic
 def meeting_scan(*, meeting: WarningMeeting, user, token: str, now: dt.datetime | None = None) -> ScanResult:
-    """Check ``user`` in to the meeting with a code scanned at ``now``. Any
-    active employee of the enterprise may attend; scanning again is harmless."""
-    now = _now(now)
-    meeting.verify_checkin_token(token, now=now, purpose=tokens.CHECK_IN)
-    meeting = WarningMeeting.objects.select_for_update().select_related("campaign").get(pk=meeting.pk)
-    if meeting.status != WarningMeeting.Status.PLANNED or now > meeting.end_at:
-        raise WarningError(_("本次警示教育会议已结束，不能再签到。"), code="closed")
-    if now < meeting.start_at - CHECKIN_OPENS_BEFORE:
-        raise WarningError(_("签到尚未开始：会议开始前 %(m)s 分钟开放签到。")
-                           % {"m": int(CHECKIN_OPENS_BEFORE.total_seconds() // 60)}, code="too_early")
-    employee = employee_for(meeting.campaign, user)
-    attendance, created = MeetingAttendance.objects.get_or_create(meeting=meeting, employee=employee,
-                                                                  defaults={"check_in_at": now})
-    at = timezone.localtime(attendance.check_in_at).strftime("%H:%M")
-    if not created:
-        return ScanResult(attendance, False, _("您已于 %(t)s 签到，无需重复签到。") % {"t": at})
-    log(meeting, "anxun.warning_check_in", user=log_user(user), data={"employee": employee.pk, "at": now.isoformat()})
-    return ScanResult(attendance, True, _("签到成功：%(t)s") % {"t": at})
+    """Check ``user`` in to the meeting with a code scanned at ``now`` (see
+    :meth:`AttendanceFlow.scan`). Any active employee of the enterprise may attend."""
+    return MEETINGS.scan(target=meeting, user=user, token=token, now=now)
 
 
 def meeting_close(*, meeting: WarningMeeting, actor, now: dt.datetime | None = None) -> list:
     """End the meeting and write one record per attendee (check-in, or the
-    start if earlier, to the planned end). Exactly once: a second close is refused."""
-    now = _now(now)
-    with transaction.atomic():
-        meeting = WarningMeeting.objects.select_related("campaign__enterprise", "host").get(pk=meeting.pk)
-        if not may_run_meeting(actor, meeting):
-            raise PermissionDenied(_("只有会议主持人或企业培训管理人员可以结束会议"))
-        if now < meeting.start_at:
-            raise WarningError(_("会议尚未开始，不能结束。"), code="not_started")
-        claimed = WarningMeeting.objects.filter(pk=meeting.pk, status=WarningMeeting.Status.PLANNED).update(
-            status=WarningMeeting.Status.CLOSED, closed_at=now
-        )
-        if claimed != 1:
-            raise WarningError(_("本次会议已结束，培训档案已经写入，不会重复写入。"), code="closed")
-        attendances = list(meeting.attendances.select_related("employee").order_by("check_in_at"))
-        participants = _("共 %(n)s 人") % {"n": len(attendances)}
-        records = []
-        for a in attendances:
-            start = min(max(a.check_in_at, meeting.start_at), meeting.end_at)
-            record = record_append(
-                employee=a.employee,
-                actor=None,  # the closing user is checked above and named in the audit log
-                kind=TrainingKind.WARNING,
-                title=meeting.title,
-                content=_("警示教育会议（%(c)s），签到 %(t)s（扫码）")
-                % {"c": meeting.campaign.title, "t": timezone.localtime(a.check_in_at).strftime("%H:%M")},
-                start_at=start,
-                end_at=meeting.end_at,
-                place=meeting.place,
-                hours=hours_for(start, meeting.end_at),
-                trainer=meeting.host.get_full_name()[:100] or str(meeting.host),
-                participants=participants,
-                assessment_result=AssessmentResult.NOT_ASSESSED,
-                source=RecordSource.OFFLINE,
-                source_ref=f"warning_meeting:{meeting.pk}/attendance:{a.pk}",
-            )
-            MeetingAttendance.objects.filter(pk=a.pk).update(record=record)
-            records.append(record)
-        log(meeting, "anxun.warning_meeting_close", user=log_user(actor), data={"records": len(records)})
-    return records
+    start if earlier, to the planned end), exactly once; the records written."""
+    return MEETINGS.close(target=meeting, actor=actor, now=now).records

@@ -13,14 +13,11 @@ render or redirect."""
 
 from __future__ import annotations
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -28,18 +25,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wagtail.log_actions import log
 
 from content.models import AccidentCaseIndexPage
-from courses.offline import tokens
+from courses.offline.attendance_views import scan_views, screen_code
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
+from lms.kernel import checkin
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.models import Employee, Post, PostAssignment
 
 from . import selectors, services
 from .forms import ExtraCasesForm, MeetingForm, ReflectionForm
 from .models import WarningCampaign, WarningMeeting
-
-PENDING_SCAN_KEY = "warning_pending_scan"
 
 
 def _message(exc: ValidationError) -> str:
@@ -124,54 +120,8 @@ def study(request, pk: int):
     }, status=status)
 
 
-def _scan_page(request, *, ok: bool, message: str, meeting=None, status: int = 200):
-    return render(request, "warning/scan_result.html", {"ok": ok, "message": message, "meeting": meeting}, status=status)
-
-
-def _do_scan(request, meeting, token, scanned_at):
-    try:
-        result = services.meeting_scan(meeting=meeting, user=request.user, token=token, now=scanned_at)
-    except ValidationError as exc:
-        code = getattr(exc, "code", "") or "invalid"
-        return _scan_page(request, ok=False, message=_message(exc), meeting=meeting,
-                          status=403 if code == "not_employee" else 409 if code in ("closed", "too_early") else 400)
-    return _scan_page(request, ok=True, message=result.message, meeting=meeting)
-
-
-@require_GET
-@never_cache
-def scan(request, token: str):
-    """The URL in a meeting's QR code: the code is checked at the scan; log in if needed; check in."""
-    now = timezone.now()
-    try:
-        meeting = services.find_meeting_for_token(token)
-        meeting.verify_checkin_token(token, now=now, purpose=tokens.CHECK_IN)
-    except tokens.TokenError as exc:
-        return _scan_page(request, ok=False, message=_message(exc), status=400)
-    if not request.user.is_authenticated:
-        request.session[PENDING_SCAN_KEY] = {"token": token, "at": now.isoformat()}
-        return redirect_to_login(reverse("warning:scan_resume"))
-    return _do_scan(request, meeting, token, now)
-
-
-@require_GET
-@never_cache
-@login_required
-def scan_resume(request):
-    """After logging in: complete the scan made before (within the offline sessions' grace time)."""
-    import datetime as dt
-
-    from courses.offline.services import SCAN_LOGIN_GRACE
-
-    pending = request.session.pop(PENDING_SCAN_KEY, None)
-    try:
-        scanned_at = dt.datetime.fromisoformat(pending["at"])
-        meeting = services.find_meeting_for_token(pending["token"])
-    except (KeyError, TypeError, ValueError, tokens.TokenError):
-        return _scan_page(request, ok=False, message=_("没有待完成的签到，请扫描现场屏幕上的二维码。"), status=400)
-    if timezone.now() - scanned_at > SCAN_LOGIN_GRACE:
-        return _scan_page(request, ok=False, message=_("扫码后登录超时，请重新扫描现场屏幕上的最新二维码。"), status=400)
-    return _do_scan(request, meeting, pending["token"], scanned_at)
+# The URL inside a meeting's QR code and its return from the login page: the attendance flow's pages.
+scan, scan_resume = scan_views(services.MEETINGS)
 
 
 # --- HR and managers -------------------------------------------------------------------------------
@@ -272,13 +222,8 @@ def meeting_screen(request, pk: int):
     now = timezone.now()
     context = {"meeting": meeting, "count": meeting.attendances.count()}
     if meeting.is_open:
-        token = meeting.checkin_token(tokens.CHECK_IN, now)
-        url = request.build_absolute_uri(reverse("warning:scan", args=[token]))
-        step = tokens.step_at(now)
-        context.update({
-            "qr": segno.make(url, error="m").svg_data_uri(scale=10, border=2, omitsize=True),
-            "refresh": max(1, int((tokens.step_ends_at(step) - now).total_seconds()) + 1),
-        })
+        code = screen_code(request, services.MEETINGS, meeting.checkin_token(checkin.CHECK_IN, now), now)
+        context.update({"qr": code["qr"], "refresh": max(1, int(code["expires_in"]) + 1)})
     return render(request, "warning/screen.html", context)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from courses.offline import services, tokens
+from courses.offline import services
 from courses.offline.models import Attendance, OfflineSession
 from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
@@ -135,7 +135,7 @@ def test_not_before_the_start(session):
 
 
 def test_a_failing_append_rolls_the_whole_close_back(attended, workers, monkeypatch):
-    import courses.offline.services as module
+    import courses.offline.attendance as module
 
     real = module.record_append
     calls = []

@@ -5,9 +5,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from courses.offline import services, tokens
+from courses.offline import attendance_views, services
 from courses.offline import views as offline_views
 from lms.archive.models import TrainingRecord
+from lms.kernel import checkin
 from tests.conftest import PASSWORD
 
 from tests.factories import at
@@ -16,13 +17,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_scan_before_login_checks_in_at_the_scan_time(session, workers, monkeypatch):
-    monkeypatch.setattr(offline_views, "_now", lambda: at(8, 40, 5))
+    monkeypatch.setattr(attendance_views, "_now", lambda: at(8, 40, 5))
     client = Client()
-    token = services.screen_token(session, tokens.CHECK_IN, now=at(8, 40))
+    token = services.screen_token(session, checkin.CHECK_IN, now=at(8, 40))
     response = client.get(reverse("offline:scan", args=[token]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.login(email=workers[0].user.email, password=PASSWORD) or client.force_login(workers[0].user) is None
-    monkeypatch.setattr(offline_views, "_now", lambda: at(8, 42))
+    monkeypatch.setattr(attendance_views, "_now", lambda: at(8, 42))
     response = client.get(reverse("offline:scan_resume"))
     assert response.status_code == 200 and "签到成功：08:40" in response.content.decode()
     assert session.attendances.get(employee=workers[0]).check_in_at == at(8, 40, 5)
@@ -31,10 +32,10 @@ def test_scan_before_login_checks_in_at_the_scan_time(session, workers, monkeypa
 
 
 def test_expired_code_page_says_so(session, workers, monkeypatch):
-    monkeypatch.setattr(offline_views, "_now", lambda: at(9, 0))
+    monkeypatch.setattr(attendance_views, "_now", lambda: at(9, 0))
     client = Client()
     client.force_login(workers[0].user)
-    token = services.screen_token(session, tokens.CHECK_IN, now=at(8, 40))
+    token = services.screen_token(session, checkin.CHECK_IN, now=at(8, 40))
     response = client.get(reverse("offline:scan", args=[token]))
     assert response.status_code == 400 and "二维码已过期" in response.content.decode()
 

@@ -9,12 +9,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from courses.offline import tokens
 from courses.warning import services
 from courses.warning.models import MeetingAttendance, WarningCampaign, WarningStudy, quarter_of, quarter_span
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
 from lms.compliance.scan import scan_obligations
+from lms.kernel import checkin
 
 REFLECTION = "这起触电事故的教训是检修前必须停电、验电、挂牌上锁，我今后一定严格执行操作票制度，不冒险作业。"
 
@@ -167,7 +167,7 @@ def meeting(scanned, alice):
 def test_meeting_check_in_with_the_rotating_code_and_close_writes_records_once(scanned, meeting, alice):
     people, campaign = scanned["people"], scanned["campaign"]
     now = timezone.now()
-    token = meeting.checkin_token(tokens.CHECK_IN, now)
+    token = meeting.checkin_token(checkin.CHECK_IN, now)
     first = services.meeting_scan(meeting=meeting, user=people["bob"], token=token, now=now)
     repeat = services.meeting_scan(meeting=meeting, user=people["bob"], token=token, now=now)
     services.meeting_scan(meeting=meeting, user=people["zhao"], token=token, now=now)
@@ -188,18 +188,18 @@ def test_meeting_check_in_with_the_rotating_code_and_close_writes_records_once(s
 def test_meeting_refuses_old_codes_other_meetings_codes_and_outsiders(scanned, meeting, alice, charlie):
     bob = scanned["people"]["bob"]
     now = timezone.now()
-    old = meeting.checkin_token(tokens.CHECK_IN, now - dt.timedelta(seconds=tokens.STEP_SECONDS * 3))
-    with pytest.raises(tokens.TokenError) as exc:
+    old = meeting.checkin_token(checkin.CHECK_IN, now - dt.timedelta(seconds=checkin.STEP_SECONDS * 3))
+    with pytest.raises(checkin.TokenError) as exc:
         services.meeting_scan(meeting=meeting, user=bob, token=old, now=now)
     assert exc.value.code == "expired"
     other = services.meeting_create(campaign=scanned["campaign"], actor=alice, title="第二场", start_at=meeting.start_at,
                                     end_at=meeting.end_at, place="车间")
-    with pytest.raises(tokens.TokenError):
-        services.meeting_scan(meeting=meeting, user=bob, token=other.checkin_token(tokens.CHECK_IN, now), now=now)
-    with pytest.raises(tokens.TokenError):  # a check-out code is not a check-in code
-        services.meeting_scan(meeting=meeting, user=bob, token=meeting.checkin_token(tokens.CHECK_OUT, now), now=now)
+    with pytest.raises(checkin.TokenError):
+        services.meeting_scan(meeting=meeting, user=bob, token=other.checkin_token(checkin.CHECK_IN, now), now=now)
+    with pytest.raises(checkin.TokenError):  # a check-out code is not a check-in code
+        services.meeting_scan(meeting=meeting, user=bob, token=meeting.checkin_token(checkin.CHECK_OUT, now), now=now)
     with pytest.raises(ValidationError) as exc:
-        services.meeting_scan(meeting=meeting, user=charlie, token=meeting.checkin_token(tokens.CHECK_IN, now), now=now)
+        services.meeting_scan(meeting=meeting, user=charlie, token=meeting.checkin_token(checkin.CHECK_IN, now), now=now)
     assert exc.value.code == "not_employee"
 
 

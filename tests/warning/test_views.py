@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from courses.offline import tokens
 from courses.warning import services
 from courses.warning.models import MeetingAttendance, WarningStudy
 from lms.archive.models import TrainingRecord
+from lms.kernel import checkin
 from tests.compliance.helpers import event, hire
 from tests.conftest import login_with_mfa
 
@@ -115,7 +115,7 @@ def test_screen_shows_a_qr_and_the_scan_url_checks_in(client, scanned, meeting, 
     assert screen.status_code == 200 and "data:image/svg+xml" in screen.content.decode()
     assert 'http-equiv="refresh"' in screen.content.decode()
 
-    token = meeting.checkin_token(tokens.CHECK_IN, timezone.now())
+    token = meeting.checkin_token(checkin.CHECK_IN, timezone.now())
     client.force_login(scanned["people"]["bob"])
     first = client.get(f"/warning/m/{token}/")
     assert first.status_code == 200 and "签到成功" in first.content.decode()
@@ -124,7 +124,7 @@ def test_screen_shows_a_qr_and_the_scan_url_checks_in(client, scanned, meeting, 
 
 
 def test_scan_before_login_completes_after_login(client, scanned, meeting):
-    token = meeting.checkin_token(tokens.CHECK_IN, timezone.now())
+    token = meeting.checkin_token(checkin.CHECK_IN, timezone.now())
     response = client.get(f"/warning/m/{token}/")
     assert response.status_code == 302 and "login" in response["Location"]
     client.force_login(scanned["people"]["wang"])
@@ -133,7 +133,7 @@ def test_scan_before_login_completes_after_login(client, scanned, meeting):
 
 
 def test_outsider_scan_is_refused_and_screen_denied(client, scanned, meeting, charlie):
-    token = meeting.checkin_token(tokens.CHECK_IN, timezone.now())
+    token = meeting.checkin_token(checkin.CHECK_IN, timezone.now())
     login_with_mfa(client, charlie)
     assert client.get(f"/warning/m/{token}/").status_code == 403
     assert client.get(f"/warning/meetings/{meeting.pk}/screen/").status_code == 404
@@ -142,9 +142,27 @@ def test_outsider_scan_is_refused_and_screen_denied(client, scanned, meeting, ch
     assert client.post(f"/warning/meetings/{meeting.pk}/close/").status_code == 403
 
 
+def test_both_scan_urls_give_the_one_answer_to_a_bad_or_old_code(client, scanned, meeting):
+    """Sessions and meetings share one scan flow: garbage, another kind's code and an old code get the same refusals."""
+    client.force_login(scanned["people"]["bob"])
+    now = timezone.now()
+    meeting_code = meeting.checkin_token(checkin.CHECK_IN, now)
+    invalid = "二维码无效，请扫描现场屏幕上的二维码。"
+    for url in ("/offline/c/garbage/", "/warning/m/garbage/", f"/offline/c/{meeting_code}/",
+                f"/warning/m/{meeting.pk + 1000}-in-{checkin.step_at(now)}-{'0' * checkin.MAC_CHARS}/"):
+        response = client.get(url)
+        assert response.status_code == 400 and invalid in response.content.decode(), url
+    old = meeting.checkin_token(checkin.CHECK_IN, now - dt.timedelta(seconds=3 * checkin.STEP_SECONDS))
+    response = client.get(f"/warning/m/{old}/")
+    assert response.status_code == 400 and "二维码已过期" in response.content.decode()
+    nothing = client.get("/warning/m/resume/")
+    assert nothing.status_code == 400 and "没有待完成的签到" in nothing.content.decode()
+    assert not MeetingAttendance.objects.exists()
+
+
 def test_host_closes_the_meeting_once(client, scanned, meeting, alice):
     services.meeting_scan(meeting=meeting, user=scanned["people"]["bob"],
-                          token=meeting.checkin_token(tokens.CHECK_IN, timezone.now()))
+                          token=meeting.checkin_token(checkin.CHECK_IN, timezone.now()))
     login_with_mfa(client, alice)
     client.post(f"/warning/meetings/{meeting.pk}/close/")
     second = client.post(f"/warning/meetings/{meeting.pk}/close/", follow=True)

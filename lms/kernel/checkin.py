@@ -1,5 +1,5 @@
-"""Rotating check-in codes (现场扫码签到) for anything people attend on site:
-offline training sessions here, warning-education meetings later.
+"""Rotating check-in codes (现场扫码签到) for anything people attend on site
+(offline training sessions, warning-education meetings).
 
 A code names one object (by ``namespace`` and id), a purpose (check-in or
 check-out) and a time step of :data:`STEP_SECONDS`; its MAC is HMAC-SHA256
@@ -44,6 +44,11 @@ class TokenError(ValidationError):
     another object or purpose) or ``expired`` (ours, but too old)."""
 
 
+def invalid_token() -> TokenError:
+    """The one answer to a code that is not a current code of ours, whatever it names."""
+    return TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+
+
 @dataclass(frozen=True)
 class ParsedToken:
     object_id: int
@@ -84,7 +89,7 @@ def parse_token(token: str) -> ParsedToken:
     """Split a code into its parts; :class:`TokenError` if it is not shaped like one."""
     match = _TOKEN_RE.match(token or "")
     if match is None:
-        raise TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+        raise invalid_token()
     return ParsedToken(int(match["id"]), match["purpose"], int(match["step"]), match["mac"])
 
 
@@ -95,14 +100,14 @@ def verify_token(
     purpose, if given) at ``now``; raise :class:`TokenError` otherwise."""
     parsed = parse_token(token)
     if parsed.object_id != object_id or (purpose is not None and parsed.purpose != purpose):
-        raise TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+        raise invalid_token()
     expected = _mac(namespace, object_id, secret, parsed.purpose, parsed.step)
     if not hmac.compare_digest(expected, parsed.mac):
-        raise TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+        raise invalid_token()
     current = step_at(now)
     if parsed.step > current:
         # Signed by us for a step still to come: only a wrong clock makes one.
-        raise TokenError(_("二维码无效，请扫描现场屏幕上的二维码。"), code="invalid")
+        raise invalid_token()
     if parsed.step < current - ACCEPT_PREVIOUS_STEPS:
         raise TokenError(
             _("二维码已过期（每 %(s)s 秒更新一次），请扫描现场屏幕上的最新二维码。") % {"s": STEP_SECONDS}, code="expired"
