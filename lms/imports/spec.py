@@ -11,6 +11,7 @@ management command and background job all go through the spec.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -133,7 +134,10 @@ class ImportSpec:
         rows = []
         for column in self.columns:
             sample = examples.get(column.field)
-            sample = sample.isoformat() if hasattr(sample, "isoformat") else sample
+            if isinstance(sample, dt.datetime):
+                sample = sample.strftime("%Y-%m-%d %H:%M")
+            elif isinstance(sample, dt.date):
+                sample = sample.isoformat()
             rows.append([column.header, self.requirement(column), str(column.help), "" if sample is None else sample])
         return rows
 
