@@ -33,6 +33,7 @@ from . import (
     require_change,
     table_errors,
 )
+from .templates import build_workbook
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,6 @@ class Table:
 
     def __len__(self) -> int:
         return len(self.df)
-
-    @property
-    def row_numbers(self) -> list[int]:
-        return self.df.index.tolist()
 
     def cells(self, fieldname: str) -> list[str] | None:
         """The column's cells without surrounding spaces; None if the file lacks it."""
@@ -151,8 +148,6 @@ class ImportSpec:
 
     def build_template(self) -> bytes:
         """The .xlsx template of this import."""
-        from .templates import build_workbook
-
         return build_workbook(self)
 
     # --- running --------------------------------------------------------------------

@@ -54,7 +54,6 @@ from lms.imports import (  # noqa: F401 - re-exported: the employee import's pub
 from lms.imports import chunks as _chunks_of
 from lms.imports import first_message as _first_message
 from lms.imports import log_user as _log_user
-from lms.imports import match_headers as _match_headers
 from lms.imports import purge_stored_files
 from lms.imports import require_change as _require_change
 from lms.imports.spec import ImportSpec, RowsRejected
@@ -89,7 +88,6 @@ TEMPLATE_FILENAME = "员工导入模板.xlsx"
 
 
 EMPLOYMENT_TYPE_LABELS = ("正式员工", "劳务派遣", "外包", "实习")
-YES_NO_LABELS = ("是", "否")
 
 COLUMNS: tuple[Column, ...] = (
     Column(
@@ -179,16 +177,10 @@ COLUMNS: tuple[Column, ...] = (
         width=12,
     ),
 )
-COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 
 # The example row of the template; a row equal to it is refused (it was left in by mistake).
 EXAMPLE_ID_NUMBER = "11010119900307001" + id_number_check_digit("11010119900307001")  # fictitious
 EXAMPLE_HIRE_DATE = dt.date(2024, 3, 1)
-
-
-def match_headers(headers) -> dict[str, str]:
-    """Map field → the file's header for every known column (first one wins)."""
-    return _match_headers(headers, COLUMNS)
 
 
 # --- cell parsers ------------------------------------------------------------
