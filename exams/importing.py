@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from wagtail.log_actions import log
-
 from openpyxl.styles import Font
+from wagtail.log_actions import log
 
 from lms.imports import ImportFileError, chunks, log_user, purge_stored_files
 from lms.imports.spec import ImportSpec
