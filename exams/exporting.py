@@ -19,9 +19,9 @@ from lms.workforce.models import Industry
 from .formats import moodle
 from .formats.common import TYPE_LABELS, true_false_label
 from .formats.xlsx import COLUMNS
+from .importing import QUESTIONS
 from .models import Difficulty, Question, QuestionBank, QuestionType
 
-TEMPLATE_FILENAME = "题库导入模板.xlsx"
 EXPORT_FORMATS = ("moodle-xml", "xlsx")
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -104,90 +104,7 @@ def export_xlsx(bank: QuestionBank, questions: Iterable[Question] | None = None)
     return out.getvalue()
 
 
-_EXAMPLES = (
-    (
-        "单选题",
-        "发现有人触电，首先应当？",
-        "切断电源",
-        "拨打 120",
-        "用手拉开触电者",
-        "",
-        "A",
-        "先断电，避免施救者触电。",
-        "容易",
-        "通用知识/用电安全",
-    ),
-    (
-        "多选题",
-        "动火作业前应当做到哪些？",
-        "办理动火作业许可",
-        "清理周围可燃物",
-        "安排监护人",
-        "随身携带打火机",
-        "ABC",
-        "",
-        "中等",
-        "通用知识/动火作业",
-    ),
-    (
-        "判断题",
-        "进入受限空间前必须先通风、检测。",
-        "",
-        "",
-        "",
-        "",
-        "对",
-        "先通风、再检测、后作业。",
-        "容易",
-        "通用知识/受限空间",
-    ),
-    ("填空题", "安全生产方针是安全第一、____、综合治理。", "", "", "", "", "预防为主", "", "中等", "法律法规"),
-)
-
-
 def build_template() -> bytes:
     """The empty import template: a 题目 sheet with the headers, and a
     填写说明 sheet explaining each column with example rows."""
-    workbook = Workbook()
-    sheet = _sheet(workbook, _("题目"))
-    for index in range(1, len(COLUMNS) + 1):
-        sheet.column_dimensions[get_column_letter(index)].number_format = "@"
-    notes = workbook.create_sheet(_("填写说明"))
-    notes.append(safe_row([_("列名"), _("是否必填"), _("说明")]))
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-    shown = set()
-    for column in COLUMNS:
-        header = "选项A…选项H" if column.field.startswith("option_") else column.header
-        if header in shown:
-            continue
-        shown.add(header)
-        notes.append(safe_row([header, _("必填") if column.required else _("选填"), str(column.help)]))
-    notes.append([])
-    notes.append(
-        [
-            _("其他说明"),
-            "",
-            _(
-                "第 1 行为表头，每行一道题，空行会被忽略。整个文件没有任何错误才会导入，"
-                "否则一道题也不导入，并列出每处错误的行号、列名和原因。"
-            ),
-        ]
-    )
-    notes.append([])
-    notes.append([_("示例（请在“题目”工作表中按此格式填写）")])
-    example_headers = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "难度", "分类"]
-    notes.append(safe_row(example_headers))
-    for cell in notes[notes.max_row]:
-        cell.font = Font(bold=True)
-    for example in _EXAMPLES:
-        notes.append(safe_row(example))
-    notes.column_dimensions["A"].width = 14
-    notes.column_dimensions["B"].width = 36
-    notes.column_dimensions["C"].width = 80
-    for letter in "DEFGHIJ":
-        notes.column_dimensions[letter].width = 16
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return QUESTIONS.build_template()

@@ -25,13 +25,18 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from openpyxl.styles import Font
 from wagtail.log_actions import log
 
 from lms.imports import ImportFileError, chunks, log_user, purge_stored_files
+from lms.imports.spec import ImportSpec
+from lms.spreadsheet import safe_row
 from lms.uploads import UploadRefused, check_size
 
 from .formats import parse_file
 from .formats.common import Problem, Skipped, detect_format, fingerprint, normalize_format, same_content
+from .formats.xlsx import COLUMNS as XLSX_COLUMNS
+from .formats.xlsx import MAX_ROWS as XLSX_MAX_ROWS
 from .models import Question, QuestionBank, QuestionCategory
 from .question_services import DUPLICATE_IN_BANK, require_bank_edit
 
@@ -40,6 +45,99 @@ BATCH_SIZE = 500
 UPLOAD_DIR = "exams/question-imports"
 # A preview nobody confirmed or cancelled within a day is abandoned.
 PREVIEW_LIFETIME = dt.timedelta(hours=24)
+
+
+TEMPLATE_FILENAME = "题库导入模板.xlsx"
+
+_EXAMPLES = (
+    (
+        "单选题",
+        "发现有人触电，首先应当？",
+        "切断电源",
+        "拨打 120",
+        "用手拉开触电者",
+        "",
+        "A",
+        "先断电，避免施救者触电。",
+        "容易",
+        "通用知识/用电安全",
+    ),
+    (
+        "多选题",
+        "动火作业前应当做到哪些？",
+        "办理动火作业许可",
+        "清理周围可燃物",
+        "安排监护人",
+        "随身携带打火机",
+        "ABC",
+        "",
+        "中等",
+        "通用知识/动火作业",
+    ),
+    (
+        "判断题",
+        "进入受限空间前必须先通风、检测。",
+        "",
+        "",
+        "",
+        "",
+        "对",
+        "先通风、再检测、后作业。",
+        "容易",
+        "通用知识/受限空间",
+    ),
+    ("填空题", "安全生产方针是安全第一、____、综合治理。", "", "", "", "", "预防为主", "", "中等", "法律法规"),
+)
+
+
+class QuestionImport(ImportSpec):
+    """Questions into a bank, from the spreadsheet template, Moodle XML or
+    GIFT. The formats read their own files (``exams.formats``), so ``run``
+    is :func:`import_questions`; the spreadsheet's columns, row cap and
+    template are declared here."""
+
+    name = "questions"
+    columns = XLSX_COLUMNS
+    max_rows = XLSX_MAX_ROWS
+    template_filename = TEMPLATE_FILENAME
+    sheet_title = "题目"
+    example_row = False  # an example question would be imported by mistake
+    instructions = (
+        "第 1 行为表头，每行一道题，空行会被忽略。整个文件没有任何错误才会导入，"
+        "否则一道题也不导入，并列出每处错误的行号、列名和原因。",
+    )
+    notes_widths = (14, 36, 80, 16)
+
+    def run(self, *, target, fileobj, filename, actor, dry_run=False, progress=None, **options):
+        return import_questions(
+            bank=target, fileobj=fileobj, filename=filename, actor=actor, dry_run=dry_run, **options
+        )
+
+    def number_format(self, column):
+        return "@"  # answers like "1" and option text stay as typed
+
+    def notes_rows(self):
+        rows, shown = [], set()
+        for column in self.columns:
+            header = "选项A…选项H" if column.field.startswith("option_") else column.header
+            if header not in shown:
+                shown.add(header)
+                rows.append([header, self.requirement(column), str(column.help), ""])
+        return rows
+
+    def extend_notes(self, sheet) -> None:
+        sheet.append([])
+        sheet.append(["示例（请在“题目”工作表中按此格式填写）"])
+        sheet.append(["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "难度", "分类"])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        for example in _EXAMPLES:
+            sheet.append(safe_row(example))
+        for letter in "EFGHIJ":
+            sheet.column_dimensions[letter].width = 16
+
+
+QUESTIONS = QuestionImport()
 
 
 @dataclass

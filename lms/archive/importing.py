@@ -16,40 +16,25 @@ are evaluated once, so historical induction counts at once.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import logging
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import PurePath
 
 import pandas as pd
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.log_actions import log
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from lms.imports import (
-    Column,
-    ImportFileError,
-    RowError,
-    chunks,
-    first_message,
-    log_user,
-    match_headers,
-    parse_datetime,
-    read_table,
-    require_change,
-    table_errors,
-)
+from lms.imports import Column, RowError, chunks, first_message, parse_datetime
+from lms.imports.spec import ImportSpec, RowsRejected
+from lms.imports.templates import list_validation
 from lms.workforce.models import Employee, Enterprise, Post
 
 from .models import AssessmentResult, RecordSource, TrainingKind, TrainingLevel, TrainingRecord
 
-logger = logging.getLogger(__name__)
 
 TEMPLATE_FILENAME = "历史培训档案导入模板.xlsx"
 # Every row is one record_append (one locked, hash-chained write): a file
@@ -622,12 +607,6 @@ def _against_archive(rows: list[_Row]) -> tuple[list[_Row], list[RowError], list
 # --- writing -----------------------------------------------------------------------
 
 
-class _RowRejected(Exception):
-    def __init__(self, error: RowError):
-        super().__init__(str(error))
-        self.error = error
-
-
 def _source_ref(filename: str, row: int) -> str:
     """ "历史档案导入：<file> 第 N 行", the file name shortened to fit 200
     characters. Stored (and hashed) text: never translated."""
@@ -662,7 +641,7 @@ def _apply(rows: list[_Row], *, actor, filename: str) -> int:
                     **r.fields,
                 )
             except ValidationError as exc:
-                raise _RowRejected(RowError(r.row, "", first_message(exc))) from exc
+                raise RowsRejected([RowError(r.row, "", first_message(exc))]) from exc
     # obligations_evaluate only looks at open obligations: people without
     # any (one query to find them) have nothing to re-evaluate.
     owing = set()
@@ -678,6 +657,101 @@ def _apply(rows: list[_Row], *, actor, filename: str) -> int:
     return met
 
 
+class RecordImport(ImportSpec):
+    """The paper-era archive: one training record per row, appended to the
+    archive of the 工号's employee."""
+
+    name = "records"
+    columns = COLUMNS
+    template_filename = TEMPLATE_FILENAME
+    sheet_title = "培训档案"
+    instructions = (
+        "1. 第 1 行是表头，请勿修改或删除；带 * 的列必须填写。每一行是一名员工参加的一次培训。",
+        "2. 第 2 行是示例（灰色斜体），导入前请删除或改成真实记录。",
+        "3. 员工须已在系统中（先导入员工名单），按工号对应；填写姓名时会核对是否与工号一致。",
+        "4. 同一文件中，同一工号、培训类别、教育层级和开始时间只能出现一次。",
+        "5. 与员工档案中已有记录完全相同的行会跳过（提示“已存在，跳过”），重复导入同一文件不会产生重复记录。",
+        "6. 导入的记录标记为“历史档案导入”，并注明文件名和行号；培训档案只能追加、不能修改，导入前请仔细核对。",
+        "7. 文件中只要有一处错误，整份文件都不会导入；系统会列出每一处错误的行号、列名和原因，改正后重新上传即可。",
+        f"8. 支持 .xlsx 和 .csv（UTF-8 或 GBK 编码），单个文件不超过 {MAX_ROWS} 行。"
+        "工号请保持“文本”格式，以免丢失开头的 0。",
+    )
+    notes_widths = (14, 16, 90, 30)
+    log_action = "anxun.archive_import"
+    integrity_message = gettext_lazy("导入期间档案被他人修改，数据库拒绝了写入，未导入任何数据。请重新上传。")
+    # The people's archives are held still (SELECT … FOR UPDATE) from checking to writing.
+    check_in_transaction = True
+
+    def row_limit(self) -> int:
+        return MAX_ROWS
+
+    def failed(self, errors, total_rows=0) -> RecordImportResult:
+        return RecordImportResult.failed(errors, total_rows=total_rows)
+
+    def check(self, target, table, *, dry_run, progress):
+        nos = set(table.cells("employee_no")) - {""}
+        employees = {}
+        for batch in chunks(sorted(nos)):
+            qs = Employee.objects.filter(enterprise=target, employee_no__in=batch)
+            if not dry_run:
+                qs = qs.select_for_update().order_by("pk")
+            employees.update((e.employee_no, e) for e in qs)
+        rows, errors = _check_rows(target, table.df, table.headers, employees)
+        if errors:
+            raise RowsRejected(errors)
+        rows, skipped, errors = _against_archive(rows)
+        if errors:
+            raise RowsRejected(errors)
+        result = RecordImportResult(
+            total_rows=len(table),
+            created=len(rows),
+            skipped=skipped,
+            employees=len({r.employee.pk for r in rows}),
+            dry_run=dry_run,
+        )
+        return result, (rows or None)
+
+    def apply(self, target, plan, result, *, actor, filename):
+        result.obligations_met = _apply(plan, actor=actor, filename=filename)
+
+    # The template: real date-time cells, numbers as numbers, drop-down lists.
+
+    def example_values(self) -> dict:
+        return {
+            **super().example_values(),
+            "start": EXAMPLE_START,
+            "end": EXAMPLE_END,
+            "hours": int(_EXAMPLE["hours"]),
+            "score": int(_EXAMPLE["score"]),
+        }
+
+    def number_format(self, column):
+        return "yyyy-mm-dd hh:mm" if column.field in ("start", "end") else super().number_format(column)
+
+    def requirement(self, column) -> str:
+        return "三级安全教育、转岗复岗再培训必填" if column.field == "level" else super().requirement(column)
+
+    def validations(self, ranges):
+        hours = DataValidation(type="decimal", operator="between", formula1="0", formula2="999.9", allow_blank=True)
+        hours.error = "学时应为 0 到 999.9 之间的数字"
+        hours.errorTitle = "学时"
+        hours.add(ranges["hours"])
+        score = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True)
+        score.error = "成绩应为 0 到 100 之间的数字"
+        score.errorTitle = "成绩"
+        score.add(ranges["score"])
+        return [
+            list_validation(KIND_LABELS, "培训类别", ranges["kind"]),
+            list_validation(LEVEL_LABELS, "教育层级", ranges["level"]),
+            list_validation(RESULT_LABELS, "考核结果", ranges["assessment_result"]),
+            hours,
+            score,
+        ]
+
+
+RECORDS = RecordImport()
+
+
 def import_records(
     *, enterprise: Enterprise, fileobj, filename: str, actor, dry_run: bool = False
 ) -> RecordImportResult:
@@ -691,152 +765,10 @@ def import_records(
     is the system; otherwise the actor must be allowed to change the
     enterprise (PermissionDenied). ``dry_run`` checks and writes nothing.
     """
-    require_change(actor, enterprise)
-    filename = PurePath(filename or "").name
-    try:
-        df = read_table(fileobj, filename, max_rows=MAX_ROWS)
-    except ImportFileError as exc:
-        return RecordImportResult.failed([RowError(1, "", first_message(exc))])
-    total = len(df)
-    headers = match_headers(df.columns, COLUMNS) if total else {}
-    problems = table_errors(total, headers, COLUMNS, MAX_ROWS)
-    if problems:
-        return RecordImportResult.failed(problems, total_rows=total)
-
-    nos = {str(v).strip() for v in df[headers["employee_no"]].tolist()} - {""}
-    try:
-        with transaction.atomic():
-            employees = {}
-            for batch in chunks(sorted(nos)):
-                qs = Employee.objects.filter(enterprise=enterprise, employee_no__in=batch)
-                if not dry_run:
-                    # Hold these people's archives still between checking and writing.
-                    qs = qs.select_for_update().order_by("pk")
-                employees.update((e.employee_no, e) for e in qs)
-            rows, errors = _check_rows(enterprise, df, headers, employees)
-            if errors:
-                return RecordImportResult.failed(errors, total_rows=total)
-            rows, skipped, errors = _against_archive(rows)
-            if errors:
-                return RecordImportResult.failed(errors, total_rows=total)
-            result = RecordImportResult(
-                total_rows=total,
-                created=len(rows),
-                skipped=skipped,
-                employees=len({r.employee.pk for r in rows}),
-                dry_run=dry_run,
-            )
-            if dry_run or not rows:
-                return result
-            result.obligations_met = _apply(rows, actor=actor, filename=filename)
-            log(enterprise, "anxun.archive_import", user=log_user(actor), data={"file": filename, **result.counts()})
-            return result
-    except _RowRejected as exc:
-        return RecordImportResult.failed([exc.error], total_rows=total)
-    except IntegrityError:
-        logger.warning("record import into %s hit an integrity error", enterprise.pk, exc_info=True)
-        return RecordImportResult.failed(
-            [RowError(1, "", _("导入期间档案被他人修改，数据库拒绝了写入，未导入任何数据。请重新上传。"))],
-            total_rows=total,
-        )
-
-
-# --- the template ------------------------------------------------------------------
+    return RECORDS.run(target=enterprise, fileobj=fileobj, filename=filename, actor=actor, dry_run=dry_run)
 
 
 def build_template() -> bytes:
     """The .xlsx template: headers (required ones marked), one example row,
     date and text formats, drop-down lists, and a "填写说明" sheet."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    rows = 5000
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "培训档案"
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    required_font = Font(bold=True, color="C00000")
-    example_font = Font(italic=True, color="808080")
-    moments = {"start": EXAMPLE_START, "end": EXAMPLE_END}
-    datetime_format = "yyyy-mm-dd hh:mm"
-
-    for index, col in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=f"{col.header}*" if col.required else col.header)
-        cell.fill = header_fill
-        cell.font = required_font if col.required else Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-        cell.comment = Comment(str(col.help), "安训")
-        dimension = sheet.column_dimensions[letter]
-        dimension.width = col.width
-        example = moments.get(col.field, col.example or None)
-        if col.field in ("hours", "score"):
-            example = int(col.example)
-        cell = sheet.cell(row=2, column=index, value=example)
-        cell.font = example_font
-        if col.field in moments:
-            cell.number_format = datetime_format
-            dimension.number_format = datetime_format
-        elif col.text:
-            cell.number_format = "@"
-            dimension.number_format = "@"
-    sheet.freeze_panes = "A2"
-
-    letters = {c.field: get_column_letter(i) for i, c in enumerate(COLUMNS, start=1)}
-    validations = []
-    for fieldname, labels, title in (
-        ("kind", KIND_LABELS, "培训类别"),
-        ("level", LEVEL_LABELS, "教育层级"),
-        ("assessment_result", RESULT_LABELS, "考核结果"),
-    ):
-        validation = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
-        validation.error = "请从下拉列表中选择：" + "、".join(labels)
-        validation.errorTitle = title
-        validation.add(f"{letters[fieldname]}2:{letters[fieldname]}{rows}")
-        validations.append(validation)
-    hours = DataValidation(type="decimal", operator="between", formula1="0", formula2="999.9", allow_blank=True)
-    hours.error = "学时应为 0 到 999.9 之间的数字"
-    hours.errorTitle = "学时"
-    hours.add(f"{letters['hours']}2:{letters['hours']}{rows}")
-    score = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True)
-    score.error = "成绩应为 0 到 100 之间的数字"
-    score.errorTitle = "成绩"
-    score.add(f"{letters['score']}2:{letters['score']}{rows}")
-    for validation in (*validations, hours, score):
-        validation.showErrorMessage = True
-        sheet.add_data_validation(validation)
-
-    notes = workbook.create_sheet("填写说明")
-    notes.append(["列名", "是否必填", "填写说明", "示例"])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-    for col in COLUMNS:
-        sample = moments[col.field].strftime("%Y-%m-%d %H:%M") if col.field in moments else col.example
-        required = "必填" if col.required else ("三级安全教育、转岗复岗再培训必填" if col.field == "level" else "选填")
-        notes.append([col.header, required, str(col.help), sample])
-    notes.append([])
-    for line in (
-        "1. 第 1 行是表头，请勿修改或删除；带 * 的列必须填写。每一行是一名员工参加的一次培训。",
-        "2. 第 2 行是示例（灰色斜体），导入前请删除或改成真实记录。",
-        "3. 员工须已在系统中（先导入员工名单），按工号对应；填写姓名时会核对是否与工号一致。",
-        "4. 同一文件中，同一工号、培训类别、教育层级和开始时间只能出现一次。",
-        "5. 与员工档案中已有记录完全相同的行会跳过（提示“已存在，跳过”），重复导入同一文件不会产生重复记录。",
-        "6. 导入的记录标记为“历史档案导入”，并注明文件名和行号；培训档案只能追加、不能修改，导入前请仔细核对。",
-        "7. 文件中只要有一处错误，整份文件都不会导入；系统会列出每一处错误的行号、列名和原因，改正后重新上传即可。",
-        f"8. 支持 .xlsx 和 .csv（UTF-8 或 GBK 编码），单个文件不超过 {MAX_ROWS} 行。"
-        "工号请保持“文本”格式，以免丢失开头的 0。",
-    ):
-        notes.append([line])
-    for letter, width in zip("ABCD", (14, 16, 90, 30), strict=True):
-        notes.column_dimensions[letter].width = width
-    for row in notes.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return RECORDS.build_template()

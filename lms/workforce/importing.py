@@ -18,7 +18,6 @@ HR assigns it once the pre-post training is done.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import re
 from collections.abc import Callable
@@ -28,14 +27,14 @@ from pathlib import PurePath
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import DateField, F, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.log_actions import log
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from lms.accounts.phone import normalize_cn_mobile
 from lms.imports import (  # noqa: F401 - re-exported: the employee import's public names
@@ -55,9 +54,10 @@ from lms.imports import (  # noqa: F401 - re-exported: the employee import's pub
 from lms.imports import chunks as _chunks_of
 from lms.imports import first_message as _first_message
 from lms.imports import log_user as _log_user
-from lms.imports import match_headers as _match_headers
 from lms.imports import purge_stored_files
 from lms.imports import require_change as _require_change
+from lms.imports.spec import ImportSpec, RowsRejected
+from lms.imports.templates import list_validation
 from lms.pii import BlindIndexField, blind_index
 from lms.uploads import sha256_of, upload_size
 
@@ -88,7 +88,6 @@ TEMPLATE_FILENAME = "员工导入模板.xlsx"
 
 
 EMPLOYMENT_TYPE_LABELS = ("正式员工", "劳务派遣", "外包", "实习")
-YES_NO_LABELS = ("是", "否")
 
 COLUMNS: tuple[Column, ...] = (
     Column(
@@ -178,16 +177,10 @@ COLUMNS: tuple[Column, ...] = (
         width=12,
     ),
 )
-COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 
 # The example row of the template; a row equal to it is refused (it was left in by mistake).
 EXAMPLE_ID_NUMBER = "11010119900307001" + id_number_check_digit("11010119900307001")  # fictitious
 EXAMPLE_HIRE_DATE = dt.date(2024, 3, 1)
-
-
-def match_headers(headers) -> dict[str, str]:
-    """Map field → the file's header for every known column (first one wins)."""
-    return _match_headers(headers, COLUMNS)
 
 
 # --- cell parsers ------------------------------------------------------------
@@ -697,6 +690,75 @@ def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> _App
     return applied
 
 
+class EmployeeImport(ImportSpec):
+    """The employee list: rows matched to employees by 工号."""
+
+    name = "employees"
+    columns = COLUMNS
+    template_filename = TEMPLATE_FILENAME
+    sheet_title = "员工名单"
+    instructions = (
+        "1. 第 1 行是表头，请勿修改或删除；带 * 的列必须填写。",
+        "2. 第 2 行是示例（灰色斜体），导入前请删除或改成真实员工。",
+        "3. 以工号识别员工：工号已存在则更新该员工，不存在则新增；重复导入同一文件不会产生重复数据。",
+        "4. 选填列如果整列删除，已有员工的这一项保持不变；保留该列但单元格留空，则清空该项（是/否 列留空为“否”）。",
+        "5. 文件中只要有一处错误，整份文件都不会导入；系统会列出每一处错误的行号、列名和原因，改正后重新上传即可。",
+        "6. 支持 .xlsx 和 .csv（UTF-8 或 GBK 编码）。工号、身份证号、手机号请保持“文本”格式，以免丢失开头的 0。",
+    )
+    notes_widths = (16, 10, 90, 22)
+    log_action = "anxun.import"
+    integrity_message = gettext_lazy("导入期间员工数据被他人修改，数据库拒绝了写入，未导入任何数据。请重新上传。")
+
+    def row_limit(self) -> int:
+        return settings.ANXUN_IMPORT_MAX_ROWS
+
+    def failed(self, errors, total_rows=0) -> ImportResult:
+        return ImportResult.failed(errors, total_rows=total_rows)
+
+    def check(self, target, table, *, dry_run, progress):
+        total = len(table)
+        plan = _validate(target, table.df, table.headers, progress)
+        if plan.errors:
+            raise RowsRejected(plan.errors)
+        result = ImportResult(
+            total_rows=total,
+            created=len(plan.creates),
+            updated=total - len(plan.creates) - plan.unchanged,
+            unchanged=plan.unchanged,
+            errors=[],
+            transferred=len(plan.transfers),
+        )
+        return result, plan
+
+    def apply(self, target, plan, result, *, actor, filename):
+        applied = _apply(plan, enterprise=target, actor=actor, filename=filename)
+        result.assigned = applied.assigned
+        result.awaiting_clearance = applied.awaiting_clearance
+
+    # The template: a fictitious but valid ID number, a real date cell, drop-down lists.
+
+    def example_values(self) -> dict:
+        return {**super().example_values(), "id_number": EXAMPLE_ID_NUMBER, "hire_date": EXAMPLE_HIRE_DATE}
+
+    def number_format(self, column):
+        return "yyyy-mm-dd" if column.field == "hire_date" else super().number_format(column)
+
+    def validations(self, ranges):
+        yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+        yes_no.error = "请填写“是”或“否”"
+        yes_no.errorTitle = "是/否"
+        yes_no.add(ranges["is_principal"])
+        yes_no.add(ranges["is_safety_manager"])
+        dates = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
+        dates.error = "请填写日期，如 2024-03-01"
+        dates.errorTitle = "入职日期"
+        dates.add(ranges["hire_date"])
+        return [list_validation(EMPLOYMENT_TYPE_LABELS, "用工形式", ranges["employment_type"]), yes_no, dates]
+
+
+EMPLOYEES = EmployeeImport()
+
+
 def import_employees(
     *,
     enterprise: Enterprise,
@@ -719,133 +781,15 @@ def import_employees(
     (PermissionDenied). ``progress(done, total)`` is called about every 500
     rows while checking. ``dry_run`` checks everything and writes nothing.
     """
-    _require_change(actor, enterprise)
-    try:
-        df = read_table(fileobj, filename, max_rows=settings.ANXUN_IMPORT_MAX_ROWS)
-    except ImportFileError as exc:
-        return ImportResult.failed([RowError(1, "", _first_message(exc))])
-
-    total = len(df)
-    headers = match_headers(df.columns) if total else {}
-    problems = table_errors(total, headers, COLUMNS, settings.ANXUN_IMPORT_MAX_ROWS)
-    if problems:
-        return ImportResult.failed(problems, total_rows=total)
-
-    plan = _validate(enterprise, df, headers, progress)
-    if plan.errors:
-        return ImportResult.failed(plan.errors, total_rows=total)
-    result = ImportResult(
-        total_rows=total,
-        created=len(plan.creates),
-        updated=total - len(plan.creates) - plan.unchanged,
-        unchanged=plan.unchanged,
-        errors=[],
-        transferred=len(plan.transfers),
+    return EMPLOYEES.run(
+        target=enterprise, fileobj=fileobj, filename=filename, actor=actor, dry_run=dry_run, progress=progress
     )
-    if dry_run:
-        return result
-    try:
-        with transaction.atomic():
-            applied = _apply(plan, enterprise=enterprise, actor=actor, filename=filename)
-            result.assigned = applied.assigned
-            result.awaiting_clearance = applied.awaiting_clearance
-            log(enterprise, "anxun.import", user=_log_user(actor), data={"file": filename, **result.counts()})
-    except IntegrityError:
-        logger.warning("employee import into %s hit an integrity error", enterprise.pk, exc_info=True)
-        return ImportResult.failed(
-            [RowError(1, "", _("导入期间员工数据被他人修改，数据库拒绝了写入，未导入任何数据。请重新上传。"))],
-            total_rows=total,
-        )
-    return result
-
-
-# --- the template ------------------------------------------------------------
 
 
 def build_template() -> bytes:
     """The .xlsx template: headers (required ones marked), one example row,
     date and text formats, drop-down lists, and a "填写说明" sheet."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    rows = 5000
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "员工名单"
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    required_font = Font(bold=True, color="C00000")
-    example_font = Font(italic=True, color="808080")
-
-    example = {c.field: c.example for c in COLUMNS}
-    example["id_number"] = EXAMPLE_ID_NUMBER
-    for index, col in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=f"{col.header}*" if col.required else col.header)
-        cell.fill = header_fill
-        cell.font = required_font if col.required else Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-        cell.comment = Comment(str(col.help), "安训")
-        dimension = sheet.column_dimensions[letter]
-        dimension.width = col.width
-        value = EXAMPLE_HIRE_DATE if col.field == "hire_date" else example[col.field] or None
-        cell = sheet.cell(row=2, column=index, value=value)
-        cell.font = example_font
-        if col.field == "hire_date":
-            cell.number_format = "yyyy-mm-dd"
-            dimension.number_format = "yyyy-mm-dd"
-        elif col.text:
-            cell.number_format = "@"
-            dimension.number_format = "@"
-    sheet.freeze_panes = "A2"
-
-    letters = {c.field: get_column_letter(i) for i, c in enumerate(COLUMNS, start=1)}
-    kinds = DataValidation(type="list", formula1='"' + ",".join(EMPLOYMENT_TYPE_LABELS) + '"', allow_blank=True)
-    kinds.error = "请从下拉列表中选择：" + "、".join(EMPLOYMENT_TYPE_LABELS)
-    kinds.errorTitle = "用工形式"
-    kinds.add(f"{letters['employment_type']}2:{letters['employment_type']}{rows}")
-    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    yes_no.error = "请填写“是”或“否”"
-    yes_no.errorTitle = "是/否"
-    yes_no.add(f"{letters['is_principal']}2:{letters['is_principal']}{rows}")
-    yes_no.add(f"{letters['is_safety_manager']}2:{letters['is_safety_manager']}{rows}")
-    dates = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
-    dates.error = "请填写日期，如 2024-03-01"
-    dates.errorTitle = "入职日期"
-    dates.add(f"{letters['hire_date']}2:{letters['hire_date']}{rows}")
-    for validation in (kinds, yes_no, dates):
-        validation.showErrorMessage = True
-        sheet.add_data_validation(validation)
-
-    notes = workbook.create_sheet("填写说明")
-    notes.append(["列名", "是否必填", "填写说明", "示例"])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-    for col in COLUMNS:
-        sample = EXAMPLE_HIRE_DATE.isoformat() if col.field == "hire_date" else example[col.field]
-        notes.append([col.header, "必填" if col.required else "选填", str(col.help), sample])
-    notes.append([])
-    for line in (
-        "1. 第 1 行是表头，请勿修改或删除；带 * 的列必须填写。",
-        "2. 第 2 行是示例（灰色斜体），导入前请删除或改成真实员工。",
-        "3. 以工号识别员工：工号已存在则更新该员工，不存在则新增；重复导入同一文件不会产生重复数据。",
-        "4. 选填列如果整列删除，已有员工的这一项保持不变；保留该列但单元格留空，则清空该项（是/否 列留空为“否”）。",
-        "5. 文件中只要有一处错误，整份文件都不会导入；系统会列出每一处错误的行号、列名和原因，改正后重新上传即可。",
-        "6. 支持 .xlsx 和 .csv（UTF-8 或 GBK 编码）。工号、身份证号、手机号请保持“文本”格式，以免丢失开头的 0。",
-    ):
-        notes.append([line])
-    for letter, width in zip("ABCD", (16, 10, 90, 22), strict=True):
-        notes.column_dimensions[letter].width = width
-    for row in notes.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return EMPLOYEES.build_template()
 
 
 # --- import jobs (upload now, run here or on a worker) -----------------------

@@ -1,21 +1,12 @@
 """What the question commands share: finding the enterprise and the bank."""
 
-from django.core.management.base import CommandError
-from django.db.models import Q
-
 from exams.models import QuestionBank
-from lms.workforce.models import Enterprise
+from lms.workforce.import_targets import find_enterprise as enterprise_by_key
 
 
 def find_enterprise(key: str | None):
     """The enterprise with code or 统一社会信用代码 ``key``; None for no key."""
-    if not key:
-        return None
-    key = key.strip()
-    found = Enterprise.objects.filter(Q(code=key) | Q(credit_code=key.upper())).first()
-    if found is None:
-        raise CommandError(f"找不到企业：{key}（请填写企业编码或统一社会信用代码）")
-    return found
+    return enterprise_by_key(key) if key else None
 
 
 def find_bank(name: str, enterprise) -> QuestionBank | None:

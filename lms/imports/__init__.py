@@ -1,10 +1,13 @@
-"""What every spreadsheet import shares: reading .xlsx / .csv as text,
-recognising Chinese headers, parsing dates the way people write them, and
-the shape of a reported problem (row, column, reason in Chinese).
+"""The import framework (employees, historical training records, questions).
 
-Used by the employee import (``lms.workforce.importing``) and the import of
-historical training records (``lms.archive.importing``). Each import keeps
-its own columns, rules and writing; all of them apply every row or none.
+This module holds what every spreadsheet import reads with: .xlsx / .csv as
+text, Chinese headers and their aliases, dates as people write them, and
+the shape of a reported problem (row, column, reason in Chinese). Beside it:
+``spec`` (``ImportSpec``: an import's columns, row cap, row checks and bulk
+writing, run all or nothing), ``templates`` (the template workbook built
+from a spec), ``views`` (upload form, 403 page, template download) and
+``commands`` (the ``import_<x>`` management command). Each app declares
+its spec and keeps only its domain rules.
 """
 
 from __future__ import annotations
