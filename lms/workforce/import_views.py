@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import scope
+from lms.kernel.jobs import job_progress
 
 from .importing import (
     TEMPLATE_FILENAME,
@@ -153,16 +154,7 @@ def job_status(request, pk: int):
     if not _can_import(request.user):
         return JsonResponse({"detail": _("无权导入员工")}, status=403)
     job = _get_job_for_user(request, pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_display": job.get_status_display(),
-            "total_rows": job.total_rows,
-            "processed_rows": job.processed_rows,
-            "percent": job.progress_percent,
-            "finished": job.is_finished,
-        }
-    )
+    return JsonResponse(job_progress(job))
 
 
 @require_GET
