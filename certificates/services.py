@@ -764,7 +764,9 @@ def _batch_bases(batch) -> list[tuple[Employee, list, object]]:
 
 def batch_run(*, batch_id: int) -> None:
     """Issue the batch's certificates and zip their PDFs, with progress on
-    the batch row. Safe to run twice: only a pending batch is claimed."""
+    the batch row. Safe to run twice: only a pending batch is claimed; a
+    batch requeued after its worker died counts and zips the certificates
+    its earlier run issued, and issues the rest."""
     import tempfile
     import zipfile
 
@@ -787,7 +789,11 @@ def batch_run(*, batch_id: int) -> None:
                     key = f"attempt:{attempt.pk}" if attempt is not None else "records:" + hashlib.sha1(
                         ",".join(str(r.pk) for r in records).encode()).hexdigest()
                     with transaction.atomic():
-                        if Certificate.objects.filter(employee=employee, type=batch.type, basis_key=key).exists():
+                        earlier = Certificate.objects.filter(employee=employee, type=batch.type, basis_key=key).first()
+                        if earlier is not None and earlier.batch_id == batch.pk:
+                            certificate = earlier  # issued by this batch's run that a dead worker left
+                            issued += 1
+                        elif earlier is not None:
                             certificate = None
                             skipped.append({"employee_no": employee.employee_no, "reason": _("已根据同一依据发过证")})
                         elif _current_in_scope(employee, batch.type, _scope_key(batch.post)) is not None:

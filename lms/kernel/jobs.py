@@ -4,15 +4,23 @@ certificate batches, sample bundles).
 
 A task claims its job (``claim``: pending → running, one worker only),
 reports ``progress`` (which also beats the heartbeat), and ends it with
-``finish`` or ``fail``; each write is guarded by the running status, so a
-second delivery of the same task does nothing. The page shows
-``templates/kernel/job_progress.html`` and polls the JSON of
-``job_progress`` with ``static/kernel/job_progress.js``.
+``finish`` or ``fail``; each write is guarded by the running status and the
+claim's attempt number, so a second delivery of the same task does nothing
+and a worker whose job was requeued cannot write over the next attempt.
+``requeue_stale`` (a periodic task per app) hands a job whose worker died
+to a new one. The page shows ``templates/kernel/job_progress.html`` and
+polls the JSON of ``job_progress`` with ``static/kernel/job_progress.js``.
 """
 
 from __future__ import annotations
 
-from django.db import models
+import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +39,7 @@ class BackgroundJob(models.Model):
     UNFINISHED = (Status.PENDING, Status.RUNNING)
 
     # A model's own wording of a status on its pages, by status value.
-    STATUS_LABELS: dict[str, str] = {}
+    STATUS_LABELS: ClassVar[dict[str, str]] = {}
     # The fields holding the units done and the units in all.
     progress_fields = ("processed", "total")
 
@@ -81,10 +89,35 @@ class BackgroundJob(models.Model):
         )
         return cls._default_manager.get(pk=pk) if claimed == 1 else None
 
+    @classmethod
+    def requeue_stale(cls, *, enqueue: Callable[[int], object], now: dt.datetime | None = None) -> int:
+        """Running jobs whose heartbeat is older than ``ANXUN_JOB_STALE_SECONDS``
+        have lost their worker: each goes back to pending and ``enqueue(pk)``
+        runs after commit, or it fails once it has had ``ANXUN_JOB_MAX_ATTEMPTS``.
+        Returns how many jobs were requeued or failed."""
+        now = now or timezone.now()
+        stale = cls._default_manager.filter(
+            status=cls.Status.RUNNING, heartbeat_at__lt=now - dt.timedelta(seconds=settings.ANXUN_JOB_STALE_SECONDS)
+        )
+        handled = 0
+        for pk, attempts in stale.values_list("pk", "attempts"):
+            job = stale.filter(pk=pk, attempts=attempts)  # unchanged since read: no beat, no new claim
+            if attempts >= settings.ANXUN_JOB_MAX_ATTEMPTS:
+                handled += job.update(
+                    status=cls.Status.FAILED, finished_at=now,
+                    error=_("后台任务 %(n)s 次执行均中断，已停止重试。") % {"n": attempts},
+                )
+            elif job.update(status=cls.Status.PENDING):
+                transaction.on_commit(partial(enqueue, pk))
+                handled += 1
+        return handled
+
     def _write_running(self, **values) -> bool:
-        """Write ``values`` while the job is still running (guards against a
-        worker whose job was taken from it); also onto this instance."""
-        updated = type(self)._default_manager.filter(pk=self.pk, status=self.Status.RUNNING).update(**values)
+        """Write ``values`` while this claim of the job is still running (not
+        after a requeue handed it to another worker); also onto this instance."""
+        updated = type(self)._default_manager.filter(
+            pk=self.pk, status=self.Status.RUNNING, attempts=self.attempts
+        ).update(**values)
         for name, value in values.items():
             setattr(self, name, value)
         return updated == 1

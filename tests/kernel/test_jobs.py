@@ -83,3 +83,48 @@ def test_progress_json_has_one_shape_plus_the_jobs_own_keys(job):
         "finished": False, "error": "", "zip_url": None,
     }
 
+
+
+def _stale(job, settings):
+    """Age the job's heartbeat past the stale limit, as a dead worker leaves it."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=settings.ANXUN_JOB_STALE_SECONDS + 1))
+
+
+def test_requeue_stale_hands_a_dead_workers_job_to_a_new_claim(job, settings, django_capture_on_commit_callbacks):
+    dead = ImportJob.claim(job.pk)
+    enqueued = []
+    assert ImportJob.requeue_stale(enqueue=enqueued.append) == 0  # a recent heartbeat: left alone
+    _stale(dead, settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ImportJob.requeue_stale(enqueue=enqueued.append) == 1
+    assert enqueued == [job.pk] and ImportJob.objects.get(pk=job.pk).status == BackgroundJob.Status.PENDING
+
+    again = ImportJob.claim(job.pk)
+    assert again.attempts == 2
+    # The first worker, were it only slow, can no longer write over the new run.
+    assert not dead.progress(9) and not dead.finish() and not dead.fail("旧的")
+    assert again.progress(5) and again.finish()
+    stored = ImportJob.objects.get(pk=job.pk)
+    assert (stored.status, stored.processed_rows, stored.attempts) == (BackgroundJob.Status.SUCCEEDED, 5, 2)
+
+
+def test_requeue_stale_fails_a_job_after_its_last_attempt(job, settings, django_capture_on_commit_callbacks):
+    settings.ANXUN_JOB_MAX_ATTEMPTS = 2
+    for _attempt in range(2):
+        claimed = ImportJob.claim(job.pk)
+        _stale(claimed, settings)
+        enqueued = []
+        with django_capture_on_commit_callbacks(execute=True):
+            assert ImportJob.requeue_stale(enqueue=enqueued.append) == 1
+    stored = ImportJob.objects.get(pk=job.pk)
+    assert enqueued == [] and (stored.status, stored.attempts) == (BackgroundJob.Status.FAILED, 2)
+    assert stored.error == "后台任务 2 次执行均中断，已停止重试。" and stored.finished_at is not None
+
+
+def test_requeue_stale_leaves_pending_and_finished_jobs_alone(job, ent_a, settings):
+    done = ImportJob.claim(ImportJob.objects.create(enterprise=ent_a, original_name="完成.xlsx").pk)
+    done.finish()
+    ImportJob.objects.update(heartbeat_at=timezone.now() - dt.timedelta(days=1))
+    assert ImportJob.requeue_stale(enqueue=lambda pk: None) == 0
+    assert sorted(ImportJob.objects.values_list("status", flat=True)) == ["pending", "succeeded"]
