@@ -39,7 +39,7 @@ def bundle_request(*, actor, sample: Sample) -> SampleBundle:
 
     if sample.regulator_id != actor.pk:
         raise PermissionDenied(_("只能打包本人抽取的样本"))
-    running = sample.bundles.filter(status__in=[SampleBundle.Status.PENDING, SampleBundle.Status.RUNNING]).first()
+    running = sample.bundles.filter(status__in=SampleBundle.UNFINISHED).first()
     if running is not None:
         return running
     bundle = SampleBundle.objects.create(
