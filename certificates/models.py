@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.kernel.jobs import BackgroundJob
 from lms.workforce.models import SpecialOperation
 
 
@@ -169,16 +170,10 @@ def batch_upload_to(instance, filename):
     return f"certificates/batches/{instance.enterprise_id}/{filename}"
 
 
-class IssuanceBatch(models.Model):
+class IssuanceBatch(BackgroundJob):
     """Certificates issued together for an exam (its passed attempts) or an
     offline session (its passed attendance records), run as a Celery task
     with progress; the PDFs are kept as one zip."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("排队中")
-        RUNNING = "running", _("处理中")
-        SUCCEEDED = "succeeded", _("已完成")
-        FAILED = "failed", _("失败")
 
     enterprise = models.ForeignKey(
         "workforce.Enterprise", on_delete=models.CASCADE, related_name="certificate_batches", verbose_name=_("企业")
@@ -194,18 +189,14 @@ class IssuanceBatch(models.Model):
     post = models.ForeignKey(
         "workforce.Post", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("岗位")
     )
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(_("人数"), default=0)
-    processed = models.PositiveIntegerField(_("已处理"), default=0)
     issued_count = models.PositiveIntegerField(_("新发证"), default=0)
     skipped = models.JSONField(_("未发证"), default=list, blank=True)
     archive = models.FileField(_("证书压缩包"), upload_to=batch_upload_to, blank=True)
-    error = models.CharField(_("错误"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     tenant_path = "enterprise"
 
@@ -217,16 +208,6 @@ class IssuanceBatch(models.Model):
     def __str__(self):
         source = self.exam.title if self.exam_id else self.session_ref
         return f"{self.type} · {source}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total:
-            return 100 if self.is_finished else 0
-        return min(100, int(self.processed * 100 / self.total))
 
 
 def new_verification_code() -> str:

@@ -764,7 +764,9 @@ def _batch_bases(batch) -> list[tuple[Employee, list, object]]:
 
 def batch_run(*, batch_id: int) -> None:
     """Issue the batch's certificates and zip their PDFs, with progress on
-    the batch row. Safe to run twice: only a pending batch is claimed."""
+    the batch row. Safe to run twice: only a pending batch is claimed; a
+    batch requeued after its worker died counts and zips the certificates
+    its earlier run issued, and issues the rest."""
     import tempfile
     import zipfile
 
@@ -773,13 +775,12 @@ def batch_run(*, batch_id: int) -> None:
     from .models import IssuanceBatch
     from .pdf import pdf_filename, render_certificate_pdf, seal_data_uri
 
-    if IssuanceBatch.objects.filter(pk=batch_id, status=IssuanceBatch.Status.PENDING).update(
-            status=IssuanceBatch.Status.RUNNING) != 1:
+    if IssuanceBatch.claim(batch_id) is None:
         return
     batch = IssuanceBatch.objects.select_related("enterprise", "type", "post").get(pk=batch_id)
     try:
         bases = _batch_bases(batch)
-        IssuanceBatch.objects.filter(pk=batch.pk).update(total=len(bases))
+        batch.progress(0, len(bases))
         seal = seal_data_uri(batch.enterprise)
         skipped, issued = [], 0
         with tempfile.TemporaryFile() as handle:
@@ -788,7 +789,11 @@ def batch_run(*, batch_id: int) -> None:
                     key = f"attempt:{attempt.pk}" if attempt is not None else "records:" + hashlib.sha1(
                         ",".join(str(r.pk) for r in records).encode()).hexdigest()
                     with transaction.atomic():
-                        if Certificate.objects.filter(employee=employee, type=batch.type, basis_key=key).exists():
+                        earlier = Certificate.objects.filter(employee=employee, type=batch.type, basis_key=key).first()
+                        if earlier is not None and earlier.batch_id == batch.pk:
+                            certificate = earlier  # issued by this batch's run that a dead worker left
+                            issued += 1
+                        elif earlier is not None:
                             certificate = None
                             skipped.append({"employee_no": employee.employee_no, "reason": _("已根据同一依据发过证")})
                         elif _current_in_scope(employee, batch.type, _scope_key(batch.post)) is not None:
@@ -807,14 +812,11 @@ def batch_run(*, batch_id: int) -> None:
                         archive.writestr(f"{employee.employee_no}-{pdf_filename(certificate)}",
                                          render_certificate_pdf(certificate, seal_uri=seal))
                     if n % PROGRESS_EVERY == 0 or n == len(bases):
-                        IssuanceBatch.objects.filter(pk=batch.pk).update(processed=n, issued_count=issued)
+                        batch.progress(n, issued_count=issued)
             handle.seek(0)
-            batch.refresh_from_db()
             batch.archive.save(f"batch-{batch.pk}.zip", File(handle), save=False)
-        batch.skipped, batch.status, batch.finished_at = skipped, IssuanceBatch.Status.SUCCEEDED, timezone.now()
-        batch.save(update_fields=["archive", "skipped", "status", "finished_at"])
+        batch.finish(archive=batch.archive.name, skipped=skipped)
     except Exception as error:  # recorded on the batch for HR; the task log keeps the trace
         logger.exception("certificate batch %s failed", batch_id)
-        IssuanceBatch.objects.filter(pk=batch_id).update(status=IssuanceBatch.Status.FAILED, error=str(error)[:500],
-                                                         finished_at=timezone.now())
+        batch.fail(error)
         raise

@@ -45,3 +45,12 @@ def batch_run_task(batch_id: int) -> None:
     from .services import batch_run
 
     batch_run(batch_id=batch_id)
+
+
+@shared_task(name="certificates.requeue_stale_batches")
+def requeue_stale_batches_task() -> int:
+    """Every few minutes (Celery beat): hand batches whose worker died to a
+    new run, or fail them after too many runs; returns how many."""
+    from .models import IssuanceBatch
+
+    return IssuanceBatch.requeue_stale(enqueue=batch_run_task.delay)

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from lms.accounts.scoping import scope
+from lms.kernel.jobs import job_progress
 from lms.media.serving import fieldfile_response
 
 from .models import Certificate
@@ -100,12 +101,10 @@ def _batch_for_user(user, pk):
 def batch_progress(request, pk):
     """Progress of a batch issuance, as JSON for the progress bar."""
     batch = _batch_for_user(request.user, pk)
-    return JsonResponse({
-        "status": batch.status, "status_label": batch.get_status_display(), "total": batch.total,
-        "processed": batch.processed, "issued": batch.issued_count, "percent": batch.progress_percent,
-        "skipped": batch.skipped, "error": batch.error,
-        "zip_url": reverse("certificates:batch-zip", args=[batch.pk]) if batch.archive else None,
-    })
+    return JsonResponse(job_progress(
+        batch, issued=batch.issued_count, skipped=batch.skipped,
+        zip_url=reverse("certificates:batch-zip", args=[batch.pk]) if batch.archive else None,
+    ))
 
 
 @login_required

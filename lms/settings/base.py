@@ -435,3 +435,12 @@ if ANXUN_PRIVILEGED_SESSION_IDLE_SECONDS < 60:
 # ANXUN_HEARTBEAT_PREPARED.
 ANXUN_AUTOSAVE_FAST = env.bool("ANXUN_AUTOSAVE_FAST", default=True)
 MIDDLEWARE.insert(MIDDLEWARE.index("courses.heartbeat.HeartbeatMiddleware") + 1, "exams.autosave_fast.AutosaveMiddleware")
+# --- jobs ---
+# A running background job (lms.kernel.jobs) whose heartbeat is older than
+# this has lost its worker: the periodic sweep queues it again, or fails it
+# after ANXUN_JOB_MAX_ATTEMPTS runs. Above the longest gap between two
+# progress reports of any job.
+ANXUN_JOB_STALE_SECONDS = env.int("ANXUN_JOB_STALE_SECONDS", default=15 * 60)
+ANXUN_JOB_MAX_ATTEMPTS = env.int("ANXUN_JOB_MAX_ATTEMPTS", default=3)
+if ANXUN_JOB_STALE_SECONDS < 60 or ANXUN_JOB_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("ANXUN_JOB_STALE_SECONDS 至少为 60 秒，ANXUN_JOB_MAX_ATTEMPTS 至少为 1。")

@@ -39,7 +39,7 @@ def bundle_request(*, actor, sample: Sample) -> SampleBundle:
 
     if sample.regulator_id != actor.pk:
         raise PermissionDenied(_("只能打包本人抽取的样本"))
-    running = sample.bundles.filter(status__in=[SampleBundle.Status.PENDING, SampleBundle.Status.RUNNING]).first()
+    running = sample.bundles.filter(status__in=SampleBundle.UNFINISHED).first()
     if running is not None:
         return running
     bundle = SampleBundle.objects.create(
@@ -96,8 +96,7 @@ def bundle_summary_xlsx(rows: list[dict], sample: Sample) -> bytes:
 def bundle_build(*, bundle_id: int) -> None:
     """Render every sampled person's file into the bundle, with progress on
     the bundle row. Safe to run twice: only a pending bundle is claimed."""
-    if SampleBundle.objects.filter(pk=bundle_id, status=SampleBundle.Status.PENDING).update(
-            status=SampleBundle.Status.RUNNING) != 1:
+    if SampleBundle.claim(bundle_id) is None:
         return
     bundle = SampleBundle.objects.select_related("sample__regulator").get(pk=bundle_id)
     sample = bundle.sample
@@ -105,7 +104,7 @@ def bundle_build(*, bundle_id: int) -> None:
     try:
         positions = dict(sample.items.filter(employee__isnull=False).values_list("employee_id", "position"))
         employees = sorted(employee_queryset().filter(pk__in=positions), key=lambda e: positions[e.pk])
-        SampleBundle.objects.filter(pk=bundle.pk).update(total=len(employees), processed=0)
+        bundle.progress(0, len(employees))
         title = _("员工培训档案")
         rows = []
         with tempfile.TemporaryFile() as handle:
@@ -119,16 +118,13 @@ def bundle_build(*, bundle_id: int) -> None:
                     log(employee, "anxun.regulator_read", user=regulator,
                         data={"what": "sample_bundle", "employee_id": employee.pk, "sample_id": sample.pk})
                     rows.append(_summary_row(position, pf))
-                    SampleBundle.objects.filter(pk=bundle.pk).update(processed=n)
+                    bundle.progress(n)
                 archive.writestr(_("汇总表") + ".xlsx", bundle_summary_xlsx(rows, sample))
                 archive.writestr(EXPORT_NAME, json.dumps(archive_export(employees), ensure_ascii=False, indent=1))
             handle.seek(0)
-            bundle.refresh_from_db()
             bundle.archive.save(f"sample-{sample.pk}-bundle-{bundle.pk}.zip", File(handle), save=False)
-        bundle.status, bundle.finished_at = SampleBundle.Status.SUCCEEDED, timezone.now()
-        bundle.save(update_fields=["archive", "status", "finished_at"])
+        bundle.finish(archive=bundle.archive.name)
     except Exception as error:  # recorded on the bundle for the regulator; the task log keeps the trace
         logger.exception("sample bundle %s failed", bundle_id)
-        SampleBundle.objects.filter(pk=bundle_id).update(
-            status=SampleBundle.Status.FAILED, error=str(error)[:500], finished_at=timezone.now())
+        bundle.fail(error)
         raise

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import region_code_validator
+from lms.kernel.jobs import BackgroundJob
 from lms.workforce.models import Industry, RiskClass
 
 MAX_ENTERPRISES = 200
@@ -186,25 +187,18 @@ def bundle_upload_to(instance, filename):
     return f"supervision/bundles/{timezone.now():%Y/%m}/{filename}"
 
 
-class SampleBundle(models.Model):
+class SampleBundle(BackgroundJob):
     """One download of a sample: a zip of one archive PDF per sampled person
     plus an Excel summary, built by a Celery task with progress."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("排队中")
-        RUNNING = "running", _("生成中")
-        SUCCEEDED = "succeeded", _("已生成")
-        FAILED = "failed", _("失败")
+    STATUS_LABELS = {BackgroundJob.Status.RUNNING: _("生成中"), BackgroundJob.Status.SUCCEEDED: _("已生成")}
 
     sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="bundles", verbose_name=_("抽查样本"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(_("档案数"), default=0)
     processed = models.PositiveIntegerField(_("已生成"), default=0)
     archive = models.FileField(_("压缩包"), upload_to=bundle_upload_to, blank=True)
-    error = models.CharField(_("错误"), max_length=500, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("抽查样本打包")
@@ -215,13 +209,3 @@ class SampleBundle(models.Model):
                 fields=["sample"], condition=Q(status__in=["pending", "running"]), name="sample_bundle_one_in_progress"
             ),
         ]
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total:
-            return 100 if self.is_finished else 0
-        return min(100, int(self.processed * 100 / self.total))
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

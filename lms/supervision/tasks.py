@@ -11,3 +11,12 @@ def bundle_build_task(bundle_id: int) -> None:
     from .bundle import bundle_build
 
     bundle_build(bundle_id=bundle_id)
+
+
+@shared_task(name="supervision.requeue_stale_bundles")
+def requeue_stale_bundles_task() -> int:
+    """Every few minutes (Celery beat): hand bundles whose worker died to a
+    new run, or fail them after too many runs; returns how many."""
+    from .models import SampleBundle
+
+    return SampleBundle.requeue_stale(enqueue=bundle_build_task.delay)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
+from lms.kernel.jobs import job_progress
 from lms.media.serving import fieldfile_response
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.models import Employee, Enterprise
@@ -124,12 +125,11 @@ def sample_detail(request, pk: int):
 
 
 def _bundle_json(bundle: SampleBundle) -> dict:
-    return {
-        "status": bundle.status, "status_label": bundle.get_status_display(), "total": bundle.total,
-        "processed": bundle.processed, "percent": bundle.progress_percent, "error": bundle.error,
-        "progress_url": reverse("supervision:bundle_progress", args=[bundle.sample_id, bundle.pk]),
-        "zip_url": reverse("supervision:bundle_zip", args=[bundle.sample_id, bundle.pk]) if bundle.archive else None,
-    }
+    return job_progress(
+        bundle,
+        progress_url=reverse("supervision:bundle_progress", args=[bundle.sample_id, bundle.pk]),
+        zip_url=reverse("supervision:bundle_zip", args=[bundle.sample_id, bundle.pk]) if bundle.archive else None,
+    )
 
 
 @require_POST

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from lms.accounts.scoping import scope
 from lms.imports import ImportFileError
 from lms.imports.views import ImportPages
+from lms.kernel.jobs import job_progress
 
 from .import_targets import EnterpriseImportForm
 from .importing import EMPLOYEES, importjob_create, importjob_run
@@ -82,16 +83,7 @@ class EmployeeImportPages(ImportPages):
         if not self.can_import(request.user):
             return JsonResponse({"detail": _("无权导入员工")}, status=403)
         job = self._get_job_for_user(request, pk)
-        return JsonResponse(
-            {
-                "status": job.status,
-                "status_display": job.get_status_display(),
-                "total_rows": job.total_rows,
-                "processed_rows": job.processed_rows,
-                "percent": job.progress_percent,
-                "finished": job.is_finished,
-            }
-        )
+        return JsonResponse(job_progress(job))
 
     def extra_urls(self):
         return [

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import region_code_validator
+from lms.kernel.jobs import BackgroundJob
 from lms.pii import BlindIndexField, EncryptedTextField, blind_index
 
 from .validators import mask_id_number, validate_credit_code, validate_id_number
@@ -425,14 +426,14 @@ def import_upload_to(instance, filename):
     return f"imports/{instance.enterprise_id}/{timezone.now():%Y/%m}/{filename}"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One upload of an employee spreadsheet and what became of it."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("排队中")
-        RUNNING = "running", _("处理中")
-        SUCCEEDED = "succeeded", _("已导入")
-        FAILED = "failed", _("有错误，未导入")
+    STATUS_LABELS = {BackgroundJob.Status.SUCCEEDED: _("已导入"), BackgroundJob.Status.FAILED: _("有错误，未导入")}
+    # The employee import (importing.py) writes its progress in rows.
+    progress_fields = ("processed_rows", "total_rows")
+    processed = None
+    total = None
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("企业"))
     # Emptied once the import has finished and ANXUN_IMPORT_RETENTION_HOURS
@@ -441,7 +442,6 @@ class ImportJob(models.Model):
     original_name = models.CharField(_("文件名"), max_length=200)
     file_size = models.PositiveBigIntegerField(_("文件大小（字节）"), default=0)
     file_sha256 = models.CharField(_("文件 SHA-256"), max_length=64, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     created_count = models.PositiveIntegerField(_("新增"), default=0)
@@ -452,7 +452,6 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now, editable=False)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     tenant_path = "enterprise"
 
@@ -462,14 +461,4 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.original_name} · {self.get_status_display()}"
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total_rows:
-            return 100 if self.status in (self.Status.SUCCEEDED, self.Status.FAILED) else 0
-        return min(100, int(self.processed_rows * 100 / self.total_rows))
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        return f"{self.original_name} · {self.status_label}"

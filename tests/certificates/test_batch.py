@@ -3,6 +3,7 @@ progress on the batch, one certificate per passed participant, skips told
 with a reason, the PDFs as one zip; safe to run twice; HR of the
 enterprise only."""
 
+import datetime as dt
 import io
 import zipfile
 
@@ -122,3 +123,50 @@ def test_batch_for_an_exam_issues_to_each_passed_examinee_once(ent_a, ent_b, dja
     with pytest.raises(ValidationError) as error:
         batch_create(enterprise=ent_b, type=refresher, exam=the_exam, actor=None)
     assert "exam" in error.value.message_dict
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: no except clause of the task sees it."""
+
+
+def test_batch_whose_worker_died_is_run_again_and_issues_each_certificate_once(
+    alice, ent_a, session_people, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from certificates import pdf
+    from certificates.tasks import requeue_stale_batches_task
+
+    render = pdf.render_certificate_pdf
+    calls = []
+
+    def dies_at_the_second_pdf(certificate, **kwargs):
+        calls.append(certificate.pk)
+        if len(calls) == 2:
+            raise WorkerKilled
+        return render(certificate, **kwargs)
+
+    kind_type = type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batch_create(enterprise=ent_a, type=kind_type, session_id=7, actor=alice)
+    monkeypatch.setattr(pdf, "render_certificate_pdf", dies_at_the_second_pdf)
+    with pytest.raises(WorkerKilled):
+        batch_run(batch_id=batch.pk)
+    monkeypatch.setattr(pdf, "render_certificate_pdf", render)
+    batch.refresh_from_db()
+    assert batch.status == IssuanceBatch.Status.RUNNING and batch.attempts == 1  # stuck, as a killed worker leaves it
+    assert Certificate.objects.filter(batch=batch).count() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_batches_task() == 0  # its heartbeat is recent: the worker may be alive
+    IssuanceBatch.objects.filter(pk=batch.pk).update(
+        heartbeat_at=batch.heartbeat_at - dt.timedelta(seconds=settings.ANXUN_JOB_STALE_SECONDS + 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_batches_task() == 1
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts, batch.issued_count, batch.skipped) == (
+        IssuanceBatch.Status.SUCCEEDED, 2, 3, [])
+    for person in session_people[:3]:
+        assert Certificate.objects.filter(employee=person, type=kind_type).count() == 1
+    with batch.archive.open("rb") as handle:
+        names = sorted(zipfile.ZipFile(handle).namelist())
+    assert [name.split("-")[0] for name in names] == ["S0", "S1", "S2"]

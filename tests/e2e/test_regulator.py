@@ -60,7 +60,7 @@ def test_regulator_draws_a_sample_opens_an_archive_and_downloads_the_bundle(
     page.wait_for_url("**/supervision/samples/*/")
     link = page.get_by_test_id("bundle-download")
     link.wait_for(state="visible")
-    assert "4 / 4" in page.get_by_test_id("bundle-status").inner_text()
+    assert "4 / 4" in page.get_by_test_id("job-status").inner_text()
     with page.expect_download() as info:
         link.click()
     path = info.value.path()

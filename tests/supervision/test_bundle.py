@@ -2,6 +2,7 @@
 sampled person and an Excel summary, with progress; each file put in it is a
 logged regulator read; only the sampling regulator may start or fetch it."""
 
+import datetime as dt
 import io
 import zipfile
 
@@ -137,3 +138,40 @@ def test_bundle_carries_archive_json_that_verifies_offline(regulator, sample, tm
     pem.write_text(integrity.public_pem(private.public_key()))
     call_command("verify_archive", "--bundle", str(path), f"--public-key={key_id}={pem}")
     assert "离线校验通过：4 人、10 条记录的哈希链一致，其中 10 条由签名检查点确认" in capsys.readouterr().out
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: no except clause of the task sees it."""
+
+
+def test_bundle_whose_worker_died_is_built_again(regulator, sample, settings, monkeypatch,
+                                                 django_capture_on_commit_callbacks):
+    from lms.supervision import bundle as bundles
+    from lms.supervision.tasks import requeue_stale_bundles_task
+
+    render = bundles.render_person_file_pdf
+    calls = []
+
+    def dies_at_the_second_pdf(pf, **kwargs):
+        calls.append(pf)
+        if len(calls) == 2:
+            raise WorkerKilled
+        return render(pf, **kwargs)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        bundle = bundles.bundle_request(actor=regulator, sample=sample)
+    monkeypatch.setattr(bundles, "render_person_file_pdf", dies_at_the_second_pdf)
+    with pytest.raises(WorkerKilled):
+        bundle_build(bundle_id=bundle.pk)
+    monkeypatch.setattr(bundles, "render_person_file_pdf", render)
+    bundle.refresh_from_db()
+    assert (bundle.status, bundle.processed, bundle.archive.name) == (SampleBundle.Status.RUNNING, 1, "")
+
+    SampleBundle.objects.filter(pk=bundle.pk).update(
+        heartbeat_at=bundle.heartbeat_at - dt.timedelta(seconds=settings.ANXUN_JOB_STALE_SECONDS + 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_bundles_task() == 1
+    bundle.refresh_from_db()
+    assert (bundle.status, bundle.attempts, bundle.processed, bundle.total) == (SampleBundle.Status.SUCCEEDED, 2, 4, 4)
+    with bundle.archive.open("rb") as handle:
+        assert len([n for n in zipfile.ZipFile(handle).namelist() if n.endswith(".pdf")]) == 4

@@ -131,15 +131,16 @@ def test_large_upload_is_queued_and_finishes_on_the_worker(
     # While queued, the page shows a progress bar that polls the status URL.
     page = alice_client.get(response["Location"]).content.decode()
     status_url = reverse("workforce_import:status", args=[job.pk])
-    # The poller is a static file (CSP: no inline script); it reads the status URL from json_script.
-    assert 'role="progressbar"' in page and status_url in page and "workforce/import_job" in page
+    # The poller is a static file (CSP: no inline script); it reads the status URL from a data- attribute.
+    assert 'role="progressbar"' in page and status_url in page and "kernel/job_progress.js" in page
     assert alice_client.get(status_url).json() == {
         "status": "pending",
-        "status_display": "排队中",
-        "total_rows": 8,
-        "processed_rows": 0,
+        "status_label": "排队中",
+        "processed": 0,
+        "total": 8,
         "percent": 0,
         "finished": False,
+        "error": "",
     }
 
     callbacks[0]()  # the commit happens; Celery runs eagerly in tests

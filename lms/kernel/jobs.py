@@ -1,0 +1,159 @@
+"""The background-job base: one set of statuses, progress, claim and finish
+for every job a Celery task runs with a progress bar (employee imports,
+certificate batches, sample bundles).
+
+A task claims its job (``claim``: pending → running, one worker only),
+reports ``progress`` (which also beats the heartbeat), and ends it with
+``finish`` or ``fail``; each write is guarded by the running status and the
+claim's attempt number, so a second delivery of the same task does nothing
+and a worker whose job was requeued cannot write over the next attempt.
+``requeue_stale`` (a periodic task per app) hands a job whose worker died
+to a new one. The page shows ``templates/kernel/job_progress.html`` and
+polls the JSON of ``job_progress`` with ``static/kernel/job_progress.js``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BackgroundJob(models.Model):
+    """Abstract: status, progress, timing and attempts of one background job."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("处理中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+    UNFINISHED = (Status.PENDING, Status.RUNNING)
+
+    # A model's own wording of a status on its pages, by status value.
+    STATUS_LABELS: ClassVar[dict[str, str]] = {}
+    # The fields holding the units done and the units in all.
+    progress_fields = ("processed", "total")
+
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # Written with every progress report: a running job whose heartbeat is
+    # old has lost its worker.
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def status_label(self) -> str:
+        return str(self.STATUS_LABELS.get(self.status) or self.Status(self.status).label)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def progress_done(self) -> int:
+        return getattr(self, self.progress_fields[0])
+
+    @property
+    def progress_total(self) -> int:
+        return getattr(self, self.progress_fields[1])
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.is_finished else 0
+        return min(100, int(self.progress_done * 100 / self.progress_total))
+
+    @classmethod
+    def claim(cls, pk: int):
+        """Move the pending job ``pk`` to running and return it; None when it
+        is not pending (another delivery has it, or it is done)."""
+        now = timezone.now()
+        claimed = cls._default_manager.filter(pk=pk, status=cls.Status.PENDING).update(
+            status=cls.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
+        )
+        return cls._default_manager.get(pk=pk) if claimed == 1 else None
+
+    @classmethod
+    def requeue_stale(cls, *, enqueue: Callable[[int], object], now: dt.datetime | None = None) -> int:
+        """Running jobs whose heartbeat is older than ``ANXUN_JOB_STALE_SECONDS``
+        have lost their worker: each goes back to pending and ``enqueue(pk)``
+        runs after commit, or it fails once it has had ``ANXUN_JOB_MAX_ATTEMPTS``.
+        Returns how many jobs were requeued or failed."""
+        now = now or timezone.now()
+        stale = cls._default_manager.filter(
+            status=cls.Status.RUNNING, heartbeat_at__lt=now - dt.timedelta(seconds=settings.ANXUN_JOB_STALE_SECONDS)
+        )
+        handled = 0
+        for pk, attempts in stale.values_list("pk", "attempts"):
+            job = stale.filter(pk=pk, attempts=attempts)  # unchanged since read: no beat, no new claim
+            if attempts >= settings.ANXUN_JOB_MAX_ATTEMPTS:
+                handled += job.update(
+                    status=cls.Status.FAILED, finished_at=now,
+                    error=_("后台任务 %(n)s 次执行均中断，已停止重试。") % {"n": attempts},
+                )
+            elif job.update(status=cls.Status.PENDING):
+                transaction.on_commit(partial(enqueue, pk))
+                handled += 1
+        return handled
+
+    def _write_running(self, **values) -> bool:
+        """Write ``values`` while this claim of the job is still running (not
+        after a requeue handed it to another worker); also onto this instance."""
+        updated = type(self)._default_manager.filter(
+            pk=self.pk, status=self.Status.RUNNING, attempts=self.attempts
+        ).update(**values)
+        for name, value in values.items():
+            setattr(self, name, value)
+        return updated == 1
+
+    def progress(self, done: int, total: int | None = None, **values) -> bool:
+        """Record ``done`` units (and ``total`` when it is known only now) and
+        beat the heartbeat; ``values`` are the job's own counters."""
+        done_field, total_field = self.progress_fields
+        values[done_field] = done
+        if total is not None:
+            values[total_field] = total
+        return self._write_running(heartbeat_at=timezone.now(), **values)
+
+    def finish(self, **values) -> bool:
+        """Mark the running job succeeded, with its results in ``values``."""
+        now = timezone.now()
+        return self._write_running(status=self.Status.SUCCEEDED, finished_at=now, heartbeat_at=now, **values)
+
+    def fail(self, error, **values) -> bool:
+        """Mark the running job failed with ``error`` (an exception or text)."""
+        now = timezone.now()
+        return self._write_running(
+            status=self.Status.FAILED, error=str(error), finished_at=now, heartbeat_at=now, **values
+        )
+
+
+def job_progress(job: BackgroundJob, **extra) -> dict:
+    """The one JSON shape of a job's progress, for ``job_progress.js``;
+    ``extra`` adds the job's own keys (a download link, counters)."""
+    return {
+        "status": job.status,
+        "status_label": job.status_label,
+        "processed": job.progress_done,
+        "total": job.progress_total,
+        "percent": job.progress_percent,
+        "finished": job.is_finished,
+        "error": job.error,
+        **extra,
+    }
