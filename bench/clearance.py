@@ -242,13 +242,13 @@ def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, u
             if category:
                 if rng.random() < EXPIRED_SHARE:
                     issued = today - dt.timedelta(days=6 * 365 + rng.randrange(30, 700))
-                    valid_until = demo._add_years(issued, 6)
+                    valid_until = demo.add_years(issued, 6)
                     review = valid_until
                     expired += 1
                 else:
                     issued = today - dt.timedelta(days=rng.randrange(1, 6 * 365 - 30))
-                    valid_until = demo._add_years(issued, 6)
-                    review = demo._add_years(issued, 3)
+                    valid_until = demo.add_years(issued, 6)
+                    review = demo.add_years(issued, 3)
                     review = review if review > today else valid_until
                 certificates.append(
                     Certificate(
@@ -265,7 +265,7 @@ def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, u
                         kind=CertificateKind.PRINCIPAL_COMPETENCE if e.is_principal
                         else CertificateKind.SAFETY_MANAGER_COMPETENCE,
                         number=f"K{enterprise.pk:04d}{e.employee_no}", authority="规模测试应急管理局",
-                        issued_on=issued, valid_until=demo._add_years(issued, 3),
+                        issued_on=issued, valid_until=demo.add_years(issued, 3),
                     )
                 )
         Certificate.objects.bulk_create(certificates, batch_size=BATCH)
