@@ -132,7 +132,7 @@ def main(argv=None) -> int:
     scale.write_employee_sheet(sheet, enterprise, args.rows, random.Random(f"anxun-bench:{args.seed}"))
     print(
         f"enterprise {enterprise.code}: {enterprise.org_units.count()} units, {enterprise.posts.count()} posts, "
-        f"0 employees; sheet {sheet.relative_to(ROOT)} ({args.rows} rows, {sheet.stat().st_size // 1024} KiB, "
+        f"0 employees; sheet {sheet} ({args.rows} rows, {sheet.stat().st_size // 1024} KiB, "
         f"written in {time.perf_counter() - began:.1f} s)"
     )
 

@@ -181,7 +181,7 @@ def main(argv=None) -> int:
     began = time.perf_counter()
     write_sheet(sheet, args.questions, random.Random(f"anxun-questions:{args.seed}"))
     print(
-        f"bank {bank.name}; sheet {sheet.relative_to(ROOT)} ({args.questions} questions, "
+        f"bank {bank.name}; sheet {sheet} ({args.questions} questions, "
         f"{sheet.stat().st_size // 1024} KiB, written in {time.perf_counter() - began:.1f} s)"
     )
 
