@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/certificates.py [--batch 1000] [--pdf-runs 20] [--json-out PATH]
 
-A fresh SQLite file under bench/out/ is created and migrated. One enterprise
-with a seal, ``--batch`` employees who each passed the same offline session
-(one training record each, appended through ``record_append``).
+A fresh SQLite file in the work folder (``--work-dir``, default bench/out/)
+is created and migrated. One enterprise with a seal, ``--batch`` employees
+who each passed the same offline session (one training record each,
+appended through ``record_append``).
 
 Measured:
 
@@ -33,15 +34,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from bench.workdir import add_option as add_work_dir_option, out  # noqa: E402
+
 TARGET_PDF_SECONDS = 0.3
 TARGET_BATCH_SECONDS = 180.0
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    OUT.mkdir(parents=True, exist_ok=True)
-    db = OUT / "certificates-bench.sqlite3"
+    db = out() / "certificates-bench.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
@@ -49,7 +51,7 @@ def setup_django() -> None:
     os.environ["EMAIL_URL"] = "memorymail://"
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("MEDIA_ROOT", str(OUT / "certificates-media"))
+    os.environ.setdefault("MEDIA_ROOT", str(out() / "certificates-media"))
     import django
 
     django.setup()
@@ -74,6 +76,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--pdf-runs", type=int, default=20)
     parser.add_argument("--json-out")
+    add_work_dir_option(parser)
     args = parser.parse_args()
     setup_django()
 

@@ -3,14 +3,15 @@
     .venv/bin/python bench/clearance.py [--employees 10000] [--small 1000] [--scan-enterprises 10]
                                         [--today 2026-03-10] [--database-url URL] [--json-out PATH] [--skip-scan]
 
-Without --database-url a fresh SQLite file under bench/out/ is created and
-migrated. With a PostgreSQL URL the database is migrated in place and must
-hold no employees yet (drop and recreate it between runs), because the scan
-reads every enterprise in the database.
+Without --database-url a fresh SQLite file in the work folder (``--work-dir``,
+default bench/out/) is created and migrated. With a PostgreSQL URL the
+database is migrated in place and must hold no employees yet (drop and
+recreate it between runs), because the scan reads every enterprise in the
+database.
 
 The data (all written in bulk, see ``build_enterprise``):
 
-* scale enterprises from ``lms.workforce.demo.create_scale_enterprise`` (org
+* scale enterprises from ``bench.seed.scale.create_scale_enterprise`` (org
   tree, posts, employees, hire events, ~92 % on a post), with the generator's
   special-operation posts thinned out so that ~5 % of people hold one;
 * the hire obligations from the real service
@@ -52,7 +53,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from bench.workdir import add_option as add_work_dir_option, out  # noqa: E402
+
 TARGET_CLEARANCE_SECONDS = 2.0  # clearance_batch for a 10,000-employee enterprise
 TARGET_SCAN_SECONDS = 120.0  # scan_obligations over 100,000 employees
 SPECIAL_SHARE = 0.05  # of all employees, on a special-operation post
@@ -70,19 +74,18 @@ def parse_args(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="准入检查重复次数，取中位数（默认 3）")
     parser.add_argument("--users-share", type=float, default=1.0, help="有登录账号（含邮箱）的员工比例（默认 1.0）")
     parser.add_argument("--skip-scan", action="store_true", help="只测准入检查，不建扫描数据、不扫描")
-    parser.add_argument("--database-url", default="", help="数据库地址（默认：bench/out/ 下新建的 SQLite 文件）")
+    parser.add_argument("--database-url", default="", help="数据库地址（默认：工作目录下新建的 SQLite 文件）")
     parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
     parser.add_argument("--json-out", default="", help="另外把结果写成 JSON")
+    add_work_dir_option(parser)
     return parser.parse_args(argv)
 
 
 def setup_django(database_url: str, name: str = "clearance-bench") -> str:
     """Point Django at the benchmark database (DEBUG off, in-memory e-mail)
-    and set it up; returns the URL. No URL: a fresh bench/out/<name>.sqlite3."""
-    sys.path.insert(0, str(ROOT))
+    and set it up; returns the URL. No URL: a fresh <work folder>/<name>.sqlite3."""
     if not database_url:
-        OUT.mkdir(parents=True, exist_ok=True)
-        db = OUT / f"{name}.sqlite3"
+        db = out() / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         database_url = f"sqlite:///{db}"
@@ -156,12 +159,12 @@ def verdict(seconds: float, target: float) -> str:
 
 
 def thin_special_posts(seed: int):
-    """Wrap ``demo.build_scale_enterprise`` so that only ~SPECIAL_SHARE of the
+    """Wrap ``scale.build_scale_enterprise`` so that only ~SPECIAL_SHARE of the
     people are on a special-operation post (the generator puts ~25 % there);
     the others move to a random ordinary team post. Deterministic per seed."""
-    from lms.workforce import demo
+    from bench.seed import scale
 
-    original = demo.build_scale_enterprise
+    original = scale.build_scale_enterprise
 
     def build(index, *, seed=seed, employees_per):
         bundle = original(index, seed=seed, employees_per=employees_per)
@@ -176,7 +179,7 @@ def thin_special_posts(seed: int):
                 e["post"], e["unit"] = post["code"], post["unit"]
         return bundle
 
-    demo.build_scale_enterprise = build
+    scale.build_scale_enterprise = build
 
 
 def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, users_share: float) -> dict:
@@ -190,15 +193,16 @@ def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, u
     from lms.accounts.roles import Role
     from lms.compliance.models import Obligation, ObligationKind
     from lms.compliance.services import obligations_generate_for_events
-    from lms.workforce import demo
+    from bench.seed import scale
+    from lms.workforce.demo import add_years
     from lms.workforce.models import Employee, EmploymentEvent, PostAssignment
 
     User = get_user_model()
     rng = random.Random(f"anxun-bench-clearance-data:{seed}:{index}")
     began = time.perf_counter()
-    enterprise = demo.create_scale_enterprise(index, seed=seed, employees_per=employees)
+    enterprise = scale.create_scale_enterprise(index, seed=seed, employees_per=employees)
     if enterprise is None:
-        raise SystemExit(f"{demo.scale_code(index)} 已存在：请使用新建的空数据库")
+        raise SystemExit(f"{scale.scale_code(index)} 已存在：请使用新建的空数据库")
     workforce_seconds = time.perf_counter() - began
 
     events = list(EmploymentEvent.objects.filter(employee__enterprise=enterprise, type=EmploymentEvent.Type.HIRE))
@@ -242,13 +246,13 @@ def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, u
             if category:
                 if rng.random() < EXPIRED_SHARE:
                     issued = today - dt.timedelta(days=6 * 365 + rng.randrange(30, 700))
-                    valid_until = demo._add_years(issued, 6)
+                    valid_until = add_years(issued, 6)
                     review = valid_until
                     expired += 1
                 else:
                     issued = today - dt.timedelta(days=rng.randrange(1, 6 * 365 - 30))
-                    valid_until = demo._add_years(issued, 6)
-                    review = demo._add_years(issued, 3)
+                    valid_until = add_years(issued, 6)
+                    review = add_years(issued, 3)
                     review = review if review > today else valid_until
                 certificates.append(
                     Certificate(
@@ -265,7 +269,7 @@ def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, u
                         kind=CertificateKind.PRINCIPAL_COMPETENCE if e.is_principal
                         else CertificateKind.SAFETY_MANAGER_COMPETENCE,
                         number=f"K{enterprise.pk:04d}{e.employee_no}", authority="规模测试应急管理局",
-                        issued_on=issued, valid_until=demo._add_years(issued, 3),
+                        issued_on=issued, valid_until=add_years(issued, 3),
                     )
                 )
         Certificate.objects.bulk_create(certificates, batch_size=BATCH)

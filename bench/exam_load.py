@@ -19,14 +19,14 @@ What it does, all on this machine:
 3. runs the floor driver (``run_floor.py --endpoints autosave --compare …``):
    a baseline of ``--users`` examinees each autosaving once per 10 s (500 →
    50 req/s), then a step test, floor and app interleaved at the same rates.
-   Before every app run ``manage.py bench_exam_seed`` makes the examinees
+   Before every app run ``python -m bench.seed.exam_seed`` makes the examinees
    (logged-in sessions + CSRF secret), one exam on a fixed paper of
    ``--questions`` fill-in questions and one attempt in progress each; after
-   it ``manage.py bench_exam_verify`` checks every acknowledged answer against
+   it ``python -m bench.seed.exam_verify`` checks every acknowledged answer against
    the database (lost / duplicated / phantom);
 4. the journey: reseeds ``--users`` examinees, autosaves at the baseline rate
    for ``--journey-duration`` s, verifies, then every examinee submits — twice,
-   10 s apart (a replayed request) — and ``bench_exam_verify --submitted``
+   10 s apart (a replayed request) — and ``bench.seed.exam_verify --submitted``
    checks that every attempt was graded exactly once with one training record
    and that the answers it graded are the ones acknowledged.
 
@@ -58,7 +58,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 DEFAULT_FLOOR = Path(os.environ.get("FLOOR_DIR", str(ROOT.parent / "shared" / "perf" / "floor")))
@@ -67,13 +66,15 @@ if not DEFAULT_FLOOR.exists():
 PG = "postgres://postgres@127.0.0.1:5432"
 CLK = os.sysconf("SC_CLK_TCK")
 
-# bench_exam_seed's question ids are 1…Q: the generator's question number n is sent as the JSON
-# integer n (tests/exams/test_bench_commands.py checks this equals bench_exam_seed.question_id_template()).
+# bench.seed.exam_seed's question ids are 1…Q: the generator's question number n is sent as the JSON
+# integer n (tests/exams/test_bench_commands.py checks this equals bench.seed.exam_seed.question_id_template()).
 QUESTION_ID_TEMPLATE = "{question}"
 TARGET_RATIO = 2 / 3  # app's sustainable rate / floor's
 TARGET_P95_MS = 150.0
 
 sys.path.insert(0, str(ROOT))
+
+from bench.workdir import add_option as add_work_dir_option, out  # noqa: E402
 
 
 def log(*parts):
@@ -91,6 +92,37 @@ def sh(cmd: list[str], **kw) -> str:
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
     return r.stdout
+
+
+def add_server_options(ap: argparse.ArgumentParser, *, db: str, floor_db: str, redis_db: int) -> None:
+    """The options both load benchmarks share: databases, floor, Redis, work folder."""
+    ap.add_argument("--db", default=db, help="the app's PostgreSQL database (dropped and created)")
+    ap.add_argument("--floor-db", default=floor_db, help="the floor's database (dropped and created)")
+    ap.add_argument("--floor-dir", type=Path, default=DEFAULT_FLOOR)
+    ap.add_argument("--floor-python", default="",
+                    help="the floor's Python (default: a virtualenv in the work folder, made on first use "
+                         "from the floor's requirements.txt)")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379", help="the Redis server of the app's cache")
+    ap.add_argument("--redis-db", type=int, default=redis_db,
+                    help=f"the Redis database number of the app's cache (default {redis_db})")
+    add_work_dir_option(ap)
+
+
+def prepare(args, name: str) -> Path:
+    """Fill in the derived options (cache URL, floor Python, made if missing)
+    and make this run's folder ``<work folder>/<name>-<time>``."""
+    args.cache_url = f"{args.redis_url.rstrip('/')}/{args.redis_db}"
+    if not args.floor_python:
+        venv = out() / "floorvenv"
+        args.floor_python = str(venv / "bin" / "python")
+        if not Path(args.floor_python).exists():
+            log(f"making the floor's virtualenv in {venv}")
+            sh([sys.executable, "-m", "venv", str(venv)])
+            sh([args.floor_python, "-m", "pip", "install", "--quiet", "-r", str(args.floor_dir / "requirements.txt")])
+    workdir = out() / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    workdir.mkdir(parents=True)
+    (workdir / "static").mkdir()
+    return workdir
 
 
 def recreate_database(name: str) -> None:
@@ -226,23 +258,24 @@ class App:
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
         return {**env, **self.env}
 
-    def manage_cmd(self, *args: str) -> str:
-        """A shell command line (for the driver's reset/verify hooks) running manage.py with the app's env."""
+    def python_cmd(self, *args: str) -> str:
+        """A shell command line (for the driver's reset/verify hooks) running the venv's python with the app's env."""
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
-        return f"cd {shlex.quote(str(ROOT))} && env {env} {shlex.quote(PY)} manage.py " + " ".join(
-            shlex.quote(a) for a in args
-        )
+        return f"cd {shlex.quote(str(ROOT))} && env {env} {shlex.quote(PY)} " + " ".join(shlex.quote(a) for a in args)
+
+    def python(self, *args: str) -> str:
+        return sh([PY, *args], cwd=ROOT, env=self.full_env())
 
     def manage(self, *args: str) -> str:
-        return sh([PY, "manage.py", *args], cwd=ROOT, env=self.full_env())
+        return self.python("manage.py", *args)
 
     def seed(self, users: int) -> dict:
-        self.manage("bench_exam_seed", "--users", str(users), "--fleet", str(self.fleet),
+        self.python("-m", "bench.seed.exam_seed", "--users", str(users), "--fleet", str(self.fleet),
                     "--questions", str(self.args.questions))
         return json.loads(self.fleet.read_text())
 
     def verify(self, logpath: Path, *extra: str) -> dict:
-        return json.loads(self.manage("bench_exam_verify", "--log", str(logpath), *extra).strip().splitlines()[-1])
+        return json.loads(self.python("-m", "bench.seed.exam_verify", "--log", str(logpath), *extra).strip().splitlines()[-1])
 
     def start(self):
         a = self.args
@@ -452,11 +485,7 @@ def report_driver(driver: dict, floor_name: str, app_name: str, slo_p95_ms: floa
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", default="anxun_h2bench", help="the app's PostgreSQL database (dropped and created)")
-    ap.add_argument("--floor-db", default="anxun_h2floor", help="the floor's database (dropped and created)")
-    ap.add_argument("--floor-dir", type=Path, default=DEFAULT_FLOOR)
-    ap.add_argument("--floor-python", default="/tmp/floorvenv/bin/python")
-    ap.add_argument("--cache-url", default="redis://127.0.0.1:6379/12")
+    add_server_options(ap, db="anxun_h2bench", floor_db="anxun_h2floor", redis_db=12)
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     ap.add_argument("--users", type=int, default=500, help="examinees at the baseline (one save each per interval)")
     ap.add_argument("--interval", type=float, default=10.0)
@@ -473,11 +502,7 @@ def main() -> int:
     ap.add_argument("--json-out", type=Path)
     args = ap.parse_args()
 
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    workdir = Path(f"/tmp/exam-load-{stamp}")
-    workdir.mkdir(parents=True)
-    (workdir / "static").mkdir()
-    OUT.mkdir(parents=True, exist_ok=True)
+    workdir = prepare(args, "exam-load")
     summary: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), "workdir": str(workdir)}
     summary["config"] = {
         k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("json_out",)
@@ -504,11 +529,11 @@ def main() -> int:
                 "name": "app-exam-autosave",
                 "floor": "autosave",
                 "spec": app.autosave_spec(),
-                "reset_cmd": app.manage_cmd(
-                    "bench_exam_seed", "--users", "{users}", "--fleet", str(app.fleet),
+                "reset_cmd": app.python_cmd(
+                    "-m", "bench.seed.exam_seed", "--users", "{users}", "--fleet", str(app.fleet),
                     "--questions", str(args.questions),
                 ),
-                "verify_cmd": app.manage_cmd("bench_exam_verify", "--log", "{log}"),
+                "verify_cmd": app.python_cmd("-m", "bench.seed.exam_verify", "--log", "{log}"),
                 "cpu_pids": [app.proc.pid],
             }
             summary["driver"] = run_driver(
@@ -549,7 +574,7 @@ def main() -> int:
 
     report(summary, args, failures)
     summary["failures"] = failures
-    path = args.json_out or OUT / f"exam-load-{stamp}.json"
+    path = args.json_out or workdir.with_suffix(".json")
     path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     log(f"summary: {path}")
     return 1 if failures else 0

@@ -25,10 +25,10 @@ helpers it reuses):
    a baseline of ``--learners`` learners each beating once per interval
    (400 / 2 s = 200 req/s, the issue's target), then a step test, floor and
    app interleaved at the same rates, with the heartbeat's SLO (P95 ≤
-   ``--slo-p95-ms``). Before every app run ``manage.py bench_heartbeat_seed``
+   ``--slo-p95-ms``). Before every app run ``python -m bench.seed.heartbeat_seed``
    logs the learners in and opens one live study session each through
-   ``courses.services.study_start``; after it ``manage.py
-   bench_heartbeat_verify`` checks every session against the request log:
+   ``courses.services.study_start``; after it ``python -m
+   bench.seed.heartbeat_verify`` checks every session against the request log:
    the accepted sequence numbers are 1…k in order, and the credited seconds
    (session and lesson progress) are exactly what the applied beats earn.
 
@@ -58,12 +58,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.exam_load import (  # noqa: E402
-    DEFAULT_FLOOR,
-    OUT,
     TARGET_RATIO,
     App,
     Sampler,
+    add_server_options,
     machine,
+    prepare,
     recreate_database,
     report_driver,
     report_machine,
@@ -108,7 +108,7 @@ class HeartbeatApp(App):
         })
 
     def seed(self, users: int) -> dict:
-        self.manage("bench_heartbeat_seed", "--learners", str(users), "--fleet", str(self.fleet))
+        self.python("-m", "bench.seed.heartbeat_seed", "--learners", str(users), "--fleet", str(self.fleet))
         return json.loads(self.fleet.read_text())
 
     def heartbeat_spec(self) -> dict:
@@ -136,11 +136,7 @@ class HeartbeatApp(App):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", default="anxun_hbbench", help="the app's PostgreSQL database (dropped and created)")
-    ap.add_argument("--floor-db", default="anxun_hbfloor", help="the floor's database (dropped and created)")
-    ap.add_argument("--floor-dir", type=Path, default=DEFAULT_FLOOR)
-    ap.add_argument("--floor-python", default="/tmp/floorvenv/bin/python")
-    ap.add_argument("--cache-url", default="redis://127.0.0.1:6379/13")
+    add_server_options(ap, db="anxun_hbbench", floor_db="anxun_hbfloor", redis_db=13)
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     ap.add_argument("--learners", type=int, default=400, help="learners at the baseline (one beat each per interval)")
     ap.add_argument("--interval", type=int, default=2, help="s between one learner's heartbeats")
@@ -153,11 +149,7 @@ def main() -> int:
     ap.add_argument("--json-out", type=Path)
     args = ap.parse_args()
 
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    workdir = Path(f"/tmp/heartbeat-{stamp}")
-    workdir.mkdir(parents=True)
-    (workdir / "static").mkdir()
-    OUT.mkdir(parents=True, exist_ok=True)
+    workdir = prepare(args, "heartbeat")
     summary: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), "workdir": str(workdir)}
     summary["config"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "json_out"}
     summary["load_before"] = load_snapshot()
@@ -183,8 +175,9 @@ def main() -> int:
             "name": "app-heartbeat",
             "floor": "heartbeat",
             "spec": app.heartbeat_spec(),
-            "reset_cmd": app.manage_cmd("bench_heartbeat_seed", "--learners", "{users}", "--fleet", str(app.fleet)),
-            "verify_cmd": app.manage_cmd("bench_heartbeat_verify", "--log", "{log}", "--interval",
+            "reset_cmd": app.python_cmd("-m", "bench.seed.heartbeat_seed", "--learners", "{users}",
+                                        "--fleet", str(app.fleet)),
+            "verify_cmd": app.python_cmd("-m", "bench.seed.heartbeat_verify", "--log", "{log}", "--interval",
                                          str(args.interval)),
             "cpu_pids": [app.proc.pid],
         }
@@ -199,7 +192,7 @@ def main() -> int:
     failures: list[str] = []
     report(summary, args, failures)
     summary["failures"] = failures
-    path = args.json_out or OUT / f"heartbeat-{stamp}.json"
+    path = args.json_out or workdir.with_suffix(".json")
     path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     log(f"summary: {path}")
     return 1 if failures else 0

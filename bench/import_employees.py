@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/import_employees.py [--rows 10000] [--database-url URL] [--json-out PATH]
 
-Without --database-url a fresh SQLite file under bench/out/ is created and
-migrated. With a PostgreSQL URL the database is migrated in place and a new
-``scale-NNNN`` enterprise is used, so earlier runs do not get in the way.
+Without --database-url a fresh SQLite file in the work folder (``--work-dir``,
+default bench/out/) is created and migrated. With a PostgreSQL URL the
+database is migrated in place and a new ``scale-NNNN`` enterprise is used, so
+earlier runs do not get in the way.
 
 What is timed is ``lms.workforce.importing.import_employees`` alone (reading,
 checking every row, writing in one transaction); making the database and the
@@ -28,16 +29,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from bench.workdir import add_option as add_work_dir_option, out  # noqa: E402
+
 TARGET_SECONDS_PER_10K = 15.0  # the import must take at most 15 s for 10,000 rows
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="员工导入性能基准（首次导入 + 重复导入）")
     parser.add_argument("--rows", type=int, default=10_000, help="导入表行数（默认 10000）")
-    parser.add_argument("--database-url", default="", help="数据库地址（默认：bench/out/ 下新建的 SQLite 文件）")
+    parser.add_argument("--database-url", default="", help="数据库地址（默认：工作目录下新建的 SQLite 文件）")
     parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
     parser.add_argument("--json-out", default="", help="另外把结果写成 JSON")
+    add_work_dir_option(parser)
     return parser.parse_args(argv)
 
 
@@ -45,8 +50,7 @@ def setup_django(database_url: str) -> str:
     """Point Django at the benchmark database and set it up; returns the URL."""
     sys.path.insert(0, str(ROOT))
     if not database_url:
-        OUT.mkdir(parents=True, exist_ok=True)
-        db = OUT / "import-bench.sqlite3"
+        db = out() / "import-bench.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         database_url = f"sqlite:///{db}"
@@ -115,20 +119,20 @@ def main(argv=None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from lms.workforce import demo
+    from bench.seed import scale
 
     began = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     print(f"database: {connection.vendor} ({database_url.split('@')[-1]}), migrate {time.perf_counter() - began:.1f} s")
 
-    index = demo.next_free_scale_index()
-    enterprise = demo.create_scale_enterprise(index, seed=args.seed, employees_per=0)
-    sheet = OUT / f"employees-{args.rows}.xlsx"
+    index = scale.next_free_scale_index()
+    enterprise = scale.create_scale_enterprise(index, seed=args.seed, employees_per=0)
+    sheet = out() / f"employees-{args.rows}.xlsx"
     began = time.perf_counter()
-    demo.write_employee_sheet(sheet, enterprise, args.rows, random.Random(f"anxun-bench:{args.seed}"))
+    scale.write_employee_sheet(sheet, enterprise, args.rows, random.Random(f"anxun-bench:{args.seed}"))
     print(
         f"enterprise {enterprise.code}: {enterprise.org_units.count()} units, {enterprise.posts.count()} posts, "
-        f"0 employees; sheet {sheet.relative_to(ROOT)} ({args.rows} rows, {sheet.stat().st_size // 1024} KiB, "
+        f"0 employees; sheet {sheet} ({args.rows} rows, {sheet.stat().st_size // 1024} KiB, "
         f"written in {time.perf_counter() - began:.1f} s)"
     )
 

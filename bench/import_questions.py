@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/import_questions.py [--questions 5000] [--database-url URL] [--json-out PATH]
 
-Without --database-url a fresh SQLite file under bench/out/ is created and
-migrated. With a PostgreSQL URL the database is migrated in place and a new
+Without --database-url a fresh SQLite file in the work folder (``--work-dir``,
+default bench/out/) is created and migrated.
+With a PostgreSQL URL the database is migrated in place and a new
 platform bank (``基准题库-<time>``) is used, so earlier runs do not get in the way.
 
 The sheet mixes the four types (single 40 %, multiple 25 %, true/false 20 %,
@@ -31,7 +32,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from bench.workdir import add_option as add_work_dir_option, out  # noqa: E402
+
 TARGET_SECONDS_PER_5K = 10.0  # the import must take at most 10 s for 5,000 questions
 
 HEADERS = ["题型*", "题干*", "选项A", "选项B", "选项C", "选项D", "选项E", "答案*", "解析", "难度", "分类", "知识点"]
@@ -53,9 +57,10 @@ WORDS = ("检查", "佩戴", "隔离", "通风", "监护", "审批", "标识", "
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="题库导入性能基准（首次导入 + 重复导入跳过）")
     parser.add_argument("--questions", type=int, default=5_000, help="题目数（默认 5000）")
-    parser.add_argument("--database-url", default="", help="数据库地址（默认：bench/out/ 下新建的 SQLite 文件）")
+    parser.add_argument("--database-url", default="", help="数据库地址（默认：工作目录下新建的 SQLite 文件）")
     parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
     parser.add_argument("--json-out", default="", help="另外把结果写成 JSON")
+    add_work_dir_option(parser)
     return parser.parse_args(argv)
 
 
@@ -63,8 +68,7 @@ def setup_django(database_url: str) -> str:
     """Point Django at the benchmark database and set it up; returns the URL."""
     sys.path.insert(0, str(ROOT))
     if not database_url:
-        OUT.mkdir(parents=True, exist_ok=True)
-        db = OUT / "question-bench.sqlite3"
+        db = out() / "question-bench.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         database_url = f"sqlite:///{db}"
@@ -173,12 +177,11 @@ def main(argv=None) -> int:
     print(f"database: {connection.vendor} ({database_url.split('@')[-1]}), migrate {time.perf_counter() - began:.1f} s")
 
     bank = bank_create(enterprise=None, name=f"基准题库-{dt.datetime.now():%Y%m%d%H%M%S}", actor=None)
-    sheet = OUT / f"questions-{args.questions}.xlsx"
-    OUT.mkdir(parents=True, exist_ok=True)
+    sheet = out() / f"questions-{args.questions}.xlsx"
     began = time.perf_counter()
     write_sheet(sheet, args.questions, random.Random(f"anxun-questions:{args.seed}"))
     print(
-        f"bank {bank.name}; sheet {sheet.relative_to(ROOT)} ({args.questions} questions, "
+        f"bank {bank.name}; sheet {sheet} ({args.questions} questions, "
         f"{sheet.stat().st_size // 1024} KiB, written in {time.perf_counter() - began:.1f} s)"
     )
 

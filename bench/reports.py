@@ -3,8 +3,9 @@
     .venv/bin/python bench/reports.py [--enterprises 10] [--employees 10000] [--today 2026-09-15]
                                       [--database-url URL] [--json-out PATH]
 
-Without --database-url a fresh SQLite file under bench/out/ is created and
-migrated; a PostgreSQL database must be empty (drop and recreate it).
+Without --database-url a fresh SQLite file in the work folder (``--work-dir``,
+default bench/out/) is created and migrated; a PostgreSQL database must be
+empty (drop and recreate it).
 
 The data: ``--enterprises`` scale enterprises of ``--employees`` people each,
 built like bench/clearance.py (org tree, posts, hire events and the hire
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.clearance import QueryCounter, build_enterprise, git_commit, setup_django, thin_special_posts  # noqa: E402
+from bench.workdir import add_option as add_work_dir_option  # noqa: E402
 
 TARGET_SECONDS = 10.0
 BATCH = 2000
@@ -52,9 +54,10 @@ def parse_args(argv=None):
     parser.add_argument("--employees", type=int, default=10_000, help="每家企业人数（默认 10000）")
     parser.add_argument("--today", default="2026-09-15", help="统计日期（默认 2026-09-15）")
     parser.add_argument("--repeat", type=int, default=3, help="重复次数，取中位数（默认 3）")
-    parser.add_argument("--database-url", default="", help="数据库地址（默认：bench/out/ 下新建的 SQLite 文件）")
+    parser.add_argument("--database-url", default="", help="数据库地址（默认：工作目录下新建的 SQLite 文件）")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json-out", default="")
+    add_work_dir_option(parser)
     return parser.parse_args(argv)
 
 

@@ -3,7 +3,8 @@
     .venv/bin/python bench/sample_bundle.py [--enterprises 5] [--employees 200] [--per-enterprise 10]
                                             [--records 8] [--database-url URL] [--json-out PATH]
 
-Without --database-url a fresh SQLite file under bench/out/ is created and
+Without --database-url a fresh SQLite file in the work folder (``--work-dir``,
+default bench/out/) is created and
 migrated; a PostgreSQL database must be empty (drop and recreate it).
 
 The data: ``--enterprises`` scale enterprises (bench/clearance.py's builder:
@@ -39,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.clearance import OUT, QueryCounter, build_enterprise, git_commit, setup_django, thin_special_posts  # noqa: E402
+from bench.clearance import QueryCounter, build_enterprise, git_commit, setup_django, thin_special_posts  # noqa: E402
+from bench.workdir import add_option as add_work_dir_option, out  # noqa: E402
 
 TARGET_SECONDS = 60.0
 
@@ -54,12 +56,13 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default="")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json-out", default="")
+    add_work_dir_option(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    os.environ.setdefault("MEDIA_ROOT", str(OUT / "bundle-media"))
+    os.environ.setdefault("MEDIA_ROOT", str(out() / "bundle-media"))
     setup_django(args.database_url, "bundle-bench")
     from django.core.management import call_command
     from django.db import connection

@@ -1,12 +1,136 @@
-"""Demo accident cases for ``seed_demo``: a 事故案例库 under the home page
-and four cases written after typical accidents of the kinds the demo posts
-face (names of enterprises left out, as in published warning material).
-Safe to run again (pages matched by slug)."""
+"""Demo content for ``seed_demo``: three notices, the four core regulations
+and a "关于安训" page under the home page (step "content"), and a 事故案例库
+with four cases written after typical accidents of the kinds the demo posts
+face, names of enterprises left out as in published warning material (step
+"content.cases", after the course catalogue so the home page's menu keeps its
+order). Safe to run again (pages matched by slug under their parent)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+
+from wagtail.rich_text import RichText
+
+from lms.kernel import seeding
+
+from .models import (
+    AccidentCaseIndexPage,
+    AccidentCasePage,
+    HomePage,
+    NoticeIndexPage,
+    NoticePage,
+    RegulationIndexPage,
+    RegulationPage,
+    StandardPage,
+)
+
+NOTICES = (
+    {
+        "title": "关于开展2026年度主要负责人和安全管理人员安全生产知识考核的通知",
+        "slug": "notice-2026-principal-exam",
+        "date": dt.date(2026, 3, 2),
+        "summary": "各企业主要负责人和安全管理人员须于 2026 年 6 月 30 日前完成年度再培训学时并参加线上考核。",
+        "body": (
+            "<p>根据《生产经营单位安全培训规定》，主要负责人和安全管理人员每年应接受再培训。"
+            "请各企业于 2026 年 6 月 30 日前组织相关人员完成年度学时，并在平台“考试”栏目参加年度安全生产知识考核。</p>"
+            "<p>考核满分 100 分，80 分合格，不合格者可补考一次。</p>"
+        ),
+    },
+    {
+        "title": "关于做好岗位调整人员车间级和班组级安全教育的通知",
+        "slug": "notice-transfer-retraining",
+        "date": dt.date(2026, 4, 15),
+        "summary": "从业人员调整工作岗位或离岗半年以上重新上岗的，应重新接受车间级和班组级安全培训。",
+        "body": (
+            "<p>人力资源部门办理转岗、复岗时，系统将自动生成车间级和班组级培训任务。"
+            "培训未完成前，相关人员不得在新岗位独立作业。</p>"
+        ),
+    },
+    {
+        "title": "关于开展“安全生产月”警示教育活动的通知",
+        "slug": "notice-safety-month-2026",
+        "date": dt.date(2026, 5, 28),
+        "summary": "6 月为全国“安全生产月”，各班组须组织一次事故案例警示教育，实现全员覆盖。",
+        "body": (
+            "<p>请各车间结合本单位风险特点，从平台事故案例库中选取案例，以班组为单位开展警示教育，"
+            "并在线上完成签到和学习记录。</p>"
+        ),
+    },
+)
+
+REGULATIONS = (
+    {
+        "title": "中华人民共和国安全生产法",
+        "slug": "work-safety-law-2021",
+        "doc_number": "中华人民共和国主席令第八十八号",
+        "authority": "全国人民代表大会常务委员会",
+        "level": "law",
+        "effective": dt.date(2021, 9, 1),
+        "summary": "安全生产领域的基本法律，2021 年第三次修正。",
+        "body": (
+            "<p>规定生产经营单位应当对从业人员进行安全生产教育和培训，保证其具备必要的安全生产知识和操作技能；"
+            "未经培训合格的从业人员不得上岗作业。被派遣劳动者和实习学生同样纳入培训范围。</p>"
+            "<p>生产经营单位应当建立安全生产教育和培训档案，如实记录培训的时间、内容、参加人员以及考核结果等情况。</p>"
+        ),
+    },
+    {
+        "title": "生产经营单位安全培训规定",
+        "slug": "production-units-safety-training",
+        "doc_number": "国家安全生产监督管理总局令第3号（2015年修正）",
+        "authority": "国家安全生产监督管理总局",
+        "level": "departmental_rule",
+        "effective": dt.date(2006, 3, 1),
+        "summary": "规定主要负责人、安全管理人员和其他从业人员的培训内容与学时。",
+        "body": (
+            "<p>明确主要负责人、安全生产管理人员初次培训和每年再培训的学时要求，高危行业要求更高；"
+            "新上岗从业人员须接受厂级、车间级、班组级三级安全培训教育。</p>"
+            "<p>从业人员调整岗位或离岗一年以上重新上岗时，应重新接受车间级和班组级安全培训；"
+            "采用新工艺、新技术、新材料或使用新设备时，应进行专门的安全培训。</p>"
+        ),
+    },
+    {
+        "title": "特种作业人员安全技术培训考核管理规定",
+        "slug": "special-operation-training",
+        "doc_number": "国家安全生产监督管理总局令第30号（2015年修正）",
+        "authority": "国家安全生产监督管理总局",
+        "level": "departmental_rule",
+        "effective": dt.date(2010, 7, 1),
+        "summary": "特种作业目录、培训考核、操作证发放与复审的规定。",
+        "body": (
+            "<p>特种作业人员须经专门的安全技术培训并考核合格，取得特种作业操作证后方可上岗作业。"
+            "目录包括电工作业、焊接与热切割作业、高处作业、危险化学品安全作业等类别。</p>"
+            "<p>操作证有效期 6 年，每 3 年复审一次；复审前须参加不少于 8 学时的安全培训。</p>"
+        ),
+    },
+    {
+        "title": "安全生产培训管理办法",
+        "slug": "safety-training-management",
+        "doc_number": "国家安全生产监督管理总局令第44号（2015年修正）",
+        "authority": "国家安全生产监督管理总局",
+        "level": "departmental_rule",
+        "effective": dt.date(2012, 3, 1),
+        "summary": "安全培训机构、培训考核、发证和监督管理的规定。",
+        "body": (
+            "<p>规定安全培训的组织、考核与发证，以及安全生产监管部门的监督检查。"
+            "对从事危险工艺操作的新上岗人员，应在有经验的职工带领下实习满 2 个月后方可独立上岗。</p>"
+            "<p>主要负责人和安全生产管理人员的安全合格证明有效期为 3 年。</p>"
+        ),
+    },
+)
+
+ABOUT_PAGE = {
+    "title": "关于安训",
+    "slug": "about",
+    "introduction": "面向企业的安全生产培训、考试与持证管理平台。",
+    "body": (
+        "<p>安训是面向企业的安全生产培训、考试与持证管理平台。它的承诺只有一条："
+        "未经培训合格，任何人不上岗；培训档案能够证明这一点。</p>"
+        "<p>平台根据入职、转岗、离岗复岗等任职事件自动生成培训任务，支持三级安全教育、师带徒、"
+        "特种作业持证管理和监管部门“双随机”抽查。</p>"
+    ),
+}
+
 
 CASES = (
     {
@@ -104,12 +228,6 @@ CASES = (
 
 def seed_accident_cases(*, report=None, log=print) -> dict[str, int]:
     """Create the case library and the demo cases. Returns {"created": n, "existing": m}."""
-    from wagtail.rich_text import RichText
-
-    from lms.workforce.demo import publish_demo_page
-
-    from .models import AccidentCaseIndexPage, AccidentCasePage, HomePage
-
     counts = {"created": 0, "existing": 0}
     home = HomePage.objects.order_by("path").first()
     if home is None:
@@ -117,7 +235,7 @@ def seed_accident_cases(*, report=None, log=print) -> dict[str, int]:
         return counts
 
     def add(parent, page):
-        return publish_demo_page(parent, page, counts)
+        return seeding.publish_page(parent, page, counts)
 
     library = AccidentCaseIndexPage.objects.child_of(home).first() or add(
         home, AccidentCaseIndexPage(title="事故案例库", slug="accident-cases",
@@ -131,3 +249,84 @@ def seed_accident_cases(*, report=None, log=print) -> dict[str, int]:
         report.count("事故案例页面", True, counts["created"])
         report.count("事故案例页面", False, counts["existing"])
     return counts
+
+
+def seed_cms_pages(*, report: seeding.SeedReport | None = None, log=print) -> dict[str, int]:
+    """Put three notices under the notice index, the four core regulations
+    under the regulation library and a "关于安训" page under the home page
+    (index pages are made if missing). Pages that exist, matched by slug under
+    their parent, are left alone. Returns {"created": n, "existing": m}."""
+    counts = {"created": 0, "existing": 0}
+    home = HomePage.objects.order_by("path").first()
+    if home is None:
+        message = "警告：未找到首页（HomePage），已跳过内容页面。"
+        if report is not None:
+            report.warn(message, log)
+        else:
+            log(message)
+        return counts
+
+    def add(parent, page):
+        return seeding.publish_page(parent, page, counts)
+
+    notices = NoticeIndexPage.objects.child_of(home).first() or add(
+        home, NoticeIndexPage(title="通知公告", slug="notices", intro="<p>企业安全生产相关通知、公告与培训安排。</p>")
+    )
+    for notice in NOTICES:
+        add(
+            notices,
+            NoticePage(
+                title=notice["title"],
+                slug=notice["slug"],
+                date=notice["date"],
+                summary=notice["summary"],
+                body=_paragraphs(notice["body"]),
+            ),
+        )
+    library = RegulationIndexPage.objects.child_of(home).first() or add(
+        home, RegulationIndexPage(title="法规库", slug="regulations", intro="<p>安全生产法律、法规、规章与标准。</p>")
+    )
+    for regulation in REGULATIONS:
+        add(
+            library,
+            RegulationPage(
+                title=regulation["title"],
+                slug=regulation["slug"],
+                doc_number=regulation["doc_number"],
+                issuing_authority=regulation["authority"],
+                level=regulation["level"],
+                effective_date=regulation["effective"],
+                status=RegulationPage.Status.IN_FORCE,
+                summary=regulation["summary"],
+                body=_paragraphs(regulation["body"]),
+            ),
+        )
+    add(
+        home,
+        StandardPage(
+            title=ABOUT_PAGE["title"],
+            slug=ABOUT_PAGE["slug"],
+            introduction=ABOUT_PAGE["introduction"],
+            body=_paragraphs(ABOUT_PAGE["body"]),
+        ),
+    )
+    if report is not None:
+        report.count("内容页面", True, counts["created"])
+        report.count("内容页面", False, counts["existing"])
+    return counts
+
+
+def _paragraphs(html: str) -> list:
+    """Stream-field value: one rich-text paragraph block per <p>."""
+    parts = [part for part in html.replace("</p>", "</p>\n").split("\n") if part.strip()]
+    return [("paragraph", RichText(part)) for part in parts]
+
+
+@seeding.register("content", after=("workforce",), requires={"people", "cms"})
+def seed(run: seeding.SeedRun) -> None:
+    seed_cms_pages(report=run.report, log=run.log)
+
+
+@seeding.register("content.cases", after=("courses",), requires={"people", "cms"})
+def seed_cases(run: seeding.SeedRun) -> None:
+    seed_accident_cases(report=run.report, log=run.log)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from lms.kernel import seeding
+
 LESSON_MINUTES = 45  # one 学时 per lesson
 
 COURSES = (
@@ -117,7 +119,6 @@ def seed_courses(*, report=None, log=print) -> dict[str, int]:
 
     from content.models import HomePage
     from lms.accounts.models import User
-    from lms.workforce.demo import publish_demo_page
     from lms.workforce.models import Enterprise
 
     from .models import CourseIndexPage, CoursePage, LessonPage
@@ -130,7 +131,7 @@ def seed_courses(*, report=None, log=print) -> dict[str, int]:
         return counts
 
     def add(parent, page):
-        return publish_demo_page(parent, page, counts)
+        return seeding.publish_page(parent, page, counts)
 
     index = CourseIndexPage.objects.child_of(home).first() or add(
         home, CourseIndexPage(title="在线课程", slug="courses",
@@ -173,3 +174,8 @@ def seed_courses(*, report=None, log=print) -> dict[str, int]:
         report.count("在线课程页面", False, counts["existing"])
         report.count("在线课程报名", True, counts["enrolled"])
     return counts
+
+
+@seeding.register("courses", after=("workforce", "content"), requires={"people", "cms"})
+def seed(run: seeding.SeedRun) -> None:
+    seed_courses(report=run.report, log=run.log)

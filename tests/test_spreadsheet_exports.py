@@ -127,7 +127,6 @@ EXPORT_URLS = {
 WRITERS_WITHOUT_USER_TEXT = {
     "lms/workforce/importing.py": "import template: our headers and one example row",
     "lms/archive/importing.py": "import template: our headers and one example row",
-    "lms/workforce/demo.py": "demo data generator (make demo)",
 }
 
 

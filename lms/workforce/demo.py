@@ -1,5 +1,7 @@
-"""Demo data (``manage.py seed_demo``) and scale data (``manage.py
-generate_scale_data``, ``bench/import_employees.py``).
+"""Demo data of the workforce (``manage.py seed_demo``'s "workforce" step):
+the demo enterprises, their org trees and posts, one login per role and the
+people. The benchmarks' scale data (``bench/seed/scale.py``) draws its names
+and identifiers with the same helpers.
 
 Everything here is fictitious: names are drawn from surname and given-name
 lists, 身份证号 and 统一社会信用代码 are made by ``lms.workforce.synthetic`` and
@@ -7,25 +9,23 @@ pass their checksums, and every random choice comes from a seeded
 ``random.Random`` so that the same seed always gives the same people.
 
 The demo goes through the workforce services (the single door for writes), as
-an administrator would. Scale data is benchmark material: it is written with
-``bulk_create`` straight into the tables, never through the services.
+an administrator would. The gate lets nobody onto a post untrained, so before
+each placement the apps above register what the person did first
+(``PLACEMENT_TRAINING``: the training records, the certificates).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import math
 import random
-import unicodedata
-from dataclasses import dataclass, field
-from decimal import Decimal
-from pathlib import Path
+from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import ric
+
+from lms.kernel import seeding
+from lms.kernel.seeding import SeedReport
 
 from .models import (
     Employee,
@@ -78,14 +78,6 @@ _MOBILE_PREFIXES = (
 # Demo logins by phone use 1390000xxxx; generated numbers never do.
 RESERVED_PHONE_PREFIX = "1390000"
 
-# How people write 用工形式 in an import sheet (the importer's template labels).
-EMPLOYMENT_LABELS = {
-    EmploymentType.REGULAR: "正式员工",
-    EmploymentType.DISPATCHED: "劳务派遣",
-    EmploymentType.CONTRACTOR: "外包",
-    EmploymentType.INTERN: "实习",
-}
-
 
 def make_name(rng: random.Random, male: bool) -> str:
     """A plausible Chinese name: surname plus one or two given-name characters."""
@@ -124,7 +116,7 @@ def _region_valid(region: str, year: int) -> bool:
     return ric.is_valid(make_id_number(region=region, birth=dt.date(year, 6, 15), seq=1))
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
+def add_years(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
@@ -491,7 +483,7 @@ def build_people(spec: EnterpriseSpec, today: dt.date) -> list[PersonSpec]:
             hire = today - dt.timedelta(days=rng.randrange(40, 15 * 365))
         if n == 1:
             birth, hire, male = dt.date(1972, 6, 18), today - dt.timedelta(days=12 * 365), True
-        hire = max(hire, _add_years(birth, 18))
+        hire = max(hire, add_years(birth, 18))
         # About one in twelve is a recent hire still in pre-post training.
         recent = n > 12 and rng.random() < 1 / 12
         if recent:
@@ -531,7 +523,7 @@ def _shape_hxchem(people: list[PersonSpec], today: dt.date) -> None:
     mentor, worker = by_no[HX_MENTOR], by_no[HX_WORKER]
     assert mentor in reactor and worker in reactor, "mentor and worker sit on HX-HC-A-FYF"
     for person, years in ((mentor, 9), (worker, 2)):
-        person.hire_date = max(today - dt.timedelta(days=years * 365), _add_years(person.birth, 18))
+        person.hire_date = max(today - dt.timedelta(days=years * 365), add_years(person.birth, 18))
         person.start_date = person.hire_date + dt.timedelta(days=20)
         person.assign = True
         person.employment_type = EmploymentType.REGULAR
@@ -552,22 +544,6 @@ def _shape_hxchem(people: list[PersonSpec], today: dt.date) -> None:
 
 
 # --- writing the demo ----------------------------------------------------------------
-
-
-@dataclass
-class SeedReport:
-    """What a seed run did; printed as the summary."""
-
-    created: dict[str, int] = field(default_factory=dict)
-    existing: dict[str, int] = field(default_factory=dict)
-    refused: list[str] = field(default_factory=list)  # assignments the services refused
-    credentials: list[dict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def count(self, what: str, created: bool, n: int = 1) -> None:
-        bucket = self.created if created else self.existing
-        bucket[what] = bucket.get(what, 0) + n
-
 
 def seed_enterprise(spec: EnterpriseSpec, report: SeedReport) -> Enterprise:
     """Create the enterprise with its org tree and posts; existing rows
@@ -703,185 +679,42 @@ def seed_people(spec: EnterpriseSpec, enterprise: Enterprise, users_by_employee_
     _seed_events(spec, enterprise, people, made, posts, today, report)
 
 
-# --- training history and certificates ----------------------------------------------
+# --- training before a placement ----------------------------------------------------
 
-# Which kind of record meets which kind of obligation (lms.compliance).
-_RECORD_KIND = {
-    "principal_initial": "principal",
-    "principal_annual": "principal",
-    "special_op_refresher": "special_operation",
-}
-_LEVEL_TEXT = {
-    "company": (
-        "厂级安全教育",
-        "本单位安全生产情况及安全生产基本知识；安全生产规章制度和劳动纪律；从业人员安全生产权利和义务；事故案例",
-    ),
-    "workshop": (
-        "车间级安全教育",
-        (
-            "工作环境及危险因素；所从事工种可能遭受的职业伤害和伤亡事故；岗位安全职责、操作技能及强制性标准；"
-            "自救互救、急救方法、疏散和现场紧急情况的处理；安全设备设施、个人防护用品的使用和维护；事故案例"
-        ),
-    ),
-    "team": ("班组级安全教育", "岗位安全操作规程；岗位之间工作衔接配合的安全与职业卫生事项；事故案例"),
-}
-_PROVINCES = {"32": "江苏省", "33": "浙江省"}
+@dataclass
+class Placement:
+    """A demo person about to start on a post. The steps registered in
+    ``PLACEMENT_TRAINING`` write what had to come first (training records,
+    certificates), starting on ``start``, and move ``start`` to the first
+    day the person may work the post."""
+
+    employee: Employee
+    post: Post
+    start: dt.date
+    today: dt.date
+    apprentice: bool
+    rng: random.Random
 
 
-def _aware(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+# Filled by the compliance and certificates demos.
+PLACEMENT_TRAINING = seeding.Registry()
 
 
 def complete_training(employee: Employee, *, post: Post, not_before: dt.date, today: dt.date, apprentice=False):
-    """Record, as the enterprise's paper archive would show, the training that
-    meets ``employee``'s open obligations (three-level induction, retraining,
-    principal training, the apprenticeship unless ``apprentice``), starting
-    on ``not_before``; register the certificates ``post`` needs (special
-    operation, and the competence certificate of high-risk principals and
-    safety managers). Returns the first day the person may start on the post.
-    Writes nothing if the archive or compliance apps are not installed."""
-    try:
-        from lms.archive.models import AssessmentResult, RecordSource
-        from lms.archive.services import record_append
-        from lms.compliance.models import Obligation
-    except ImportError:
-        return not_before
-    rng = random.Random(f"anxun-demo-history:{employee.enterprise_id}:{employee.employee_no}:{post.code}")
-    order = {"company": 0, "workshop": 1, "team": 2}
-    open_obligations = sorted(
-        Obligation.objects.filter(employee=employee, status=Obligation.Status.OPEN).select_related("post__org_unit"),
-        key=lambda o: (o.kind == "apprenticeship", order.get(o.level, 3), o.pk),
+    """Run the registered training steps for ``employee`` starting on
+    ``post`` no earlier than ``not_before``; returns the first day the person
+    may start there (``not_before`` if no step is registered)."""
+    placement = Placement(
+        employee=employee,
+        post=post,
+        start=not_before,
+        today=today,
+        apprentice=apprentice,
+        rng=random.Random(f"anxun-demo-history:{employee.enterprise_id}:{employee.employee_no}:{post.code}"),
     )
-    cursor = not_before
-    pending = []
-    for ob in open_obligations:
-        if ob.kind == "apprenticeship" and apprentice:
-            continue  # the apprentice is still learning under the mentor
-        kind = _RECORD_KIND.get(ob.kind, ob.kind)
-        # An apprenticeship is counted in months, not hours.
-        hours = ob.min_hours if ob.min_hours > 0 or ob.kind == "apprenticeship" else Decimal(4)
-        begin = max(cursor, ob.start_date)
-        if ob.kind == "apprenticeship":
-            end = max(ob.due_date, begin)
-            title = f"师带徒（{ob.post.name if ob.post else post.name}）"
-            content = "在师傅带领下跟岗作业，掌握岗位操作规程和应急处置，期满经考核由师傅签字出师"
-            method, place, trainer = "实操考核", ob.post.org_unit.name if ob.post else post.org_unit.name, "师傅"
-        else:
-            end = begin + dt.timedelta(days=max(1, math.ceil(hours / 8)) - 1)
-            unit = (ob.post or post).org_unit
-            if ob.level in _LEVEL_TEXT:
-                title, content = _LEVEL_TEXT[ob.level]
-                if ob.kind == "retraining":
-                    title = "转岗" + title
-            elif kind == "principal":
-                title = "主要负责人和安全生产管理人员安全培训"
-                content = "安全生产法律法规和标准；安全生产管理、安全生产技术和职业卫生知识；重大危险源管理和应急管理；事故案例"
-            else:
-                title, content = ob.get_kind_display(), ob.get_kind_display()
-            method = "闭卷笔试"
-            place = {
-                "company": "公司培训室",
-                "workshop": f"{unit.parent.name if unit.parent else unit.name}会议室",
-            }.get(ob.level, unit.name)
-            trainer = {"company": "安全环保部", "workshop": "车间安全员", "team": "班组长"}.get(
-                ob.level, "安全培训机构"
-            )
-        pending.append(
-            {
-                "kind": kind,
-                "level": ob.level,
-                "post": ob.post,
-                "title": title,
-                "content": content,
-                "start_at": _aware(begin, 8, 30),
-                "end_at": _aware(end, 17, 30),
-                "place": place,
-                "hours": hours,
-                "trainer": trainer,
-                "assessment_method": method,
-                "assessment_result": AssessmentResult.PASSED,
-                "score": Decimal(rng.randrange(80, 99)),
-                "source": RecordSource.HISTORICAL if end < today - dt.timedelta(days=90) else RecordSource.OFFLINE,
-            }
-        )
-        cursor = end + dt.timedelta(days=1)
-    for n, fields in enumerate(pending, start=1):
-        # Evaluate the obligations once, after the last record.
-        record_append(employee=employee, actor=None, evaluate=n == len(pending), **fields)
-
-    start = cursor
-    enterprise = employee.enterprise
-    province = _PROVINCES.get(enterprise.region_code[:2], "省")
-    if post.special_operation:
-        # 令30 §19: valid 6 years, reviewed every 3; the number is the ID number.
-        _certificate_chain(
-            employee,
-            "special_operation",
-            post.special_operation,
-            start - dt.timedelta(days=rng.randrange(10, 90)),
-            years=6,
-            review_years=3,
-            authority=f"{province}应急管理厅",
-            today=today,
-            rng=rng,
-        )
-    if (employee.is_principal or employee.is_safety_manager) and enterprise.is_high_risk:
-        # 办法 §25: 3 years; high-risk principals pass within 6 months of taking the post.
-        kind = "principal_competence" if employee.is_principal else "safety_manager_competence"
-        _certificate_chain(
-            employee,
-            kind,
-            "",
-            min(start, employee.hire_date + dt.timedelta(days=rng.randrange(60, 170))),
-            years=3,
-            review_years=None,
-            authority=f"{province}应急管理厅",
-            today=today,
-            rng=rng,
-        )
-    return start
-
-
-def _certificate_chain(employee, kind, category, first_issue, *, years, review_years, authority, today, rng):
-    """Certificates of one kind from ``first_issue`` to today: each renewed
-    shortly before it expires, the last one valid today. Registered through
-    the certificates app's service (validation and audit log)."""
-    from certificates.models import Certificate
-    from certificates.services import certificate_register
-
-    if Certificate.objects.filter(employee=employee, kind=kind, category=category).exists():
-        return
-    issued, previous = first_issue, None
-    while True:
-        valid_until = _add_years(issued, years)
-        latest = valid_until > today
-        review = _add_years(issued, review_years) if review_years else None
-        if latest and review is not None and review < today:
-            review = valid_until  # reviewed on time; the next step is renewal
-        cert = certificate_register(
-            employee=employee,
-            kind=kind,
-            category=category,
-            number=_external_certificate_number(employee, kind, category, issued),
-            authority=authority,
-            issued_on=issued,
-            valid_until=valid_until,
-            next_review_due=review,
-            replaces=previous,
-            actor=None,
-        )
-        if latest:
-            return
-        previous, issued = cert, valid_until - dt.timedelta(days=rng.randrange(20, 60))
-
-
-def _external_certificate_number(employee, kind, category, issued) -> str:
-    """A made-up authority number: the year and eight digits fixed by the
-    holder, kind and issue date. Never the holder's 身份证号 (real
-    特种作业操作证 numbers often are; 个保法 §51 keeps them out of numbers here)."""
-    seed = f"{employee.enterprise_id}:{employee.employee_no}:{kind}:{category}:{issued.isoformat()}"
-    digits = int(hashlib.sha256(seed.encode()).hexdigest(), 16) % 10**8
-    return f"T{issued:%Y}{digits:08d}"
+    for step in PLACEMENT_TRAINING.ordered():
+        step.func(placement)
+    return placement.start
 
 
 def _msg(exc) -> str:
@@ -1007,252 +840,7 @@ def _employee_names() -> dict[str, str]:
     return names
 
 
-@transaction.atomic
-def seed_demo(*, with_cms: bool = True, with_people: bool = True, log=print) -> SeedReport:
-    """Create (or complete) the demo: two enterprises, their workforce, one
-    login per role and, if the content models exist, the CMS pages. Safe to
-    run again: what exists is kept and nothing is duplicated. Without
-    ``with_people`` only the enterprises (org trees, posts) and the logins:
-    what the deploy smoke test logs in with, in seconds instead of minutes."""
-    report = SeedReport()
-    enterprises = [seed_enterprise(spec, report) for spec in DEMO_ENTERPRISES]
-    linked = seed_users(report)
-    if not with_people:
-        return report
-    for spec, enterprise in zip(DEMO_ENTERPRISES, enterprises):
-        seed_people(spec, enterprise, linked.get(spec.code, {}), report)
-    if with_cms:
-        seed_cms_pages(report=report, log=log)
-        from courses.demo import seed_courses
-
-        seed_courses(report=report, log=log)
-        from content.demo import seed_accident_cases
-
-        seed_accident_cases(report=report, log=log)
-        from courses.warning.demo import seed_warning
-
-        seed_warning(report=report, log=log)
-    # Today's signed archive checkpoints, so the person files and regulator
-    # bundles of the demo are covered (Celery beat signs one every night).
-    from lms.archive.services import checkpoint_create_all
-
-    checkpoint_create_all(enterprises=enterprises)
-    return report
-
-
-# --- CMS pages -------------------------------------------------------------------------
-
-NOTICES = (
-    {
-        "title": "关于开展2026年度主要负责人和安全管理人员安全生产知识考核的通知",
-        "slug": "notice-2026-principal-exam",
-        "date": dt.date(2026, 3, 2),
-        "summary": "各企业主要负责人和安全管理人员须于 2026 年 6 月 30 日前完成年度再培训学时并参加线上考核。",
-        "body": (
-            "<p>根据《生产经营单位安全培训规定》，主要负责人和安全管理人员每年应接受再培训。"
-            "请各企业于 2026 年 6 月 30 日前组织相关人员完成年度学时，并在平台“考试”栏目参加年度安全生产知识考核。</p>"
-            "<p>考核满分 100 分，80 分合格，不合格者可补考一次。</p>"
-        ),
-    },
-    {
-        "title": "关于做好岗位调整人员车间级和班组级安全教育的通知",
-        "slug": "notice-transfer-retraining",
-        "date": dt.date(2026, 4, 15),
-        "summary": "从业人员调整工作岗位或离岗半年以上重新上岗的，应重新接受车间级和班组级安全培训。",
-        "body": (
-            "<p>人力资源部门办理转岗、复岗时，系统将自动生成车间级和班组级培训任务。"
-            "培训未完成前，相关人员不得在新岗位独立作业。</p>"
-        ),
-    },
-    {
-        "title": "关于开展“安全生产月”警示教育活动的通知",
-        "slug": "notice-safety-month-2026",
-        "date": dt.date(2026, 5, 28),
-        "summary": "6 月为全国“安全生产月”，各班组须组织一次事故案例警示教育，实现全员覆盖。",
-        "body": (
-            "<p>请各车间结合本单位风险特点，从平台事故案例库中选取案例，以班组为单位开展警示教育，"
-            "并在线上完成签到和学习记录。</p>"
-        ),
-    },
-)
-
-REGULATIONS = (
-    {
-        "title": "中华人民共和国安全生产法",
-        "slug": "work-safety-law-2021",
-        "doc_number": "中华人民共和国主席令第八十八号",
-        "authority": "全国人民代表大会常务委员会",
-        "level": "law",
-        "effective": dt.date(2021, 9, 1),
-        "summary": "安全生产领域的基本法律，2021 年第三次修正。",
-        "body": (
-            "<p>规定生产经营单位应当对从业人员进行安全生产教育和培训，保证其具备必要的安全生产知识和操作技能；"
-            "未经培训合格的从业人员不得上岗作业。被派遣劳动者和实习学生同样纳入培训范围。</p>"
-            "<p>生产经营单位应当建立安全生产教育和培训档案，如实记录培训的时间、内容、参加人员以及考核结果等情况。</p>"
-        ),
-    },
-    {
-        "title": "生产经营单位安全培训规定",
-        "slug": "production-units-safety-training",
-        "doc_number": "国家安全生产监督管理总局令第3号（2015年修正）",
-        "authority": "国家安全生产监督管理总局",
-        "level": "departmental_rule",
-        "effective": dt.date(2006, 3, 1),
-        "summary": "规定主要负责人、安全管理人员和其他从业人员的培训内容与学时。",
-        "body": (
-            "<p>明确主要负责人、安全生产管理人员初次培训和每年再培训的学时要求，高危行业要求更高；"
-            "新上岗从业人员须接受厂级、车间级、班组级三级安全培训教育。</p>"
-            "<p>从业人员调整岗位或离岗一年以上重新上岗时，应重新接受车间级和班组级安全培训；"
-            "采用新工艺、新技术、新材料或使用新设备时，应进行专门的安全培训。</p>"
-        ),
-    },
-    {
-        "title": "特种作业人员安全技术培训考核管理规定",
-        "slug": "special-operation-training",
-        "doc_number": "国家安全生产监督管理总局令第30号（2015年修正）",
-        "authority": "国家安全生产监督管理总局",
-        "level": "departmental_rule",
-        "effective": dt.date(2010, 7, 1),
-        "summary": "特种作业目录、培训考核、操作证发放与复审的规定。",
-        "body": (
-            "<p>特种作业人员须经专门的安全技术培训并考核合格，取得特种作业操作证后方可上岗作业。"
-            "目录包括电工作业、焊接与热切割作业、高处作业、危险化学品安全作业等类别。</p>"
-            "<p>操作证有效期 6 年，每 3 年复审一次；复审前须参加不少于 8 学时的安全培训。</p>"
-        ),
-    },
-    {
-        "title": "安全生产培训管理办法",
-        "slug": "safety-training-management",
-        "doc_number": "国家安全生产监督管理总局令第44号（2015年修正）",
-        "authority": "国家安全生产监督管理总局",
-        "level": "departmental_rule",
-        "effective": dt.date(2012, 3, 1),
-        "summary": "安全培训机构、培训考核、发证和监督管理的规定。",
-        "body": (
-            "<p>规定安全培训的组织、考核与发证，以及安全生产监管部门的监督检查。"
-            "对从事危险工艺操作的新上岗人员，应在有经验的职工带领下实习满 2 个月后方可独立上岗。</p>"
-            "<p>主要负责人和安全生产管理人员的安全合格证明有效期为 3 年。</p>"
-        ),
-    },
-)
-
-ABOUT_PAGE = {
-    "title": "关于安训",
-    "slug": "about",
-    "introduction": "面向企业的安全生产培训、考试与持证管理平台。",
-    "body": (
-        "<p>安训是面向企业的安全生产培训、考试与持证管理平台。它的承诺只有一条："
-        "未经培训合格，任何人不上岗；培训档案能够证明这一点。</p>"
-        "<p>平台根据入职、转岗、离岗复岗等任职事件自动生成培训任务，支持三级安全教育、师带徒、"
-        "特种作业持证管理和监管部门“双随机”抽查。</p>"
-    ),
-}
-
-
-def publish_demo_page(parent, page, counts: dict[str, int]):
-    """Add ``page`` under ``parent`` and publish it, unless a child with its
-    slug is there (then that one is returned); counts "created"/"existing"."""
-    existing = parent.get_children().filter(slug=page.slug).first()
-    if existing is not None:
-        counts["existing"] += 1
-        return existing.specific
-    parent.add_child(instance=page)
-    page.save_revision().publish()
-    counts["created"] += 1
-    return page
-
-
-def seed_cms_pages(*, report: SeedReport | None = None, log=print) -> dict[str, int]:
-    """Put three notices under the notice index, the four core regulations
-    under the regulation library and a "关于安训" page under the home page
-    (index pages are made if missing). Pages that exist, matched by slug under
-    their parent, are left alone. If the content app does not define these
-    page types, print a warning and do nothing. Returns {"created": n,
-    "existing": m}."""
-    counts = {"created": 0, "existing": 0}
-    try:
-        from content.models import (
-            HomePage,
-            NoticeIndexPage,
-            NoticePage,
-            RegulationIndexPage,
-            RegulationPage,
-            StandardPage,
-        )
-    except ImportError as exc:
-        return _cms_warning(
-            f"警告：内容页面类型尚未就绪（{exc}），已跳过通知、法规和“关于安训”页面。", counts, report, log
-        )
-    home = HomePage.objects.order_by("path").first()
-    if home is None:
-        return _cms_warning("警告：未找到首页（HomePage），已跳过内容页面。", counts, report, log)
-
-    def add(parent, page):
-        return publish_demo_page(parent, page, counts)
-
-    notices = NoticeIndexPage.objects.child_of(home).first() or add(
-        home, NoticeIndexPage(title="通知公告", slug="notices", intro="<p>企业安全生产相关通知、公告与培训安排。</p>")
-    )
-    for notice in NOTICES:
-        add(
-            notices,
-            NoticePage(
-                title=notice["title"],
-                slug=notice["slug"],
-                date=notice["date"],
-                summary=notice["summary"],
-                body=_paragraphs(notice["body"]),
-            ),
-        )
-    library = RegulationIndexPage.objects.child_of(home).first() or add(
-        home, RegulationIndexPage(title="法规库", slug="regulations", intro="<p>安全生产法律、法规、规章与标准。</p>")
-    )
-    for regulation in REGULATIONS:
-        add(
-            library,
-            RegulationPage(
-                title=regulation["title"],
-                slug=regulation["slug"],
-                doc_number=regulation["doc_number"],
-                issuing_authority=regulation["authority"],
-                level=regulation["level"],
-                effective_date=regulation["effective"],
-                status=RegulationPage.Status.IN_FORCE,
-                summary=regulation["summary"],
-                body=_paragraphs(regulation["body"]),
-            ),
-        )
-    add(
-        home,
-        StandardPage(
-            title=ABOUT_PAGE["title"],
-            slug=ABOUT_PAGE["slug"],
-            introduction=ABOUT_PAGE["introduction"],
-            body=_paragraphs(ABOUT_PAGE["body"]),
-        ),
-    )
-    if report is not None:
-        report.count("内容页面", True, counts["created"])
-        report.count("内容页面", False, counts["existing"])
-    return counts
-
-
-def _cms_warning(message, counts, report, log):
-    log(message)
-    if report is not None:
-        report.warnings.append(message)
-    return counts
-
-
-def _paragraphs(html: str) -> list:
-    """Stream-field value: one rich-text paragraph block per <p>."""
-    from wagtail.rich_text import RichText
-
-    parts = [part for part in html.replace("</p>", "</p>\n").split("\n") if part.strip()]
-    return [("paragraph", RichText(part)) for part in parts]
-
-
-# --- summary -----------------------------------------------------------------------------
+# --- seed step and summary -----------------------------------------------------------
 
 ROLE_LABELS = {
     "superuser": "平台管理员（超级用户）",
@@ -1267,38 +855,14 @@ ROLE_LABELS = {
 }
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
-def table(rows: list[list[str]]) -> str:
-    """Rows as aligned columns (CJK characters count double)."""
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def format_summary(report: SeedReport) -> str:
-    """The Chinese summary seed_demo prints: counts, logins, MFA secrets and
-    recovery codes, URLs."""
+    """The workforce's section of the summary seed_demo prints: each
+    enterprise's totals, the logins, MFA secrets and recovery codes, the
+    refused placements and the URLs."""
     enterprise_names = {s.code: s.name for s in DEMO_ENTERPRISES}
-    out = ["", "===== 安训演示数据 ====="]
-    what = sorted(set(report.created) | set(report.existing), key=_SUMMARY_ORDER.index)
-    counts = [["数据", "本次新建", "已存在"]] + [
-        [w, str(report.created.get(w, 0)), str(report.existing.get(w, 0))] for w in what
-    ]
-    out += [table(counts), ""]
+    out = []
     totals = [["企业", "员工", "在岗", "离岗", "组织单位", "岗位", "当前岗位分配"]]
-    for spec in DEMO_ENTERPRISES:
-        ent = Enterprise.objects.get(code=spec.code)
+    for ent in demo_enterprises():
         employees = Employee.objects.filter(enterprise=ent)
         totals.append(
             [
@@ -1311,7 +875,7 @@ def format_summary(report: SeedReport) -> str:
                 str(PostAssignment.objects.filter(employee__enterprise=ent, end_date__isnull=True).count()),
             ]
         )
-    out += [table(totals), ""]
+    out += [seeding.table(totals), ""]
 
     logins = [["角色", "登录邮箱", "手机号登录", "所属", "双因素认证"]]
     for entry in report.credentials:
@@ -1328,7 +892,7 @@ def format_summary(report: SeedReport) -> str:
                 "必须（TOTP）" if spec.privileged else "-",
             ]
         )
-    out += [f"演示账号（密码均为 {DEMO_PASSWORD}）：", table(logins), ""]
+    out += [f"演示账号（密码均为 {DEMO_PASSWORD}）：", seeding.table(logins), ""]
 
     out.append(
         "需要双因素认证的账号：把 TOTP 密钥加入身份验证器应用，或在登录时使用任一恢复码（每个恢复码只能用一次）。"
@@ -1344,313 +908,24 @@ def format_summary(report: SeedReport) -> str:
         out.append(f"未能上岗（岗位准入未通过，{len(report.refused)} 人）：")
         out += [f"  {line}" for line in report.refused[:20]]
         out.append("")
-    for warning in report.warnings:
-        out.append(warning)
     out += [f"登录地址：{LOGIN_URL}", f"管理后台：{ADMIN_URL}", ""]
     return "\n".join(out)
 
 
-_SUMMARY_ORDER = ["企业", "组织单位", "岗位", "用户", "员工", "岗位分配", "转岗事件", "离岗事件", "内容页面", "在线课程页面", "在线课程报名", "事故案例页面", "警示教育活动"]
+@seeding.register("workforce", summary=format_summary)
+def seed(run: seeding.SeedRun) -> None:
+    """The enterprises (org trees, posts) and one login per role; with the
+    "people" part, their workforce too. Without it: what the deploy smoke
+    test logs in with, in seconds instead of minutes."""
+    enterprises = [seed_enterprise(spec, run.report) for spec in DEMO_ENTERPRISES]
+    linked = seed_users(run.report)
+    if "people" not in run.parts:
+        return
+    for spec, enterprise in zip(DEMO_ENTERPRISES, enterprises):
+        seed_people(spec, enterprise, linked.get(spec.code, {}), run.report)
 
 
-# --- scale data ----------------------------------------------------------------------
-
-# A fixed date, so that the same seed gives the same data on any day.
-SCALE_REFERENCE_DATE = dt.date(2026, 1, 1)
-SCALE_CODE_PREFIX = "scale-"
-SCALE_REGIONS = ("320505", "320506", "320583", "330106", "330110", "340104", "370102", "420106", "440305", "510107")
-SCALE_INDUSTRIES = (
-    Industry.MANUFACTURING,
-    Industry.MANUFACTURING,
-    Industry.HAZARDOUS_CHEMICALS,
-    Industry.METAL_SMELTING,
-    Industry.CONSTRUCTION,
-    Industry.NON_COAL_MINE,
-    Industry.OTHER,
-)
-# Workshop templates: (name, team names, post templates (name, hazard, special, apprenticeship months)).
-SCALE_WORKSHOPS = (
-    ("生产一车间", ("甲班", "乙班", "丙班"), (("操作工", _O, "", 2), ("巡检工", _Y, "", 0))),
-    ("生产二车间", ("甲班", "乙班"), (("操作工", _O, "", 0), ("包装工", _B, "", 0))),
-    (
-        "设备动力部",
-        ("电气班", "维修班"),
-        (("维修电工", _O, SpecialOperation.ELECTRICIAN, 0), ("焊工", _O, SpecialOperation.WELDING, 0)),
-    ),
-    ("仓储物流部", ("仓储班", "运输班"), (("叉车司机", _Y, "", 0), ("仓管员", _B, "", 0))),
-    ("质量部", ("检验组",), (("质检员", _Y, "", 0),)),
-)
-
-
-def scale_code(index: int) -> str:
-    return f"{SCALE_CODE_PREFIX}{index:04d}"
-
-
-@dataclass
-class ScaleBundle:
-    """One scale enterprise, built in memory (unsaved, no primary keys)."""
-
-    enterprise: dict
-    units: list[dict]  # code, name, kind, parent (code)
-    posts: list[dict]  # code, name, unit (code), hazard_level, special_operation, apprenticeship_months
-    employees: list[dict]  # Employee fields plus unit (code), post (code or ""), start_date (or None)
-
-
-def build_scale_enterprise(index: int, *, seed: int, employees_per: int) -> ScaleBundle:
-    """Deterministic data for scale enterprise ``index`` (1-based): the same
-    (index, seed, employees_per) always gives the same bundle."""
-    rng = random.Random(f"anxun-scale:{seed}:{index}")
-    industry = rng.choice(SCALE_INDUSTRIES)
-    region = rng.choice(SCALE_REGIONS)
-    code = scale_code(index)
-    enterprise = {
-        "code": code,
-        "name": f"规模测试{index:04d}号{_industry_word(industry)}有限公司",
-        "credit_code": make_credit_code(90_000_000 + index * 97 + seed % 97, region),
-        "industry": industry,
-        "risk_class": risk_class_for(industry),
-        "region_code": region,
-        "address": f"规模测试园区 {index} 号",
-    }
-    units = [{"code": "C", "name": enterprise["name"], "kind": OrgUnit.Kind.COMPANY, "parent": ""}]
-    posts = [
-        {
-            "code": "C-ZJL",
-            "name": "总经理",
-            "unit": "C",
-            "hazard_level": _B,
-            "special_operation": "",
-            "apprenticeship_months": 0,
-        },
-        {
-            "code": "C-AQY",
-            "name": "安全管理员",
-            "unit": "C",
-            "hazard_level": _Y,
-            "special_operation": "",
-            "apprenticeship_months": 0,
-        },
-    ]
-    n_workshops = rng.randint(3, len(SCALE_WORKSHOPS))
-    for w, (ws_name, teams, templates) in enumerate(SCALE_WORKSHOPS[:n_workshops], start=1):
-        ws_code = f"W{w:02d}"
-        units.append({"code": ws_code, "name": ws_name, "kind": OrgUnit.Kind.WORKSHOP, "parent": "C"})
-        for t, team_name in enumerate(teams, start=1):
-            team_code = f"{ws_code}-T{t}"
-            units.append(
-                {"code": team_code, "name": f"{ws_name}{team_name}", "kind": OrgUnit.Kind.TEAM, "parent": ws_code}
-            )
-            for p, (post_name, hazard, special, months) in enumerate(templates, start=1):
-                posts.append(
-                    {
-                        "code": f"{team_code}-P{p}",
-                        "name": post_name,
-                        "unit": team_code,
-                        "hazard_level": hazard,
-                        "special_operation": special,
-                        "apprenticeship_months": months,
-                    }
-                )
-    team_posts = [p for p in posts if p["unit"] != "C"]
-    taken: set[str] = set()
-    employees = []
-    for i in range(1, employees_per + 1):
-        if i <= 3:
-            post = posts[0] if i == 1 else posts[1]
-        else:
-            post = rng.choice(team_posts)
-        male = rng.random() < 0.75
-        birth = dt.date(1966, 1, 1) + dt.timedelta(days=rng.randrange(38 * 365))
-        hire = SCALE_REFERENCE_DATE - dt.timedelta(days=rng.randrange(1, 20 * 365))
-        hire = max(hire, _add_years(birth, 18))
-        assigned = rng.random() < 0.92
-        employees.append(
-            {
-                "employee_no": f"S{i:06d}",
-                "name": make_name(rng, male),
-                "id_number": make_person_id(rng, birth, male, taken),
-                "phone": "+86" + make_mobile(rng),
-                "employment_type": rng.choices(
-                    (
-                        EmploymentType.REGULAR,
-                        EmploymentType.DISPATCHED,
-                        EmploymentType.CONTRACTOR,
-                        EmploymentType.INTERN,
-                    ),
-                    weights=(80, 10, 6, 4),
-                )[0],
-                "is_principal": i == 1,
-                "is_safety_manager": i in (2, 3),
-                "hire_date": hire,
-                "unit": post["unit"],
-                "post": post["code"],
-                "start_date": min(hire + dt.timedelta(days=rng.randrange(7, 31)), SCALE_REFERENCE_DATE)
-                if assigned
-                else None,
-            }
-        )
-    return ScaleBundle(enterprise=enterprise, units=units, posts=posts, employees=employees)
-
-
-def _industry_word(industry: str) -> str:
-    return {
-        Industry.MANUFACTURING: "机械",
-        Industry.HAZARDOUS_CHEMICALS: "化工",
-        Industry.METAL_SMELTING: "冶金",
-        Industry.CONSTRUCTION: "建设",
-        Industry.NON_COAL_MINE: "矿业",
-    }.get(industry, "实业")
-
-
-BULK_BATCH = 2000
-
-
-@transaction.atomic
-def create_scale_enterprise(index: int, *, seed: int, employees_per: int) -> Enterprise | None:
-    """Write scale enterprise ``index`` with bulk inserts (benchmark data,
-    not through the services): org tree, posts, employees, their hire events
-    and (for ~92 %) an open post assignment. Returns None, writing nothing,
-    if an enterprise with that code exists."""
-    bundle = build_scale_enterprise(index, seed=seed, employees_per=employees_per)
-    if Enterprise.objects.filter(code=bundle.enterprise["code"]).exists():
-        return None
-    enterprise = Enterprise.objects.create(**bundle.enterprise)
-    units: dict[str, OrgUnit] = {}
-    for kind in (OrgUnit.Kind.COMPANY, OrgUnit.Kind.WORKSHOP, OrgUnit.Kind.TEAM):
-        level = [u for u in bundle.units if u["kind"] == kind]
-        OrgUnit.objects.bulk_create(
-            [
-                OrgUnit(enterprise=enterprise, code=u["code"], name=u["name"], kind=kind, parent=units.get(u["parent"]))
-                for u in level
-            ]
-        )
-        units.update({u.code: u for u in OrgUnit.objects.filter(enterprise=enterprise, kind=kind)})
-    Post.objects.bulk_create(
-        [
-            Post(
-                enterprise=enterprise,
-                org_unit=units[p["unit"]],
-                code=p["code"],
-                name=p["name"],
-                hazard_level=p["hazard_level"],
-                special_operation=p["special_operation"],
-                apprenticeship_months=p["apprenticeship_months"],
-            )
-            for p in bundle.posts
-        ]
-    )
-    posts = {p.code: p for p in Post.objects.filter(enterprise=enterprise)}
-    if not bundle.employees:
-        return enterprise
-    now = timezone.now()
-    Employee.objects.bulk_create(
-        [
-            Employee(
-                enterprise=enterprise,
-                org_unit=units[e["unit"]],
-                created_at=now,
-                **{k: v for k, v in e.items() if k not in ("unit", "post", "start_date")},
-            )
-            for e in bundle.employees
-        ],
-        batch_size=BULK_BATCH,
-    )
-    ids = dict(Employee.objects.filter(enterprise=enterprise).values_list("employee_no", "pk"))
-    EmploymentEvent.objects.bulk_create(
-        [
-            EmploymentEvent(
-                employee_id=ids[e["employee_no"]],
-                type=EmploymentEvent.Type.HIRE,
-                date=e["hire_date"],
-                post=posts[e["post"]],
-                source=EmploymentEvent.Source.SYSTEM,
-                recorded_at=now,
-            )
-            for e in bundle.employees
-        ],
-        batch_size=BULK_BATCH,
-    )
-    PostAssignment.objects.bulk_create(
-        [
-            PostAssignment(
-                employee_id=ids[e["employee_no"]], post=posts[e["post"]], start_date=e["start_date"], created_at=now
-            )
-            for e in bundle.employees
-            if e["start_date"] is not None
-        ],
-        batch_size=BULK_BATCH,
-    )
-    return enterprise
-
-
-def next_free_scale_index() -> int:
-    """The smallest index whose ``scale-NNNN`` code is unused."""
-    used = set(Enterprise.objects.filter(code__startswith=SCALE_CODE_PREFIX).values_list("code", flat=True))
-    index = 1
-    while scale_code(index) in used:
-        index += 1
-    return index
-
-
-# --- employee import spreadsheet ----------------------------------------------------------
-
-IMPORT_HEADERS = (
-    "工号*",
-    "姓名*",
-    "身份证号*",
-    "手机号",
-    "用工形式",
-    "所在单位编码",
-    "岗位编码",
-    "入职日期*",
-    "主要负责人",
-    "安全管理人员",
-)
-
-
-def employee_sheet_rows(enterprise: Enterprise, rows: int, rng: random.Random, *, number_prefix: str = "X"):
-    """Yield ``rows`` import rows (in IMPORT_HEADERS order) of new, valid
-    employees on the enterprise's team posts; row 1 is the principal, rows 2–3
-    safety managers. 工号 are ``<prefix>000001``…; 身份证号 are unique and avoid
-    those of the enterprise's present employees."""
-    posts = list(Post.objects.filter(enterprise=enterprise, is_active=True).select_related("org_unit").order_by("code"))
-    if not posts:
-        raise ValueError(f"企业 {enterprise.code} 没有岗位，无法生成导入表")
-    team_posts = [p for p in posts if p.org_unit.kind == OrgUnit.Kind.TEAM] or posts
-    company_posts = [p for p in posts if p.org_unit.kind == OrgUnit.Kind.COMPANY] or posts
-    taken = set(Employee.objects.filter(enterprise=enterprise).values_list("id_number", flat=True))
-    yes, no = "是", "否"
-    for i in range(1, rows + 1):
-        post = company_posts[0 if i == 1 else -1] if i <= 3 else rng.choice(team_posts)
-        male = rng.random() < 0.75
-        birth = dt.date(1966, 1, 1) + dt.timedelta(days=rng.randrange(38 * 365))
-        hire = max(SCALE_REFERENCE_DATE - dt.timedelta(days=rng.randrange(1, 20 * 365)), _add_years(birth, 18))
-        etype = rng.choices(tuple(EMPLOYMENT_LABELS), weights=(80, 10, 6, 4))[0]
-        yield (
-            f"{number_prefix}{i:06d}",
-            make_name(rng, male),
-            make_person_id(rng, birth, male, taken),
-            make_mobile(rng),
-            EMPLOYMENT_LABELS[etype],
-            post.org_unit.code,
-            post.code,
-            hire,
-            yes if i == 1 else no,
-            yes if i in (2, 3) else no,
-        )
-
-
-def write_employee_sheet(path, enterprise: Enterprise, rows: int, rng: random.Random) -> Path:
-    """Write an employee import spreadsheet (.xlsx, headers IMPORT_HEADERS)
-    with ``rows`` new employees of ``enterprise``; returns the path."""
-    from openpyxl import Workbook
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("员工")
-    ws.append(list(IMPORT_HEADERS))
-    for row in employee_sheet_rows(enterprise, rows, rng):
-        ws.append(list(row))
-    wb.save(path)
-    return path
+def demo_enterprises() -> list[Enterprise]:
+    """The demo enterprises that exist, in DEMO_ENTERPRISES order."""
+    found = {e.code: e for e in Enterprise.objects.filter(code__in=[s.code for s in DEMO_ENTERPRISES])}
+    return [found[s.code] for s in DEMO_ENTERPRISES if s.code in found]

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from bench.seed import heartbeat_seed, heartbeat_verify
 from courses.models import LessonProgress, StudySession
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def clock(monkeypatch):
 
 def _seed(tmp_path, learners=3):
     fleet = tmp_path / "fleet.json"
-    call_command("bench_heartbeat_seed", learners=learners, fleet=str(fleet), stdout=open("/dev/null", "w"))
+    call_command(heartbeat_seed.Command(), learners=learners, fleet=str(fleet), stdout=open("/dev/null", "w"))
     return json.loads(fleet.read_text())
 
 
@@ -68,7 +69,7 @@ def _verify(tmp_path, lines):
     log.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     out = tmp_path / "verify.out"
     with open(out, "w") as fh:
-        call_command("bench_heartbeat_verify", "--log", str(log), "--interval", str(INTERVAL), stdout=fh)
+        call_command(heartbeat_verify.Command(), "--log", str(log), "--interval", str(INTERVAL), stdout=fh)
     return json.loads(out.read_text().strip().splitlines()[-1])
 
 

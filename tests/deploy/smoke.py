@@ -5,7 +5,7 @@
 
 ``.ci/deploy-smoke`` starts gunicorn, a Celery worker and Celery beat with
 production settings as the README says, seeds with ``seed_demo
---logins-only``, ``bench_exam_seed`` and ``bench_heartbeat_seed``, then runs
+--logins-only``, ``bench.seed.exam_seed`` and ``bench.seed.heartbeat_seed``, then runs
 this. It talks to gunicorn as the TLS-terminating proxy would: plain HTTP
 with ``X-Forwarded-Proto: https`` (``SECURE_PROXY_SSL_HEADER``), so the
 HTTPS-only behaviour (SSL redirect, secure cookies, Referer-checked CSRF)
@@ -431,8 +431,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--base-url", required=True)
     ap.add_argument("--seed-log", required=True, help="seed_demo's output (the TOTP secrets)")
-    ap.add_argument("--exam-fleet", required=True, help="bench_exam_seed --fleet")
-    ap.add_argument("--study-fleet", required=True, help="bench_heartbeat_seed --fleet")
+    ap.add_argument("--exam-fleet", required=True, help="bench.seed.exam_seed --fleet")
+    ap.add_argument("--study-fleet", required=True, help="bench.seed.heartbeat_seed --fleet")
     ap.add_argument("--worker-log", required=True)
     ap.add_argument("--beat-log", required=True)
     args = ap.parse_args()

@@ -5,7 +5,7 @@ really prints and computes what allauth really accepts — checked here in
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-from lms.workforce import demo
+from lms.kernel import seeding
 from lms.workforce.models import Employee, Enterprise
 from tests.deploy import smoke
 
@@ -24,9 +24,9 @@ def test_the_smoke_id_numbers_pass_the_import_check():
 
 @pytest.mark.django_db
 def test_seed_demo_logins_only_prints_the_secrets_the_smoke_test_logs_in_with():
-    report = demo.seed_demo(with_people=False, with_cms=False, log=lambda *args: None)
+    report = seeding.seed_demo(parts=(), log=lambda *args: None)
 
-    printed = smoke.totp_secrets(demo.format_summary(report))
+    printed = smoke.totp_secrets(seeding.format_summary(report))
     expected = {entry["email"]: entry["totp_secret"] for entry in report.credentials if "totp_secret" in entry}
     assert printed == expected
     assert {email for email, _landing, _pages in smoke.ROLES} == {e["email"] for e in report.credentials}

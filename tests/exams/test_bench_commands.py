@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from exams.management.commands.bench_exam_seed import QUESTION_BASE, question_id_template
+from bench.seed import exam_seed, exam_verify
+from bench.seed.exam_seed import QUESTION_BASE, question_id_template
 from exams.models import Attempt, AttemptAnswer
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _seed(tmp_path, users=3, questions=5):
     fleet = tmp_path / "fleet.json"
-    call_command("bench_exam_seed", users=users, fleet=str(fleet), questions=questions, stdout=open("/dev/null", "w"))
+    call_command(exam_seed.Command(), users=users, fleet=str(fleet), questions=questions, stdout=open("/dev/null", "w"))
     return json.loads(fleet.read_text())
 
 
@@ -44,7 +45,7 @@ def _verify(tmp_path, lines, *extra):
     log.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     out = tmp_path / "verify.out"
     with open(out, "w") as fh:
-        call_command("bench_exam_verify", "--log", str(log), *extra, stdout=fh)
+        call_command(exam_verify.Command(), "--log", str(log), *extra, stdout=fh)
     return json.loads(out.read_text().strip().splitlines()[-1])
 
 

@@ -1,4 +1,4 @@
-"""``manage.py generate_scale_data`` and the import spreadsheet the benchmark uses."""
+"""``python -m bench.seed.scale`` and the import spreadsheet the benchmark uses."""
 
 import random
 from io import StringIO
@@ -9,7 +9,7 @@ from django.db import transaction
 from openpyxl import load_workbook
 from stdnum.cn import ric, uscc
 
-from lms.workforce import demo
+from bench.seed import scale
 from lms.workforce.importing import import_employees
 from lms.workforce.models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _generate(*args) -> str:
     out = StringIO()
-    call_command("generate_scale_data", *args, stdout=out)
+    call_command(scale.Command(), *args, stdout=out)
     return out.getvalue()
 
 
@@ -117,7 +117,7 @@ def test_import_sheet_has_the_template_headers_and_the_enterprises_codes(tmp_pat
     enterprise = Enterprise.objects.get(code="scale-0001")
     sheet = load_workbook(path, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == demo.IMPORT_HEADERS
+    assert rows[0] == scale.IMPORT_HEADERS
     body = rows[1:]
     assert len(body) == 40
     posts = {p.code: p.org_unit.code for p in Post.objects.filter(enterprise=enterprise).select_related("org_unit")}
@@ -135,8 +135,8 @@ def test_import_sheet_has_the_template_headers_and_the_enterprises_codes(tmp_pat
 def test_sheet_imports_cleanly_then_reimports_unchanged(tmp_path):
     """The benchmark's path on a small scale: every row is created, then
     every row is found unchanged."""
-    enterprise = demo.create_scale_enterprise(1, seed=5, employees_per=0)
-    path = demo.write_employee_sheet(tmp_path / "bench.xlsx", enterprise, 60, random.Random(5))
+    enterprise = scale.create_scale_enterprise(1, seed=5, employees_per=0)
+    path = scale.write_employee_sheet(tmp_path / "bench.xlsx", enterprise, 60, random.Random(5))
     with path.open("rb") as fh:
         first = import_employees(enterprise=enterprise, fileobj=fh, filename=path.name, actor=None)
     assert first.ok, [str(e) for e in first.errors[:5]]
@@ -150,8 +150,8 @@ def test_sheet_imports_cleanly_then_reimports_unchanged(tmp_path):
 def test_benchmark_run_reports_rows_time_and_queries(tmp_path, capsys):
     from bench.import_employees import run_import
 
-    enterprise = demo.create_scale_enterprise(1, seed=9, employees_per=0)
-    path = demo.write_employee_sheet(tmp_path / "bench.xlsx", enterprise, 30, random.Random(9))
+    enterprise = scale.create_scale_enterprise(1, seed=9, employees_per=0)
+    path = scale.write_employee_sheet(tmp_path / "bench.xlsx", enterprise, 30, random.Random(9))
     result = run_import(path, enterprise, "first import")
     assert (result["rows"], result["created"]) == (30, 30)
     assert result["queries"] > 0 and result["queries_per_row"] == round(result["queries"] / 30, 4)

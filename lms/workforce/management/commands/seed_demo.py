@@ -1,12 +1,14 @@
-"""``python manage.py seed_demo``: the demo enterprises, workforce, one login
-per role (password ``Anxun-demo-2026``) and the CMS pages. Safe to run again."""
+"""``python manage.py seed_demo``: every app's demo data (the steps their
+``demo`` modules register with ``lms.kernel.seeding``): the demo enterprises,
+workforce, one login per role (password ``Anxun-demo-2026``), training
+history, certificates, CMS pages and courses. Safe to run again."""
 
 import logging
 from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand
 
-from lms.workforce import demo
+from lms.kernel import seeding
 
 # Wagtail logs every page action and every (eager) background task at INFO;
 # a few hundred such lines would bury the summary.
@@ -39,8 +41,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_cms=False, logins_only=False, verbosity=1, **options):
         with _quiet(verbosity):
-            report = demo.seed_demo(
-                with_cms=not (no_cms or logins_only), with_people=not logins_only, log=self.stdout.write
-            )
-        self.stdout.write(demo.format_summary(report))
+            parts = set() if logins_only else {"people"} if no_cms else {"people", "cms"}
+            report = seeding.seed_demo(parts=parts, log=self.stdout.write)
+        self.stdout.write(seeding.format_summary(report))
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))

@@ -1,4 +1,4 @@
-"""bench_exam_seed --users N --fleet FILE [--questions 60]
+"""python -m bench.seed.exam_seed --users N --fleet FILE [--questions 60]
 
 Data for the exam autosave load test (bench/exam_load.py): an enterprise
 ``bench-exam`` with N examinees, each a user with a logged-in session (a real
@@ -41,7 +41,7 @@ from exams.models import Attempt, AttemptAnswer, Exam, Paper, PaperQuestion, Que
 from exams.question_services import question_fingerprint
 from lms.accounts.models import User
 from lms.workforce.models import Employee, Enterprise, OrgUnit
-from lms.workforce.benchdata import bench_people, bench_sessions
+from bench.seed.people import bench_people, bench_sessions
 from lms.workforce.synthetic import make_credit_code
 
 ENTERPRISE_CODE = "bench-exam"
@@ -198,3 +198,9 @@ class Command(BaseCommand):
 
     def _sessions(self, users: list[User], now) -> dict[int, str]:
         return bench_sessions(users, now, prefix=SESSION_PREFIX)
+
+
+if __name__ == "__main__":
+    from bench.seed import main
+
+    main(Command, "bench.seed.exam_seed")

@@ -1,5 +1,5 @@
-"""People and logged-in sessions for the load benchmarks' seed commands
-(exams bench_exam_seed, courses bench_heartbeat_seed): bulk-created, with
+"""People and logged-in sessions for the load benchmarks' seeds
+(bench.seed.exam_seed, bench.seed.heartbeat_seed): bulk-created, with
 unusable passwords — the load generator sends the session cookie."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.utils.crypto import get_random_string
 
 from lms.accounts.models import User
 
-from .models import Employee
-from .synthetic import make_id_number
+from lms.workforce.models import Employee
+from lms.workforce.synthetic import make_id_number
 
 
 def bench_people(enterprise, unit, count: int, *, username: str, employee_no: str, name: str,

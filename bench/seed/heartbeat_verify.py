@@ -1,4 +1,4 @@
-"""bench_heartbeat_verify --log REQUESTS.jsonl --interval S
+"""python -m bench.seed.heartbeat_verify --log REQUESTS.jsonl --interval S
 
 Checks the database after a heartbeat load run (bench/heartbeat.py) against
 the load generator's per-request log (one JSON line per request: ``u``, ``s``,
@@ -43,7 +43,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from courses.models import StudySession
 
-from .bench_heartbeat_seed import bench_lesson
+from bench.seed.heartbeat_seed import bench_lesson
 
 
 def _maybe_written(rec) -> bool:
@@ -63,7 +63,7 @@ class Command(BaseCommand):
     def handle(self, *args, log, interval, **options):
         lesson = bench_lesson()
         if lesson is None:
-            raise CommandError("没有压测课时：请先运行 bench_heartbeat_seed")
+            raise CommandError("没有压测课时：请先运行 python -m bench.seed.heartbeat_seed")
         interval = float(interval or settings.ANXUN_STUDY_HEARTBEAT_SECONDS)
         min_gap = max(1.0, settings.ANXUN_STUDY_HEARTBEAT_SECONDS / 2)
         max_gap = settings.ANXUN_STUDY_HEARTBEAT_SECONDS + settings.ANXUN_STUDY_HEARTBEAT_SLACK_SECONDS
@@ -178,3 +178,9 @@ class Command(BaseCommand):
         }
         out["ok"] = not (lost or duplicated or phantom or unknown)
         self.stdout.write(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    from bench.seed import main
+
+    main(Command, "bench.seed.heartbeat_verify")

@@ -1,4 +1,4 @@
-"""bench_heartbeat_seed --learners N --fleet FILE [--minutes 600]
+"""python -m bench.seed.heartbeat_seed --learners N --fleet FILE [--minutes 600]
 
 Data for the study heartbeat load test (bench/heartbeat.py): an enterprise
 ``bench-study`` with N learners, each a user with a logged-in session (a real
@@ -39,7 +39,7 @@ from courses import services
 from courses.models import CourseIndexPage, CoursePage, LessonPage, LessonProgress, StudySession
 from lms.accounts.models import User
 from lms.workforce.models import Employee, Enterprise, OrgUnit
-from lms.workforce.benchdata import bench_people, bench_sessions
+from bench.seed.people import bench_people, bench_sessions
 from lms.workforce.synthetic import make_credit_code
 
 ENTERPRISE_CODE = "bench-study"
@@ -150,3 +150,9 @@ class Command(BaseCommand):
             status=StudySession.Status.ENDED, ended_at=now
         )
         return bench_sessions(users, now, prefix=SESSION_PREFIX)
+
+
+if __name__ == "__main__":
+    from bench.seed import main
+
+    main(Command, "bench.seed.heartbeat_seed")

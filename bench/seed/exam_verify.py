@@ -1,4 +1,4 @@
-"""bench_exam_verify --log REQUESTS.jsonl [--submitted]
+"""python -m bench.seed.exam_verify --log REQUESTS.jsonl [--submitted]
 
 Checks the database after an autosave load run (bench/exam_load.py) against
 the load generator's per-request log (one JSON line per request: ``u``, ``s``,
@@ -36,7 +36,7 @@ from django.db.models import Count
 from exams.models import Attempt, AttemptAnswer, Exam
 from lms.archive.models import TrainingRecord
 
-from .bench_exam_seed import ENTERPRISE_CODE, EXAM_TITLE, QUESTION_BASE
+from bench.seed.exam_seed import ENTERPRISE_CODE, EXAM_TITLE, QUESTION_BASE
 
 
 def _maybe_written(rec) -> bool:
@@ -55,7 +55,7 @@ class Command(BaseCommand):
     def handle(self, *args, log, submitted, **options):
         exam = Exam.objects.filter(enterprise__code=ENTERPRISE_CODE, title=EXAM_TITLE).first()
         if exam is None:
-            raise CommandError("没有压测考试：请先运行 bench_exam_seed")
+            raise CommandError("没有压测考试：请先运行 python -m bench.seed.exam_seed")
         recs = []
         with open(log, encoding="utf-8") as fh:
             for line in fh:
@@ -157,3 +157,9 @@ class Command(BaseCommand):
             "records_extra": sum(n for ref, n in records.items() if ref not in known),
             "answer_rows_wrong": wrong_rows,
         }
+
+
+if __name__ == "__main__":
+    from bench.seed import main
+
+    main(Command, "bench.seed.exam_verify")
