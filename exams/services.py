@@ -32,6 +32,7 @@ import re
 import secrets
 import unicodedata
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import combinations
@@ -53,7 +54,7 @@ from lms.archive.models import AssessmentResult, RecordSource
 from lms.archive.services import record_append
 from lms.workforce.models import Employee, OrgUnit, Post, PostAssignment
 
-from .models import Attempt, AttemptAnswer, Exam, Paper, PaperRule, Question, QuestionType
+from .models import Attempt, AttemptAnswer, Exam, Paper, PaperQuestion, PaperRule, Question, QuestionType
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +237,31 @@ def paper_check(paper: Paper) -> Decimal:
     if problems:
         raise ExamError(problems, code="paper_unsatisfiable")
     return total
+
+
+@transaction.atomic
+def paper_save(
+    *,
+    paper: Paper,
+    fixed: Iterable[PaperQuestion],
+    rules: Iterable[PaperRule],
+    removed: Iterable[PaperQuestion | PaperRule] = (),
+    actor,
+) -> Paper:
+    """Save a paper with its fixed questions and drawing rules (deleting the
+    ``removed`` ones first), then check it with :func:`paper_check`; a paper
+    that cannot be drawn is refused (ExamError) and nothing is saved."""
+    if not can(actor, Capability.MANAGE_EXAMS, paper.enterprise_id):
+        raise PermissionDenied(_("您无权管理该企业的考试"))
+    paper.full_clean()
+    paper.save()
+    for row in removed:
+        row.delete()
+    for row in [*fixed, *rules]:
+        row.paper = paper
+        row.save()
+    paper_check(paper)
+    return paper
 
 
 def paper_draw(paper: Paper, rng: random.Random) -> list[dict]:

@@ -680,7 +680,7 @@ def test_dashboard_panel_queries_do_not_grow_with_examinees(rf, sam, world, upco
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from exams.admin_views import ExamsPanel
+    from exams.admin.dashboard import ExamsPanel
 
     request = rf.get("/admin/")
     request.user = sam
@@ -701,7 +701,7 @@ def test_dashboard_panel_queries_do_not_grow_with_examinees(rf, sam, world, upco
 
 
 def test_no_dashboard_panel_without_an_enterprise(rf, db):
-    from exams.admin_views import ExamsPanel
+    from exams.admin.dashboard import ExamsPanel
 
     request = rf.get("/admin/")
     request.user = UserFactory()
