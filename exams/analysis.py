@@ -103,7 +103,7 @@ class ExamineeRow:
 class Band:
     label: str
     count: int
-    percent_of_max: int = 0  # bar length relative to the largest band (for the chart)
+    passing: int = 0  # of ``count``, those at or above the exam's pass score
 
 
 @dataclass
@@ -179,18 +179,28 @@ def _best(attempts: list[dict]) -> dict | None:
     return max(graded, key=lambda a: (a["score"], -a["number"], -a["id"]))
 
 
-def score_bands(rows: list[ExamineeRow]) -> list[Band]:
-    """How many examinees' best scores (on a 100-point scale) fall in each band."""
+def score_bands(rows: list[ExamineeRow], pass_score: Decimal | None = None) -> list[Band]:
+    """How many examinees' best scores (on a 100-point scale) fall in each band,
+    and how many of them reach ``pass_score``."""
     counts = []
     for label, low, high in BANDS:
-        count = sum(
-            1 for row in rows if row.percent is not None and row.percent >= low and (high is None or row.percent < high)
-        )
-        counts.append(Band(label, count))
-    top = max((b.count for b in counts), default=0)
-    for band in counts:
-        band.percent_of_max = round(band.count * 100 / top) if top else 0
+        scores = [
+            row.percent for row in rows
+            if row.percent is not None and row.percent >= low and (high is None or row.percent < high)
+        ]
+        passing = sum(1 for score in scores if pass_score is not None and score >= pass_score)
+        counts.append(Band(label, len(scores), passing))
     return counts
+
+
+def band_position(score) -> float:
+    """Where ``score`` (100-point scale) lies on an axis of the bands, band i
+    spanning i − 0.5 to i + 0.5 (60 → 0.5, the start of "60–69"; 65 → 1.0)."""
+    score = Decimal(score)
+    index = next(i for i, (_label, _low, high) in enumerate(BANDS) if high is None or score < high)
+    _label, low, high = BANDS[index]
+    share = min(max((score - low) / ((high or Decimal(100)) - low), Decimal(0)), Decimal(1))
+    return float(index - Decimal("0.5") + share)
 
 
 def item_statistics(responses: pd.DataFrame) -> pd.DataFrame:
@@ -300,7 +310,7 @@ def exam_results(exam: Exam, *, audience: QuerySet | None = None) -> ExamResults
     counts = {status: sum(1 for r in rows if r.status == status) for status in Status.ORDER}
     counts["audience"] = sum(1 for r in rows if r.in_audience)
     counts["sat"] = sum(1 for r in rows if r.status != Status.NOT_TAKEN)
-    return ExamResults(exam=exam, rows=rows, bands=score_bands(rows), items=items, counts=counts)
+    return ExamResults(exam=exam, rows=rows, bands=score_bands(rows, exam.pass_score), items=items, counts=counts)
 
 
 def _items(exam: Exam, rows: list[ExamineeRow], attempts: dict[int, dict]) -> list[ItemRow]:

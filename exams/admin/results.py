@@ -22,7 +22,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from lms.accounts.admin_scoping import ScopedViewMixin, policy_for
 
 from .. import services
-from ..analysis import ExamResults, Status, exam_results
+from ..analysis import ExamResults, Status, band_position, exam_results
 from ..exports import item_headers, results_workbook
 from ..models import Attempt, Exam
 from .exams import exam_state, exam_window, offline_url
@@ -38,41 +38,21 @@ class ExamObjectViewMixin(ScopedViewMixin, PermissionCheckedMixin):
         return self.get_scoped_object("view", self.kwargs["pk"], Exam.objects.select_related("enterprise", "paper"))
 
 
-def histogram(bands, *, width: int = 520, height: int = 220) -> dict:
-    """Geometry of the score-distribution bar chart (an inline SVG drawn from
-    the same band counts as the table beside it)."""
-    left, right, top, bottom = 36, 8, 16, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_count = max((b.count for b in bands), default=0)
-    scale_max = max(top_count, 1)
-    slot = plot_w / max(len(bands), 1)
-    bar_w = slot * 0.62
-    bars = []
-    for i, band in enumerate(bands):
-        h = plot_h * band.count / scale_max
-        x = left + i * slot + (slot - bar_w) / 2
-        bars.append(
-            {
-                "label": band.label,
-                "count": band.count,
-                "x": round(x, 1),
-                "y": round(top + plot_h - h, 1),
-                "w": round(bar_w, 1),
-                "h": round(h, 1),
-                "cx": round(x + bar_w / 2, 1),
-                "pass_band": band.label in ("80–89", "90–100"),
-            }
-        )
-    ticks = sorted({0, scale_max, (scale_max + 1) // 2})
+def score_chart(results: ExamResults) -> dict:
+    """The score distribution for Chart.js (exams/admin/score_chart.js), from
+    the bands table's figures: per band the examinees below and at or above
+    the pass score, and where the pass band starts on the band axis."""
+    bands, pass_score = results.bands, results.exam.pass_score
     return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - right,
-        "base": top + plot_h,
-        "label_y": top + plot_h + 20,
-        "bars": bars,
-        "ticks": [{"value": t, "y": round(top + plot_h - plot_h * t / scale_max, 1)} for t in ticks],
+        "labels": [band.label for band in bands],
+        "datasets": [
+            {"label": _("不合格"), "data": [band.count - band.passing for band in bands]},
+            {"label": _("合格"), "data": [band.passing for band in bands], "passing": True},
+        ],
+        "pass_score": float(pass_score),
+        "pass_from": band_position(pass_score),
+        "pass_label": _("及格线 %(score)s 分") % {"score": services.fmt_points(pass_score)},
+        "title": _("成绩分布（按最高分，百分制）"),
     }
 
 
@@ -121,7 +101,7 @@ class ExamResultsView(ExamObjectViewMixin, WagtailAdminTemplateMixin, TemplateVi
             pass_rate=(
                 (Decimal(counts[Status.PASSED]) * 100 / len(scored)).quantize(Decimal("0.1")) if scored else None
             ),
-            chart=histogram(results.bands),
+            chart=score_chart(results),
             item_headers=item_headers(),
             window=exam_window(self.exam),
             pass_score=services.fmt_points(self.exam.pass_score),
