@@ -5,7 +5,8 @@ Excel export show — who is in the audience and how they did, who has not sat
 the exam, the score distribution, and per-question difficulty and
 discrimination — in a fixed number of queries whatever the number of
 examinees. The page and the export render the same :class:`ExamResults`, so
-their figures cannot differ.
+their figures cannot differ. :func:`exam_counts` gives the dashboard the
+same statuses for several exams at once.
 
 Item analysis (classical test theory), over each examinee's **best graded
 attempt** (the attempt whose score the results table shows; ties: the
@@ -39,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from lms.workforce.models import Employee
 
 from .models import Attempt, AttemptAnswer, Exam, Paper, PaperQuestion, Question
+from .selectors import exam_audience
 
 # Share of examinees in the upper and lower groups (Kelley's 27 %).
 GROUP_SHARE = 0.27
@@ -171,6 +173,28 @@ def status_for(attempts: list[dict]) -> str:
     return Status.FAILED
 
 
+def exam_counts(exams: list[Exam]) -> dict[int, dict]:
+    """应考/已考/合格/未参加 per exam: one audience query per exam and one
+    query for all their attempts (nothing per examinee)."""
+    if not exams:
+        return {}
+    attempts: dict[int, dict[int, list[dict]]] = {}
+    for row in Attempt.objects.filter(exam__in=exams).values("exam_id", "employee_id", "status", "passed"):
+        attempts.setdefault(row["exam_id"], {}).setdefault(row["employee_id"], []).append(row)
+    result = {}
+    for exam in exams:
+        audience = set(exam_audience(exam).values_list("pk", flat=True))
+        mine = attempts.get(exam.pk, {})
+        statuses = {pk: status_for(rows) for pk, rows in mine.items()}
+        result[exam.pk] = {
+            "audience": len(audience),
+            "sat": len(mine),
+            "passed": sum(1 for s in statuses.values() if s == Status.PASSED),
+            "not_taken": len(audience - set(mine)),
+        }
+    return result
+
+
 def _best(attempts: list[dict]) -> dict | None:
     graded = [a for a in attempts if a["status"] == Attempt.Status.GRADED and a["score"] is not None]
     if not graded:
@@ -249,12 +273,6 @@ def item_statistics(responses: pd.DataFrame) -> pd.DataFrame:
     return stats[columns]
 
 
-def _audience(exam: Exam) -> QuerySet:
-    from . import services
-
-    return services.exam_audience(exam=exam)
-
-
 def _question_order(exam: Exam) -> dict[int, int]:
     """Fixed papers list questions in paper order; drawn ones by bank order."""
     if exam.paper.kind != Paper.Kind.FIXED:
@@ -267,11 +285,11 @@ def exam_results(exam: Exam, *, audience: QuerySet | None = None) -> ExamResults
     """Everything the results page and export show for ``exam``.
 
     ``audience``: the employees who should sit it (default
-    :func:`exams.services.exam_audience`). People who sat the exam without
+    :func:`exams.selectors.exam_audience`). People who sat the exam without
     being in the audience (e.g. the audience changed) are listed too. Runs a
     fixed number of queries, whatever the number of examinees.
     """
-    audience = _audience(exam) if audience is None else audience
+    audience = exam_audience(exam) if audience is None else audience
     employees = {e.pk: e for e in audience.select_related("org_unit").order_by("employee_no", "pk")}
 
     attempts = list(

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lms.imports import XLSX_CONTENT_TYPE, ImportFileError, check_bounds
 
-from . import services
+from . import selectors
 from .exporting import TEMPLATE_FILENAME, bank_questions, build_template, export_moodle_xml, export_xlsx
 from .formats.common import FORMAT_CHOICES, detect_format
 from .importing import UPLOAD_DIR, import_questions
@@ -256,7 +256,7 @@ def export(request, pk: int, fmt: str):
     if not _can_import(request.user):
         return _forbidden(request)
     bank = _get_bank_for_user(request, pk)
-    if not services.keys_visible(request.user, bank.enterprise_id):
+    if not selectors.keys_visible(request.user, bank.enterprise_id):
         return _forbidden(request)  # an editor sitting an exam: the export holds every key
     questions = list(bank_questions(bank))
     if fmt == "moodle-xml":

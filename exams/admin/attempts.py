@@ -27,7 +27,7 @@ from lms.jsonbody import displayable
 from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.admin_views import LabelledInspectView
 
-from .. import services
+from .. import selectors, services
 from ..admin_forms import OfflineResultForm, answer_to_text
 from ..models import Attempt, Exam, Question, QuestionType
 from .exams import offline_url, results_url
@@ -88,7 +88,7 @@ class AttemptInspectView(LabelledInspectView):
         attempt = self.object
         # Per-question responses, keys and marks reveal the key (a full-marks response is
         # the answer): only for those who may read keys, and never to someone sitting an exam.
-        show_keys = services.keys_visible(self.request.user, attempt.exam.enterprise_id)
+        show_keys = selectors.keys_visible(self.request.user, attempt.exam.enterprise_id)
         context["show_keys"] = show_keys
         layout = (attempt.layout or []) if show_keys else []
         ids = [int(item["q"]) for item in layout]
@@ -160,7 +160,7 @@ class OfflineResultView(ScopedViewMixin, PermissionCheckedMixin, WagtailAdminTem
         context = self.get_context_data(
             form=form,
             exam=exam,
-            total=services.fmt_points(services.paper_total(exam.paper)) if exam else None,
+            total=services.fmt_points(selectors.paper_total(exam.paper)) if exam else None,
             pass_score=services.fmt_points(exam.pass_score) if exam else None,
             action_url=self.request.path,
             submit_button_label=_("保存成绩"),

@@ -12,32 +12,9 @@ from wagtail.admin.ui.components import Component
 from lms.accounts.admin_scoping import admin_scope, policy_for
 from lms.accounts.roles import Capability
 
-from .. import services
-from ..analysis import Status, status_for
-from ..models import Attempt, Exam
+from ..analysis import exam_counts
+from ..models import Exam
 from .exams import exam_state, exam_window, results_url
-
-
-def exam_counts(exams: list[Exam]) -> dict[int, dict]:
-    """应考/已考/合格/未参加 per exam: one audience query per exam and one
-    query for all their attempts (nothing per examinee)."""
-    if not exams:
-        return {}
-    attempts: dict[int, dict[int, list[dict]]] = {}
-    for row in Attempt.objects.filter(exam__in=exams).values("exam_id", "employee_id", "status", "passed"):
-        attempts.setdefault(row["exam_id"], {}).setdefault(row["employee_id"], []).append(row)
-    result = {}
-    for exam in exams:
-        audience = set(services.exam_audience(exam).values_list("pk", flat=True))
-        mine = attempts.get(exam.pk, {})
-        statuses = {pk: status_for(rows) for pk, rows in mine.items()}
-        result[exam.pk] = {
-            "audience": len(audience),
-            "sat": len(mine),
-            "passed": sum(1 for s in statuses.values() if s == Status.PASSED),
-            "not_taken": len(audience - set(mine)),
-        }
-    return result
 
 
 class ExamsPanel(Component):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from lms.accounts.admin_scoping import ScopedCreateView, ScopedEditView, ScopedIndexView
 from lms.workforce.admin_views import LabelledInspectView
 
-from .. import services
+from .. import selectors, services
 from ..admin_forms import PaperQuestionFormSet, PaperRuleFormSet
 from ..models import Paper, PaperQuestion
 
@@ -93,8 +93,8 @@ class PaperEditView(PaperFormsetsMixin, ScopedEditView):
 
 
 def paper_summary(paper: Paper) -> str:
-    count = services.paper_question_count(paper)
-    total = services.paper_total(paper)
+    count = selectors.paper_question_count(paper)
+    total = selectors.paper_total(paper)
     return _("%(n)s 题，满分 %(t)s 分") % {"n": count, "t": services.fmt_points(total)}
 
 

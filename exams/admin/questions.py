@@ -25,7 +25,7 @@ from lms.accounts.admin_scoping import (
 from lms.accounts.roles import Capability
 from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
 
-from .. import question_services, services
+from .. import question_services, selectors
 from ..admin_forms import answer_to_text
 from ..models import AttemptAnswer, Question, QuestionBank, QuestionCategory, QuestionType
 from .rows import InspectEditUrlMixin, InstanceEditUrlMixin, SharedRowsMixin, owner_label
@@ -110,7 +110,7 @@ class QuestionEditView(ServiceFormMixin, ScopedEditView):
 
     def dispatch(self, request, *args, **kwargs):
         # The form shows the key: not to an editor who is sitting an exam right now.
-        if request.user.is_authenticated and services.sitting_an_exam(request.user):
+        if request.user.is_authenticated and selectors.sitting_an_exam(request.user):
             messages.error(request, _("您正在参加考试，交卷前不能查看或修改题目答案。"))
             return redirect("exam_question:index")
         return super().dispatch(request, *args, **kwargs)
@@ -144,7 +144,7 @@ class QuestionInspectView(SharedRowsMixin, InspectEditUrlMixin, LabelledInspectV
         context = super().get_context_data(**kwargs)
         q = self.object
         # The key and 解析 only for the people who build exams, and not while they sit one.
-        show_keys = services.keys_visible(self.request.user, q.bank.enterprise_id)
+        show_keys = selectors.keys_visible(self.request.user, q.bank.enterprise_id)
         answer = [str(a) for a in q.answer or []] if show_keys else []
         context["show_keys"] = show_keys
         context["options"] = [(o["key"], o["text"], o["key"] in answer) for o in q.options or []]
