@@ -49,7 +49,6 @@ def score_chart(results: ExamResults) -> dict:
             {"label": _("不合格"), "data": [band.count - band.passing for band in bands]},
             {"label": _("合格"), "data": [band.passing for band in bands], "passing": True},
         ],
-        "pass_score": float(pass_score),
         "pass_from": band_position(pass_score),
         "pass_label": _("及格线 %(score)s 分") % {"score": services.fmt_points(pass_score)},
         "title": _("成绩分布（按最高分，百分制）"),
