@@ -30,6 +30,7 @@ from lms.workforce.models import Employee, Enterprise, OrgUnit, Post
 from .formats.common import OPTION_KEYS, clean_block, clean_line, parse_true_false
 from .formats.xlsx import parse_blanks, parse_letters
 from .models import Exam, Paper, PaperQuestion, PaperRule, Question, QuestionBank, QuestionCategory, QuestionType
+from .selectors import exam_audience
 
 
 def readable_banks(user) -> QuerySet:
@@ -425,8 +426,6 @@ class OfflineResultForm(forms.Form):
         employees = admin_scope(Employee.objects.active(), for_user, Capability.MANAGE_EXAMS)
         if exam is not None:
             # The exam is known (?exam=): offer its audience only.
-            from .services import exam_audience
-
             employees = employees.filter(pk__in=exam_audience(exam).values("pk"))
             self.fields["exam"].initial = exam.pk
         self.fields["employee"].queryset = employees.order_by("employee_no")

@@ -5,7 +5,8 @@ Excel export show — who is in the audience and how they did, who has not sat
 the exam, the score distribution, and per-question difficulty and
 discrimination — in a fixed number of queries whatever the number of
 examinees. The page and the export render the same :class:`ExamResults`, so
-their figures cannot differ.
+their figures cannot differ. :func:`exam_counts` gives the dashboard the
+same statuses for several exams at once.
 
 Item analysis (classical test theory), over each examinee's **best graded
 attempt** (the attempt whose score the results table shows; ties: the
@@ -39,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from lms.workforce.models import Employee
 
 from .models import Attempt, AttemptAnswer, Exam, Paper, PaperQuestion, Question
+from .selectors import exam_audience
 
 # Share of examinees in the upper and lower groups (Kelley's 27 %).
 GROUP_SHARE = 0.27
@@ -103,7 +105,7 @@ class ExamineeRow:
 class Band:
     label: str
     count: int
-    percent_of_max: int = 0  # bar length relative to the largest band (for the chart)
+    passing: int = 0  # of ``count``, those at or above the exam's pass score
 
 
 @dataclass
@@ -171,6 +173,28 @@ def status_for(attempts: list[dict]) -> str:
     return Status.FAILED
 
 
+def exam_counts(exams: list[Exam]) -> dict[int, dict]:
+    """应考/已考/合格/未参加 per exam: one audience query per exam and one
+    query for all their attempts (nothing per examinee)."""
+    if not exams:
+        return {}
+    attempts: dict[int, dict[int, list[dict]]] = {}
+    for row in Attempt.objects.filter(exam__in=exams).values("exam_id", "employee_id", "status", "passed"):
+        attempts.setdefault(row["exam_id"], {}).setdefault(row["employee_id"], []).append(row)
+    result = {}
+    for exam in exams:
+        audience = set(exam_audience(exam).values_list("pk", flat=True))
+        mine = attempts.get(exam.pk, {})
+        statuses = {pk: status_for(rows) for pk, rows in mine.items()}
+        result[exam.pk] = {
+            "audience": len(audience),
+            "sat": len(mine),
+            "passed": sum(1 for s in statuses.values() if s == Status.PASSED),
+            "not_taken": len(audience - set(mine)),
+        }
+    return result
+
+
 def _best(attempts: list[dict]) -> dict | None:
     graded = [a for a in attempts if a["status"] == Attempt.Status.GRADED and a["score"] is not None]
     if not graded:
@@ -179,18 +203,28 @@ def _best(attempts: list[dict]) -> dict | None:
     return max(graded, key=lambda a: (a["score"], -a["number"], -a["id"]))
 
 
-def score_bands(rows: list[ExamineeRow]) -> list[Band]:
-    """How many examinees' best scores (on a 100-point scale) fall in each band."""
+def score_bands(rows: list[ExamineeRow], pass_score: Decimal | None = None) -> list[Band]:
+    """How many examinees' best scores (on a 100-point scale) fall in each band,
+    and how many of them reach ``pass_score``."""
     counts = []
     for label, low, high in BANDS:
-        count = sum(
-            1 for row in rows if row.percent is not None and row.percent >= low and (high is None or row.percent < high)
-        )
-        counts.append(Band(label, count))
-    top = max((b.count for b in counts), default=0)
-    for band in counts:
-        band.percent_of_max = round(band.count * 100 / top) if top else 0
+        scores = [
+            row.percent for row in rows
+            if row.percent is not None and row.percent >= low and (high is None or row.percent < high)
+        ]
+        passing = sum(1 for score in scores if pass_score is not None and score >= pass_score)
+        counts.append(Band(label, len(scores), passing))
     return counts
+
+
+def band_position(score) -> float:
+    """Where ``score`` (100-point scale) lies on an axis of the bands, band i
+    spanning i − 0.5 to i + 0.5 (60 → 0.5, the start of "60–69"; 65 → 1.0)."""
+    score = Decimal(score)
+    index = next(i for i, (_label, _low, high) in enumerate(BANDS) if high is None or score < high)
+    _label, low, high = BANDS[index]
+    share = min(max((score - low) / ((high or Decimal(100)) - low), Decimal(0)), Decimal(1))
+    return float(index - Decimal("0.5") + share)
 
 
 def item_statistics(responses: pd.DataFrame) -> pd.DataFrame:
@@ -239,12 +273,6 @@ def item_statistics(responses: pd.DataFrame) -> pd.DataFrame:
     return stats[columns]
 
 
-def _audience(exam: Exam) -> QuerySet:
-    from . import services
-
-    return services.exam_audience(exam=exam)
-
-
 def _question_order(exam: Exam) -> dict[int, int]:
     """Fixed papers list questions in paper order; drawn ones by bank order."""
     if exam.paper.kind != Paper.Kind.FIXED:
@@ -257,11 +285,11 @@ def exam_results(exam: Exam, *, audience: QuerySet | None = None) -> ExamResults
     """Everything the results page and export show for ``exam``.
 
     ``audience``: the employees who should sit it (default
-    :func:`exams.services.exam_audience`). People who sat the exam without
+    :func:`exams.selectors.exam_audience`). People who sat the exam without
     being in the audience (e.g. the audience changed) are listed too. Runs a
     fixed number of queries, whatever the number of examinees.
     """
-    audience = _audience(exam) if audience is None else audience
+    audience = exam_audience(exam) if audience is None else audience
     employees = {e.pk: e for e in audience.select_related("org_unit").order_by("employee_no", "pk")}
 
     attempts = list(
@@ -300,7 +328,7 @@ def exam_results(exam: Exam, *, audience: QuerySet | None = None) -> ExamResults
     counts = {status: sum(1 for r in rows if r.status == status) for status in Status.ORDER}
     counts["audience"] = sum(1 for r in rows if r.in_audience)
     counts["sat"] = sum(1 for r in rows if r.status != Status.NOT_TAKEN)
-    return ExamResults(exam=exam, rows=rows, bands=score_bands(rows), items=items, counts=counts)
+    return ExamResults(exam=exam, rows=rows, bands=score_bands(rows, exam.pass_score), items=items, counts=counts)
 
 
 def _items(exam: Exam, rows: list[ExamineeRow], attempts: dict[int, dict]) -> list[ItemRow]:

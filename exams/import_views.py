@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lms.imports import XLSX_CONTENT_TYPE, check_bounds
 from lms.imports.views import ImportForm, ImportPages
 
-from . import services
+from . import selectors
 from .exporting import bank_questions, export_moodle_xml, export_xlsx
 from .formats.common import FORMAT_CHOICES, detect_format
 from .importing import QUESTIONS, UPLOAD_DIR, import_questions
@@ -205,7 +205,7 @@ class QuestionImportPages(ImportPages):
         if not self.can_import(request.user):
             return self.forbidden(request)
         bank = _get_bank_for_user(request, pk)
-        if not services.keys_visible(request.user, bank.enterprise_id):
+        if not selectors.keys_visible(request.user, bank.enterprise_id):
             return self.forbidden(request)  # an editor sitting an exam: the export holds every key
         questions = list(bank_questions(bank))
         if fmt == "moodle-xml":

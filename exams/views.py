@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lms import jsonbody
 from lms.workforce.models import Employee
 
-from . import services
+from . import selectors, services
 from .models import Attempt, AttemptAnswer, Exam, Question, QuestionType
 
 # HTTP status for each refusal of an autosave.
@@ -90,8 +90,8 @@ def exam_detail(request, pk: int):
     context = {
         "entry": entry,
         "exam": exam,
-        "question_count": services.paper_question_count(paper),
-        "total": services.paper_total(paper),
+        "question_count": selectors.paper_question_count(paper),
+        "total": selectors.paper_total(paper),
         "can_start": can_start,
         "reason": reason,
     }
@@ -374,7 +374,7 @@ def attempt_result(request, pk: int):
         "exam": exam,
         "percent": services.percentage(attempt.score, attempt.max_score),
         "can_retry": can_retry,
-        "review_available": services.review_available(attempt, now=now),
+        "review_available": selectors.review_available(attempt, now=now),
         "review_later": exam.review_policy == Exam.ReviewPolicy.ANSWERS_AFTER_CLOSE and now < exam.closes_at,
     }
     return render(request, "exams/result.html", context)
@@ -387,7 +387,7 @@ def attempt_review(request, pk: int):
     """The graded paper with the right answers and explanations — only as the
     exam's review policy allows (answers after the window closes)."""
     attempt = services.attempt_refresh(_get_attempt_for_user(request, pk), now=_now())
-    if not services.review_available(attempt, now=_now()):
+    if not selectors.review_available(attempt, now=_now()):
         if attempt.exam.review_policy == Exam.ReviewPolicy.SCORE_ONLY:
             messages.info(request, _("本场考试只公布成绩，不提供答案与解析"))
         else:

@@ -44,16 +44,16 @@ def register_question_log_actions(actions):
 
 @hooks.register("register_admin_viewset")
 def register_exams_viewsets():
-    from . import admin_views
+    from .admin.viewsets import exams_viewset_group
 
-    return admin_views.exams_viewset_group
+    return exams_viewset_group
 
 
 @hooks.register("construct_homepage_panels")
 def add_exams_panel(request, panels):
     # 近期考试 (open and upcoming) with 应考/已考/合格/未参加; nothing without an enterprise.
-    from . import admin_views
+    from .admin.dashboard import ExamsPanel
 
-    panel = admin_views.ExamsPanel.for_request(request)
+    panel = ExamsPanel.for_request(request)
     if panel is not None:
         panels.append(panel)

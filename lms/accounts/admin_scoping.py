@@ -26,7 +26,7 @@ from __future__ import annotations
 import django_filters
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path as url_path
 from django.urls import reverse
@@ -86,12 +86,16 @@ def tenant_enterprise_id(instance, tenant_path: str) -> int | None:
     return getattr(node, f"{last}_id", None)
 
 
-def admin_scope(queryset: QuerySet, user, capability: str, *, tenant_path: str | None = None) -> QuerySet:
+def admin_scope(
+    queryset: QuerySet, user, capability: str, *, tenant_path: str | None = None, shared: bool = False
+) -> QuerySet:
     """Narrow ``queryset`` to the rows of enterprises where ``user``'s roles grant
     ``capability`` (all rows for superusers, none for anyone else without a role).
 
     Goes through :func:`lms.accounts.scoping.scope` whenever the model declares
     its ``tenant_path``; ``tenant_path`` here is only for models that do not.
+    ``shared`` keeps the platform rows (no enterprise) that ``scope`` lets
+    everyone read on a ``shared_when_null`` model, for a user with a role.
     """
     if capability == SUPERUSER_ONLY:
         return queryset if _is_superuser(user) else queryset.none()
@@ -104,7 +108,10 @@ def admin_scope(queryset: QuerySet, user, capability: str, *, tenant_path: str |
         queryset = scope(queryset, user, capability)
     if ents is None:
         return queryset
-    return queryset.filter(**{_tenant_lookup(path): ents})
+    rows = Q(**{_tenant_lookup(path): ents})
+    if shared and ents and model_path is not None:
+        rows |= Q(**{f"{path}__isnull": True})  # scope() has already dropped them unless readable
+    return queryset.filter(rows)
 
 
 def _is_superuser(user) -> bool:

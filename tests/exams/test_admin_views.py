@@ -9,6 +9,7 @@ root = platform superuser (the only one who writes platform banks).
 
 import datetime as dt
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -465,15 +466,61 @@ def test_results_page_shows_status_scores_distribution_and_items(as_user, sam, w
     assert rows["A103"][3:] == ["未参加", "—", "0"]
     assert "孙三" in BeautifulSoup(page, "html.parser").find(attrs={"data-testid": "not-taken"}).get_text()
     assert _table(page, "bands") == [["0–59", "1"], ["60–69", "0"], ["70–79", "0"], ["80–89", "0"], ["90–100", "1"]]
-    # The chart is drawn from the same numbers (inline SVG, nothing fetched from elsewhere).
-    soup = BeautifulSoup(page, "html.parser")
-    bars = {g["data-band"]: g["data-count"] for g in soup.select("svg.anxun-chart g[data-band]")}
-    assert bars == {"0–59": "1", "60–69": "0", "70–79": "0", "80–89": "0", "90–100": "1"}
+    # The chart is drawn from the same numbers (a JSON block for the vendored Chart.js).
+    chart = _chart(page)
+    totals = [fail + passing for fail, passing in zip(chart["datasets"][0]["data"], chart["datasets"][1]["data"])]
+    assert dict(zip(chart["labels"], totals)) == {"0–59": 1, "60–69": 0, "70–79": 0, "80–89": 0, "90–100": 1}
     assert "cdn" not in page.lower()
     items = _table(page, "items")
     assert len(items) == 3
     assert [r[5] for r in items] == ["0.50", "0.50", "0.50"]  # one of two right on every question
     assert [r[6] for r in items] == ["1.00", "1.00", "1.00"]
+
+
+def _chart(page: str) -> dict:
+    soup = BeautifulSoup(page, "html.parser")
+    canvas = soup.select_one("canvas[data-chart]")
+    return json.loads(soup.find("script", id=canvas["data-chart"], type="application/json").string)
+
+
+def _offline_result(ex, employee, score: int) -> Attempt:
+    return Attempt.objects.create(
+        exam=ex, employee=employee, number=1, status=Attempt.Status.GRADED, started_at=ex.opens_at,
+        deadline=ex.closes_at, score=Decimal(score), max_score=Decimal(100),
+        passed=Decimal(score) >= ex.pass_score, offline=True,
+    )
+
+
+@pytest.mark.parametrize(("pass_score", "pass_from", "passing", "failing"), [
+    (60, 0.5, ["60–69", "70–79", "90–100"], ["0–59"]),
+    (80, 2.5, ["90–100"], ["0–59", "60–69", "70–79"]),
+    (65, 1.0, ["70–79", "90–100"], ["0–59", "60–69"]),
+])
+def test_score_chart_pass_band_starts_at_the_exams_pass_score(
+    as_user, sam, world, pass_score, pass_from, passing, failing
+):
+    ex = world["exam"]
+    ex.pass_score = Decimal(pass_score)
+    ex.save(update_fields=["pass_score"])
+    # Best scores on the 100-point scale: 100 and 0 (world), 64 and 70 here.
+    _offline_result(ex, world["people"][2], 64)
+    _offline_result(ex, EmployeeFactory(enterprise=ex.enterprise, employee_no="A104", is_principal=True), 70)
+
+    page = as_user(sam).get(_results(world)).content.decode()
+
+    # The data is a JSON block read by the vendored Chart.js and our script file, not inline JS.
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find("script", src=re.compile(r"vendor/chartjs/chart\.umd\.min\b"))
+    assert soup.find("script", src=re.compile(r"exams/admin/score_chart\b"))
+    chart = _chart(page)
+    assert chart["labels"] == ["0–59", "60–69", "70–79", "80–89", "90–100"]
+    assert chart["pass_from"] == pass_from  # the band axis position of the pass score
+    assert chart["pass_label"] == f"及格线 {pass_score} 分"
+    below, at_or_above = chart["datasets"]
+    assert (below["label"], at_or_above["label"], at_or_above["passing"]) == ("不合格", "合格", True)
+    assert [label for label, n in zip(chart["labels"], at_or_above["data"]) if n] == passing
+    assert [label for label, n in zip(chart["labels"], below["data"]) if n] == failing
+    assert sum(below["data"]) + sum(at_or_above["data"]) == 4
 
 
 def test_export_figures_equal_the_table(as_user, sam, world):
@@ -679,7 +726,7 @@ def test_dashboard_panel_queries_do_not_grow_with_examinees(rf, sam, world, upco
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from exams.admin_views import ExamsPanel
+    from exams.admin.dashboard import ExamsPanel
 
     request = rf.get("/admin/")
     request.user = sam
@@ -700,7 +747,7 @@ def test_dashboard_panel_queries_do_not_grow_with_examinees(rf, sam, world, upco
 
 
 def test_no_dashboard_panel_without_an_enterprise(rf, db):
-    from exams.admin_views import ExamsPanel
+    from exams.admin.dashboard import ExamsPanel
 
     request = rf.get("/admin/")
     request.user = UserFactory()

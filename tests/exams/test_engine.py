@@ -298,7 +298,7 @@ def test_losing_a_concurrent_start_resumes_the_winners_attempt(short_exam, princ
         )
         return layout
 
-    monkeypatch.setattr(services, "paper_draw", draw_while_another_tab_starts)
+    monkeypatch.setattr(services.attempts, "paper_draw", draw_while_another_tab_starts)  # what attempt_start calls
     attempt = services.attempt_start(short_exam, principal.employee, now=at(10))
     assert attempt.pk == winner["attempt"].pk
     assert Attempt.objects.filter(exam=short_exam).count() == 1

@@ -1,0 +1,154 @@
+"""Reads of the training-compliance back office: the training rules a user
+may read, and the 在岗未达标 rows (people working a post whose clearance has
+lapsed) with the menu badge's cached count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from lms.accounts.admin_scoping import admin_scope
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import enterprise_ids
+from lms.workforce.models import Enterprise
+
+from .models import Obligation, TrainingRule
+from .rules import add_months
+from .services import Code, lapsed_on_post
+
+# The menu badge is computed at most once a minute per enterprise (every admin
+# page renders the menu); the page and the dashboard panel are always current
+# and refresh it.
+BADGE_CACHE_SECONDS = 60
+
+
+def visible_rules(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The rules a back-office user may read: the public ones (national,
+    platform default, province — they are regulations, not tenant data) and
+    the own rules of the user's enterprises."""
+    queryset = TrainingRule.objects.all() if queryset is None else queryset
+    ents = enterprise_ids(user, Capability.VIEW)
+    if ents is None:
+        return queryset
+    if not ents:
+        return queryset.none()
+    own = admin_scope(TrainingRule.objects.filter(enterprise__isnull=False), user, Capability.VIEW)
+    return queryset.filter(Q(enterprise__isnull=True) | Q(pk__in=own.values("pk")))
+
+
+def lapsed_enterprises(user) -> list[Enterprise]:
+    """The enterprises whose lapsed people ``user`` may see."""
+    return list(admin_scope(Enterprise.objects.all(), user, Capability.VIEW).order_by("name"))
+
+
+def _badge_key(enterprise_id: int, on_date: dt.date) -> str:
+    return f"anxun:lapsed-count:{enterprise_id}:{on_date.isoformat()}"
+
+
+@dataclass
+class LapsedReason:
+    message: str
+    satisfy: str
+    since: dt.date
+
+
+@dataclass
+class LapsedRow:
+    assignment: object
+    enterprise: Enterprise
+    reasons: list[LapsedReason] = field(default_factory=list)
+    since: dt.date | None = None
+
+    @property
+    def employee(self):
+        return self.assignment.employee
+
+    @property
+    def post(self):
+        return self.assignment.post
+
+    def days(self, today: dt.date) -> int:
+        return (today - self.since).days if self.since else 0
+
+
+def _reason_since(reason, assignment, obligations, certificates, special_missing: list) -> dt.date:
+    """The first day this reason held (as far as the data tells)."""
+    start = assignment.start_date
+    if reason.obligation_id and reason.obligation_id in obligations:
+        o = obligations[reason.obligation_id]
+        # Non-blocking items (annual hours) lapse the day after they fall due.
+        return o.due_date + dt.timedelta(days=1) if not o.blocks_post else o.start_date
+    cert = certificates.get(reason.certificate_id) if reason.certificate_id else None
+    if cert is not None:
+        if reason.code == Code.CERT_REVIEW_OVERDUE and cert.next_review_due:
+            return cert.next_review_due + dt.timedelta(days=1)
+        if reason.code == Code.CERT_EXPIRED:
+            return cert.valid_until + dt.timedelta(days=1)
+        if reason.code in (Code.CERT_REVOKED, Code.CERT_SUSPENDED) and cert.status_changed_at:
+            return timezone.localdate(cert.status_changed_at)
+    if reason.code == Code.CERT_MISSING:
+        if special_missing and special_missing[0]:
+            special_missing[0] = False  # the special-operation certificate comes first
+            return start
+        # High-risk principals and safety managers: 6 months after taking the post.
+        return add_months(assignment.employee.hire_date, 6) + dt.timedelta(days=1)
+    return start
+
+
+def lapsed_rows(enterprises, on_date: dt.date | None = None) -> list[LapsedRow]:
+    """Everyone on a post whose clearance has lapsed, in ``enterprises``: one
+    row per (person, post) with the reasons and the day the lapse began,
+    longest first. Queries: a fixed number per enterprise (one clearance
+    batch each) plus two, whatever the headcount."""
+    from certificates.models import Certificate, CertificateKind
+
+    on_date = on_date or timezone.localdate()
+    pairs = []
+    for enterprise in enterprises:
+        found = lapsed_on_post(enterprise=enterprise, on_date=on_date)
+        cache.set(_badge_key(enterprise.pk, on_date), len({a.employee_id for a, _c in found}), BADGE_CACHE_SECONDS)
+        pairs += [(enterprise, a, c) for a, c in found]
+    if not pairs:
+        return []
+    obligation_ids = {r.obligation_id for _e, _a, c in pairs for r in c.reasons if r.obligation_id}
+    obligations = {o.pk: o for o in Obligation.objects.filter(pk__in=obligation_ids)} if obligation_ids else {}
+    employee_ids = {a.employee_id for _e, a, _c in pairs}
+    certificates_by_employee: dict[int, list] = {}
+    for cert in Certificate.objects.filter(employee_id__in=employee_ids):
+        certificates_by_employee.setdefault(cert.employee_id, []).append(cert)
+    rows = []
+    for enterprise, assignment, clearance in pairs:
+        certs = certificates_by_employee.get(assignment.employee_id, [])
+        by_id = {c.pk: c for c in certs}
+        post = assignment.post
+        has_special = any(
+            c.kind == CertificateKind.SPECIAL_OPERATION and c.category == post.special_operation for c in certs
+        )
+        special_missing = [bool(post.special_operation) and not has_special]
+        row = LapsedRow(assignment=assignment, enterprise=enterprise)
+        for reason in clearance.reasons:
+            since = _reason_since(reason, assignment, obligations, by_id, special_missing)
+            row.reasons.append(LapsedReason(reason.message, reason.satisfy, max(since, assignment.start_date)))
+        row.since = min(r.since for r in row.reasons)
+        rows.append(row)
+    rows.sort(key=lambda r: (r.since, r.enterprise.name, r.employee.employee_no, r.post.code))
+    return rows
+
+
+def lapsed_people_count(user, on_date: dt.date | None = None, *, fresh: bool = False) -> int:
+    """How many people in ``user``'s enterprises work a post without clearance.
+    From the badge cache unless ``fresh`` (then one clearance batch per enterprise)."""
+    on_date = on_date or timezone.localdate()
+    total = 0
+    for enterprise in lapsed_enterprises(user):
+        key = _badge_key(enterprise.pk, on_date)
+        count = None if fresh else cache.get(key)
+        if count is None:
+            count = len({a.employee_id for a, _c in lapsed_on_post(enterprise=enterprise, on_date=on_date)})
+            cache.set(key, count, BADGE_CACHE_SECONDS)
+        total += count
+    return total
