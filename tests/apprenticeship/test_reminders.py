@@ -18,13 +18,14 @@ from .conftest import today
 pytestmark = pytest.mark.django_db
 
 
-def test_each_missing_week_is_reminded_once(started):
+def test_each_missing_week_is_reminded_once(started, django_capture_on_commit_callbacks):
     weeks = ap.weeks_due(started)
     assert len(weeks) >= 8
     ap.weekly_log_save(apprenticeship=started, week_start=weeks[0], content="学习", hours=Decimal("8"),
                        actor=started.apprentice.user)
     mail.outbox.clear()
-    first = remind()
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails go out from the outbox after commit
+        first = remind()
     assert first.missing_weeks == len(weeks) - 1
     apprentice_notices = Notice.objects.filter(user=started.apprentice.user)
     assert apprentice_notices.count() == len(weeks) - 1
@@ -34,7 +35,8 @@ def test_each_missing_week_is_reminded_once(started):
     notice = apprentice_notices.order_by("key").first()
     assert notice.link == f"/apprenticeship/{started.pk}/"
 
-    again = remind()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = remind()
     assert (again.missing_weeks, again.notices, again.emails) == (0, 0, 0)
     assert len(mail.outbox) == 2 * (len(weeks) - 1)
 
