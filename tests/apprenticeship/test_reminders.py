@@ -3,11 +3,13 @@ to HR once; the Celery beat schedule is declared by a data migration."""
 
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core import mail
 
 from courses.apprenticeship import services as ap
+from courses.apprenticeship.models import Reminder
 from courses.apprenticeship.reminders import remind
 from courses.apprenticeship.tasks import remind_task
 from lms.compliance.models import Notice
@@ -80,3 +82,17 @@ def test_the_daily_schedule_is_declared():
     task = PeriodicTask.objects.get(name="师带徒周记提醒")
     assert (task.task, task.enabled, task.crontab.hour, task.crontab.minute) == ("apprenticeship.remind", True, "8", "0")
     assert str(task.crontab.timezone) == "Asia/Shanghai"
+
+
+def test_a_reminder_whose_notices_fail_is_not_claimed(started, django_capture_on_commit_callbacks):
+    """The claim (Reminder) commits with the notices: a run stopped in between
+    leaves the reminder to the next run."""
+    with mock.patch("courses.apprenticeship.reminders.notify", side_effect=RuntimeError("killed")), \
+            pytest.raises(RuntimeError):
+        remind()
+    assert not Reminder.objects.exists() and not Notice.objects.exists()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = remind()
+    assert result.missing_weeks == len(ap.weeks_due(started))
+    assert len(mail.outbox) == result.emails == 2 * result.missing_weeks
