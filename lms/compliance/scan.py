@@ -1,11 +1,10 @@
 """The daily scan: cycles, due-soon and overdue stages, lapsed clearance.
 
-Safe to run twice at once, or killed and run again: obligations are
-created by natural key (ignore_conflicts), each stage change is claimed
-with a conditional UPDATE in the transaction that writes its notices, and
-notices are unique per user and key. Each person gets one notice per stage
-and run listing the items claimed for them (HR one digest per enterprise),
-so an item is told once per stage. The scan
+Safe to run twice at once: obligations are created by natural key
+(ignore_conflicts), each stage change is claimed with a conditional UPDATE
+before anyone is told, and notices are unique per user and key. Each person
+gets one notice per stage and run listing the items claimed for them (HR
+one digest per enterprise), so an item is told once per stage. The scan
 decides and records (obligations, stages, in-app notices); the e-mails go
 out afterwards from Celery tasks, one per chunk of notices
 (lms/compliance/notices.py)."""
@@ -301,21 +300,15 @@ def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> Scan
     result.campaigns = campaigns_ensure(today=today)
     # Before the claims: the refresher obligations a review reminder creates
     # are claimed in this same run, so a second scan the same day is a no-op.
-    # Each stage's claims commit with its notices (one transaction): a run
-    # killed in between leaves the items unclaimed for the next run.
-    with transaction.atomic():
-        _certificate_reminders(today, result)
-    with transaction.atomic():
-        overdue = _claim(Obligation.Stage.OVERDUE, Q(due_date__lt=today), batch)
-        result.overdue = len(overdue)
-        _notify(overdue, Obligation.Stage.OVERDUE, result)
-    with transaction.atomic():
-        soon = _claim(
-            Obligation.Stage.DUE_SOON, Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)),
-            batch,
-        )
-        result.due_soon = len(soon)
-        _notify(soon, Obligation.Stage.DUE_SOON, result)
+    _certificate_reminders(today, result)
+    overdue = _claim(Obligation.Stage.OVERDUE, Q(due_date__lt=today), batch)
+    result.overdue = len(overdue)
+    _notify(overdue, Obligation.Stage.OVERDUE, result)
+    soon = _claim(
+        Obligation.Stage.DUE_SOON, Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)), batch
+    )
+    result.due_soon = len(soon)
+    _notify(soon, Obligation.Stage.DUE_SOON, result)
     _lapsed(today, result)
     logger.info("scan_obligations %s: %s", today, result)
     return result

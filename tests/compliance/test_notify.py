@@ -3,18 +3,16 @@ and key, its e-mail queued once, and a claim that commits with its notices."""
 
 import threading
 import time
-from unittest import mock
 
 import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from lms.compliance import scan as daily
-from lms.compliance.models import Notice, Obligation
+from lms.compliance.models import Notice
 from lms.compliance.notices import notice_row, notices_create, notify
-from tests.factories import EmployeeFactory, UserFactory
+from tests.factories import UserFactory
 
-from .helpers import D, hire, patiently
+from .helpers import patiently
 
 Email = Notice.EmailStatus
 
@@ -74,26 +72,6 @@ def test_a_notice_rolled_back_with_its_transaction_sends_nothing(django_capture_
         notify([user], key="k:5", title="标题", body="正文")
         raise RuntimeError("the caller's claim failed")
     assert not Notice.objects.exists() and not mail.outbox
-
-
-@pytest.mark.django_db
-def test_a_scan_killed_before_its_notices_are_written_tells_everyone_on_the_rerun(ent_b, tree_b):
-    """Issue 19: the claims of a stage commit with its notices, so a run
-    stopped in between leaves the items for the next run."""
-    worker = EmployeeFactory(enterprise=ent_b, hire_date=D(2025, 3, 3), user=UserFactory(email="w@example.com"))
-    hire(worker, tree_b[3])
-    overdue = set(Obligation.objects.filter(employee=worker, kind="induction").values_list("pk", flat=True))
-    assert overdue
-    with mock.patch.object(daily, "notices_create", side_effect=RuntimeError("killed")), pytest.raises(RuntimeError):
-        daily.scan_obligations(today=D(2025, 4, 10))
-    assert set(Obligation.objects.filter(pk__in=overdue).values_list("notified_stage", flat=True)) == {""}
-    assert not Notice.objects.exists()
-
-    result = daily.scan_obligations(today=D(2025, 4, 10))
-    assert result.overdue >= len(overdue)
-    notices = Notice.objects.filter(user=worker.user, key__contains="overdue")
-    assert overdue <= {item["id"] for notice in notices for item in notice.context["items"]}
-    assert {notice.email_status for notice in notices} == {Email.PENDING}
 
 
 @pytest.mark.django_db(transaction=True)
