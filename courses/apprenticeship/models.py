@@ -428,8 +428,9 @@ class SignOff(models.Model):
 
 
 class Reminder(models.Model):
-    """A reminder or alert that went out, so each goes out once (the daily
-    task is safe to run twice: the unique key claims it)."""
+    """Which missing week or broken pairing of an apprenticeship has been
+    reminded. Inserting the unique key claims the reminder, in the same
+    transaction as its notices (courses/apprenticeship/reminders.py)."""
 
     apprenticeship = models.ForeignKey(Apprenticeship, on_delete=models.CASCADE, related_name="reminders")
     key = models.CharField(max_length=80)

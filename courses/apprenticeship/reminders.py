@@ -3,8 +3,10 @@ weekly entry is reminded once (in-app notice and e-mail to the apprentice,
 copy to the mentor), and HR is told once when a running apprenticeship has
 lost its footing (mentor on leave or off the post, apprentice on leave).
 
-Safe to run twice at once: every reminder is claimed by inserting its unique
-key (``Reminder``) before anyone is told."""
+Safe to run twice at once, or to kill and run again: each reminder is
+claimed by inserting its unique key (``Reminder``) in the transaction that
+writes its notices (lms.compliance.notices, whose outbox sends the e-mails
+after commit)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from lms.accounts.models import Membership
 from lms.accounts.roles import Role
-from lms.compliance.models import Notice
+from lms.compliance.notices import notify
 from lms.workforce.models import Employee, PostAssignment
 
 from .models import Apprenticeship, Reminder, WeeklyLog
@@ -39,7 +40,7 @@ class ReminderResult:
     missing_weeks: int = 0
     alerts: int = 0
     notices: int = 0
-    emails: int = 0
+    emails: int = 0  # handed to the outbox (sent after commit)
 
 
 def _claim(apprenticeship_id: int, key: str) -> bool:
@@ -48,6 +49,20 @@ def _claim(apprenticeship_id: int, key: str) -> bool:
             Reminder.objects.create(apprenticeship_id=apprenticeship_id, key=key)
     except IntegrityError:
         return False
+    return True
+
+
+def _remind_once(a: Apprenticeship, key: str, users, result: ReminderResult, *, title: str, body: str,
+                 link: str) -> bool:
+    """Claim reminder ``key`` of ``a`` and tell ``users``, in one
+    transaction; False if another run has claimed it."""
+    with transaction.atomic():
+        if not _claim(a.pk, key):
+            return False
+        notified = notify(users, key=f"apprenticeship:{a.pk}:{key}", title=title, body=body, link=link,
+                          enterprise_id=a.apprentice.enterprise_id)
+    result.notices += notified.notices
+    result.emails += notified.emails
     return True
 
 
@@ -95,41 +110,25 @@ def remind(*, today: dt.date | None = None) -> ReminderResult:
     for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
         hr.setdefault(m.enterprise_id, []).append(m.user)
     site = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
-    notices, mails = [], []
-
-    def tell(user, enterprise_id, key, title, body, link):
-        notices.append(Notice(user=user, enterprise_id=enterprise_id, key=key, title=title, body=body, link=link))
-        if user.email:
-            mails.append((title, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-
     for a in running:
         link = reverse("apprenticeship:detail", args=(a.pk,))
-        ent = a.apprentice.enterprise_id
         for problem in _problems(a, on_post_mentors, today):
             key = f"alert:{problem}"
-            if (a.pk, key) in sent or not _claim(a.pk, key):
+            if (a.pk, key) in sent:
                 continue
-            result.alerts += 1
             title = f"师带徒需处理：{a.apprentice.name}（{a.post.name}）"
             body = f"{PROBLEM_TEXT[problem]}。师傅：{a.mentor.name}；开始日期：{a.start_date}。\n{site}/admin/"
-            for user in hr.get(ent, []):
-                tell(user, ent, f"apprenticeship:{a.pk}:{key}", title, body, "/admin/")
+            if _remind_once(a, key, hr.get(a.apprentice.enterprise_id, []), result, title=title, body=body,
+                            link="/admin/"):
+                result.alerts += 1
         for week in weeks_due(a, today):
-            if week in logged.get(a.pk, set()):
-                continue
             key = f"week:{week.isoformat()}"
-            if (a.pk, key) in sent or not _claim(a.pk, key):
+            if week in logged.get(a.pk, set()) or (a.pk, key) in sent:
                 continue
-            result.missing_weeks += 1
             ctx = {"a": a, "week": week, "week_end": week + dt.timedelta(days=6), "site": site, "link": link}
             title = render_to_string("apprenticeship/emails/missing-week-subject.txt", ctx).strip()
             body = render_to_string("apprenticeship/emails/missing-week-body.txt", ctx)
-            for user in (a.apprentice.user, a.mentor.user):
-                if user is not None and user.is_active:
-                    tell(user, ent, f"apprenticeship:{a.pk}:{key}", title, body, link)
-    Notice.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
-    result.notices = len(notices)
-    if mails:
-        result.emails = send_mass_mail(mails, fail_silently=False)
+            if _remind_once(a, key, (a.apprentice.user, a.mentor.user), result, title=title, body=body, link=link):
+                result.missing_weeks += 1
     logger.info("apprenticeship reminders %s: %s", today, result)
     return result

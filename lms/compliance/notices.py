@@ -1,11 +1,20 @@
-"""In-app notices and their e-mail outbox.
+"""The notification service: in-app notices and their e-mail outbox.
 
-Whoever records a notice (the daily scan) marks its e-mail ``pending`` and
-enqueues ``send_notice_emails`` for a chunk of notice ids once the rows are
-committed. Delivery follows healthchecks' ``sendalerts``: a task first
-claims the rows it will send (pending → sending, in one transaction that
-skips rows another task holds), so the same chunk delivered twice, or two
-workers on overlapping chunks, send each e-mail once. The e-mail is the
+Every app tells people through this module and nothing else: ``notify``
+(one notice to some users) or ``notices_create`` (many notices, each its
+own, as rows from ``notice_row``). A notice is written once per (user,
+key): a second call with the same key writes and sends nothing. A caller
+that claims its work before telling (a reminder record) makes the claim in
+the same transaction as the call, so a run killed in between leaves
+neither (the daily scan still commits its stage claims before writing
+their notices). A notice whose e-mail is to go out is ``pending``;
+its id goes to ``send_notice_emails`` (a chunk of ids per task) once the
+rows are committed.
+
+Delivery follows healthchecks' ``sendalerts``: a task first claims the rows
+it will send (pending → sending, in one transaction that skips rows another
+task holds), so the same chunk delivered twice, or two workers on
+overlapping chunks, send each e-mail once. The e-mail is the
 notice itself: the notice's title as subject and its text as body.
 
 A failed send leaves the e-mail ``pending`` with the error and the attempt
@@ -40,6 +49,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.accounts.models import User
+
+from .bulk import insert_ignoring_conflicts
 from .models import Notice
 
 logger = logging.getLogger(__name__)
@@ -97,6 +109,66 @@ def notice_texts(notice: Notice) -> tuple[str, str]:
     if not notice.template:
         return notice.title, notice.body
     return notice.title, notice_body(notice.template, notice.context)
+
+
+@dataclass
+class Notified:
+    notices: int = 0  # offered: those already there under their key are not written again
+    emails: int = 0  # handed to Celery (after commit), not yet sent
+
+
+def notice_row(*, user_id: int, email: str, key: str, title: str, enterprise_id: int | None = None, link: str = "",
+               body: str = "", template: str = "", context: dict | None = None) -> dict:
+    """A notice for ``notices_create``: its e-mail goes out if ``email`` (the
+    user's address) is not empty. A templated notice (``template`` and its
+    facts in ``context``) leaves ``body`` empty."""
+    return {"user_id": user_id, "enterprise_id": enterprise_id, "key": key, "title": title, "body": body,
+            "link": link, "template": template, "context": context or {},
+            "email_status": Email.PENDING if email else Email.NONE}
+
+
+@transaction.atomic
+def notices_create(rows: list[dict]) -> Notified:
+    """Write the notices ``rows`` (from ``notice_row``) that are not there
+    yet under their (user, key), and hand the e-mails of those written here
+    to Celery once the transaction commits. Called twice, or by two
+    processes at once, each notice is written and e-mailed once."""
+    if not rows:
+        return Notified()
+    now = timezone.now()
+    # The rows written here carry this call's time: that is how they are
+    # told from rows already there under the same key.
+    rows = [{**row, "created_at": now, "email_at": now if row["email_status"] else None} for row in rows]
+    insert_ignoring_conflicts(Notice, rows)
+    emailed = {(row["user_id"], row["key"]) for row in rows if row["email_status"] == Email.PENDING}
+    if not emailed:
+        return Notified(notices=len(rows))
+    # By user (the (user, key) index), keys matched here: an IN list on both
+    # columns would make the database try every combination.
+    written = Notice.objects.filter(
+        user_id__in={user_id for user_id, _key in emailed}, email_status=Email.PENDING, created_at=now
+    ).values_list("pk", "user_id", "key")
+    return Notified(
+        notices=len(rows),
+        emails=notice_emails_enqueue([pk for pk, user_id, key in written if (user_id, key) in emailed]),
+    )
+
+
+def notify(users, *, key: str, title: str, body: str = "", template: str = "", context: dict | None = None,
+           link: str = "", enterprise_id: int | None = None, email: bool = True) -> Notified:
+    """Tell each of ``users`` (users or user ids) once under ``key``: an
+    in-app notice and, if ``email`` and the user has an address, its e-mail.
+    ``None`` and inactive users are left out."""
+    users = [u for u in users if u is not None]
+    ids = [u for u in users if isinstance(u, int)]
+    people = {u.pk: u.email for u in users if not isinstance(u, int) and u.is_active}
+    if ids:
+        people.update(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email"))
+    return notices_create([
+        notice_row(user_id=pk, email=address if email else "", key=key, title=title, enterprise_id=enterprise_id,
+                   link=link, body=body, template=template, context=context)
+        for pk, address in people.items()
+    ])
 
 
 def notice_emails_enqueue(notice_ids) -> int:

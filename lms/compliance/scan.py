@@ -28,7 +28,7 @@ from lms.workforce.models import Employee, Enterprise
 
 from .bulk import insert_ignoring_conflicts
 from .models import Notice, Obligation
-from .notices import notice_emails_enqueue, notice_subject
+from .notices import notice_row, notice_subject, notices_create
 from .rules import RuleBook, add_months
 from .services import cycle_obligations, kind_labels, lapsed_on_post
 
@@ -134,21 +134,11 @@ def _hr_by_enterprise() -> dict[int, list]:
 
 
 def _record(notices: list[dict], result: ScanResult) -> None:
-    """Insert ``notices`` (rows from _notice; one already there stays as it
-    was) and hand the e-mails still pending among them to Celery (after commit)."""
-    if not notices:
-        return
-    insert_ignoring_conflicts(Notice, notices)
-    result.notices += len(notices)
-    emailed = {(n["user_id"], n["key"]) for n in notices if n["email_status"] == Notice.EmailStatus.PENDING}
-    if not emailed:
-        return
-    # By user (the (user, key) index), keys matched here: an IN list on both
-    # columns would make the database try every combination.
-    rows = Notice.objects.filter(
-        user_id__in={user_id for user_id, _key in emailed}, email_status=Notice.EmailStatus.PENDING
-    ).values_list("pk", "user_id", "key")
-    result.emails += notice_emails_enqueue([pk for pk, user_id, key in rows if (user_id, key) in emailed])
+    """Write ``notices`` (rows from notice_row; one already there stays as it
+    was); their e-mails go to Celery after commit."""
+    notified = notices_create(notices)
+    result.notices += notified.notices
+    result.emails += notified.emails
 
 
 def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
@@ -159,7 +149,6 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
     their texts are rendered when e-mailed or shown (notices.py)."""
     if not obligation_ids:
         return
-    now = timezone.now()
     hr_by_enterprise = _hr_by_enterprise()
     per_enterprise: dict[int, list[dict]] = {}
     people: dict[int, tuple] = {}  # employee id → (user id, e-mail, enterprise id, items)
@@ -187,8 +176,9 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
         # One item: the key of a notice per obligation, as before digests.
         key = f"obligation:{ids[0]}:{stage}" if len(ids) == 1 else f"obligations:{stage}:{min(ids)}-{max(ids)}:{len(ids)}"
         title = _subject("obligation", stage, tuple(i["label"] for i in items))
-        notices.append(_notice(user_id, email, enterprise_id, key, title, "/portal/", now, template="obligation",
-                               context={"stage": stage, "employee": items[0]["employee"], "items": items}))
+        notices.append(notice_row(user_id=user_id, email=email, enterprise_id=enterprise_id, key=key, title=title,
+                                  link="/portal/", template="obligation",
+                                  context={"stage": stage, "employee": items[0]["employee"], "items": items}))
         if len(notices) == 2000:
             _record(notices, result)
             notices = []
@@ -199,19 +189,10 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
         key = f"digest:{stage}:{min(ids)}-{max(ids)}:{len(ids)}"
         title = notice_subject("obligation-digest", {"stage": stage, "items": [{"label": i["label"]} for i in items]})
         for hr in hr_by_enterprise.get(enterprise_id, []):
-            notices.append(_notice(hr.pk, hr.email, enterprise_id, key, title, "/admin/", now,
-                                   template="obligation-digest", context={"stage": stage, "items": items}))
+            notices.append(notice_row(user_id=hr.pk, email=hr.email, enterprise_id=enterprise_id, key=key,
+                                      title=title, link="/admin/", template="obligation-digest",
+                                      context={"stage": stage, "items": items}))
     _record(notices, result)
-
-
-def _notice(user_id: int, email: str, enterprise_id: int, key: str, title: str, link: str, now, *, body: str = "",
-            template: str = "", context: dict | None = None) -> dict:
-    """A notice (as a row for insert_ignoring_conflicts) whose e-mail (same
-    subject and text) is to go out if the user has an address."""
-    status = Notice.EmailStatus.PENDING if email else Notice.EmailStatus.NONE
-    return {"user_id": user_id, "enterprise_id": enterprise_id, "key": key, "title": title, "body": body, "link": link,
-            "created_at": now, "email_status": status, "email_at": now if status else None, "template": template,
-            "context": context or {}}
 
 
 def _lapsed(today: dt.date, result: ScanResult) -> None:
@@ -219,7 +200,6 @@ def _lapsed(today: dt.date, result: ScanResult) -> None:
     once per assignment and set of reasons (a lapse reported with the same
     reasons yesterday is not written again)."""
     hr_by_enterprise = _hr_by_enterprise()
-    now = timezone.now()
     for enterprise in Enterprise.objects.all():
         lapsed = lapsed_on_post(enterprise=enterprise, on_date=today)
         result.lapsed += len(lapsed)
@@ -234,14 +214,13 @@ def _lapsed(today: dt.date, result: ScanResult) -> None:
                 Notice.objects.filter(user_id__in=[u.pk for u in hr], key__in=[key for key, _a, _c in chunk])
                 .values_list("user_id", "key")
             )
-            notices = [
-                {"user_id": u.pk, "enterprise_id": enterprise.pk, "key": key, "created_at": now,
-                 "title": f"在岗未达标：{a.employee.name}（{a.post.name}）",
-                 "body": "；".join(r.message for r in c.reasons), "link": "/admin/compliance/lapsed/"}
+            # In-app only (no e-mail); a concurrent run's rows are skipped by the (user, key) unique key.
+            notices_create([
+                notice_row(user_id=u.pk, email="", enterprise_id=enterprise.pk, key=key,
+                           title=f"在岗未达标：{a.employee.name}（{a.post.name}）",
+                           body="；".join(r.message for r in c.reasons), link="/admin/compliance/lapsed/")
                 for key, a, c in chunk for u in hr if (u.pk, key) not in have
-            ]
-            # A concurrent run's rows are skipped by the (user, key) unique key.
-            insert_ignoring_conflicts(Notice, notices)
+            ])
 
 
 def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
@@ -261,7 +240,6 @@ def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
         return
     book = RuleBook.load()
     site = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
-    now = timezone.now()
     hr_by_enterprise = _hr_by_enterprise()
     obligations, notices = [], []
     for c, what, stage in claimed:
@@ -287,8 +265,9 @@ def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
         recipients = ([employee.user] if employee.user_id and employee.user.is_active else [])
         recipients += hr_by_enterprise.get(employee.enterprise_id, [])
         for user in dict.fromkeys(recipients):
-            notices.append(_notice(user.pk, user.email, employee.enterprise_id, key, title,
-                                   "/certificates/mine/" if user == employee.user else "/admin/", now, body=body))
+            notices.append(notice_row(user_id=user.pk, email=user.email, enterprise_id=employee.enterprise_id, key=key,
+                                      title=title, link="/certificates/mine/" if user == employee.user else "/admin/",
+                                      body=body))
     Obligation.objects.bulk_create(obligations, ignore_conflicts=True)
     # Refresher hours already on file count at once: only someone with
     # special-operation training on file can have met one (one query, then

@@ -21,8 +21,7 @@ from django.urls import reverse
 
 from lms.accounts.models import Membership, region_prefix
 from lms.accounts.roles import WORKFORCE_WRITE_ROLES, Capability
-from lms.compliance.models import Notice
-from lms.compliance.notices import notice_emails_enqueue
+from lms.compliance.notices import notify
 from lms.accounts.scoping import can, scope
 from lms.uploads import UploadRefused, check_upload
 from lms.workforce.models import Employee, Enterprise, HazardLevel, PostAssignment
@@ -178,20 +177,9 @@ def sample_items(sample: Sample) -> list[tuple[int, int | None]]:
 
 def _notify(users, *, finding: Finding, key: str, title: str, body: str) -> None:
     """An in-app notice (and its e-mail, sent after commit) to each of ``users``, once per key."""
-    users = [u for u in users if u is not None and u.is_active]
-    if not users:
-        return
-    now = timezone.now()
     link = reverse("supervision:finding", args=[finding.pk])
-    body = f"{body}\n{getattr(settings, 'WAGTAILADMIN_BASE_URL', '')}{link}"
-    Notice.objects.bulk_create([
-        Notice(user=u, enterprise_id=finding.enterprise_id, key=key, title=title, body=body, link=link, created_at=now,
-               email_status=Notice.EmailStatus.PENDING if u.email else Notice.EmailStatus.NONE,
-               email_at=now if u.email else None)
-        for u in users
-    ], ignore_conflicts=True)
-    notice_emails_enqueue(Notice.objects.filter(key=key, user__in=users, email_status=Notice.EmailStatus.PENDING)
-                          .values_list("pk", flat=True))
+    notify(users, key=key, title=title, body=f"{body}\n{getattr(settings, 'WAGTAILADMIN_BASE_URL', '')}{link}",
+           link=link, enterprise_id=finding.enterprise_id)
 
 
 def _enterprise_staff(enterprise_id: int):

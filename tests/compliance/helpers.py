@@ -1,8 +1,10 @@
 """Small builders for compliance tests: events, records, certificates."""
 
 import datetime as dt
+import time
 from decimal import Decimal
 
+from django.db import OperationalError
 from django.utils import timezone
 
 from certificates.models import Certificate, CertificateKind
@@ -14,6 +16,22 @@ D = dt.date
 
 def at(day: dt.date, hour: int = 9) -> dt.datetime:
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour))
+
+
+def patiently(work):
+    """``work()``, run again while the database says "locked": SQLite's
+    shared-cache test database fails a second writer at once where the
+    project's file database waits. For idempotent work only (a scan, a
+    notice): the loser simply runs again, as a later run would. PostgreSQL
+    queues the writers (row locks), no retry needed."""
+    for _attempt in range(400):
+        try:
+            return work()
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.05)
+    return work()
 
 
 def hire(employee, post=None, day=None):

@@ -3,36 +3,20 @@ them, and told once per stage — one person notice and one HR digest entry
 each, one e-mail per notice."""
 
 import threading
-import time
 from collections import Counter
 
 import pytest
 from django.core import mail
-from django.db import OperationalError, close_old_connections, connection
+from django.db import close_old_connections, connection
 
 from lms.accounts.roles import Role
 from lms.compliance.models import Notice, Obligation
 from lms.compliance.scan import scan_obligations
 from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, national_rules
 
-from .helpers import D, hire
+from .helpers import D, hire, patiently
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _patiently(work):
-    """SQLite's shared-cache test database fails a second writer at once
-    ("table is locked") where the project's file database waits; the scan is
-    idempotent, so the loser simply runs again, as a later run would.
-    PostgreSQL queues the writers (row locks), no retry needed."""
-    for _attempt in range(400):
-        try:
-            return work()
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            time.sleep(0.05)
-    return work()
 
 
 def test_two_scans_at_once_tell_each_item_once(ent_b, tree_b):
@@ -51,7 +35,7 @@ def test_two_scans_at_once_tell_each_item_once(ent_b, tree_b):
     def run():
         try:
             barrier.wait()
-            results.append(_patiently(lambda: scan_obligations(today=D(2025, 4, 10))))
+            results.append(patiently(lambda: scan_obligations(today=D(2025, 4, 10))))
         except Exception as exc:  # noqa: BLE001 - reported to the test
             errors.append(exc)
         finally:
