@@ -43,6 +43,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
 from lms.accounts.admin_scoping import (
+    LabelledInspectView,
     ScopedCreateView,
     ScopedEditView,
     ScopedFilterSet,
@@ -58,8 +59,7 @@ from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import can, enterprise_ids
 from lms.archive.admin_views import EvidenceView
 from lms.jsonbody import displayable
-from lms.workforce.admin_forms import apply_service_errors
-from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
+from lms.kernel.admin import ServiceFormMixin, apply_service_errors
 from lms.workforce.models import OrgUnit, Post
 
 from . import question_services, services

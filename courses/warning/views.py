@@ -32,7 +32,7 @@ from courses.offline import tokens
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
-from lms.workforce.admin_forms import apply_service_errors
+from lms.kernel.admin import apply_service_errors
 from lms.workforce.models import Employee, Post, PostAssignment
 
 from . import selectors, services
