@@ -48,7 +48,6 @@ from lms.imports import (
 from lms.workforce.models import Employee, Enterprise, Post
 
 from .models import AssessmentResult, RecordSource, TrainingKind, TrainingLevel, TrainingRecord
-from .services import record_append
 from .signals import records_appended
 
 logger = logging.getLogger(__name__)
@@ -644,6 +643,8 @@ def _apply(rows: list[_Row], *, actor, filename: str) -> int:
     tell once who got records (``records_appended``: their obligations are
     evaluated); returns how many obligations became met. Runs inside the
     caller's transaction."""
+    from .services import record_append
+
     by_employee: dict[int, list[_Row]] = defaultdict(list)
     for r in rows:
         by_employee[r.employee.pk].append(r)
