@@ -32,9 +32,10 @@ serve:
 ## make demo: venv, install, migrate, demo data, then serve http://127.0.0.1:8000 (SQLite, Celery eager)
 demo: seed serve
 
-## make test: venv if needed, then the whole suite (browser journeys skip loudly without /usr/bin/chromium, except in CI)
+## make test: venv if needed, import contracts (lint-imports), then the whole suite (browser journeys skip loudly without /usr/bin/chromium, except in CI)
 test: messages
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 check: install

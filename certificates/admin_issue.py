@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -18,7 +19,7 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import scope
-from lms.workforce.admin_forms import apply_service_errors
+from lms.kernel.admin import apply_service_errors
 from lms.workforce.models import Employee, Enterprise, Post
 
 from . import services

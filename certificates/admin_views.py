@@ -37,19 +37,19 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.admin.widgets.button import HeaderButton
 
 from lms.accounts.admin_scoping import (
+    LabelledInspectView,
     ScopedCreateView,
     ScopedEditView,
     ScopedFilterSet,
     ScopedIndexView,
+    ScopedModelForm,
     ScopedModelViewSet,
     ScopedViewMixin,
 )
 from lms.accounts.roles import Capability
-from lms.compliance.admin_views import LocalTimeInspectMixin, date_text_column
+from lms.kernel.admin import LocalTimeInspectMixin, ServiceFormMixin, apply_service_errors, date_text_column
 from lms.media.serving import fieldfile_response
 from lms.uploads import check_upload
-from lms.workforce.admin_forms import ScopedModelForm, apply_service_errors
-from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
 from lms.workforce.models import OrgUnit
 
 from . import services

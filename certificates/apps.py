@@ -7,6 +7,18 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("证书")
 
     def ready(self):
+        from lms.archive.registry import person_file_sections
+        from lms.compliance.registry import reason_sources, scan_steps
+
+        from . import signals  # noqa: F401  (obligations met → issue what is due)
+        from .gate import REASON_SOURCE
         from .media_access import register_rules
+        from .person_file import SECTION
+        from .scan import review_reminders_step
 
         register_rules()  # who may read the files stored under /media/
+        reason_sources.register("certificates", REASON_SOURCE)
+        # After the warning campaigns (20): its refresher obligations are
+        # claimed by the scan's due-soon/overdue stages that follow.
+        scan_steps.register("certificate_reminders", review_reminders_step, order=20)
+        person_file_sections.register("certificates", SECTION, order=20)

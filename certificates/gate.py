@@ -1,24 +1,118 @@
-"""What the clearance gate asks of certificates beyond its own rules
-(special-operation certificates by the post's category, competence
-certificates of high-risk principals, in lms.compliance.services).
+"""The certificate reasons of clearance, in one place: registered with the
+compliance gate (lms.compliance.registry.reason_sources) in
+CertificatesConfig.ready().
 
-A certificate of a type marked "上岗资格依赖此证" gates the post it names
-(an internal certificate without a post — 三级安全教育合格证 — gates every
-post): once the holder has one, it must still be valid on the day asked
-about (and an open-ended one — no rule gives internal certificates a
-validity — stays valid until suspended or revoked). Missing certificates are not a reason here: an internal certificate
-is issued when the obligations behind it are met, and those obligations
-already block the post while open. Reads only the certificates the gate has
-loaded: no queries, so the batch clearance stays flat."""
+- The post's special-operation category needs a valid 操作证 of that
+  category, reviewed on time (令30).
+- High-risk principals and safety managers need their competence
+  certificate from 6 months after taking the post (令3 §24 / 办法 §25).
+- A certificate of a type marked "上岗资格依赖此证" gates the post it names
+  (an internal certificate without a post — 三级安全教育合格证 — gates every
+  post): once the holder has one, it must still be valid on the day asked
+  about (an open-ended one — no rule gives internal certificates a validity
+  — stays valid until suspended or revoked). Missing certificates are not a
+  reason here: an internal certificate is issued when the obligations behind
+  it are met, and those obligations already block the post while open.
+
+:func:`certificates_load` reads everyone's certificates in one query;
+:func:`certificate_reasons` decides from those rows only, so the batch
+clearance stays flat. Each reason carries the day it began (``since``) for
+the lapsed report.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from .models import GATE_OWN_KINDS, Certificate
+from lms.compliance.registry import ReasonSource
+from lms.compliance.rules import add_months
+from lms.compliance.services import Code, Reason, active_language
+from lms.compliance.services import gettext_cached as _
+from lms.workforce.models import Post
+
+from .models import GATE_OWN_KINDS, Certificate, CertificateKind
+
+COMPETENCE_KINDS = frozenset({CertificateKind.PRINCIPAL_COMPETENCE, CertificateKind.SAFETY_MANAGER_COMPETENCE})
+
+
+def certificates_load(*, employee_ids, enterprise=None) -> dict[int, list[Certificate]]:
+    """The certificates of ``employee_ids``, by person, in one query (with
+    ``enterprise``: a whole-enterprise read, constant at any headcount)."""
+    if enterprise is not None:
+        rows = Certificate.objects.filter(employee__enterprise=enterprise)
+    else:
+        rows = Certificate.objects.filter(employee_id__in=employee_ids)
+    out: dict[int, list[Certificate]] = {}
+    for c in rows:
+        if c.employee_id in employee_ids:
+            out.setdefault(c.employee_id, []).append(c)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _special_operation_texts(language: str | None, category: str) -> tuple[str, str]:
+    label = Post(special_operation=category).get_special_operation_display()
+    return label + _("操作证"), _("取得%(l)s操作证并登记") % {"l": label}
+
+
+def certificate_reasons(employee, post, on_date: dt.date, certificates) -> list[Reason]:
+    """Why ``certificates`` (the person's, as loaded) keep ``employee`` off
+    ``post`` on ``on_date``; no queries."""
+    reasons = []
+    if post.special_operation:
+        # Translated once per category, not once per person.
+        label, satisfy = _special_operation_texts(active_language(), post.special_operation)
+        mine = [c for c in certificates if c.kind == CertificateKind.SPECIAL_OPERATION and c.category == post.special_operation]
+        reasons += _required_state(mine, on_date, label, satisfy, missing_since=None)
+    if (employee.is_principal or employee.is_safety_manager) and employee.enterprise.is_high_risk:
+        due = add_months(employee.hire_date, 6)
+        if on_date > due:
+            mine = [c for c in certificates if c.kind in COMPETENCE_KINDS]
+            reasons += _required_state(mine, on_date, _("安全生产知识和管理能力考核合格证"), _("通过考核并登记考核合格证"),
+                                       missing_since=due + dt.timedelta(days=1))
+    return reasons + _gating_reasons(post, on_date, certificates)
+
+
+def _since(c: Certificate, code: str) -> dt.date | None:
+    """The first day the reason ``code`` about ``c`` held."""
+    if code == Code.CERT_REVIEW_OVERDUE and c.next_review_due:
+        return c.next_review_due + dt.timedelta(days=1)
+    if code == Code.CERT_EXPIRED and c.valid_until:
+        return c.valid_until + dt.timedelta(days=1)
+    if code in (Code.CERT_REVOKED, Code.CERT_SUSPENDED) and c.status_changed_at:
+        return timezone.localdate(c.status_changed_at)
+    return None
+
+
+def _about(code: str, c: Certificate, message: str, satisfy: str) -> Reason:
+    return Reason(code, message, satisfy, certificate_id=c.pk, since=_since(c, code))
+
+
+def _required_state(certs, on_date, label, satisfy, *, missing_since) -> list[Reason]:
+    """A certificate the person must hold: missing, review overdue, revoked,
+    suspended or expired."""
+    if not certs:
+        return [Reason(Code.CERT_MISSING, _("缺少%(l)s") % {"l": label}, satisfy, since=missing_since)]
+    valid = [c for c in certs if c.is_valid_on(on_date)]
+    if valid:
+        best = max(valid, key=lambda c: c.valid_until)
+        if best.review_overdue_on(on_date):
+            return [_about(Code.CERT_REVIEW_OVERDUE, best,
+                           _("%(l)s（%(n)s）应于 %(d)s 复审，已逾期") % {"l": label, "n": best.number, "d": best.next_review_due},
+                           _("完成复审前培训并通过复审"))]
+        return []
+    latest = max(certs, key=lambda c: (c.valid_until, c.pk))
+    if latest.status == latest.Status.REVOKED:
+        return [_about(Code.CERT_REVOKED, latest, _("%(l)s（%(n)s）已被吊销") % {"l": label, "n": latest.number}, satisfy)]
+    if latest.status == latest.Status.SUSPENDED:
+        return [_about(Code.CERT_SUSPENDED, latest, _("%(l)s（%(n)s）已暂停") % {"l": label, "n": latest.number},
+                       _("恢复证书效力"))]
+    return [_about(Code.CERT_EXPIRED, latest,
+                   _("%(l)s（%(n)s）已于 %(d)s 过期") % {"l": label, "n": latest.number, "d": latest.valid_until},
+                   _("换证或重新取证"))]
 
 
 def _valid_then(c: Certificate, day: dt.date) -> bool:
@@ -31,9 +125,8 @@ def _valid_then(c: Certificate, day: dt.date) -> bool:
     return False
 
 
-def certificate_gate_reasons(employee, post, on_date: dt.date, certificates) -> list:
-    from lms.compliance.services import Code, Reason
-
+def _gating_reasons(post, on_date: dt.date, certificates) -> list[Reason]:
+    """Certificates of types marked "上岗资格依赖此证" that no longer hold."""
     groups: dict[tuple, list[Certificate]] = {}
     for c in certificates:
         if not c.gates_clearance or c.kind in GATE_OWN_KINDS or c.issued_on > on_date:
@@ -51,12 +144,15 @@ def certificate_gate_reasons(employee, post, on_date: dt.date, certificates) -> 
         latest = max(live, key=lambda c: (c.issued_on, c.pk))
         label = latest.get_kind_display()
         if latest.status == Certificate.Status.REVOKED:
-            reasons.append(Reason(Code.CERT_REVOKED, _("%(l)s（%(n)s）已被吊销") % {"l": label, "n": latest.number},
-                                  _("重新完成培训考核并取得新证"), certificate_id=latest.pk))
+            reasons.append(_about(Code.CERT_REVOKED, latest, _("%(l)s（%(n)s）已被吊销") % {"l": label, "n": latest.number},
+                                  _("重新完成培训考核并取得新证")))
         elif latest.status == Certificate.Status.SUSPENDED:
-            reasons.append(Reason(Code.CERT_SUSPENDED, _("%(l)s（%(n)s）已暂停") % {"l": label, "n": latest.number},
-                                  _("恢复证书效力"), certificate_id=latest.pk))
+            reasons.append(_about(Code.CERT_SUSPENDED, latest, _("%(l)s（%(n)s）已暂停") % {"l": label, "n": latest.number},
+                                  _("恢复证书效力")))
         elif latest.valid_until is not None:
-            reasons.append(Reason(Code.CERT_EXPIRED, _("%(l)s（%(n)s）已于 %(d)s 过期") % {
-                "l": label, "n": latest.number, "d": latest.valid_until}, _("换发证书"), certificate_id=latest.pk))
+            reasons.append(_about(Code.CERT_EXPIRED, latest, _("%(l)s（%(n)s）已于 %(d)s 过期") % {
+                "l": label, "n": latest.number, "d": latest.valid_until}, _("换发证书")))
     return reasons
+
+
+REASON_SOURCE = ReasonSource(load=certificates_load, reasons=certificate_reasons)

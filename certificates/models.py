@@ -41,7 +41,7 @@ INTERNAL_KINDS = frozenset({
     CertificateKind.APPRENTICESHIP_COMPLETION,
     CertificateKind.REFRESHER_COMPLETION,
 })
-# Kinds whose clearance rules live in the compliance gate itself (令30: the
+# Kinds with rules of their own in the clearance gate (certificates/gate.py; 令30: the
 # post's special-operation category; 令3 §24: high-risk principals).
 GATE_OWN_KINDS = frozenset({
     CertificateKind.SPECIAL_OPERATION,

@@ -4,7 +4,6 @@ obligation change (and batch issuance)."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import connection, transaction
 
 
 @shared_task(name="certificates.issue_due")
@@ -19,24 +18,6 @@ def issue_due_task(employee_id: int) -> list[int]:
     if employee is None:
         return []
     return [c.pk for c in certificates_issue_due(employee=employee)]
-
-
-def enqueue_issue_due(employee_id: int) -> None:
-    """Run :func:`issue_due_task` for ``employee_id`` once the current
-    transaction commits — once per person and transaction, however many
-    evaluations met something inside it (an archive import evaluates each
-    person once, a long flow may evaluate the same person several times)."""
-    for _sids, func, _robust in connection.run_on_commit:
-        if getattr(func, "issue_due_for", None) == employee_id and not func.done:
-            return
-
-    def run():
-        run.done = True
-        issue_due_task.delay(employee_id)
-
-    run.issue_due_for = employee_id
-    run.done = False
-    transaction.on_commit(run)
 
 
 @shared_task(name="certificates.batch_run")

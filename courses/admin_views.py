@@ -11,14 +11,14 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets import AdminDateInput
 
-from lms.accounts.admin_scoping import ScopedCreateView, ScopedModelViewSet
+from lms.accounts.admin_scoping import ScopedCreateView, ScopedModelForm, ScopedModelViewSet
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
-from lms.workforce.admin_forms import ScopedModelForm
-from lms.workforce.admin_views import ServiceFormMixin
+from lms.kernel.admin import ServiceFormMixin
 
 from . import services
 from .models import CourseAssignment, CoursePage, Enrolment
+
 
 class CourseAssignmentForm(ScopedModelForm):
     scoped_fields = ("org_unit", "post")

@@ -8,4 +8,6 @@ class CoursesConfig(AppConfig):
     verbose_name = _("在线学习")
 
     def ready(self):
-        from . import signals  # noqa: F401  (login ends other study sessions; course index login restriction)
+        # Login ends other study sessions; course indexes require a login;
+        # new obligations enrol people in the courses that satisfy them.
+        from . import signals  # noqa: F401

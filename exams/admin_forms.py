@@ -20,11 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateTimeInput
 
-from lms.accounts.admin_scoping import admin_scope
+from lms.accounts.admin_scoping import ScopedModelForm, admin_scope
 from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import enterprise_ids
 from lms.uploads import check_upload
-from lms.workforce.admin_forms import ScopedModelForm
 from lms.workforce.models import Employee, Enterprise, OrgUnit, Post
 
 from .formats.common import OPTION_KEYS, clean_block, clean_line, parse_true_false

@@ -7,9 +7,13 @@ class ExamsConfig(AppConfig):
     verbose_name = _("考试")
 
     def ready(self):
+        from lms.archive.registry import person_file_sections
+
         from .media_access import register_rules
+        from .person_file import SECTION
 
         register_rules()  # who may read the files stored under /media/
+        person_file_sections.register("exam_results", SECTION, order=30)
 
         from lms.imports import register_upload_purger
 

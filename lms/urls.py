@@ -30,7 +30,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", include("lms.api.urls")),
+    path("api/", include("lms.api_urls")),
     path("archive/", include("lms.archive.urls")),
     path("supervision/", include("lms.supervision.urls")),
     path("reports/", include("lms.reports.urls")),

@@ -30,11 +30,12 @@ from lms.accounts.admin_scoping import (
     ScopedFilterSet,
     ScopedIndexView,
     ScopedInspectView,
+    ScopedModelForm,
     ScopedModelViewSet,
     ScopedViewMixin,
 )
 from lms.accounts.roles import Capability
-from lms.workforce.admin_forms import ScopedModelForm, apply_service_errors
+from lms.kernel.admin import apply_service_errors
 from lms.workforce.models import OrgUnit, Post
 
 from . import services

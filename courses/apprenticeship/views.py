@@ -25,7 +25,7 @@ from wagtail.log_actions import log
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, scope
 from lms.archive.pdf import render_pdf
-from lms.workforce.admin_forms import apply_service_errors
+from lms.kernel.admin import apply_service_errors
 
 from . import services
 from .forms import AssessmentForm, ConfirmForm, EvaluationForm, SignForm, WeekForm

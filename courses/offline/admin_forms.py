@@ -6,9 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lms.accounts.admin_scoping import ScopedModelForm
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
-from lms.workforce.admin_forms import ScopedModelForm
 
 from . import services
 from .models import OfflineSession

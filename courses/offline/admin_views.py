@@ -28,6 +28,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from lms.accounts.admin_scoping import (
+    LabelledInspectView,
     ScopedCreateView,
     ScopedEditView,
     ScopedIndexView,
@@ -35,8 +36,7 @@ from lms.accounts.admin_scoping import (
     ScopedViewMixin,
 )
 from lms.accounts.roles import Capability
-from lms.workforce.admin_forms import apply_service_errors
-from lms.workforce.admin_views import LabelledInspectView
+from lms.kernel.admin import apply_service_errors
 from lms.workforce.models import Employee
 
 from . import services

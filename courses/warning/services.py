@@ -98,6 +98,12 @@ def campaigns_ensure(*, today: dt.date | None = None) -> int:
     return WarningCampaign.objects.filter(year=year, quarter=quarter).count() - before
 
 
+def campaigns_scan_step(*, today: dt.date, result) -> int:
+    """The daily scan's step (lms.compliance.registry.scan_steps): the
+    quarter's campaigns; returns how many were made."""
+    return campaigns_ensure(today=today)
+
+
 @transaction.atomic
 def campaign_set_extra_cases(*, campaign: WarningCampaign, actor, cases) -> WarningCampaign:
     """The enterprise's own choice of cases everyone in the campaign studies."""

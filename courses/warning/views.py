@@ -30,7 +30,7 @@ from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
 from lms.kernel import checkin
-from lms.workforce.admin_forms import apply_service_errors
+from lms.kernel.admin import apply_service_errors
 from lms.workforce.models import Employee, Post, PostAssignment
 
 from . import selectors, services

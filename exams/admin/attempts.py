@@ -20,12 +20,17 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
-from lms.accounts.admin_scoping import ScopedFilterSet, ScopedIndexView, ScopedViewMixin, admin_scope
+from lms.accounts.admin_scoping import (
+    LabelledInspectView,
+    ScopedFilterSet,
+    ScopedIndexView,
+    ScopedViewMixin,
+    admin_scope,
+)
 from lms.accounts.roles import Capability
 from lms.archive.admin_views import EvidenceView
 from lms.jsonbody import displayable
-from lms.workforce.admin_forms import apply_service_errors
-from lms.workforce.admin_views import LabelledInspectView
+from lms.kernel.admin import apply_service_errors
 
 from .. import selectors, services
 from ..admin_forms import OfflineResultForm, answer_to_text

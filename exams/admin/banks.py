@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.widgets.button import HeaderButton
 
-from lms.accounts.admin_scoping import ScopedCreateView, ScopedIndexView, policy_for
-from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
+from lms.accounts.admin_scoping import LabelledInspectView, ScopedCreateView, ScopedIndexView, policy_for
+from lms.kernel.admin import ServiceFormMixin
 
 from .. import question_services
 from ..models import Question, QuestionBank, QuestionCategory, QuestionType

@@ -14,10 +14,15 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.widgets.button import HeaderButton
 
-from lms.accounts.admin_scoping import ScopedCreateView, ScopedEditView, ScopedIndexView, policy_for
+from lms.accounts.admin_scoping import (
+    LabelledInspectView,
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    policy_for,
+)
 from lms.accounts.roles import Role
-from lms.workforce.admin_forms import apply_service_errors
-from lms.workforce.admin_views import LabelledInspectView
+from lms.kernel.admin import apply_service_errors
 from lms.workforce.models import OrgUnit, Post
 
 from .. import services

@@ -9,8 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lms.accounts.admin_scoping import ScopedCreateView, ScopedEditView, ScopedIndexView
-from lms.workforce.admin_views import LabelledInspectView
+from lms.accounts.admin_scoping import LabelledInspectView, ScopedCreateView, ScopedEditView, ScopedIndexView
 
 from .. import selectors, services
 from ..admin_forms import PaperQuestionFormSet, PaperRuleFormSet

@@ -16,6 +16,7 @@ from wagtail.admin import messages
 from wagtail.admin.ui.tables import TitleColumn
 
 from lms.accounts.admin_scoping import (
+    LabelledInspectView,
     ScopedCreateView,
     ScopedEditView,
     ScopedFilterSet,
@@ -23,7 +24,7 @@ from lms.accounts.admin_scoping import (
     admin_scope,
 )
 from lms.accounts.roles import Capability
-from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
+from lms.kernel.admin import ServiceFormMixin
 
 from .. import question_services, selectors
 from ..admin_forms import answer_to_text

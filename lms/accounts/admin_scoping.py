@@ -24,6 +24,7 @@ regional and self-access widening.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q, QuerySet
@@ -36,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.views.generic.models import CopyViewMixin
@@ -45,6 +47,7 @@ from wagtail.permissions import policy_registry, register_permission_policy
 
 from lms.spreadsheet import SafeSpreadsheetExportMixin
 
+from .models import Membership, User
 from .roles import Capability
 from .scoping import enterprise_ids, scope
 
@@ -363,6 +366,17 @@ class ScopedInspectView(ScopedInspectViewMixin, generic.InspectView):
         return value
 
 
+class LabelledInspectView(ScopedInspectView):
+    """An inspect view with Chinese labels for properties (``field_labels``)."""
+
+    field_labels: dict = {}
+
+    def get_field_label(self, field_name, field):
+        if field_name in self.field_labels:
+            return str(self.field_labels[field_name])
+        return super().get_field_label(field_name, field)
+
+
 class ScopedHistoryView(ScopedHistoryViewMixin, history.HistoryView):
     @cached_property
     def header_buttons(self):
@@ -372,6 +386,50 @@ class ScopedHistoryView(ScopedHistoryViewMixin, history.HistoryView):
 
 class ScopedUsageView(ScopedUsageViewMixin, usage.UsageView):
     pass
+
+
+def users_for(actor, capability: str = Capability.CHANGE):
+    """Login accounts that may be linked to a record: people with an active role
+    in an enterprise where ``actor`` has ``capability`` (everyone for superusers)."""
+    ents = enterprise_ids(actor, capability)
+    users = User.objects.filter(is_active=True)
+    if ents is None:
+        return users.order_by("full_name", "email")
+    member_ids = Membership.objects.filter(enterprise_id__in=ents, is_active=True).values("user_id")
+    return users.filter(pk__in=member_ids).order_by("full_name", "email")
+
+
+class ScopedModelForm(WagtailAdminModelForm):
+    """A model form whose relation choices come from the user's enterprises.
+
+    ``scoped_fields`` names the choice fields to narrow (with CHANGE). When the
+    user may change exactly one enterprise, an ``enterprise`` field is set to
+    it and hidden.
+    """
+
+    scoped_fields = ("enterprise", "org_unit", "parent", "post", "mentor", "employee")
+    choice_capability = Capability.CHANGE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.for_user is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs for_user to scope its choices")
+        for name in self.scoped_fields:
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = admin_scope(field.queryset, self.for_user, self.choice_capability)
+        if "user" in self.fields:
+            current = getattr(self.instance, "user_id", None)
+            queryset = users_for(self.for_user, self.choice_capability)
+            if current:
+                queryset = User.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current)).order_by("full_name")
+            self.fields["user"].queryset = queryset
+        field = self.fields.get("enterprise")
+        if isinstance(field, forms.ModelChoiceField):
+            only = list(field.queryset.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                field.initial = only[0]
+                field.widget = forms.HiddenInput()
 
 
 class ScopedModelViewSet(ModelViewSet):

@@ -31,16 +31,17 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from lms.workforce.admin_forms import ScopedModelForm
-from lms.workforce.admin_views import LabelledInspectView, ServiceDeleteMixin, ServiceFormMixin
+from lms.kernel.admin import ServiceDeleteMixin, ServiceFormMixin
 
 from .admin_scoping import (
     SUPERUSER_ONLY,
+    LabelledInspectView,
     ScopedCreateView,
     ScopedDeleteView,
     ScopedEditView,
     ScopedFilterSet,
     ScopedIndexView,
+    ScopedModelForm,
     ScopedModelViewSet,
     ScopedViewMixin,
 )

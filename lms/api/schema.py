@@ -2,7 +2,7 @@
 drf-spectacular: our token authentication, the error bodies the API really
 answers with (see lms.api.exceptions: the one error shape of lms.jsonbody,
 ``{"detail", "code", "errors"}``), and their response headers. Imported by
-lms.api.urls so the extensions are registered before the schema is
+lms.api_urls so the extensions are registered before the schema is
 generated."""
 
 from django.utils.translation import gettext_lazy

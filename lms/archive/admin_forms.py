@@ -15,8 +15,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lms.accounts.admin_scoping import ScopedModelForm
 from lms.uploads import check_upload
-from lms.workforce.admin_forms import ScopedModelForm
 
 from .models import RecordSource, TrainingKind, TrainingLevel, TrainingRecord
 

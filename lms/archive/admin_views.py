@@ -26,6 +26,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from lms.accounts.admin_scoping import (
+    LabelledInspectView,
     ScopedCreateView,
     ScopedFilterSet,
     ScopedIndexView,
@@ -33,9 +34,8 @@ from lms.accounts.admin_scoping import (
     ScopedViewMixin,
 )
 from lms.accounts.roles import Capability
-from lms.compliance.admin_views import LocalTimeInspectMixin, local_text
+from lms.kernel.admin import LocalTimeInspectMixin, ServiceFormMixin, local_text
 from lms.media.serving import fieldfile_response
-from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
 
 from .admin_forms import RECORD_FIELDS, TrainingRecordForm
 from .models import TrainingRecord

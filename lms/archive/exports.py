@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
@@ -17,27 +18,25 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from certificates.models import Certificate
-from exams.models import Attempt
 from lms.accounts.scoping import scope
-from lms.compliance.models import Obligation
-from lms.compliance.services import Clearance, clearance
 from lms.spreadsheet import safe_cell
 from lms.workforce.models import Employee, EmploymentEvent, PostAssignment
 
 from .models import AssessmentResult, TrainingKind, TrainingLevel, TrainingRecord
-from .pdf import SHANGHAI
+from .registry import person_file_sections
 
 ZERO = Decimal("0")
+# Archive documents carry the time the way the enterprise reads it.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _scoped(queryset, user):
+def scoped(queryset, user):
     """Every queryset shown to a user goes through scope(); loaders called by
     code without a user (management commands) read unscoped."""
     return queryset if user is None else scope(queryset, user)
 
 
-def _local(value: dt.datetime | None) -> dt.datetime | None:
+def local_time(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else value.astimezone(SHANGHAI)
 
 
@@ -58,7 +57,7 @@ def _is_assessed(record: TrainingRecord) -> bool:
     return record.score is not None or record.assessment_result != AssessmentResult.NOT_ASSESSED
 
 
-def _fmt_hours(hours: Decimal | None) -> str:
+def fmt_hours(hours: Decimal | None) -> str:
     if hours is None:
         return ""
     return f"{hours.normalize():f}" if hours == hours.to_integral() else f"{hours:.1f}"
@@ -68,25 +67,21 @@ def _fmt_hours(hours: Decimal | None) -> str:
 
 
 @dataclass
-class PostClearance:
-    assignment: PostAssignment
-    result: Clearance
-
-    @property
-    def post(self):
-        return self.assignment.post
-
-
-@dataclass
 class PersonFile:
+    """One person's file. The registered sections' parts (obligations and
+    clearances, certificates, exam results) read as attributes too."""
+
     employee: Employee
     today: dt.date
     assignments: list[PostAssignment] = field(default_factory=list)
     records: list[TrainingRecord] = field(default_factory=list)  # oldest first
-    obligations: list[Obligation] = field(default_factory=list)
-    certificates: list[Certificate] = field(default_factory=list)
-    clearances: list[PostClearance] = field(default_factory=list)
-    exam_results: list = field(default_factory=list)  # graded attempts, newest first
+    sections: dict = field(default_factory=dict)  # name → value, from person_file_sections
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["sections"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     @property
     def enterprise(self):
@@ -101,14 +96,6 @@ class PersonFile:
         """Hours on live records (a corrected record no longer counts)."""
         return sum((r.hours for r in self.records if not r.corrected_by_seqs), ZERO)
 
-    @property
-    def open_obligations(self) -> list[Obligation]:
-        return [o for o in self.obligations if o.status == Obligation.Status.OPEN]
-
-    @property
-    def overdue_count(self) -> int:
-        return sum(1 for o in self.obligations if o.is_overdue)
-
 
 def _annotate_records(records: list[TrainingRecord]) -> None:
     """Give each record ``corrects_seq`` (the record it corrects) and
@@ -121,60 +108,35 @@ def _annotate_records(records: list[TrainingRecord]) -> None:
     for r in records:
         r.corrects_seq = seq_by_pk.get(r.corrects_id) if r.corrects_id else None
         r.corrected_by_seqs = corrected_by.get(r.pk, [])
-        r.start_local = _local(r.start_at)
-        r.end_local = _local(r.end_at)
-        r.hours_display = _fmt_hours(r.hours)
+        r.start_local = local_time(r.start_at)
+        r.end_local = local_time(r.end_at)
+        r.hours_display = fmt_hours(r.hours)
 
 
 def person_file_load(employee: Employee, *, user=None, today: dt.date | None = None) -> PersonFile:
     """Everything one person's file shows, in a fixed number of queries
     whatever the number of records: current posts, training records (oldest
-    first, corrections linked), obligations (open first, overdue flagged),
-    certificates, and clearance for each current post."""
+    first, corrections linked), and the registered sections: obligations
+    (open first, overdue flagged), certificates, exam results, and clearance
+    for each current post."""
     today = today or timezone.localdate()
     pf = PersonFile(employee=employee, today=today)
     pf.assignments = list(
-        _scoped(PostAssignment.objects.all(), user)
+        scoped(PostAssignment.objects.all(), user)
         .filter(employee=employee, start_date__lte=today)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
         .select_related("post", "post__org_unit", "mentor")
         .order_by("start_date", "pk")
     )
     pf.records = list(
-        _scoped(TrainingRecord.objects.all(), user)
+        scoped(TrainingRecord.objects.all(), user)
         .filter(employee=employee)
         .select_related("post")
         .order_by("start_at", "seq")
     )
     _annotate_records(pf.records)
-    obligations = list(
-        _scoped(Obligation.objects.all(), user).filter(employee=employee).select_related("post")
-    )
-    order = {Obligation.Status.OPEN: 0, Obligation.Status.MET: 1, Obligation.Status.VOID: 2}
-    obligations.sort(key=lambda o: (order.get(o.status, 3), o.due_date, o.pk))
-    for o in obligations:
-        o.is_overdue = o.status == Obligation.Status.OPEN and o.due_date < today
-        o.min_hours_display = _fmt_hours(o.min_hours)
-        o.completed_hours_display = _fmt_hours(o.completed_hours)
-    pf.obligations = obligations
-    pf.certificates = list(_scoped(Certificate.objects.all(), user).filter(employee=employee))
-    for c in pf.certificates:
-        c.valid_today = c.is_valid_on(today)
-        c.review_overdue = c.review_overdue_on(today)
-    pf.exam_results = list(
-        _scoped(Attempt.objects.all(), user).filter(employee=employee, status=Attempt.Status.GRADED)
-        .select_related("exam").order_by("-submitted_at", "-pk")
-    )
-    for a in pf.exam_results:
-        a.submitted_local = _local(a.submitted_at)
-    # The clearance gate itself answers, once per current post (people hold
-    # one or two posts; the cost does not grow with the archive).
-    seen = set()
-    for a in pf.assignments:
-        if a.post_id in seen:
-            continue
-        seen.add(a.post_id)
-        pf.clearances.append(PostClearance(a, clearance(employee, a.post, today)))
+    for section in person_file_sections:
+        pf.sections.update(section.load(pf, user))
     return pf
 
 
@@ -206,7 +168,7 @@ class CardLevel:
     def dates(self) -> str:
         days = []
         for r in self.records:
-            start, end = _local(r.start_at).date(), _local(r.end_at).date()
+            start, end = local_time(r.start_at).date(), local_time(r.end_at).date()
             text = start.isoformat() if start == end else f"{start.isoformat()} 至 {end.isoformat()}"
             if text not in days:
                 days.append(text)
@@ -216,7 +178,7 @@ class CardLevel:
     def hours(self) -> str:
         if not self.records:
             return ""
-        return _fmt_hours(sum((r.hours for r in self.records), ZERO))
+        return fmt_hours(sum((r.hours for r in self.records), ZERO))
 
     @property
     def assessed(self) -> TrainingRecord | None:
@@ -230,7 +192,7 @@ class CardLevel:
         if r is None:
             return ""
         if r.score is not None:
-            return f"{_fmt_hours(r.score)} 分（{r.get_assessment_result_display()}）"
+            return f"{fmt_hours(r.score)} 分（{r.get_assessment_result_display()}）"
         return r.get_assessment_result_display()
 
     @property
@@ -276,7 +238,7 @@ def induction_card_load(employee: Employee, *, user=None) -> InductionCard:
     post, the mentor and the assessment before working alone. Levels without
     records come back empty, to be filled in by hand."""
     records = list(
-        _scoped(TrainingRecord.objects.all(), user)
+        scoped(TrainingRecord.objects.all(), user)
         .filter(employee=employee)
         .filter(
             Q(kind=TrainingKind.INDUCTION)
@@ -289,13 +251,13 @@ def induction_card_load(employee: Employee, *, user=None) -> InductionCard:
     corrected = {r.corrects_id for r in records if r.corrects_id}
     live = [r for r in records if r.pk not in corrected]
     assignments = list(
-        _scoped(PostAssignment.objects.all(), user)
+        scoped(PostAssignment.objects.all(), user)
         .filter(employee=employee)
         .select_related("post", "post__org_unit", "post__org_unit__parent", "post__org_unit__parent__parent", "mentor")
         .order_by("start_date", "pk")
     )
     events = list(
-        _scoped(EmploymentEvent.objects.all(), user)
+        scoped(EmploymentEvent.objects.all(), user)
         .filter(employee=employee, post__isnull=False)
         .filter(type__in=[EmploymentEvent.Type.HIRE, EmploymentEvent.Type.TRANSFER])
         .select_related("post", "post__org_unit", "post__org_unit__parent", "post__org_unit__parent__parent")
@@ -351,7 +313,7 @@ def induction_card_load(employee: Employee, *, user=None) -> InductionCard:
         if solo:
             r = solo[-1]
             card.solo_assessment = (
-                f"{_fmt_hours(r.score)} 分（{r.get_assessment_result_display()}）"
+                f"{fmt_hours(r.score)} 分（{r.get_assessment_result_display()}）"
                 if r.score is not None else r.get_assessment_result_display()
             )
     return card
@@ -367,7 +329,7 @@ def _put(ws, row: int, col: int, value):
     """Write one cell; text never becomes a formula (a title typed as
     "=HYPERLINK(…)" is written as the text "'=HYPERLINK(…)", lms.spreadsheet)."""
     if isinstance(value, dt.datetime):
-        value = _local(value).replace(tzinfo=None)
+        value = local_time(value).replace(tzinfo=None)
     cell = ws.cell(row=row, column=col, value=safe_cell(value))
     if isinstance(value, dt.datetime):
         cell.number_format = "yyyy-mm-dd hh:mm"
@@ -390,16 +352,6 @@ def _sheet(wb, title: str, headers: list[tuple[str, int]], rows):
     return ws
 
 
-def _clearance_text(result: Clearance) -> str:
-    if result.cleared:
-        return _("准予上岗")
-    return _("不准上岗") + "（" + "；".join(r.message for r in result.reasons) + "）"
-
-
-def _yes_no(value: bool) -> str:
-    return _("是") if value else _("否")
-
-
 def person_file_xlsx(pf: PersonFile) -> bytes:
     """The file as a workbook: 基本信息, 培训记录, 培训义务, 证书 (the ID
     number masked, times in Asia/Shanghai)."""
@@ -417,7 +369,7 @@ def person_file_xlsx(pf: PersonFile) -> bytes:
         (_("入职日期"), e.hire_date),
         (_("状态"), e.get_status_display()),
         (_("当前岗位"), "、".join(a.post.name for a in pf.assignments)),
-        (_("上岗资格"), "；".join(f"{c.post.name}：{_clearance_text(c.result)}" for c in pf.clearances)),
+        *(fact for section in person_file_sections if section.facts for fact in section.facts(pf)),
         (_("导出时间"), timezone.now()),
     ]
     for row, (label, value) in enumerate(facts, start=1):
@@ -444,28 +396,9 @@ def person_file_xlsx(pf: PersonFile) -> bytes:
             for r in pf.records
         ),
     )
-    _sheet(
-        wb, _("培训义务"),
-        [(_("培训义务"), 26), (_("岗位"), 12), (_("状态"), 9), (_("是否逾期"), 9), (_("已完成学时"), 11),
-         (_("要求学时"), 10), (_("须考核合格"), 10), (_("已考核合格"), 10), (_("起算日期"), 12), (_("截止日期"), 12),
-         (_("周期"), 9), (_("完成时间"), 17)],
-        (
-            [o.label, o.post.name if o.post_id else "", o.get_status_display(), _("已逾期") if o.is_overdue else "",
-             o.completed_hours, o.min_hours, _yes_no(o.exam_required), _yes_no(o.exam_passed),
-             o.start_date, o.due_date, o.cycle, o.met_at]
-            for o in pf.obligations
-        ),
-    )
-    _sheet(
-        wb, _("证书"),
-        [(_("证书类别"), 30), (_("作业类别"), 18), (_("证书编号"), 20), (_("发证机关"), 22), (_("发证日期"), 12),
-         (_("有效期至"), 12), (_("下次复审日期"), 13), (_("状态"), 10), (_("今日是否有效"), 12)],
-        (
-            [c.get_kind_display(), c.get_category_display() if c.category else "", c.number, c.authority, c.issued_on,
-             c.valid_until, c.next_review_due, c.get_status_display(), _("有效") if c.valid_today else _("无效")]
-            for c in pf.certificates
-        ),
-    )
+    for section in person_file_sections:
+        if section.sheet:
+            _sheet(wb, *section.sheet(pf))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

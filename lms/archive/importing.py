@@ -34,6 +34,7 @@ from lms.imports.templates import list_validation
 from lms.workforce.models import Employee, Enterprise, Post
 
 from .models import AssessmentResult, RecordSource, TrainingKind, TrainingLevel, TrainingRecord
+from .signals import records_appended
 
 
 TEMPLATE_FILENAME = "历史培训档案导入模板.xlsx"
@@ -618,11 +619,9 @@ def _source_ref(filename: str, row: int) -> str:
 
 def _apply(rows: list[_Row], *, actor, filename: str) -> int:
     """Append the rows person by person in the order they were trained, then
-    evaluate each person's obligations once; returns how many became met.
-    Runs inside the caller's transaction."""
-    from lms.compliance.models import Obligation
-    from lms.compliance.services import obligations_evaluate
-
+    tell once who got records (``records_appended``: their obligations are
+    evaluated); returns how many obligations became met. Runs inside the
+    caller's transaction."""
     from .services import record_append
 
     by_employee: dict[int, list[_Row]] = defaultdict(list)
@@ -642,19 +641,9 @@ def _apply(rows: list[_Row], *, actor, filename: str) -> int:
                 )
             except ValidationError as exc:
                 raise RowsRejected([RowError(r.row, "", first_message(exc))]) from exc
-    # obligations_evaluate only looks at open obligations: people without
-    # any (one query to find them) have nothing to re-evaluate.
-    owing = set()
-    for batch in chunks(sorted(by_employee)):
-        owing.update(
-            Obligation.objects.filter(employee_id__in=batch, status=Obligation.Status.OPEN)
-            .values_list("employee_id", flat=True)
-            .distinct()
-        )
-    met = 0
-    for employee_id in sorted(owing):
-        met += len(obligations_evaluate(employee=by_employee[employee_id][0].employee))
-    return met
+    employees = [by_employee[pk][0].employee for pk in sorted(by_employee)]
+    answers = records_appended.send(sender=TrainingRecord, employees=employees)
+    return sum(len(met) for _receiver, met in answers)
 
 
 class RecordImport(ImportSpec):

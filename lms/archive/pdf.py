@@ -12,12 +12,13 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from .exports import SHANGHAI
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,6 @@ FONT_FAMILY = "AnxunSans"
 # The name under which the embedded font shows in `pdffonts` (a subset prefix
 # such as "AAAAAA+" comes before it).
 EMBEDDED_FONT_NAME = "AnxunSans-Regular"
-
-# Archive documents carry the time the way the enterprise reads it.
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The font directory is the only local place a document may read from, and
 # our documents fetch nothing from the network (images come as data: URIs).

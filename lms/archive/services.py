@@ -25,6 +25,7 @@ from lms.workforce.models import Employee, Enterprise
 
 from . import integrity, keys
 from .models import ArchiveCheckpoint, TrainingRecord, checkpoint_path
+from .signals import records_appended
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ def record_append(*, employee: Employee, actor, evaluate: bool = True, **fields)
     start_at, end_at, place, hours, trainer, participants, assessment_method,
     assessment_result, score, source, source_ref, evidence, corrects). The
     person's row is locked so two appends never fork the chain. Obligations
-    the record satisfies are re-evaluated at once (``evaluate``).
+    the record satisfies are re-evaluated at once (``evaluate``: the
+    ``records_appended`` signal, in this transaction).
     """
     if actor is not None and not can(actor, Capability.CHANGE, employee.enterprise_id):
         raise PermissionDenied(_("您无权为该企业录入培训档案"))
@@ -70,9 +72,7 @@ def record_append(*, employee: Employee, actor, evaluate: bool = True, **fields)
     record.save(_append=True)
     log(record, "anxun.record_append", user=record.recorded_by, data={"seq": record.seq, "hash": record.hash})
     if evaluate:
-        from lms.compliance.services import obligations_evaluate
-
-        obligations_evaluate(employee=employee)
+        records_appended.send(sender=TrainingRecord, employees=[employee])
     return record
 
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from lms.accounts.admin_scoping import ScopedModelForm
 from lms.accounts.roles import Capability
-from lms.workforce.admin_forms import ScopedModelForm
 
 from .models import Jurisdiction, TrainingRule
 from .rules_service import VERSIONED_FIELDS

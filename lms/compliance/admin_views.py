@@ -42,6 +42,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
 from lms.accounts.admin_scoping import (
+    LabelledInspectView,
     ScopedCreateView,
     ScopedFilterSet,
     ScopedIndexView,
@@ -53,7 +54,7 @@ from lms.accounts.admin_scoping import (
 )
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
-from lms.workforce.admin_views import LabelledInspectView, ServiceFormMixin
+from lms.kernel.admin import LocalTimeInspectMixin, ServiceFormMixin, apply_service_errors, date_text_column
 
 from . import rules_service
 from .admin_forms import RuleForm, RuleVersionForm
@@ -62,39 +63,6 @@ from .selectors import lapsed_enterprises, lapsed_people_count, lapsed_rows, vis
 
 # The menu group other apps join (records, certificates).
 COMPLIANCE_MENU_HOOK = "register_compliance_menu_item"
-
-
-# --- shared display helpers ------------------------------------------------------------
-
-
-def local_text(value) -> str:
-    """A date as 2026-03-01, a datetime in local time as 2026-03-01 08:30, else "—".
-
-    Wagtail's DateColumn shows relative ages ("3 周之前") and its inspect view
-    formats aware datetimes in UTC; an archive wants the calendar date."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def date_text_column(name: str, label, *, attr: str | None = None) -> Column:
-    """A sortable column showing a date or datetime as absolute local text."""
-    attr = attr or name
-    return Column(name, label=label, accessor=lambda obj: local_text(getattr(obj, attr)), sort_key=attr)
-
-
-class LocalTimeInspectMixin:
-    """Inspect views that show dates and times as local, absolute text."""
-
-    def get_field_display_value(self, field_name, field):
-        value = super().get_field_display_value(field_name, field)
-        if isinstance(value, dt.date):
-            return local_text(value)
-        return value
 
 
 # --- training rules ----------------------------------------------------------------
@@ -312,8 +280,6 @@ class RuleNewVersionView(RuleScopeMixin, ScopedViewMixin, WagtailAdminTemplateMi
                     actor=request.user,
                 )
             except ValidationError as error:
-                from lms.workforce.admin_forms import apply_service_errors
-
                 apply_service_errors(form, error)
             else:
                 messages.success(

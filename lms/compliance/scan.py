@@ -16,10 +16,8 @@ import functools
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from lms.accounts.models import Membership
@@ -29,7 +27,8 @@ from lms.workforce.models import Employee, Enterprise
 from .bulk import insert_ignoring_conflicts
 from .models import Notice, Obligation
 from .notices import notice_row, notice_subject, notices_create
-from .rules import RuleBook, add_months
+from .registry import scan_steps
+from .rules import RuleBook
 from .services import cycle_obligations, kind_labels, lapsed_on_post
 
 logger = logging.getLogger(__name__)
@@ -46,6 +45,7 @@ class ScanResult:
     lapsed: int = 0
     notices: int = 0
     emails: int = 0  # handed to Celery (send_notice_emails), not yet sent
+    # Counts of the registered scan steps (registry.scan_steps), by step name:
     campaigns: int = 0  # quarterly warning-education campaigns made (courses.warning)
     certificate_reminders: int = 0  # review/expiry stages reached by certificates (90/30/7 days, lapsed)
 
@@ -125,7 +125,8 @@ def _subject(template: str, stage: str, labels: tuple[str, ...]) -> str:
     return notice_subject(template, {"stage": stage, "items": [{"label": label} for label in labels]})
 
 
-def _hr_by_enterprise() -> dict[int, list]:
+def hr_by_enterprise() -> dict[int, list]:
+    """The active HR users of each enterprise (by enterprise id): who gets digests and reminders."""
     hr: dict[int, list] = {}
     for m in Membership.objects.filter(role__in=HR_ROLES, is_active=True, user__is_active=True).select_related("user"):
         if m.user not in hr.setdefault(m.enterprise_id, []):
@@ -133,9 +134,10 @@ def _hr_by_enterprise() -> dict[int, list]:
     return hr
 
 
-def _record(notices: list[dict], result: ScanResult) -> None:
+def notices_record(notices: list[dict], result: ScanResult) -> None:
     """Write ``notices`` (rows from notice_row; one already there stays as it
-    was); their e-mails go to Celery after commit."""
+    was) through the notification service; their e-mails go to Celery after
+    commit (lms/compliance/notices.py)."""
     notified = notices_create(notices)
     result.notices += notified.notices
     result.emails += notified.emails
@@ -149,7 +151,7 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
     their texts are rendered when e-mailed or shown (notices.py)."""
     if not obligation_ids:
         return
-    hr_by_enterprise = _hr_by_enterprise()
+    hr_users = hr_by_enterprise()
     per_enterprise: dict[int, list[dict]] = {}
     people: dict[int, tuple] = {}  # employee id → (user id, e-mail, enterprise id, items)
     labels: dict[tuple, str] = {}  # (kind, level) → label, in this run's language
@@ -180,30 +182,30 @@ def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
                                   link="/portal/", template="obligation",
                                   context={"stage": stage, "employee": items[0]["employee"], "items": items}))
         if len(notices) == 2000:
-            _record(notices, result)
+            notices_record(notices, result)
             notices = []
-    _record(notices, result)
+    notices_record(notices, result)
     notices = []
     for enterprise_id, items in per_enterprise.items():
         ids = [item["id"] for item in items]
         key = f"digest:{stage}:{min(ids)}-{max(ids)}:{len(ids)}"
         title = notice_subject("obligation-digest", {"stage": stage, "items": [{"label": i["label"]} for i in items]})
-        for hr in hr_by_enterprise.get(enterprise_id, []):
+        for hr in hr_users.get(enterprise_id, []):
             notices.append(notice_row(user_id=hr.pk, email=hr.email, enterprise_id=enterprise_id, key=key,
                                       title=title, link="/admin/", template="obligation-digest",
                                       context={"stage": stage, "items": items}))
-    _record(notices, result)
+    notices_record(notices, result)
 
 
 def _lapsed(today: dt.date, result: ScanResult) -> None:
     """Tell HR about each person whose clearance for their post has lapsed,
     once per assignment and set of reasons (a lapse reported with the same
     reasons yesterday is not written again)."""
-    hr_by_enterprise = _hr_by_enterprise()
+    hr_users = hr_by_enterprise()
     for enterprise in Enterprise.objects.all():
         lapsed = lapsed_on_post(enterprise=enterprise, on_date=today)
         result.lapsed += len(lapsed)
-        hr = hr_by_enterprise.get(enterprise.pk, [])
+        hr = hr_users.get(enterprise.pk, [])
         if not hr:
             continue
         for start in range(0, len(lapsed), 2000):
@@ -223,69 +225,6 @@ def _lapsed(today: dt.date, result: ScanResult) -> None:
             ])
 
 
-def _certificate_reminders(today: dt.date, result: ScanResult) -> None:
-    """Certificates whose review (复审) or expiry is 90/30/7 days away or
-    past: the holder and HR are told once per stage, and a review that needs
-    refresher training (特种作业: ≥ 8 h before each review, 令30 §23) gets its
-    obligation, counted from the previous review."""
-    from certificates.models import CertificateKind
-    from certificates.services import certificates_claim_reminders
-
-    from .models import ObligationKind, RuleCode
-    from .services import _obligation
-
-    claimed = certificates_claim_reminders(today=today)
-    result.certificate_reminders += len(claimed)
-    if not claimed:
-        return
-    book = RuleBook.load()
-    site = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
-    hr_by_enterprise = _hr_by_enterprise()
-    obligations, notices = [], []
-    for c, what, stage in claimed:
-        employee = c.employee
-        refresher = None
-        if what == "review" and stage != "lapsed" and c.kind == CertificateKind.SPECIAL_OPERATION:
-            rule = book.get(RuleCode.SPECIAL_OP_REVIEW, employee.enterprise, today)
-            if rule is not None:
-                due = c.next_review_due
-                refresher = _obligation(
-                    employee, ObligationKind.SPECIAL_OP_REFRESHER, rule, cycle=due.isoformat(),
-                    start=max(c.issued_on, add_months(due, -(rule.months or 36))), due=due, blocks_post=False,
-                    exam_required=False,
-                )
-                obligations.append(refresher)
-        date = c.next_review_due if what == "review" else c.valid_until
-        label = c.get_category_display() + c.get_kind_display() if c.category else c.get_kind_display()
-        ctx = {"certificate": c, "employee": employee, "what": what, "stage": stage, "site": site, "label": label,
-               "days": (date - today).days, "refresher": refresher}
-        title = render_to_string("emails/certificate-subject.txt", ctx).strip()
-        body = render_to_string("emails/certificate-body.txt", ctx)
-        key = f"certificate:{c.pk}:{what}:{date.isoformat()}:{stage}"
-        recipients = ([employee.user] if employee.user_id and employee.user.is_active else [])
-        recipients += hr_by_enterprise.get(employee.enterprise_id, [])
-        for user in dict.fromkeys(recipients):
-            notices.append(notice_row(user_id=user.pk, email=user.email, enterprise_id=employee.enterprise_id, key=key,
-                                      title=title, link="/certificates/mine/" if user == employee.user else "/admin/",
-                                      body=body))
-    Obligation.objects.bulk_create(obligations, ignore_conflicts=True)
-    # Refresher hours already on file count at once: only someone with
-    # special-operation training on file can have met one (one query, then
-    # only those people are evaluated).
-    from lms.archive.models import TrainingKind, TrainingRecord
-
-    from .services import obligations_evaluate
-
-    people = {o.employee_id: o.employee for o in obligations}
-    trained = set(
-        TrainingRecord.objects.filter(employee_id__in=list(people), kind=TrainingKind.SPECIAL_OPERATION)
-        .values_list("employee_id", flat=True)
-    ) if people else set()
-    for employee_id in sorted(trained):
-        obligations_evaluate(employee=people[employee_id])
-    _record(notices, result)
-
-
 def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> ScanResult:
     """Create due cycles, mark due-soon and overdue (telling each person and
     their HR once per item and stage), and report lapsed clearance. The
@@ -293,14 +232,12 @@ def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> Scan
     today = today or timezone.localdate()
     result = ScanResult()
     _create_cycles(today, batch, result)
-    # RULES.md: at least one warning education activity per quarter — each
-    # enterprise's campaign for the quarter, next to its people's obligations.
-    from courses.warning.services import campaigns_ensure
-
-    result.campaigns = campaigns_ensure(today=today)
-    # Before the claims: the refresher obligations a review reminder creates
-    # are claimed in this same run, so a second scan the same day is a no-op.
-    _certificate_reminders(today, result)
+    # The registered steps (quarterly warning campaigns, certificate review
+    # reminders), before the claims: the refresher obligations a review
+    # reminder creates are claimed in this same run, so a second scan the
+    # same day is a no-op.
+    for name, step in scan_steps.items():
+        setattr(result, name, getattr(result, name) + step(today=today, result=result))
     overdue = _claim(Obligation.Stage.OVERDUE, Q(due_date__lt=today), batch)
     result.overdue = len(overdue)
     _notify(overdue, Obligation.Stage.OVERDUE, result)

@@ -17,8 +17,7 @@ from lms.accounts.scoping import enterprise_ids
 from lms.workforce.models import Enterprise
 
 from .models import Obligation, TrainingRule
-from .rules import add_months
-from .services import Code, lapsed_on_post
+from .services import lapsed_on_post
 
 # The menu badge is computed at most once a minute per enterprise (every admin
 # page renders the menu); the page and the dashboard panel are always current
@@ -75,37 +74,21 @@ class LapsedRow:
         return (today - self.since).days if self.since else 0
 
 
-def _reason_since(reason, assignment, obligations, certificates, special_missing: list) -> dt.date:
+def _reason_since(reason, assignment, obligations) -> dt.date:
     """The first day this reason held (as far as the data tells)."""
-    start = assignment.start_date
     if reason.obligation_id and reason.obligation_id in obligations:
         o = obligations[reason.obligation_id]
         # Non-blocking items (annual hours) lapse the day after they fall due.
         return o.due_date + dt.timedelta(days=1) if not o.blocks_post else o.start_date
-    cert = certificates.get(reason.certificate_id) if reason.certificate_id else None
-    if cert is not None:
-        if reason.code == Code.CERT_REVIEW_OVERDUE and cert.next_review_due:
-            return cert.next_review_due + dt.timedelta(days=1)
-        if reason.code == Code.CERT_EXPIRED:
-            return cert.valid_until + dt.timedelta(days=1)
-        if reason.code in (Code.CERT_REVOKED, Code.CERT_SUSPENDED) and cert.status_changed_at:
-            return timezone.localdate(cert.status_changed_at)
-    if reason.code == Code.CERT_MISSING:
-        if special_missing and special_missing[0]:
-            special_missing[0] = False  # the special-operation certificate comes first
-            return start
-        # High-risk principals and safety managers: 6 months after taking the post.
-        return add_months(assignment.employee.hire_date, 6) + dt.timedelta(days=1)
-    return start
+    # Other sources (certificates) say when their reason began, if they know.
+    return reason.since or assignment.start_date
 
 
 def lapsed_rows(enterprises, on_date: dt.date | None = None) -> list[LapsedRow]:
     """Everyone on a post whose clearance has lapsed, in ``enterprises``: one
     row per (person, post) with the reasons and the day the lapse began,
     longest first. Queries: a fixed number per enterprise (one clearance
-    batch each) plus two, whatever the headcount."""
-    from certificates.models import Certificate, CertificateKind
-
+    batch each) plus one, whatever the headcount."""
     on_date = on_date or timezone.localdate()
     pairs = []
     for enterprise in enterprises:
@@ -116,22 +99,11 @@ def lapsed_rows(enterprises, on_date: dt.date | None = None) -> list[LapsedRow]:
         return []
     obligation_ids = {r.obligation_id for _e, _a, c in pairs for r in c.reasons if r.obligation_id}
     obligations = {o.pk: o for o in Obligation.objects.filter(pk__in=obligation_ids)} if obligation_ids else {}
-    employee_ids = {a.employee_id for _e, a, _c in pairs}
-    certificates_by_employee: dict[int, list] = {}
-    for cert in Certificate.objects.filter(employee_id__in=employee_ids):
-        certificates_by_employee.setdefault(cert.employee_id, []).append(cert)
     rows = []
     for enterprise, assignment, clearance in pairs:
-        certs = certificates_by_employee.get(assignment.employee_id, [])
-        by_id = {c.pk: c for c in certs}
-        post = assignment.post
-        has_special = any(
-            c.kind == CertificateKind.SPECIAL_OPERATION and c.category == post.special_operation for c in certs
-        )
-        special_missing = [bool(post.special_operation) and not has_special]
         row = LapsedRow(assignment=assignment, enterprise=enterprise)
         for reason in clearance.reasons:
-            since = _reason_since(reason, assignment, obligations, by_id, special_missing)
+            since = _reason_since(reason, assignment, obligations)
             row.reasons.append(LapsedReason(reason.message, reason.satisfy, max(since, assignment.start_date)))
         row.since = min(r.since for r in row.reasons)
         rows.append(row)

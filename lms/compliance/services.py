@@ -18,10 +18,13 @@ from django.utils.translation import gettext
 
 from lms.accounts.scoping import log_user
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
-from lms.workforce.models import Employee, EmploymentEvent, Enterprise, Post
+from lms.kernel.signals import send_on_commit
+from lms.workforce.models import Employee, EmploymentEvent, Enterprise, Post, PostAssignment
 
-from .models import Obligation, ObligationKind, RuleCode
+from .models import ClearanceCheck, Obligation, ObligationKind, RuleCode
+from .registry import reason_sources
 from .rules import RuleBook, add_months, months_between, split_levels
+from .signals import obligations_created, obligations_met
 
 ZERO = Decimal("0")
 
@@ -33,7 +36,8 @@ _PINNED_LANGUAGE: contextvars.ContextVar = contextvars.ContextVar("compliance_la
 _UNPINNED = object()
 
 
-def _language():
+def active_language():
+    """The active language (the pinned one inside clearance_batch)."""
     language = _PINNED_LANGUAGE.get(_UNPINNED)
     return translation.get_language() if language is _UNPINNED else language
 
@@ -43,12 +47,15 @@ def _translated(language: str | None, message: str) -> str:
     return gettext(message)
 
 
-def _(message: str) -> str:
+def gettext_cached(message: str) -> str:
     """gettext, remembered per language and message: a clearance reason
     translates 2–4 fixed strings, and a catalogue miss walks a 12-deep
     fallback chain (~10 µs) — over the ~30,000 lapsed people of a 100,000
     employee scan that was a third of ``lapsed_on_post``."""
-    return _translated(_language(), message)
+    return _translated(active_language(), message)
+
+
+_ = gettext_cached
 # How long after the triggering event pre-post training is due (policy).
 PREPOST_DUE_DAYS = 30
 
@@ -91,13 +98,14 @@ def _obligation_values(kind, rule, *, level="", post=None, event=None, cycle="",
     }
 
 
-def _obligation(employee, kind, rule, *, post=None, event=None, **values) -> Obligation:
+def obligation_new(employee, kind, rule, *, post=None, event=None, **values) -> Obligation:
+    """An obligation (unsaved) of ``kind`` under ``rule``, with its natural key."""
     return Obligation(employee=employee, post=post, rule=rule, event=event,
                       **_obligation_values(kind, rule, post=post, event=event, **values))
 
 
 def _obligation_row(employee, kind, rule, *, post=None, event=None, **values) -> dict:
-    """``_obligation`` as a row (column values by attribute name) for
+    """``obligation_new`` as a row (column values by attribute name) for
     ``bulk.insert_ignoring_conflicts``: no model instance."""
     return {"employee_id": employee.pk, "post_id": post.pk if post else None, "rule_id": rule.pk,
             "event_id": event.pk if event else None,
@@ -109,8 +117,8 @@ def _levels(employee, rule_book, event, post, levels, kind, rule) -> list[Obliga
     hours = split_levels(induction.min_hours if induction else ZERO)
     due = event.date + dt.timedelta(days=PREPOST_DUE_DAYS)
     return [
-        _obligation(employee, kind, rule, level=level, post=None if level == "company" else post, event=event,
-                    min_hours=hours[level], start=event.date, due=due)
+        obligation_new(employee, kind, rule, level=level, post=None if level == "company" else post, event=event,
+                       min_hours=hours[level], start=event.date, due=due)
         for level in levels
     ]
 
@@ -123,8 +131,8 @@ def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
     if rule is None or months <= 0:
         return []
     return [
-        _obligation(employee, ObligationKind.APPRENTICESHIP, rule, post=post, event=event, min_hours=ZERO,
-                    start=event.date, due=add_months(event.date, months), exam_required=True)
+        obligation_new(employee, ObligationKind.APPRENTICESHIP, rule, post=post, event=event, min_hours=ZERO,
+                       start=event.date, due=add_months(event.date, months), exam_required=True)
     ]
 
 
@@ -145,8 +153,8 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
         if employee.is_principal or employee.is_safety_manager:
             rule = rule_book.get(RuleCode.PRINCIPAL_INITIAL, enterprise, day)
             if rule:  # 令3 §9
-                out.append(_obligation(employee, ObligationKind.PRINCIPAL_INITIAL, rule, event=event, start=day,
-                                       due=add_months(day, 6), blocks_post=False))
+                out.append(obligation_new(employee, ObligationKind.PRINCIPAL_INITIAL, rule, event=event, start=day,
+                                          due=add_months(day, 6), blocks_post=False))
     elif event.type == T.TRANSFER:
         rule = rule_book.get(RuleCode.TRANSFER_RETRAINING, enterprise, day)
         if rule:  # 令3 §17: transfer repeats workshop + team, not company level
@@ -164,8 +172,8 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
     elif event.type == T.NEW_PROCESS:
         rule = rule_book.get(RuleCode.NEW_PROCESS, enterprise, day)
         if rule:  # 令3 §17, 法 §29: before working with the new process/equipment
-            out.append(_obligation(employee, ObligationKind.NEW_PROCESS, rule, post=post, event=event, start=day,
-                                   due=day + dt.timedelta(days=PREPOST_DUE_DAYS)))
+            out.append(obligation_new(employee, ObligationKind.NEW_PROCESS, rule, post=post, event=event, start=day,
+                                      due=day + dt.timedelta(days=PREPOST_DUE_DAYS)))
     elif event.type == T.VIOLATION:
         rule = rule_book.get(RuleCode.VIOLATION_OFF_POST, enterprise, day)
         if rule:
@@ -176,8 +184,8 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
                 count += 1
             if count >= (rule.count or 2):
                 # Off-post retraining (离岗培训) before working any post again.
-                out.append(_obligation(employee, ObligationKind.OFF_POST, rule, event=event, start=day,
-                                       due=day + dt.timedelta(days=PREPOST_DUE_DAYS)))
+                out.append(obligation_new(employee, ObligationKind.OFF_POST, rule, event=event, start=day,
+                                          due=day + dt.timedelta(days=PREPOST_DUE_DAYS)))
     return out
 
 
@@ -212,10 +220,8 @@ def obligations_generate_for_events(events, *, rule_book: RuleBook | None = None
     before = Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count()
     Obligation.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     if new:
-        # Enrol in the online courses that can satisfy them, after commit.
-        from courses.services import enrolments_schedule
-
-        enrolments_schedule(employee_ids={o.employee_id for o in new})
+        # Courses enrols in the online courses that can satisfy them, after commit.
+        send_on_commit(obligations_created, sender=Obligation, employee_ids=frozenset(o.employee_id for o in new))
     return Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count() - before
 
 
@@ -233,7 +239,7 @@ def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook, *
     ``(employee_id, key)`` is in ``have`` (already on file). With ``rows``:
     as column values (dicts) for ``bulk.insert_ignoring_conflicts``."""
     out = []
-    make = _obligation_row if rows else _obligation
+    make = _obligation_row if rows else obligation_new
     y_start, y_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     q_start = dt.date(year, 3 * (quarter - 1) + 1, 1)
     q_end = add_months(q_start, 3) - dt.timedelta(days=1)
@@ -323,11 +329,9 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
             obligation.save(update_fields=["completed_hours", "exam_passed", "status", "met_at", "met_on"])
             obligation.records.set(counted)
     if became_met:
-        # Internal certificates whose obligations are now all met: issued
-        # once, for this person only, after this change has committed.
-        from certificates.tasks import enqueue_issue_due
-
-        enqueue_issue_due(employee.pk)
+        # Certificates issues what is now due, for this person only, after
+        # this change has committed (told once per transaction).
+        send_on_commit(obligations_met, sender=Obligation, employee_id=employee.pk)
     return became_met
 
 
@@ -365,9 +369,12 @@ class Reason:
     completed_hours: str | None = None
     due_date: str | None = None
     certificate_id: int | None = None
+    # The first day the reason held, when its source knows it (the lapsed
+    # report); not part of the answer.
+    since: dt.date | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+        return {k: v for k, v in asdict(self).items() if k != "since" and v not in (None, "")}
 
 
 @dataclass
@@ -421,7 +428,7 @@ def obligation_labels(obligation: Obligation) -> tuple[str, str]:
 
 def kind_labels(kind: str, level: str) -> tuple[str, str]:
     """``obligation_labels`` for a kind and level (rows read with ``values_list``)."""
-    return _labels(_language(), kind, level)
+    return _labels(active_language(), kind, level)
 
 
 _REFRESHER_KINDS = (ObligationKind.REFRESHER, ObligationKind.PRINCIPAL_ANNUAL)
@@ -469,59 +476,7 @@ def _obligation_reason(o: Obligation, on_date: dt.date) -> Reason | None:
     return Reason(Code.EXAM_NOT_PASSED, _("%(label)s考核未通过或未参加考核") % {"label": level_label}, satisfy, **base)
 
 
-@functools.lru_cache(maxsize=64)
-def _special_operation_texts(language: str | None, category: str) -> tuple[str, str]:
-    label = Post(special_operation=category).get_special_operation_display()
-    return label + _("操作证"), _("取得%(l)s操作证并登记") % {"l": label}
-
-
-def _certificate_reasons(employee, post, on_date, certificates) -> list[Reason]:
-    from certificates.models import CertificateKind
-
-    reasons = []
-    if post.special_operation:
-        # Translated once per category, not once per person (see obligation_labels).
-        label, satisfy = _special_operation_texts(_language(), post.special_operation)
-        mine = [c for c in certificates if c.kind == CertificateKind.SPECIAL_OPERATION and c.category == post.special_operation]
-        reasons += _cert_state(mine, on_date, label, satisfy)
-    if (employee.is_principal or employee.is_safety_manager) and employee.enterprise.is_high_risk:
-        # 令3 §24 / 办法 §25: high-risk principals and safety managers must pass
-        # the competence assessment within 6 months of taking the post.
-        kinds = {CertificateKind.PRINCIPAL_COMPETENCE, CertificateKind.SAFETY_MANAGER_COMPETENCE}
-        if on_date > add_months(employee.hire_date, 6):
-            mine = [c for c in certificates if c.kind in kinds]
-            reasons += _cert_state(mine, on_date, _("安全生产知识和管理能力考核合格证"), _("通过考核并登记考核合格证"))
-    # Certificate types marked "上岗资格依赖此证" (certificates app): suspended,
-    # revoked or expired ones close the gate. Reads the loaded rows only.
-    from certificates.gate import certificate_gate_reasons
-
-    reasons += certificate_gate_reasons(employee, post, on_date, certificates)
-    return reasons
-
-
-def _cert_state(certs, on_date, label, satisfy) -> list[Reason]:
-    if not certs:
-        return [Reason(Code.CERT_MISSING, _("缺少%(l)s") % {"l": label}, satisfy)]
-    valid = [c for c in certs if c.is_valid_on(on_date)]
-    if valid:
-        best = max(valid, key=lambda c: c.valid_until)
-        if best.review_overdue_on(on_date):
-            return [Reason(Code.CERT_REVIEW_OVERDUE,
-                           _("%(l)s（%(n)s）应于 %(d)s 复审，已逾期") % {"l": label, "n": best.number, "d": best.next_review_due},
-                           _("完成复审前培训并通过复审"), certificate_id=best.pk)]
-        return []
-    latest = max(certs, key=lambda c: (c.valid_until, c.pk))
-    if latest.status == latest.Status.REVOKED:
-        return [Reason(Code.CERT_REVOKED, _("%(l)s（%(n)s）已被吊销") % {"l": label, "n": latest.number}, satisfy,
-                       certificate_id=latest.pk)]
-    if latest.status == latest.Status.SUSPENDED:
-        return [Reason(Code.CERT_SUSPENDED, _("%(l)s（%(n)s）已暂停") % {"l": label, "n": latest.number},
-                       _("恢复证书效力"), certificate_id=latest.pk)]
-    return [Reason(Code.CERT_EXPIRED, _("%(l)s（%(n)s）已于 %(d)s 过期") % {"l": label, "n": latest.number, "d": latest.valid_until},
-                   _("换证或重新取证"), certificate_id=latest.pk)]
-
-
-def _clearance_from(employee, post, on_date, obligations, certificates, hired: bool) -> Clearance:
+def _clearance_from(employee, post, on_date, obligations, loaded: dict, hired: bool) -> Clearance:
     result = Clearance(employee.pk, post.pk, on_date)
     if post.enterprise_id != employee.enterprise_id:
         result.reasons.append(Reason(Code.WRONG_ENTERPRISE, _("岗位不属于该员工所在企业")))
@@ -549,28 +504,26 @@ def _clearance_from(employee, post, on_date, obligations, certificates, hired: b
             reason = _obligation_reason(o, on_date)
         if reason:
             result.reasons.append(reason)
-    result.reasons += _certificate_reasons(employee, post, on_date, certificates)
+    for name, source in reason_sources.items():
+        result.reasons += source.reasons(employee, post, on_date, loaded[name])
     return result
 
 
 def clearance(employee: Employee, post: Post, on_date: dt.date | None = None) -> Clearance:
     """May ``employee`` work ``post`` on ``on_date``? Yes, or no with reasons."""
-    from certificates.models import Certificate
-
     on_date = on_date or timezone.localdate()
     employee = Employee.objects.select_related("enterprise").get(pk=employee.pk)
     obligations = list(Obligation.objects.filter(employee=employee).unmet_on(on_date))
-    certificates = list(Certificate.objects.filter(employee=employee))
+    loaded = {name: source.load(employee_ids={employee.pk}).get(employee.pk, [])
+              for name, source in reason_sources.items()}
     hired = employee.events.filter(type=EmploymentEvent.Type.HIRE, date__lte=on_date).exists()
-    return _clearance_from(employee, post, on_date, obligations, certificates, hired)
+    return _clearance_from(employee, post, on_date, obligations, loaded, hired)
 
 
 def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, pairs=None) -> dict[tuple[int, int], Clearance]:
     """Clearance for many (employee_id, post_id) pairs of one enterprise in a
     constant number of queries. Without ``pairs``: everyone currently on a
     post, for that post."""
-    from lms.workforce.models import PostAssignment
-
     on_date = on_date or timezone.localdate()
     if pairs is None:
         pairs = list(
@@ -583,8 +536,6 @@ def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, p
 
 def _clearance_batch(enterprise: Enterprise, on_date: dt.date, pairs) -> tuple[dict, dict, dict]:
     """clearance_batch's answers, with the employees and posts it read (by id)."""
-    from certificates.models import Certificate
-
     pairs = list(dict.fromkeys(pairs))
     employee_ids = {e for e, _p in pairs}
     employees = {e.pk: e for e in Employee.objects.filter(enterprise=enterprise) if e.pk in employee_ids}
@@ -599,10 +550,8 @@ def _clearance_batch(enterprise: Enterprise, on_date: dt.date, pairs) -> tuple[d
     for o in Obligation.objects.filter(employee__enterprise=enterprise).unmet_on(on_date).filter(may_refuse):
         if o.employee_id in employee_ids:
             obligations[o.employee_id].append(o)
-    certificates = defaultdict(list)
-    for c in Certificate.objects.filter(employee__enterprise=enterprise):
-        if c.employee_id in employee_ids:
-            certificates[c.employee_id].append(c)
+    loaded = {name: source.load(employee_ids=employee_ids, enterprise=enterprise)
+              for name, source in reason_sources.items()}
     hired = set(
         EmploymentEvent.objects.filter(employee__enterprise=enterprise, type=EmploymentEvent.Type.HIRE, date__lte=on_date)
         .values_list("employee_id", flat=True)
@@ -612,9 +561,9 @@ def _clearance_batch(enterprise: Enterprise, on_date: dt.date, pairs) -> tuple[d
     try:
         for emp_id, post_id in pairs:
             if emp_id in employees and post_id in posts:
+                mine = {name: rows.get(emp_id, []) for name, rows in loaded.items()}
                 out[(emp_id, post_id)] = _clearance_from(
-                    employees[emp_id], posts[post_id], on_date, obligations[emp_id], certificates[emp_id],
-                    emp_id in hired,
+                    employees[emp_id], posts[post_id], on_date, obligations[emp_id], mine, emp_id in hired,
                 )
     finally:
         _PINNED_LANGUAGE.reset(token)
@@ -623,8 +572,6 @@ def _clearance_batch(enterprise: Enterprise, on_date: dt.date, pairs) -> tuple[d
 
 def clearance_record(result: Clearance, *, purpose: str, actor=None):
     """Keep the answer in the person's clearance history."""
-    from .models import ClearanceCheck
-
     return ClearanceCheck.objects.create(
         employee_id=result.employee_id,
         post_id=result.post_id,
@@ -640,8 +587,6 @@ def lapsed_on_post(*, enterprise: Enterprise, on_date: dt.date | None = None) ->
     """People currently on a post whose clearance for it has lapsed (在岗未达标):
     (assignment, clearance) pairs. Apprentices under a mentor count only if
     more than the apprenticeship is missing."""
-    from lms.workforce.models import PostAssignment
-
     on_date = on_date or timezone.localdate()
     assignments = list(
         PostAssignment.objects.filter(employee__enterprise=enterprise, start_date__lte=on_date)

@@ -17,17 +17,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.kernel.jobs import job_progress
+from lms.kernel.admin import apply_service_errors
 from lms.media.serving import fieldfile_response
-from lms.workforce.admin_forms import apply_service_errors
 from lms.workforce.models import Employee, Enterprise
 
 from . import bundle as bundles

@@ -9,77 +9,14 @@ the views save through :mod:`lms.workforce.services`.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
-from lms.accounts.admin_scoping import admin_scope
-from lms.accounts.models import Membership, User
-from lms.accounts.roles import Capability
-from lms.accounts.scoping import enterprise_ids
+from lms.accounts.admin_scoping import ScopedModelForm
 
 from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
 from .validators import clean_credit_code, clean_id_number, mask_id_number
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: on the field it names when the
-    form shows that field, otherwise above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields and not form.fields[field].widget.is_hidden else None
-            if target is None and field in form.fields:
-                errors = [ValidationError(f"{form.fields[field].label}：{msg}") for e in errors for msg in e.messages]
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, error)
-
-
-def users_for(actor, capability: str = Capability.CHANGE):
-    """Login accounts that may be linked to a record: people with an active role
-    in an enterprise where ``actor`` has ``capability`` (everyone for superusers)."""
-    ents = enterprise_ids(actor, capability)
-    users = User.objects.filter(is_active=True)
-    if ents is None:
-        return users.order_by("full_name", "email")
-    member_ids = Membership.objects.filter(enterprise_id__in=ents, is_active=True).values("user_id")
-    return users.filter(pk__in=member_ids).order_by("full_name", "email")
-
-
-class ScopedModelForm(WagtailAdminModelForm):
-    """A model form whose relation choices come from the user's enterprises.
-
-    ``scoped_fields`` names the choice fields to narrow (with CHANGE). When the
-    user may change exactly one enterprise, an ``enterprise`` field is set to
-    it and hidden.
-    """
-
-    scoped_fields = ("enterprise", "org_unit", "parent", "post", "mentor", "employee")
-    choice_capability = Capability.CHANGE
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.for_user is None:
-            raise ImproperlyConfigured(f"{type(self).__name__} needs for_user to scope its choices")
-        for name in self.scoped_fields:
-            field = self.fields.get(name)
-            if isinstance(field, forms.ModelChoiceField):
-                field.queryset = admin_scope(field.queryset, self.for_user, self.choice_capability)
-        if "user" in self.fields:
-            current = getattr(self.instance, "user_id", None)
-            queryset = users_for(self.for_user, self.choice_capability)
-            if current:
-                queryset = User.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current)).order_by("full_name")
-            self.fields["user"].queryset = queryset
-        field = self.fields.get("enterprise")
-        if isinstance(field, forms.ModelChoiceField):
-            only = list(field.queryset.values_list("pk", flat=True)[:2])
-            if len(only) == 1:
-                field.initial = only[0]
-                field.widget = forms.HiddenInput()
-
 
 # --- enterprise ----------------------------------------------------------------
 

@@ -34,18 +34,19 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from lms.accounts.admin_scoping import (
     SUPERUSER_ONLY,
+    LabelledInspectView,
     ScopedCreateView,
     ScopedDeleteView,
     ScopedEditView,
     ScopedFilterSet,
     ScopedIndexView,
-    ScopedInspectView,
     ScopedModelViewSet,
     ScopedViewMixin,
     admin_scope,
 )
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
+from lms.kernel.admin import ServiceDeleteMixin, ServiceFormMixin, apply_service_errors
 from lms.pii import blind_index
 
 from . import services
@@ -60,37 +61,11 @@ from .admin_forms import (
     PostAssignmentForm,
     PostEditForm,
     PostForm,
-    apply_service_errors,
 )
 from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
 from .validators import clean_id_number
 
 # --- shared pieces ---------------------------------------------------------------
-
-
-class ServiceFormMixin:
-    """Create/edit views that save through a service: its refusal
-    (WorkforceError / ValidationError) is shown on the form."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            self.produced_error_code = "validation_error"
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-
-
-class ServiceDeleteMixin:
-    """Delete views that delete through a service; a refusal is a message."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as error:
-            messages.error(self.request, " ".join(error.messages))
-            return redirect(self.get_success_url())
 
 
 class EnterpriseColumnMixin:
@@ -105,17 +80,6 @@ class EnterpriseColumnMixin:
         if ents is not None and len(ents) <= 1:
             columns = [c for c in columns if c != self.enterprise_column]
         return columns
-
-
-class LabelledInspectView(ScopedInspectView):
-    """An inspect view with Chinese labels for properties (``field_labels``)."""
-
-    field_labels: dict = {}
-
-    def get_field_label(self, field_name, field):
-        if field_name in self.field_labels:
-            return str(self.field_labels[field_name])
-        return super().get_field_label(field_name, field)
 
 
 # --- enterprise ------------------------------------------------------------------

@@ -72,6 +72,8 @@ from .models import (
     PostAssignment,
     code_validator,
 )
+from .registry import placement_gate
+from .signals import events_imported
 from .synthetic import id_number_check_digit
 from .validators import clean_id_number
 
@@ -585,9 +587,6 @@ def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> _App
     obligations, and a person is put on the named post only if the clearance
     gate says yes (法 §28); otherwise the event keeps the post as the target
     and HR assigns it once the training is done."""
-    from lms.compliance.models import Obligation
-    from lms.compliance.services import clearance_batch, obligations_generate_for_events
-
     user = _log_user(actor)
     user_id = user.pk if user is not None else None
     today = timezone.localdate()
@@ -656,28 +655,18 @@ def _apply(plan: _Plan, *, enterprise: Enterprise, actor, filename: str) -> _App
             wanted.append((employee.pk, post.pk, today))
 
     EmploymentEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-    obligations_generate_for_events(events)
+    events_imported.send(sender=EmploymentEvent, events=events)  # their obligations (lms.compliance)
 
     applied = _Applied()
     if wanted:
-        # An open obligation marked "未完成不得上岗" (blocks_post) for this post
-        # is a "no" by definition; the clearance service answers for the rest.
-        # (Spelling out its reasons for thousands of fresh hires costs seconds.)
-        wanted_ids = {employee_id for employee_id, _p, _d in wanted}
-        blocked: dict[int, set[int | None]] = {}
-        for employee_id, post_id in Obligation.objects.filter(
-            employee__enterprise=enterprise, status=Obligation.Status.OPEN, blocks_post=True, start_date__lte=today
-        ).values_list("employee_id", "post_id"):
-            if employee_id in wanted_ids:
-                blocked.setdefault(employee_id, set()).add(post_id)
-        undecided = [(e, p) for e, p, _d in wanted if not (None in blocked.get(e, ()) or p in blocked.get(e, ()))]
-        # The gate of services.assignment_create, asked once for everyone left.
+        # The gate of services.assignment_create, asked once for everyone.
         # It is asked for today: at least as strict as asking for a past hire date.
-        answers = clearance_batch(enterprise=enterprise, on_date=today, pairs=undecided) if undecided else {}
+        cleared = placement_gate().cleared_pairs(
+            enterprise=enterprise, on_date=today, pairs=[(e, p) for e, p, _d in wanted]
+        )
         assignments = []
         for employee_id, post_id, start in wanted:
-            answer = answers.get((employee_id, post_id))
-            if answer is None or not answer.cleared:
+            if (employee_id, post_id) not in cleared:
                 applied.awaiting_clearance += 1
                 continue
             assignments.append(

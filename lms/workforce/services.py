@@ -17,6 +17,8 @@ from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import can, log_user
 
 from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
+from .registry import placement_gate
+from .signals import event_recorded
 from .validators import clean_id_number
 
 
@@ -267,9 +269,7 @@ def event_record(
     elif type == EmploymentEvent.Type.TRANSFER:
         _end_open_assignments(employee, before=date, actor=actor, keep_post=post)
     log(event, "anxun.event_record", user=log_user(actor), data={"type": type, "date": date.isoformat()})
-    from lms.compliance.services import obligations_on_event
-
-    obligations_on_event(event)
+    event_recorded.send(sender=EmploymentEvent, event=event)
     return event
 
 
@@ -294,9 +294,7 @@ def assignment_create(**kwargs) -> PostAssignment:
     try:
         return _assignment_create(**kwargs)
     except ClearanceRefused as refused:
-        from lms.compliance.services import clearance_record
-
-        clearance_record(refused.clearance, purpose="assignment", actor=kwargs.get("actor"))
+        placement_gate().record(refused.clearance, purpose="assignment", actor=kwargs.get("actor"))
         raise
 
 
@@ -367,12 +365,12 @@ def _gate(*, employee: Employee, post: Post, start_date: dt.date, kind: str, men
     """The clearance gate (法 §28: no one works a post untrained). Every path
     onto a post — admin, import, API, views — arrives here through
     ``assignment_create``. The one exception is an apprentice placement under
-    a named, cleared mentor while only the apprenticeship itself is owed."""
-    from lms.compliance.services import clearance, clearance_record
-
-    result = clearance(employee, post, start_date)
+    a named, cleared mentor while only the apprenticeship itself is owed.
+    The gate itself is registered (lms.compliance: clearance)."""
+    gate = placement_gate()
+    result = gate.check(employee, post, start_date)
     if result.cleared or kind == PostAssignment.Kind.APPRENTICE:
-        clearance_record(result, purpose="assignment", actor=actor)
+        gate.record(result, purpose="assignment", actor=actor)
     if kind != PostAssignment.Kind.APPRENTICE:
         if not result.cleared:
             raise ClearanceRefused(result)
@@ -382,7 +380,7 @@ def _gate(*, employee: Employee, post: Post, start_date: dt.date, kind: str, men
     if not result.apprentice_only:
         raise ClearanceRefused(result, _("师带徒上岗前须完成三级安全教育等其他要求：") + "；".join(
             r.message for r in result.reasons if r.code != "APPRENTICESHIP_INCOMPLETE"))
-    mentor_check = clearance(mentor, post, start_date)
+    mentor_check = gate.check(mentor, post, start_date)
     if not mentor_check.cleared:
         raise WorkforceError({"mentor": _("师傅本人未取得该岗位的上岗资格")})
     mentor_since = (

@@ -8,15 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-# The viewsets and import pages are written in their own modules; the hooks
-# below register whichever of them exist (both do, once the back office is built).
-if find_spec("lms.workforce.admin_views"):
+# Imported with the hooks (at start-up): building the viewsets registers the
+# scoped permission policies of the workforce models.
+from . import admin_views
 
-    @hooks.register("register_admin_viewset")
-    def register_workforce_viewsets():
-        from . import admin_views
 
-        return admin_views.workforce_viewset_group
+@hooks.register("register_admin_viewset")
+def register_workforce_viewsets():
+    return admin_views.workforce_viewset_group
 
 
 if find_spec("lms.workforce.import_views"):

@@ -7,7 +7,7 @@ from rest_framework.mixins import ListModelMixin
 
 from lms.api.pagination import ApiPagination
 from lms.api.throttling import ApiUserRateThrottle
-from lms.api.urls import v1
+from lms.api_urls import v1
 from lms.workforce.models import Employee, EmploymentEvent, PostAssignment
 
 from .openapi import load_schema, operations, violations

@@ -4,6 +4,7 @@ numbered per enterprise and year by a configurable pattern; suspension,
 revocation (reason and actor audited) and re-issue feed clearance at once."""
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -75,12 +76,14 @@ def test_post_certificate_issued_once_when_the_last_induction_level_is_met(worke
 
 
 def test_a_record_that_meets_nothing_enqueues_no_issuance(worker, post, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        train(worker, "induction", 2, D(2026, 3, 3), level="company")  # 2 of 8 hours
-    assert not [c for c in callbacks if getattr(c, "issue_due_for", None)]
-    with django_capture_on_commit_callbacks() as callbacks:
-        train(worker, "induction", 6, D(2026, 3, 3), level="company")  # the level is met now
-    assert [getattr(c, "issue_due_for", None) for c in callbacks].count(worker.pk) == 1
+    # Issuance is enqueued on commit (lms.compliance.signals.obligations_met).
+    with mock.patch("certificates.signals.issue_due_task.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            train(worker, "induction", 2, D(2026, 3, 3), level="company")  # 2 of 8 hours
+        assert delay.call_args_list == []
+        with django_capture_on_commit_callbacks(execute=True):
+            train(worker, "induction", 6, D(2026, 3, 3), level="company")  # the level is met now
+        assert delay.call_args_list == [mock.call(worker.pk)]
 
 
 def test_no_post_certificate_while_the_gate_still_refuses(ent_a, tree_a, django_capture_on_commit_callbacks):

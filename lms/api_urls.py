@@ -12,7 +12,7 @@ from lms import jsonbody
 from lms.compliance.api import views as compliance_views
 from lms.workforce.api import views
 
-from . import schema  # noqa: F401  (registers the token auth scheme with drf-spectacular)
+from lms.api import schema  # noqa: F401  (registers the token auth scheme with drf-spectacular)
 
 v1 = [
     path("employees/", views.EmployeeListCreateView.as_view(), name="api-v1-employee-list"),

@@ -1,0 +1,29 @@
+"""What the archive asks of the apps above it, filled in their
+AppConfig.ready() (lms.kernel.registry).
+
+- ``person_file_sections``: the parts of one person's file (一人一档) other
+  apps own — obligations and clearance (compliance), certificates, exam
+  results. See :class:`PersonFileSection`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from lms.kernel.registry import Registry
+
+
+@dataclass(frozen=True)
+class PersonFileSection:
+    # load(pf, user) -> {name: value}: what the page, PDF and workbook read
+    # as pf.<name>; ``user`` scopes the reads (None: unscoped, for commands).
+    # A fixed number of queries, whatever the size of the file.
+    load: Callable
+    # facts(pf) -> [(label, value)]: rows of the workbook's 基本信息 sheet.
+    facts: Callable | None = None
+    # sheet(pf) -> (title, [(header, width)], rows): a sheet of the workbook.
+    sheet: Callable | None = None
+
+
+person_file_sections = Registry("person file sections")

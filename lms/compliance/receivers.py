@@ -1,0 +1,44 @@
+"""Compliance's receivers of what the layers below tell it (connected in
+ComplianceConfig.ready()). Both run inside the sender's transaction."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from lms.archive.signals import records_appended
+from lms.imports import chunks
+from lms.workforce.signals import event_recorded, events_imported
+
+from .models import Obligation
+from .services import obligations_evaluate, obligations_generate_for_events, obligations_on_event
+
+
+@receiver(event_recorded, dispatch_uid="compliance_obligations_on_event")
+def obligations_for_recorded_event(sender, event, **kwargs):
+    obligations_on_event(event)
+
+
+@receiver(events_imported, dispatch_uid="compliance_obligations_for_imported_events")
+def obligations_for_imported_events(sender, events, **kwargs):
+    obligations_generate_for_events(events)
+
+
+@receiver(records_appended, dispatch_uid="compliance_evaluate_on_records_appended")
+def evaluate_on_records_appended(sender, employees, **kwargs) -> list[Obligation]:
+    """Re-evaluate the people who got records; returns the obligations that
+    became met. Of several people, only those with open obligations (one
+    query per chunk to find them) have anything to re-evaluate."""
+    if len(employees) > 1:
+        ids = sorted({e.pk for e in employees})
+        owing = set()
+        for batch in chunks(ids):
+            owing.update(
+                Obligation.objects.filter(employee_id__in=batch, status=Obligation.Status.OPEN)
+                .values_list("employee_id", flat=True)
+                .distinct()
+            )
+        employees = [e for e in employees if e.pk in owing]
+    met = []
+    for employee in employees:
+        met += obligations_evaluate(employee=employee)
+    return met
