@@ -1,4 +1,4 @@
-"""The exam autosave, answered ahead of the middleware stack.
+"""The exam autosave, answered ahead of the middleware stack, in two statements.
 
 The autosave is the exam's busiest request (every answer an examinee gives,
 and again on every change). Through the whole stack — the login session and
@@ -9,21 +9,32 @@ heartbeat's middleware instead, confirming the request as the heartbeat does
 (lms.fastpath, shared with courses.heartbeat):
 
 - **CSRF** and **language** as the stack decides them;
-- **login**: one SELECT reads the attempt's owner together with the login
-  session (``django_session``, unexpired) and the owner's password hash and
-  active flag; the stored session must name that owner through a model
-  backend with the owner's current session auth hash — so a logout, an
-  expired login, a deactivated user, a password change or another person's
-  attempt is never answered here;
-- **MFA**: a user whose role requires MFA is left to the stack's gate.
+- **login**: one SELECT reads the attempt (deadline, status, token and the
+  layout item of the question saved) and its owner together with the login
+  session (``django_session``, unexpired), the owner's password hash and
+  active flag and whether the owner's role requires MFA; the stored session
+  must name that owner through a model backend with the owner's current
+  session auth hash — so a logout, an expired login, a deactivated user, a
+  password change or another person's attempt is never answered here;
+- **MFA**: a user whose role requires MFA is confirmed only if the session
+  passed it, else left to the stack's gate.
 
-It then calls what the view calls (``exams.views.autosave_answer``: the same
-service, the same JSON, status codes and error shape), with the view's
-``never_cache`` headers. Anything it cannot confirm — no session cookie, a
-CSRF refusal, a malformed or oversized body, any login check above, a
-connection the SELECT (the request's health check) finds dead — goes down
-the normal stack unchanged, to ``exams.views.attempt_answer``. Nothing is
-written before that decision, so falling through never saves twice.
+The save is then one guarded statement (:func:`save`): the answer is
+inserted or updated only if the attempt is still in progress with the same
+token before its deadline (on PostgreSQL the attempt row is share-locked by
+that statement, so a submission either waits for the save or the save sees
+it) and the stored answer has a smaller sequence number — what
+``exams.services.attempt_save_answer`` decides under ``SELECT … FOR UPDATE``
+in a transaction of three statements. Whatever that statement does not
+write — a refusal (stale token, late, submitted, a question not on the
+paper, a response that does not fit) or a stale ``seq`` — is decided by the
+view's own code (``exams.views.autosave_answer``: the service under its
+lock), so every reply is the one the stack gives. Anything the middleware
+cannot confirm — no session cookie, a CSRF refusal, a malformed or
+oversized body, any login check above, a connection the SELECT (the
+request's health check) finds dead — goes down the normal stack unchanged,
+to ``exams.views.attempt_answer``. Nothing is written before that decision,
+so falling through never saves twice.
 
 ``ANXUN_AUTOSAVE_FAST = False`` (or a session engine that is not
 database-backed) sends every autosave through the stack.
@@ -31,24 +42,42 @@ database-backed) sends every autosave through the stack.
 
 from __future__ import annotations
 
+import hmac
+import json
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils.cache import add_never_cache_headers
 
 from lms import fastpath, jsonbody
 from lms.workforce.models import Employee
 
-from . import views
-from .models import Attempt
+from . import services, views
+from .models import Attempt, AttemptAnswer
 
-_selects: dict[str, tuple[str, tuple]] = {}
+# The layout item of question %s, as JSON text, per database vendor.
+_LAYOUT_ITEM = {
+    "postgresql": "jsonb_path_query_first(a.{layout}, '$[*] ? (@.q == $q)', jsonb_build_object('q', %s::bigint))",
+    "sqlite": "(SELECT j.value FROM json_each(a.{layout}) j WHERE json_extract(j.value, '$.q') = %s)",
+}
 
 
-def _select_for(connection) -> tuple[str, tuple]:
-    """(SQL, deadline converters): the attempt's deadline and owner, the login
-    session by key if unexpired, and the owner's password, active and
-    superuser flags — built once per database vendor from the models' metadata."""
+@dataclass(frozen=True)
+class _Plan:
+    select: str
+    select_params: tuple  # of the select list, ahead of the WHERE's
+    deadline_converters: tuple
+    upsert: str
+
+
+_selects: dict[str, _Plan] = {}
+
+
+def _plan_for(connection) -> _Plan:
+    """The two statements, built once per database vendor from the models' metadata."""
     plan = _selects.get(connection.vendor)
     if plan is None:
         qn = connection.ops.quote_name
@@ -57,10 +86,13 @@ def _select_for(connection) -> tuple[str, tuple]:
         def col(model, name):
             return qn(model._meta.get_field(name).column)
 
-        sql = (
-            f"SELECT a.{col(Attempt, 'id')}, a.{col(Attempt, 'deadline')}, e.{col(Employee, 'user')}, "
+        requires_mfa, mfa_params = user.requires_mfa_sql(connection, "u")
+        item = _LAYOUT_ITEM[connection.vendor].format(layout=col(Attempt, "layout"))
+        select = (
+            f"SELECT a.{col(Attempt, 'id')}, a.{col(Attempt, 'deadline')}, a.{col(Attempt, 'status')}, "
+            f"a.{col(Attempt, 'token')}, {item}, e.{col(Employee, 'user')}, "
             f"d.{col(Session, 'session_data')}, u.{col(user, 'password')}, u.{col(user, 'is_active')}, "
-            f"u.{col(user, 'is_superuser')} "
+            f"{requires_mfa} "
             f"FROM {qn(Attempt._meta.db_table)} a "
             f"INNER JOIN {qn(Employee._meta.db_table)} e ON e.{col(Employee, 'id')} = a.{col(Attempt, 'employee')} "
             f"INNER JOIN {qn(user._meta.db_table)} u ON u.{col(user, 'id')} = e.{col(Employee, 'user')} "
@@ -70,33 +102,81 @@ def _select_for(connection) -> tuple[str, tuple]:
         )
         deadline = Attempt._meta.get_field("deadline").get_col(Attempt._meta.db_table)
         converters = tuple(connection.ops.get_db_converters(deadline) + deadline.get_db_converters(connection))
-        plan = _selects[connection.vendor] = (sql, converters)
+
+        answers = qn(AttemptAnswer._meta.db_table)
+        names = [col(AttemptAnswer, name) for name in ("attempt", "question", "response", "saved_at", "seq")]
+        lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+        upsert = (
+            f"INSERT INTO {answers} ({', '.join(names)}) SELECT {', '.join(['%s'] * len(names))} "
+            f"WHERE EXISTS (SELECT 1 FROM {qn(Attempt._meta.db_table)} "
+            f"WHERE {col(Attempt, 'id')} = %s AND {col(Attempt, 'status')} = %s "
+            f"AND {col(Attempt, 'token')} = %s AND {col(Attempt, 'deadline')} > %s{lock}) "
+            f"ON CONFLICT ({names[0]}, {names[1]}) DO UPDATE SET "
+            + ", ".join(f"{n} = EXCLUDED.{n}" for n in names[2:])
+            + f" WHERE {answers}.{names[4]} < EXCLUDED.{names[4]}"
+        )
+        plan = _selects[connection.vendor] = _Plan(select, tuple(mfa_params), converters, upsert)
     return plan
 
 
-def load(*, attempt_id: int, login_key: str, now) -> tuple[Attempt, int, fastpath.Login] | None:
-    """(attempt with only pk and deadline loaded — as the view loads it —,
-    its owner's user id, the login read with it); None unless the attempt
-    exists and the login session ``login_key`` exists and is unexpired at
-    ``now``. The request's health check: :class:`lms.fastpath.StaleConnection`."""
+@dataclass(frozen=True)
+class Found:
+    """What the SELECT read: the attempt (only pk and deadline loaded, as the
+    view loads it), what the save is checked against, the owner and the login."""
+    attempt: Attempt
+    status: str
+    token: str
+    item: dict | None  # the layout item of the question saved; None if not on the paper
+    user_id: int
+    login: fastpath.Login
+
+
+def load(*, attempt_id: int, question_id: int, login_key: str, now) -> Found | None:
+    """The attempt with its owner and the login session ``login_key``; None
+    unless the attempt exists and that login session exists and is unexpired
+    at ``now``. The request's health check: :class:`lms.fastpath.StaleConnection`."""
     alias = router.db_for_read(Attempt)
     connection = connections[alias]
-    sql, converters = _select_for(connection)
+    plan = _plan_for(connection)
     expires = Session._meta.get_field("expire_date")
-    params = [login_key, expires.get_db_prep_value(now, connection), attempt_id]
-    row = fastpath.fetch_one(connection, sql, params, probe=True)
+    params = [question_id, *plan.select_params, login_key, expires.get_db_prep_value(now, connection), attempt_id]
+    row = fastpath.fetch_one(connection, plan.select, params, probe=True)
     if row is None:
         return None
-    pk, deadline, user_id, data, password, is_active, is_superuser = row
+    pk, deadline, status, token, item, user_id, data, password, is_active, requires_mfa = row
     column = Attempt._meta.get_field("deadline").get_col(Attempt._meta.db_table)
-    for converter in converters:
+    for converter in plan.deadline_converters:
         deadline = converter(deadline, column, connection)
     attempt = Attempt.from_db(alias, ["id", "deadline"], [pk, deadline])
-    owner = get_user_model()(pk=user_id, is_superuser=bool(is_superuser))
-    # The roles come from the shared role cache, as for the stack's MFA gate.
     login = fastpath.Login(session_data=data, password=password, is_active=bool(is_active),
-                           requires_mfa=owner.requires_mfa())
-    return attempt, user_id, login
+                           requires_mfa=bool(requires_mfa))
+    return Found(attempt, status, token, json.loads(item) if item is not None else None, user_id, login)
+
+
+def save(found: Found, body: tuple, *, now) -> bool:
+    """Store the answer in one statement if the attempt is open for it and
+    the stored answer is older (a smaller ``seq``); True if stored. False
+    means nothing was written and the service must decide (a refusal, or a
+    stale save)."""
+    token, question_id, response, seq = body
+    if (found.status != Attempt.Status.IN_PROGRESS or found.item is None or not isinstance(token, str)
+            or not hmac.compare_digest(found.token.encode(), token.encode()) or now >= found.attempt.deadline):
+        return False
+    try:
+        clean = services.response_clean(found.item, response)
+    except ValidationError:
+        return False
+    connection = connections[router.db_for_write(AttemptAnswer)]
+    field = AttemptAnswer._meta.get_field
+    params = [
+        found.attempt.pk, question_id, field("response").get_db_prep_save(clean, connection),
+        field("saved_at").get_db_prep_save(now, connection), seq,
+        found.attempt.pk, Attempt.Status.IN_PROGRESS.value, token,
+        Attempt._meta.get_field("deadline").get_db_prep_value(now, connection),
+    ]
+    with fastpath.cursor(connection) as cursor:
+        cursor.execute(_plan_for(connection).upsert, params)
+        return cursor.rowcount == 1
 
 
 class AutosaveMiddleware(fastpath.FastPathMiddleware):
@@ -112,7 +192,7 @@ class AutosaveMiddleware(fastpath.FastPathMiddleware):
     @classmethod
     def prepare(cls, connection) -> None:
         super().prepare(connection)
-        _select_for(connection)
+        _plan_for(connection)
 
     def answer(self, request, attempt_id: int):
         """The autosave's response, or None to leave it to the normal stack."""
@@ -125,14 +205,14 @@ class AutosaveMiddleware(fastpath.FastPathMiddleware):
             return None
         now = views._now()
         try:
-            found = load(attempt_id=attempt_id, login_key=login_key, now=now)
+            found = load(attempt_id=attempt_id, question_id=body[1], login_key=login_key, now=now)
         except fastpath.StaleConnection:
             return None  # the stack answers it on a new connection
-        if found is None:
+        if found is None or not self.login_check(found.login, user_id=found.user_id):
             return None
-        attempt, user_id, login = found
-        if not self.login_check(login, user_id=user_id):
-            return None
-        response = views.autosave_answer(attempt, body, now=now)
+        if save(found, body, now=now):
+            response = views.autosave_reply(found.attempt, services.SaveResult(now, True), now=now)
+        else:
+            response = views.autosave_answer(found.attempt, body, now=now)
         add_never_cache_headers(response)  # the view's @never_cache
         return self.finish(request, response)
