@@ -4,7 +4,8 @@ obligation change (and batch issuance)."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import connection, transaction
+
+from lms.speed.oncommit import on_commit_once
 
 
 @shared_task(name="certificates.issue_due")
@@ -26,17 +27,11 @@ def enqueue_issue_due(employee_id: int) -> None:
     transaction commits — once per person and transaction, however many
     evaluations met something inside it (an archive import evaluates each
     person once, a long flow may evaluate the same person several times)."""
-    for _sids, func, _robust in connection.run_on_commit:
-        if getattr(func, "issue_due_for", None) == employee_id and not func.done:
-            return
-
-    def run():
-        run.done = True
+    def issue():
         issue_due_task.delay(employee_id)
 
-    run.issue_due_for = employee_id
-    run.done = False
-    transaction.on_commit(run)
+    issue.issue_due_for = employee_id
+    on_commit_once(("certificates.issue_due", employee_id), issue)
 
 
 @shared_task(name="certificates.batch_run")

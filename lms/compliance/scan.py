@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from lms.accounts.models import Membership
 from lms.accounts.roles import Role
+from lms.speed.bulk import insert_ignoring_conflicts
 from lms.workforce.models import Employee, Enterprise
 
-from .bulk import insert_ignoring_conflicts
 from .models import Notice, Obligation
 from .notices import notice_emails_enqueue, notice_subject
 from .rules import RuleBook, add_months

@@ -6,7 +6,7 @@ the user read by the session and auth middleware, the MFA gate, the account,
 message, CSP and redirect middleware — a save cost more CPU than the save
 itself. :class:`AutosaveMiddleware` answers it right after the study
 heartbeat's middleware instead, confirming the request as the heartbeat does
-(lms.fastpath, shared with courses.heartbeat):
+(lms.speed.fastpath, shared with courses.speed):
 
 - **CSRF** and **language** as the stack decides them;
 - **login**: one SELECT reads the attempt (deadline, status, token and the
@@ -36,8 +36,9 @@ request's health check) finds dead — goes down the normal stack unchanged,
 to ``exams.views.attempt_answer``. Nothing is written before that decision,
 so falling through never saves twice.
 
-``ANXUN_AUTOSAVE_FAST = False`` (or a session engine that is not
-database-backed) sends every autosave through the stack.
+``ANXUN_SPEED["autosave"] = False`` (or the older ``ANXUN_AUTOSAVE_FAST =
+False``, or a session engine that is not database-backed) sends every
+autosave through the stack.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils.cache import add_never_cache_headers
 
-from lms import fastpath, jsonbody
+from lms import jsonbody
+from lms.accounts import sessions
+from lms.speed import fastpath
 from lms.workforce.models import Employee
 
 from . import services, views
@@ -134,7 +137,7 @@ class Found:
 def load(*, attempt_id: int, question_id: int, login_key: str, now) -> Found | None:
     """The attempt with its owner and the login session ``login_key``; None
     unless the attempt exists and that login session exists and is unexpired
-    at ``now``. The request's health check: :class:`lms.fastpath.StaleConnection`."""
+    at ``now``. The request's health check: :class:`lms.speed.fastpath.StaleConnection`."""
     alias = router.db_for_read(Attempt)
     connection = connections[alias]
     plan = _plan_for(connection)
@@ -180,11 +183,12 @@ def save(found: Found, body: tuple, *, now) -> bool:
 
 
 class AutosaveMiddleware(fastpath.FastPathMiddleware):
-    """Place right after ``courses.heartbeat.HeartbeatMiddleware`` (lms/settings/base.py)."""
+    """Place right after ``courses.speed.HeartbeatMiddleware`` (lms/settings/base.py)."""
 
     url_name = "exams:attempt_answer"
     int_args = 1
-    setting = "ANXUN_AUTOSAVE_FAST"
+    switch = "autosave"
+    passed_mfa = staticmethod(sessions.passed_mfa)
 
     def view(self):
         return views.attempt_answer
