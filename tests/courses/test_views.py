@@ -212,6 +212,7 @@ def test_a_second_tab_and_a_login_elsewhere_tell_the_first_tab_it_is_gone(as_use
     assert response.json()["reason"] == "logged_out" and response.json()["message"] == "已在其他设备登录"
 
 
+@pytest.mark.speed("heartbeat")
 def test_heartbeat_query_count_is_small_and_flat(me, lesson, django_assert_max_num_queries):
     token = start(me, lesson)["token"]
     post_json(me, HEARTBEAT, {"token": token, "seq": 1})
