@@ -382,7 +382,7 @@ def study_heartbeat(*, user, token, beat: timing.Beat, login_key: str, now: dt.d
 def apply_heartbeat(session: StudySession, *, beat: timing.Beat, login_key: str, now: dt.datetime,
                     rng: random.Random | None = None) -> dict:
     """:func:`study_heartbeat` on a study session already read (with its
-    progress) for the logged-in user — by courses.heartbeat, which reads it
+    progress) for the logged-in user — by courses.speed, which reads it
     together with the login in one statement."""
     if session.status != StudySession.Status.LIVE:
         raise SessionGone(str(StudySession.Status(session.status).label), code=session.status)

@@ -25,7 +25,10 @@ prepares nothing (so that transaction-mode poolers work), which for a
 statement of 20 parameters run hundreds of times a second means quoting
 every value into a new SQL text and PostgreSQL parsing and planning it each
 time. Behind a transaction-mode pooler without prepared-statement support,
-set ``ANXUN_HEARTBEAT_PREPARED = False``.
+set ``ANXUN_SPEED["prepared"] = False``.
+
+With ``ANXUN_SPEED["heartbeat"] = False`` the ORM reads and writes instead
+(:func:`load`, :func:`save_beat`), as it does on SQLite for the write.
 
 With ``CONN_HEALTH_CHECKS`` on, Django pings a reused connection
 (``SELECT 1``) before a request's first statement: a third round trip per
@@ -45,7 +48,8 @@ from django.db import connections, router, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from lms import fastpath
+from lms import speed
+from lms.speed import fastpath
 
 from . import timing
 from .models import LessonProgress, StudySession
@@ -126,11 +130,13 @@ _cursor = fastpath.cursor
 def load(*, token, user_id) -> StudySession | None:
     """The session with this token belonging to this user, its ``progress``
     loaded; None if there is none."""
+    if not speed.on("heartbeat"):
+        return StudySession.objects.select_related("progress").filter(token=token, user_id=user_id).first()
     found = _load(token, user_id, by_login=False)
     return found[0] if found else None
 
 
-# What load_by_login reads of the login, and its dead-connection signal (lms.fastpath).
+# What load_by_login reads of the login, and its dead-connection signal (lms.speed.fastpath).
 Login = fastpath.Login
 StaleConnection = fastpath.StaleConnection
 
@@ -201,7 +207,7 @@ def _update_for(connection, with_progress: bool) -> str:
 
 def prepare(connection) -> None:
     """Build this vendor's statements now (a new web worker's warm-up,
-    lms/warmup.py) rather than on its first heartbeat."""
+    lms/speed/warmup.py) rather than on its first heartbeat."""
     for by_login in (False, True):
         _select_for(connection, by_login=by_login)
     for with_progress in (False, True):
@@ -217,7 +223,7 @@ def save_beat(session: StudySession, *, old_seq: int, new: timing.State, credit:
     with_progress = bool(credit) or new.max_position > progress.max_position
     alias = router.db_for_write(StudySession)
     connection = connections[alias]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not speed.on("heartbeat"):
         return _save_beat_orm(session, old_seq=old_seq, new=new, credit=credit, with_progress=with_progress)
     params = [field.get_db_prep_save(getattr(new, field.name), connection) for field in _STATE_FIELDS]
     params += [session.pk, old_seq, StudySession.Status.LIVE]

@@ -200,7 +200,7 @@ def _beat_from(data: dict) -> timing.Beat:
 
 @require_POST
 def heartbeat(request):
-    """The player's heartbeat when courses.heartbeat did not answer it (no
+    """The player's heartbeat when courses.speed did not answer it (no
     login, a malformed body, a login it could not confirm cheaply): the same
     reply through the whole middleware stack."""
     if not request.user.is_authenticated:

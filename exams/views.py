@@ -248,6 +248,11 @@ def autosave_answer(attempt: Attempt, body: tuple, *, now) -> JsonResponse:
             services.attempt_refresh(Attempt.objects.select_related("exam__paper", "employee").get(pk=attempt.pk),
                                      now=now)
         return _json_error(exc, attempt, SAVE_ERROR_STATUS.get(code, 400))
+    return autosave_reply(attempt, result, now=now)
+
+
+def autosave_reply(attempt: Attempt, result: services.SaveResult, *, now) -> JsonResponse:
+    """The autosave's JSON reply to a save the service accepted (applied or stale)."""
     reply = {
         "saved_at": result.saved_at.isoformat(),
         "saved_at_display": f"{timezone.localtime(result.saved_at):%H:%M:%S}",

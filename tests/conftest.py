@@ -68,6 +68,17 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _speed_switches(request):
+    """``@pytest.mark.speed("autosave", …)``: the test is about those
+    bypasses of the speed layer (lms/speed/), so they are on for it even in
+    the CI leg that turns every switch off (ANXUN_SPEED_OFF=1)."""
+    marker = request.node.get_closest_marker("speed")
+    if marker is not None:
+        settings = request.getfixturevalue("settings")
+        settings.ANXUN_SPEED = {**settings.ANXUN_SPEED, **dict.fromkeys(marker.args, True)}
+
+
+@pytest.fixture(autouse=True)
 def _archive_checkpoint_files():
     """Signed checkpoint files outlive a test's database rollback: remove
     them, so that no test meets another's (verify_archive would call a file

@@ -1,4 +1,4 @@
-"""A new web worker is made ready before its first request (lms/warmup.py,
+"""A new web worker is made ready before its first request (lms/speed/warmup.py,
 lms/gunicorn_conf.py): a cold worker once took more than a heartbeat's two
 seconds on its first request, so a later beat overtook an earlier one."""
 
@@ -10,17 +10,18 @@ from django.db import connection
 from django.urls import clear_url_caches, get_resolver
 
 from courses import session_rows
-from exams import autosave_fast
-from lms import gunicorn_conf, warmup
+from exams import speed as exams_speed
+from lms import gunicorn_conf
+from lms.speed import warmup
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.speed("warmup")]
 
 
 def test_warm_builds_the_resolver_connects_and_prepares_the_heartbeat_sql(monkeypatch):
     clear_url_caches()
     monkeypatch.setattr(session_rows, "_selects", {})
     monkeypatch.setattr(session_rows, "_updates", {})
-    monkeypatch.setattr(autosave_fast, "_selects", {})
+    monkeypatch.setattr(exams_speed, "_selects", {})
     connection.close()
     clock = iter([100.0, 100.75])
     monkeypatch.setattr(warmup.time, "perf_counter", lambda: next(clock))
@@ -32,7 +33,7 @@ def test_warm_builds_the_resolver_connects_and_prepares_the_heartbeat_sql(monkey
     assert connection.connection is not None  # the worker's connection is open
     assert {(connection.vendor, False), (connection.vendor, True)} <= set(session_rows._selects)
     assert {(connection.vendor, False), (connection.vendor, True)} <= set(session_rows._updates)
-    assert connection.vendor in autosave_fast._selects  # the exam autosave's fast path too
+    assert connection.vendor in exams_speed._selects  # the exam autosave's fast path too
 
 
 def test_a_failing_warm_up_is_logged_and_the_worker_still_starts(monkeypatch, caplog):
@@ -42,7 +43,7 @@ def test_a_failing_warm_up_is_logged_and_the_worker_still_starts(monkeypatch, ca
     monkeypatch.setattr(session_rows, "prepare", broken)
     clock = iter([5.0, 5.5])
     monkeypatch.setattr(warmup.time, "perf_counter", lambda: next(clock))
-    with caplog.at_level(logging.ERROR, logger="lms.warmup"):
+    with caplog.at_level(logging.ERROR, logger="lms.speed.warmup"):
         seconds = warmup.warm()
     assert seconds == 0.5  # still measured, not raised
     assert "warm-up of the web worker failed" in caplog.text

@@ -1,7 +1,7 @@
 """Request middleware of the accounts app:
 
 - ``AuthenticationMiddleware``: Django's, with the logged-in user taken from
-  the shared cache when there is one (lms.accounts.usercache);
+  the shared cache when there is one (lms.speed.usercache);
 - ``RequireMFAMiddleware``: MFA is required, not offered, for enterprise
   admins, HR, regulators and superusers, and checked per session: every
   request of theirs — pages, API with session auth, /media/, /documents/ —
@@ -22,8 +22,9 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from lms.jsonbody import error_response
+from lms.speed import usercache
 
-from . import sessions, usercache
+from . import sessions
 
 
 def _get_user(request):
@@ -33,7 +34,7 @@ def _get_user(request):
 
 
 class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
-    """``request.user`` as Django sets it, read through lms.accounts.usercache."""
+    """``request.user`` as Django sets it, read through lms.speed.usercache."""
 
     def process_request(self, request):
         super().process_request(request)

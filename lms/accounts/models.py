@@ -110,7 +110,7 @@ class User(AbstractUser):
 
     def use_cached_roles(self, cached) -> None:
         """Take the roles from a cache entry read along with the user
-        (lms.accounts.usercache fetches both in one round trip)."""
+        (lms.speed.usercache fetches both in one round trip)."""
         if cached is not None:
             self._load_roles(cached)
 

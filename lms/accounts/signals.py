@@ -26,10 +26,10 @@ def _forget_cached_roles(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=User)
 def _forget_cached_user(sender, instance, **kwargs):
-    # The logged-in user is cached across requests (lms.accounts.usercache):
+    # The logged-in user is cached across requests (lms.speed.usercache):
     # a new password, deactivation or any other change must be read from the
     # database at the next request — now, and once more after the commit.
-    from . import usercache
+    from lms.speed import usercache
 
     usercache.forget(instance.pk)
     transaction.on_commit(lambda: usercache.forget(instance.pk))

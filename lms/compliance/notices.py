@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 
 from lms.accounts.models import User
 
-from .bulk import insert_ignoring_conflicts
+from lms.speed.bulk import insert_ignoring_conflicts
 from .models import Notice
 
 logger = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from lms.accounts.models import Membership
 from lms.accounts.roles import Role
+from lms.speed.bulk import insert_ignoring_conflicts
 from lms.workforce.models import Employee, Enterprise
 
-from .bulk import insert_ignoring_conflicts
 from .models import Notice, Obligation
 from .notices import notice_row, notice_subject, notices_create
 from .registry import scan_steps

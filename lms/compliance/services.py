@@ -106,7 +106,7 @@ def obligation_new(employee, kind, rule, *, post=None, event=None, **values) -> 
 
 def _obligation_row(employee, kind, rule, *, post=None, event=None, **values) -> dict:
     """``obligation_new`` as a row (column values by attribute name) for
-    ``bulk.insert_ignoring_conflicts``: no model instance."""
+    ``lms.speed.bulk.insert_ignoring_conflicts``: no model instance."""
     return {"employee_id": employee.pk, "post_id": post.pk if post else None, "rule_id": rule.pk,
             "event_id": event.pk if event else None,
             **_obligation_values(kind, rule, post=post, event=event, **values)}
@@ -237,7 +237,7 @@ def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook, *
     """Annual refresher, principals' annual hours and the quarter's warning
     education for active employees (unsaved), leaving out those whose
     ``(employee_id, key)`` is in ``have`` (already on file). With ``rows``:
-    as column values (dicts) for ``bulk.insert_ignoring_conflicts``."""
+    as column values (dicts) for ``lms.speed.bulk.insert_ignoring_conflicts``."""
     out = []
     make = _obligation_row if rows else obligation_new
     y_start, y_end = dt.date(year, 1, 1), dt.date(year, 12, 31)

@@ -73,8 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # The study heartbeat, answered without the rest of the stack when its
-    # login checks out (courses/heartbeat.py).
-    "courses.heartbeat.HeartbeatMiddleware",
+    # login checks out (courses/speed.py).
+    "courses.speed.HeartbeatMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -282,7 +282,7 @@ ANXUN_STUDY_HEARTBEAT_SECONDS = env.int("ANXUN_STUDY_HEARTBEAT_SECONDS", default
 # does not support prepared statements.
 ANXUN_HEARTBEAT_PREPARED = env.bool("ANXUN_HEARTBEAT_PREPARED", default=True)
 # The heartbeat is answered ahead of the middleware stack, its login checked
-# in its own SELECT (courses/heartbeat.py); False sends every heartbeat
+# in its own SELECT (courses/speed.py); False sends every heartbeat
 # through the whole stack.
 ANXUN_HEARTBEAT_FAST = env.bool("ANXUN_HEARTBEAT_FAST", default=True)
 # A gap longer than interval + slack between two heartbeats earns nothing.
@@ -406,7 +406,7 @@ else:
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # After the study heartbeat's short cut (its JSON needs no policy), before the rest.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("courses.heartbeat.HeartbeatMiddleware") + 1, "lms.csp.ContentSecurityPolicyMiddleware"
+    MIDDLEWARE.index("courses.speed.HeartbeatMiddleware") + 1, "lms.csp.ContentSecurityPolicyMiddleware"
 )
 # {% load anxun_css %}: the pct_class filter (widths without style="…").
 TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["anxun_css"] = "lms.templatetags.anxun_css"
@@ -430,11 +430,22 @@ if ANXUN_PRIVILEGED_SESSION_IDLE_SECONDS < 60:
     raise ImproperlyConfigured("ANXUN_PRIVILEGED_SESSION_IDLE_SECONDS 至少为 60 秒。")
 # --- issue 16: exam autosave fast path ---
 # The exam autosave is answered ahead of the middleware stack when its login
-# checks out, as the heartbeat is (exams/autosave_fast.py, lms/fastpath.py);
+# checks out, as the heartbeat is (exams/speed.py, lms/speed/fastpath.py);
 # False sends every autosave through the whole stack. Its statements share
 # ANXUN_HEARTBEAT_PREPARED.
 ANXUN_AUTOSAVE_FAST = env.bool("ANXUN_AUTOSAVE_FAST", default=True)
-MIDDLEWARE.insert(MIDDLEWARE.index("courses.heartbeat.HeartbeatMiddleware") + 1, "exams.autosave_fast.AutosaveMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("courses.speed.HeartbeatMiddleware") + 1, "exams.speed.AutosaveMiddleware")
+# --- speed ---
+# The speed layer (lms/speed/, docs/decisions/010-speed-layer.md): each
+# bypass of Django's own way by name, True (used) or False (Django's way).
+# ANXUN_SPEED in the environment (JSON, e.g. '{"autosave": false}') overrides
+# these; the older flags ANXUN_HEARTBEAT_FAST, ANXUN_AUTOSAVE_FAST and
+# ANXUN_HEARTBEAT_PREPARED still turn theirs off too.
+from lms.speed import SWITCHES as _SPEED_SWITCHES  # noqa: E402
+
+ANXUN_SPEED = dict.fromkeys(_SPEED_SWITCHES, True) | env.json("ANXUN_SPEED", default={})
+if set(ANXUN_SPEED) - set(_SPEED_SWITCHES):
+    raise ImproperlyConfigured(f"ANXUN_SPEED 中有未知的开关：{sorted(set(ANXUN_SPEED) - set(_SPEED_SWITCHES))}")
 # --- jobs ---
 # A running background job (lms.kernel.jobs) whose heartbeat is older than
 # this has lost its worker: the periodic sweep queues it again, or fails it

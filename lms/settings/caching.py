@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import environ
 
-# Django's RedisCache, reusing its redis-py client (lms/redis_cache.py).
-REDIS_BACKEND = "lms.redis_cache.RedisCache"
+# Django's own RedisCache for redis:// URLs (django-environ would name django-redis).
+REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 # Caches that every web process (on every host) sees alike.
 SHARED_BACKENDS = frozenset({
     REDIS_BACKEND,
-    "django.core.cache.backends.redis.RedisCache",
     "django.core.cache.backends.memcached.PyMemcacheCache",
     "django.core.cache.backends.memcached.PyLibMCCache",
 })
@@ -37,11 +36,11 @@ def cache_settings(env: environ.Env, *, fallback_urls: tuple[str, ...] = ()) -> 
     """CACHES, SESSION_ENGINE and ANXUN_USER_CACHE_SECONDS. The cache is
     ``CACHE_URL``, else the first Redis URL among ``fallback_urls`` (production
     passes REDIS_URL and the Celery broker), else local memory. Django's own
-    RedisCache serves redis:// URLs (through lms.redis_cache)."""
+    RedisCache serves redis:// URLs."""
     url = env.str("CACHE_URL", default="") or next((u for u in fallback_urls if u and is_redis_url(u)), "")
     caches = {"default": environ.Env.cache_url_config(url or LOCAL_CACHE_URL)}
     if is_redis_url(url):
-        caches["default"]["BACKEND"] = REDIS_BACKEND  # Django's own (not django-redis, if installed)
+        caches["default"]["BACKEND"] = REDIS_BACKEND
     shared = caches["default"]["BACKEND"] in SHARED_BACKENDS
     return {
         "CACHES": caches,

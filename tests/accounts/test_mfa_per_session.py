@@ -245,8 +245,9 @@ def test_activating_totp_records_mfa_only_for_the_session_that_did_it(ent_a):
 # --- the study heartbeat's fast path ------------------------------------------------------------
 
 
+@pytest.mark.speed("heartbeat")
 def test_the_heartbeat_fast_path_does_not_serve_a_privileged_session_without_mfa(ent_a, monkeypatch):
-    from courses.heartbeat import HeartbeatMiddleware
+    from courses.speed import HeartbeatMiddleware
     from tests.factories import make_course
 
     answered = []

@@ -1,5 +1,5 @@
 """With a shared cache (Redis in production) sessions are ``cached_db`` and
-the logged-in user is cached between requests (lms.accounts.usercache); every
+the logged-in user is cached between requests (lms.speed.usercache); every
 security property of Django's own lookup must hold: logout ends the session
 everywhere, a password change ends the other sessions, a deactivated user is
 logged out at once. The tests stand in for Redis with the test process's
@@ -14,12 +14,12 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lms.accounts import usercache
 from lms.accounts.models import User
 from lms.settings.caching import cache_settings
+from lms.speed import usercache
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.speed("user_cache")]
 
 SHARED = override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db", ANXUN_USER_CACHE_SECONDS=60)
 PAGE = "/portal/"
@@ -57,10 +57,10 @@ def expire_tombstone(user):
 
 @pytest.mark.parametrize("environment, fallbacks, engine, seconds, backend", [
     ({}, (), "db", 0, "django.core.cache.backends.locmem.LocMemCache"),
-    ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, (), "cached_db", 60, "lms.redis_cache.RedisCache"),
+    ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, (), "cached_db", 60, "django.core.cache.backends.redis.RedisCache"),
     ({"CACHE_URL": "redis://127.0.0.1:6379/1", "ANXUN_USER_CACHE_SECONDS": "0"}, (), "cached_db", 0,
-     "lms.redis_cache.RedisCache"),
-    ({}, ("", "redis://127.0.0.1:6379/0"), "cached_db", 60, "lms.redis_cache.RedisCache"),  # the Celery broker
+     "django.core.cache.backends.redis.RedisCache"),
+    ({}, ("", "redis://127.0.0.1:6379/0"), "cached_db", 60, "django.core.cache.backends.redis.RedisCache"),  # the Celery broker
     ({}, ("amqp://guest@localhost//",), "db", 0, "django.core.cache.backends.locmem.LocMemCache"),
     ({"CACHE_URL": "locmemcache://x"}, ("redis://127.0.0.1:6379/0",), "db", 0,
      "django.core.cache.backends.locmem.LocMemCache"),
@@ -178,21 +178,6 @@ def test_without_a_shared_cache_nothing_is_cached(bob):
         status, sessions, users = reads(client)
         assert (status, sessions, users) == (200, 1, 1)
         assert cache.get(usercache.cache_key(bob.pk)) in (None, usercache.TOMBSTONE)  # never a row
-
-
-def test_the_redis_cache_reuses_one_client():
-    import redis
-
-    from lms.redis_cache import RedisCache
-
-    backend = RedisCache("redis://127.0.0.1:6379/15", {})
-    try:
-        backend.set("anxun-test-key", {"a": 1}, 5)
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    assert backend.get("anxun-test-key") == {"a": 1}
-    assert backend._cache.get_client() is backend._cache.get_client(write=True)
-    backend.delete("anxun-test-key")
 
 
 def test_the_roles_come_with_the_cached_user_in_one_cache_read(bob):

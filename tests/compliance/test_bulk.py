@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from lms.compliance.bulk import insert_ignoring_conflicts
 from lms.compliance.models import Notice, Obligation
 from lms.compliance.rules import RuleBook
 from lms.compliance.services import cycle_obligations
+from lms.speed.bulk import insert_ignoring_conflicts
 from tests.factories import EmployeeFactory, UserFactory
 
 from .helpers import D

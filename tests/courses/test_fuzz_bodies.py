@@ -1,5 +1,5 @@
 """Hypothesis over arbitrary bodies of the study endpoints — the heartbeat
-(answered by courses.heartbeat ahead of the stack, or by the view) and the
+(answered by courses.speed ahead of the stack, or by the view) and the
 lesson's question: never a 5xx (issue 16); SQLite and PostgreSQL."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""courses.heartbeat: the heartbeat answered ahead of the middleware stack
+"""courses.speed: the heartbeat answered ahead of the middleware stack
 must decide exactly what the stack would — same replies, same denials — and
 leave to the stack every heartbeat whose login it cannot confirm: a logout,
 an expired login, a deactivated user, a password changed elsewhere, a
@@ -17,18 +17,18 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.heartbeat import HeartbeatMiddleware
 from courses.models import LessonProgress, StudySession
+from courses.speed import HeartbeatMiddleware
 from tests.conftest import login_with_mfa
 from tests.factories import make_worker
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.speed("heartbeat")]
 HEARTBEAT = "/learn/heartbeat/"
 
 
 @pytest.fixture
 def answered(monkeypatch):
-    """For each heartbeat, whether courses.heartbeat answered it (False: the
+    """For each heartbeat, whether courses.speed answered it (False: the
     whole stack did)."""
     seen = []
     original = HeartbeatMiddleware.answer
@@ -78,7 +78,7 @@ def test_a_logged_in_heartbeat_is_answered_ahead_of_the_stack(phone, lesson, ans
 
 def test_both_paths_give_the_same_replies(learner, lesson, settings, answered):
     """The same sequence of beats (first, credited, replay, too soon, stale
-    number, bad field) through courses.heartbeat and through the stack."""
+    number, bad field) through courses.speed and through the stack."""
     def run():
         client = login_with_mfa(Client(), learner)
         token = start(client, lesson)

@@ -20,7 +20,7 @@ from tests.conftest import login_with_mfa
 
 from .conftest import T0, Learner
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.speed("heartbeat")]
 
 
 def test_load_reads_what_the_orm_reads(learner, lesson):
@@ -101,7 +101,7 @@ def test_a_heartbeat_is_one_select_and_one_write_on_postgresql(learner, lesson, 
     assert response.status_code == 200 and response.json()["credited"] >= 30
     sqls = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     # The login session and the user are read in the study session's own
-    # SELECT (courses.heartbeat), never on their own; no role lookups.
+    # SELECT (courses.speed), never on their own; no role lookups.
     select = sqls[0]
     assert select.startswith("SELECT s.") and "django_session" in select and '"accounts_user"' in select
     assert not [q for q in sqls[1:] if "django_session" in q or '"accounts_user"' in q or "membership" in q]

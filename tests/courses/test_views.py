@@ -205,6 +205,7 @@ def test_a_second_tab_and_a_login_elsewhere_tell_the_first_tab_it_is_gone(as_use
     assert response.json()["reason"] == "logged_out" and response.json()["message"] == "已在其他设备登录"
 
 
+@pytest.mark.speed("heartbeat")
 def test_heartbeat_query_count_is_small_and_flat(me, lesson, django_assert_max_num_queries):
     token = start(me, lesson)["token"]
     post_json(me, HEARTBEAT, {"token": token, "seq": 1})
@@ -217,7 +218,7 @@ def test_heartbeat_query_count_is_small_and_flat(me, lesson, django_assert_max_n
         counts.append(len(ctx.captured_queries))
     assert len(set(counts)) == 1
     StudySession.objects.filter(token=token).update(last_beat_at=timezone.now() - dt.timedelta(seconds=30))
-    # the study session read with its login (courses.heartbeat), the write (one
+    # the study session read with its login (courses.speed), the write (one
     # statement on PostgreSQL, two UPDATEs elsewhere); + SAVEPOINT/RELEASE
     # inside the test's transaction.
     with django_assert_max_num_queries(5):

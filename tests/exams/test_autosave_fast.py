@@ -1,4 +1,4 @@
-"""exams.autosave_fast: the autosave answered ahead of the middleware stack
+"""exams.speed: the autosave answered ahead of the middleware stack
 must answer exactly what the stack would — same status, same JSON, same
 error shape — and leave to the stack every save whose login it cannot
 confirm (logout, expired login, deactivated user, password changed, tampered
@@ -18,10 +18,10 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from exams.autosave_fast import AutosaveMiddleware
 from exams.models import Attempt, AttemptAnswer, Exam
-from lms import fastpath
+from exams.speed import AutosaveMiddleware
 from lms.accounts.models import Membership, Role
+from lms.speed import fastpath
 from tests.conftest import login_with_mfa
 from tests.factories import MembershipFactory
 from tests.factories import make_worker
@@ -37,12 +37,12 @@ from .engine_helpers import (  # noqa: F401  (fixtures)
     principal,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.speed("autosave")]
 
 
 @pytest.fixture
 def answered(monkeypatch):
-    """For each autosave, whether exams.autosave_fast answered it (False: the
+    """For each autosave, whether exams.speed answered it (False: the
     whole stack did)."""
     seen = []
     original = AutosaveMiddleware.answer
@@ -261,11 +261,11 @@ def test_turned_off_every_save_takes_the_stack(principal, ent_a, four_types, set
 
 
 def test_a_connection_found_dead_leaves_the_save_to_the_stack(pat, ent_a, four_types, answered):
-    """The SELECT is the health check (lms.fastpath.fetch_one, exercised in
+    """The SELECT is the health check (lms.speed.fastpath.fetch_one, exercised in
     tests/courses/test_heartbeat.py): when it finds the connection dead, the
     stack saves on a new one — once."""
     attempt = begin(pat, new_exam(ent_a, four_types))
-    with mock.patch("exams.autosave_fast.load", side_effect=fastpath.StaleConnection):
+    with mock.patch("exams.speed.load", side_effect=fastpath.StaleConnection):
         response = save(pat, attempt)
     assert response.status_code == 200 and answered == [False]
     assert AttemptAnswer.objects.get(attempt=attempt).seq == 1

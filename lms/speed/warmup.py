@@ -7,7 +7,8 @@ is more than a second of work, so the first requests a new worker takes —
 after a deploy, a restart or gunicorn replacing a worker — wait behind it:
 a phone's study heartbeat can then arrive after the one sent two seconds
 later. ``warm()`` does that work up front; lms/gunicorn_conf.py calls it in
-each worker after the fork (connections must not be shared across a fork).
+each worker after the fork (connections must not be shared across a fork),
+unless ``ANXUN_SPEED["warmup"]`` is False.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 def warm() -> float:
     """Populate the URL resolver, load every language's catalogue, open the
-    database and cache connections and prepare the heartbeat's and the
-    autosave's statements (their fast paths, lms.fastpath).
+    database and cache connections and prepare the statements of every fast
+    path in ``MIDDLEWARE`` (lms.speed.fastpath).
     Returns the seconds it took. A failure is logged, never raised: a worker
     that could not warm up still serves, just slower at first."""
     started = time.perf_counter()
@@ -38,20 +39,19 @@ def _warm() -> None:
     from django.db import connections
     from django.urls import get_resolver
     from django.utils import translation
+    from django.utils.module_loading import import_string
+
+    from .fastpath import FastPathMiddleware
 
     resolver = get_resolver()
     resolver.reverse_dict  # noqa: B018 — builds the lookup tables, importing every view module
     for alias in connections:
         connections[alias].ensure_connection()
     caches["default"].get("anxun:warmup")
-
-    from courses import timing
-    from courses.heartbeat import HeartbeatMiddleware
-    from exams.autosave_fast import AutosaveMiddleware
-
-    for fast_path in (HeartbeatMiddleware, AutosaveMiddleware):
-        fast_path.prepare(connections["default"])
+    for path in settings.MIDDLEWARE:  # the fast paths (each app's speed.py) build their statements
+        middleware = import_string(path)
+        if isinstance(middleware, type) and issubclass(middleware, FastPathMiddleware):
+            middleware.prepare(connections["default"])
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):  # the first gettext loads this language's catalogue
-            for reason in timing.MESSAGES:
-                timing.message_for(reason)
+        translation.activate(code)  # the first activation of a language loads its catalogues
+    translation.deactivate()

@@ -15,18 +15,27 @@ the row from the database and do not cache it, so a request that read the old
 row just before the change cannot put it back. Changes that bypass the model
 (``QuerySet.update()`` on users) are seen after ``ANXUN_USER_CACHE_SECONDS`` at
 the latest; nothing in the project makes them. ``ANXUN_USER_CACHE_SECONDS = 0``
-(the default without a shared cache) is Django's behaviour.
+(the default without a shared cache) or ``ANXUN_SPEED["user_cache"] = False``
+is Django's behaviour.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import router
 from django.utils.crypto import constant_time_compare
+
+from lms import speed
 
 TOMBSTONE = "-"
 TOMBSTONE_SECONDS = 10
@@ -70,7 +79,7 @@ def _cached_user(backend, user_id, seconds: int):
 
 def get_user(request):
     """django.contrib.auth.get_user with the user row from the cache."""
-    seconds = settings.ANXUN_USER_CACHE_SECONDS
+    seconds = settings.ANXUN_USER_CACHE_SECONDS if speed.on("user_cache") else 0
     if not seconds:
         return auth.get_user(request)
     user = None

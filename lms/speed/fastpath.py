@@ -1,7 +1,7 @@
 """Requests answered ahead of the middleware stack: what they share.
 
 The two busiest requests of the system — the study heartbeat
-(courses.heartbeat) and the exam autosave (exams.autosave_fast) — are
+(courses.speed) and the exam autosave (exams.speed) — are
 answered by a middleware placed right after ``SecurityMiddleware`` when, and
 only when, it can confirm the request the way the stack would. This module
 is that confirmation, in one place:
@@ -27,13 +27,19 @@ session is joined in SQL); with any other, every request takes the stack.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
 import psycopg
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+)
 from django.contrib.auth.backends import ModelBackend
 from django.db import InterfaceError, OperationalError
 from django.db.backends.utils import CursorDebugWrapper
@@ -45,7 +51,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 
-from lms.accounts import sessions
+from lms import speed
 
 # Session engines that keep every login in django_session.
 DB_ENGINES = ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
@@ -66,18 +72,21 @@ def path_pattern(url_name: str, int_args: int = 0) -> re.Pattern:
 class FastPathMiddleware:
     """Answers POSTs to ``url_name`` ahead of the stack; place right after
     ``SecurityMiddleware``. Subclasses set ``url_name``, ``int_args``,
-    ``setting`` (the on/off switch) and :meth:`view` and implement :meth:`answer`."""
+    ``switch`` (its name in lms.speed.SWITCHES), ``passed_mfa`` (whether a
+    stored session's data passed the second factor: ``(data, user) -> bool``)
+    and :meth:`view`, and implement :meth:`answer`."""
 
     url_name: str
     int_args = 0
-    setting: str
+    switch: str
+    passed_mfa: Callable[[dict, object], bool]
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.enabled = getattr(settings, self.setting) and settings.SESSION_ENGINE in DB_ENGINES
+        self.enabled = speed.on(self.switch) and settings.SESSION_ENGINE in DB_ENGINES
         self.csrf = CsrfViewMiddleware(get_response)
         if self.enabled:
-            self.login_check = LoginCheck()
+            self.login_check = LoginCheck(passed_mfa=type(self).passed_mfa)
 
     @cached_property
     def pattern(self) -> re.Pattern:
@@ -85,7 +94,7 @@ class FastPathMiddleware:
 
     @classmethod
     def prepare(cls, connection) -> None:
-        """Build what the first request would (a new web worker's warm-up, lms/warmup.py)."""
+        """Build what the first request would (a new web worker's warm-up, lms/speed/warmup.py)."""
         path_pattern(cls.url_name, cls.int_args)
 
     def __call__(self, request):
@@ -143,7 +152,8 @@ class Login:
 class LoginCheck:
     """Whether a stored login session authenticates a user now."""
 
-    def __init__(self):
+    def __init__(self, *, passed_mfa: Callable[[dict, object], bool]):
+        self.passed_mfa = passed_mfa
         self.store = import_module(settings.SESSION_ENGINE).SessionStore()
         # Configured backends whose get_user is ModelBackend's (the user by
         # primary key, refused if inactive): the only ones confirmed here.
@@ -163,17 +173,12 @@ class LoginCheck:
         user = get_user_model()(pk=user_id, password=login.password)
         if not (stored and constant_time_compare(stored, user.get_session_auth_hash())):
             return False
-        return mfa_satisfied(login, data, user)
-
-
-def mfa_satisfied(login: Login, data: dict, user) -> bool:
-    """The MFA condition, the one place both fast paths decide it: a user
-    whose role requires MFA is confirmed only if this stored session passed
-    the second factor (lms.accounts.sessions.passed_mfa, what
-    lms.accounts.middleware.RequireMFAMiddleware requires); otherwise the
-    request goes down the stack, whose gate ends the login. The fast paths
-    never extend a privileged session's idle deadline."""
-    return not login.requires_mfa or sessions.passed_mfa(data, user)
+        # The MFA condition, the one place both fast paths decide it: a user
+        # whose role requires MFA is confirmed only if this stored session
+        # passed the second factor (what the stack's MFA gate requires);
+        # otherwise the request goes down the stack, whose gate ends the
+        # login. The fast paths never extend a privileged session's idle deadline.
+        return not login.requires_mfa or self.passed_mfa(data, user)
 
 
 class StaleConnection(Exception):
@@ -187,8 +192,8 @@ def cursor(connection):
     query logging, error translation). Django binds parameters on the client
     and prepares nothing (so that transaction-mode poolers work); behind such
     a pooler without prepared-statement support set
-    ``ANXUN_HEARTBEAT_PREPARED = False``."""
-    if connection.vendor != "postgresql" or not settings.ANXUN_HEARTBEAT_PREPARED:
+    ``ANXUN_SPEED["prepared"] = False``."""
+    if connection.vendor != "postgresql" or not speed.on("prepared"):
         return connection.cursor()
     # What Django's own connection._cursor() does, with our cursor class.
     connection.close_if_health_check_failed()

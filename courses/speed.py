@@ -25,13 +25,14 @@ before. Nothing is written before that decision, so falling through never
 applies a beat twice. The same holds for a database connection the SELECT
 finds dead (it doubles as Django's per-request health check): the stack
 answers on a new connection. A user whose role requires MFA is confirmed only
-if the stored session passed it (lms.fastpath.mfa_satisfied, as
+if the stored session passed it (lms.accounts.sessions.passed_mfa, as
 lms.accounts.middleware requires); the fast path never extends a privileged
 session's idle deadline.
 
 Needs a database-backed session engine (``db``, ``cached_db``: the login
-session is joined in SQL); with any other, or ``ANXUN_HEARTBEAT_FAST = False``,
-every heartbeat takes the normal stack.
+session is joined in SQL); with any other, or ``ANXUN_SPEED["heartbeat"] = False``
+(or the older ``ANXUN_HEARTBEAT_FAST = False``), every heartbeat takes the
+normal stack, and courses.session_rows reads and writes it with the ORM.
 """
 
 from __future__ import annotations
@@ -39,18 +40,20 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from lms import fastpath
+from lms.accounts import sessions
+from lms.speed import fastpath
 
 from . import services, session_rows, views
 
 
 class HeartbeatMiddleware(fastpath.FastPathMiddleware):
     """Place right after ``SecurityMiddleware`` (lms/settings/base.py). The
-    frame, the login check and the cursor are lms.fastpath's, shared with
-    the exam autosave (exams.autosave_fast)."""
+    frame, the login check and the cursor are lms.speed.fastpath's, shared with
+    the exam autosave (exams.speed)."""
 
     url_name = "courses:heartbeat"
-    setting = "ANXUN_HEARTBEAT_FAST"
+    switch = "heartbeat"
+    passed_mfa = staticmethod(sessions.passed_mfa)
 
     def view(self):
         return views.heartbeat
