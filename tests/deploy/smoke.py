@@ -351,7 +351,7 @@ def check_autosave(base_url: str, fleet: dict) -> None:
     page = client.get(page_path)
     check(page.status == 200, "the examinee's answering page does not answer 200", page)
     check(re.search(r"/static/exams/attempt\.[0-9a-f]{12}\.js", page.text), "attempt.js not by its hashed name", page)
-    # What static/exams/attempt.js reads from the page and sends: the save URL, the attempt's
+    # What exams/static/exams/attempt.js reads from the page and sends: the save URL, the attempt's
     # token, a question's id as a JSON integer, one string per blank, a sequence number.
     save_url = re.search(r'data-save-url="([^"]+)"', page.text)
     question = re.search(r'data-q="(\d+)"', page.text)
