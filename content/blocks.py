@@ -4,10 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
-
-from courses.blocks import VideoBlock
+from wagtailmedia.blocks import VideoChooserBlock
 
 RICH_TEXT_FEATURES = ["h3", "h4", "bold", "italic", "ol", "ul", "link", "document-link", "hr"]
+
+
+class VideoBlock(blocks.StructBlock):
+    video = VideoChooserBlock(label=_("视频"))
+    caption = blocks.CharBlock(label=_("说明"), required=False, max_length=200)
+
+    class Meta:
+        icon = "media"
+        label = _("视频")
+        template = "courses/blocks/video.html"
+
 
 
 class HeadingBlock(blocks.CharBlock):

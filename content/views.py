@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from wagtail.models import Page, Site
 
-from courses.selectors import portal_summary as learning_summary
 from lms.accounts.scoping import scope
 from lms.workforce.models import Employee, PostAssignment
 
+from .registry import portal_panels
 from .search import search_page_ids
 
 SEARCH_RESULTS_PER_PAGE = 10
@@ -69,5 +69,6 @@ def portal(request):
         "profiles": list(_profiles_for_user(user)),
         "is_back_office": user.is_superuser or user.has_perm("wagtailadmin.access_admin"),
     }
-    context.update(learning_summary(user))
+    for panel in portal_panels:
+        context.update(panel(user))
     return render(request, "content/portal.html", context)

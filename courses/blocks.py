@@ -12,7 +12,8 @@ from wagtail import blocks
 from wagtail.blocks import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
-from wagtailmedia.blocks import VideoChooserBlock
+
+from content.blocks import VideoBlock
 
 
 class ChoiceBlock(blocks.StructBlock):
@@ -48,16 +49,6 @@ class CaptionedImageBlock(blocks.StructBlock):
         icon = "image"
         label = _("图片")
         template = "courses/blocks/image.html"
-
-
-class VideoBlock(blocks.StructBlock):
-    video = VideoChooserBlock(label=_("视频"))
-    caption = blocks.CharBlock(label=_("说明"), required=False, max_length=200)
-
-    class Meta:
-        icon = "media"
-        label = _("视频")
-        template = "courses/blocks/video.html"
 
 
 class DocumentBlock(blocks.StructBlock):
