@@ -7,6 +7,7 @@ import importlib
 import os
 import shutil
 import sys
+import time
 
 import pytest
 from django.utils import timezone
@@ -66,6 +67,30 @@ def page(browser, live_server):
     page.set_default_timeout(15000)
     yield page
     context.close()
+    _wait_for_server_requests()
+
+
+def _wait_for_server_requests(timeout: float = 10.0) -> None:
+    """After the browser context is closed, a request it sent (a heartbeat, a
+    poll) may still be running in the live server's thread — on this test's
+    own connection, which an in-memory SQLite database shares with the server.
+    Wait for its transaction to end, so the test's flush does not start
+    inside it ("cannot start a transaction within a transaction")."""
+    from django.db import connection
+
+    raw = connection.connection
+    if connection.vendor != "sqlite" or raw is None:
+        return
+    # Idle for a moment in a row: a request just arriving has not begun yet.
+    deadline, idle_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        if raw.in_transaction:
+            idle_since = None
+        elif idle_since is None:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since >= 0.3:
+            return
+        time.sleep(0.05)
 
 
 PHONE = {"width": 390, "height": 844}
@@ -100,6 +125,7 @@ def phone(browser, live_server, archive_flushable):
     page.set_default_timeout(15000)
     yield page
     context.close()
+    _wait_for_server_requests()
 
 
 def log_in(page, base_url, user, *, next_url=""):
