@@ -64,6 +64,7 @@ def test_every_signal_has_its_receivers():
 
 
 @pytest.mark.django_db
+@pytest.mark.speed("on_commit_once")  # told once per transaction: the bypass (off, receivers must be idempotent)
 def test_the_same_news_is_sent_once_per_transaction_after_commit(django_capture_on_commit_callbacks):
     signal, got = Signal(), []
 
