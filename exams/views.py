@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from lms import jsonbody
+from lms.kernel.errors import refusal_text
 from lms.workforce.models import Employee
 
 from . import selectors, services
@@ -59,10 +60,6 @@ def _get_exam_entry_for_user(request, pk: int) -> services.ExamEntry:
     raise Http404(_("未找到该考试"))
 
 
-def _message(exc: ValidationError) -> str:
-    return "；".join(str(m) for m in exc.messages)
-
-
 @require_GET
 @never_cache
 @login_required
@@ -86,7 +83,7 @@ def exam_detail(request, pk: int):
         try:
             services.attempt_can_start(exam, entry.employee, now=entry.now)
         except ValidationError as exc:
-            can_start, reason = False, _message(exc)
+            can_start, reason = False, refusal_text(exc)
     context = {
         "entry": entry,
         "exam": exam,
@@ -106,7 +103,7 @@ def exam_start(request, pk: int):
     try:
         attempt = services.attempt_start(entry.exam, entry.employee, now=_now())
     except ValidationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, refusal_text(exc))
         return redirect("exams:exam_detail", pk=pk)
     return redirect("exams:attempt", pk=attempt.pk)
 
@@ -225,7 +222,7 @@ def _json_error(exc: ValidationError, attempt: Attempt, status: int) -> JsonResp
     if code in ("late", "submitted"):
         extra["result_url"] = reverse("exams:attempt_result", args=[attempt.pk])
     errors = {"response": exc.messages} if code == "bad_response" else None
-    return jsonbody.error_response(_message(exc), code, errors, status=status, **extra)
+    return jsonbody.error_response(refusal_text(exc), code, errors, status=status, **extra)
 
 
 def autosave_request(request) -> tuple[str, int, object, int]:

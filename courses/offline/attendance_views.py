@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from lms.kernel import checkin
+from lms.kernel.errors import refusal_text
 
 from .attendance import SCAN_LOGIN_GRACE, AttendanceFlow
 
@@ -37,10 +38,6 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _message(exc: ValidationError) -> str:
-    return "；".join(str(m) for m in exc.messages)
-
-
 def scan_views(flow: AttendanceFlow):
     """The ``scan`` and ``scan_resume`` views of ``flow`` (its URLs ``<url_namespace>:scan`` …)."""
 
@@ -50,7 +47,7 @@ def scan_views(flow: AttendanceFlow):
 
     def refused(request, exc: ValidationError, target=None):
         code = getattr(exc, "code", None) or "invalid"
-        return page(request, ok=False, message=_message(exc), target=target, code=code,
+        return page(request, ok=False, message=refusal_text(exc), target=target, code=code,
                     status=SCAN_ERROR_STATUS.get(code, 400))
 
     def do_scan(request, target, token: str, scanned_at: dt.datetime):

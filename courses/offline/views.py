@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lms.archive.models import AssessmentResult
 from lms.kernel import checkin
+from lms.kernel.errors import refusal_text
 
 from . import services
 from .attendance_views import scan_views, screen_code
@@ -43,10 +44,6 @@ SCREEN_POLL_SECONDS = 5
 
 def _now() -> dt.datetime:
     return timezone.now()
-
-
-def _message(exc: ValidationError) -> str:
-    return "；".join(str(m) for m in exc.messages)
 
 
 def _get_session_for_user(request, pk: int) -> OfflineSession:
@@ -156,7 +153,7 @@ def attendance_assess(request, pk: int, attendance_pk: int):
         services.attendance_assess(attendance=attendance, actor=request.user, result=form.cleaned_data["result"],
                                    notes=form.cleaned_data["notes"], now=_now())
     except ValidationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, refusal_text(exc))
     else:
         messages.success(request, _("已保存 %(n)s 的考核结果") % {"n": attendance.employee.name})
     return _back(session, f"a{attendance.pk}")
@@ -176,7 +173,7 @@ def attendance_mark(request, pk: int, attendance_pk: int):
         services.attendance_mark(attendance=attendance, actor=request.user, purpose=data["purpose"], at=data["at"],
                                  note=data["note"], now=_now())
     except ValidationError as exc:
-        messages.error(request, _("%(n)s：%(e)s") % {"n": attendance.employee.name, "e": _message(exc)})
+        messages.error(request, _("%(n)s：%(e)s") % {"n": attendance.employee.name, "e": refusal_text(exc)})
     else:
         messages.success(request, _("已为 %(n)s 补录") % {"n": attendance.employee.name})
     return _back(session, f"a{attendance.pk}")
@@ -190,7 +187,7 @@ def session_close(request, pk: int):
     try:
         result = services.session_close(session=session, actor=request.user, now=_now())
     except ValidationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, refusal_text(exc))
         return _back(session)
     text = _("培训已结束，已为 %(n)s 人写入培训档案。") % {"n": len(result.records)}
     if result.without_checkout:

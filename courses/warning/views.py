@@ -31,15 +31,12 @@ from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
 from lms.kernel import checkin
 from lms.kernel.admin import apply_service_errors
+from lms.kernel.errors import refusal_text
 from lms.workforce.models import Employee, Post, PostAssignment
 
 from . import selectors, services
 from .forms import ExtraCasesForm, MeetingForm, ReflectionForm
 from .models import WarningCampaign, WarningMeeting
-
-
-def _message(exc: ValidationError) -> str:
-    return "；".join(str(m) for m in exc.messages)
 
 
 def _member_enterprises(user) -> set[int]:
@@ -99,7 +96,7 @@ def study(request, pk: int):
     try:
         my_study = services.study_open(campaign=campaign, user=request.user)
     except ValidationError as exc:
-        raise PermissionDenied(_message(exc)) from exc
+        raise PermissionDenied(refusal_text(exc)) from exc
     form = ReflectionForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -142,8 +139,6 @@ def campaigns(request):
     return render(request, "warning/campaigns.html", {"campaigns": rows, "coverage": selectors.coverage_totals(rows)})
 
 
-
-
 @require_GET
 @never_cache
 @login_required
@@ -177,7 +172,7 @@ def set_cases(request, pk: int):
         try:
             services.campaign_set_extra_cases(campaign=campaign, actor=request.user, cases=form.cleaned_data["extra_cases"])
         except ValidationError as exc:
-            messages.error(request, _message(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, _("已保存企业补充案例"))
     else:
@@ -234,7 +229,7 @@ def meeting_close(request, pk: int):
     try:
         records = services.meeting_close(meeting=meeting, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, refusal_text(exc))
     else:
         messages.success(request, _("会议已结束，已为 %(n)s 人写入培训档案。") % {"n": len(records)})
     return redirect("warning:manage", pk=meeting.campaign_id)
