@@ -167,6 +167,7 @@ def format_summary(report: SeedReport) -> str:
         [what, str(report.created[what]), str(report.existing[what])] for what in report.created
     ]
     out += [table(counts), ""]
+    discover()  # a report may be printed in a process that has not seeded
     for step in steps.ordered():
         if step.summary is not None:
             out.append(step.summary(report))
