@@ -73,7 +73,7 @@ class OfflineSession(CheckinTarget):
         verbose_name=_("结束人"),
     )
 
-    checkin_namespace = "offline_training.session"
+    checkin_namespace = "offline.session"
     tenant_path = "enterprise"
 
     class Meta:

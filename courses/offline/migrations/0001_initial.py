@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('employee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offline_attendances', to='workforce.employee', verbose_name='员工')),
                 ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('record', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='offline_attendance', to='archive.trainingrecord', verbose_name='档案记录')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to='offline_training.offlinesession', verbose_name='培训')),
+                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to='offline.offlinesession', verbose_name='培训')),
             ],
             options={
                 'verbose_name': '签到记录',
