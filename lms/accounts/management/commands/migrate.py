@@ -18,7 +18,7 @@ class Command(DjangoMigrate):
         connection = connections[options["database"]]
         if options["plan"] or options["check_unapplied"]:
             for old, new in pending_relabels(connection, RENAMED_APP_LABELS):
-                self.stdout.write(_("迁移前将先把应用标签 %(old)s 改为 %(new)s（数据表、迁移记录、内容类型），数据不变。")
+                self.stdout.write(_("migrate 将先把应用标签 %(old)s 改为 %(new)s（数据表、迁移记录、内容类型，数据不变）；下面的计划未计入这一步。")
                                   % {"old": old, "new": new})
         else:
             try:
