@@ -127,7 +127,7 @@ def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
     if post is None:
         return []
     rule = rule_book.get(RuleCode.APPRENTICESHIP, employee.enterprise, event.date)
-    months = max(post.apprenticeship_months, (rule.months or 0) if rule else 0)
+    months = max(post.required_apprenticeship_months, (rule.months or 0) if rule else 0)
     if rule is None or months <= 0:
         return []
     return [
