@@ -235,12 +235,30 @@ def test_principal_annual_hours_are_owed_every_year(ent_a, hazard_post):
     Obligation.objects.bulk_create(new, ignore_conflicts=True)
     annual = Obligation.objects.get(employee=emp, kind="principal_annual")
     assert annual.min_hours == 16  # 令3 §9, high-risk
+    assert not Obligation.objects.filter(employee=emp, kind="refresher").exists()  # decision 013
     train(emp, "principal", 10, D(2026, 6, 1))
-    train(emp, "refresher", 20, D(2026, 6, 1))
     assert clearance(emp, hazard_post, D(2026, 12, 31)).cleared  # due at year end, not yet overdue
     result = clearance(emp, hazard_post, D(2027, 1, 2))
     assert codes(result) == ["REFRESHER_OVERDUE"]
     assert "还差 6 学时" in result.reasons[0].message
+
+
+@pytest.mark.rule("hours.principal_general", "hours.principal_high_risk")
+def test_principals_owe_the_staff_refresher_only_by_enterprise_policy(ent_b, general_post):
+    """令3 ch. 3 ("其他从业人员的安全培训") holds the staff refresher; principals and
+    safety managers owe their own annual hours (§9). An enterprise may ask both."""
+    boss = EmployeeFactory(enterprise=ent_b, hire_date=D(2024, 2, 1), is_principal=True)
+    worker = EmployeeFactory(enterprise=ent_b, hire_date=D(2024, 2, 1))
+
+    def owed():
+        rows = cycle_obligations(Employee.objects.select_related("enterprise").filter(pk__in=[boss.pk, worker.pk]),
+                                 2026, 1, RuleBook.load())
+        return sorted((o.employee_id == boss.pk, o.kind) for o in rows if o.kind != "warning")
+
+    assert owed() == [(False, "refresher"), (True, "principal_annual")]
+    TrainingRule.objects.create(code=RuleCode.PRINCIPAL_STAFF_REFRESHER, jurisdiction=Jurisdiction.ENTERPRISE,
+                                enterprise=ent_b, effective_from=D(2025, 1, 1), source="企业安全培训制度")
+    assert owed() == [(False, "refresher"), (True, "principal_annual"), (True, "refresher")]
 
 
 @pytest.mark.rule("cert.competence")
