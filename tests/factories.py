@@ -16,7 +16,7 @@ from lms.accounts.models import ApiToken, Membership, RegulatorMembership, User
 from lms.accounts.roles import Role
 from lms.compliance.models import Obligation, ObligationKind, RuleCode, TrainingRule
 from lms.workforce import services as workforce_services
-from lms.workforce.models import Employee, Enterprise, Industry, OrgUnit, Post, PostAssignment
+from lms.workforce.models import Employee, Enterprise, Industry, OrgUnit, Post, PostAssignment, risk_class_for
 from lms.workforce.synthetic import make_credit_code, make_id_number
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):
@@ -27,7 +27,8 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
     credit_code = factory.Sequence(lambda n: make_credit_code(n + 1000))
     industry = Industry.MANUFACTURING
-    risk_class = factory.LazyAttribute(lambda o: "high_risk" if o.industry == Industry.HAZARDOUS_CHEMICALS else "general")
+    # As Enterprise.clean() derives it: the industry's floor (high-risk, construction or general).
+    risk_class = factory.LazyAttribute(lambda o: risk_class_for(o.industry))
     region_code = "320505"
 
 

@@ -211,7 +211,7 @@ def apprenticeship_start(
             mentor=mentor, actor=actor,
         )
     first_start = previous.first_start if previous is not None else start_date
-    months = max(post.apprenticeship_months, months_between(obligation.start_date, obligation.due_date), 1)
+    months = max(post.required_apprenticeship_months, months_between(obligation.start_date, obligation.due_date), 1)
     apprenticeship = Apprenticeship(
         apprentice=apprentice,
         mentor=mentor,

@@ -56,7 +56,7 @@ from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
 from lms.kernel.admin import LocalTimeInspectMixin, ServiceFormMixin, apply_service_errors, date_text_column
 
-from . import rules_service
+from . import penalties, rules_service
 from .admin_forms import RuleForm, RuleVersionForm
 from .models import Obligation, TrainingRule
 from .selectors import lapsed_enterprises, lapsed_people_count, lapsed_rows, visible_rules
@@ -521,6 +521,8 @@ class LapsedView(WagtailAdminTemplateMixin, TemplateView):
             rows=[(row, row.days(today)) for row in rows],
             people=len({row.employee.pk for row in rows}),
             show_enterprise=len(enterprises) > 1,
+            consequence=penalties.CONSEQUENCE,
+            articles=sorted({p for row in rows for p in row.penalties}, key=penalties.ORDER.index),
         )
         return context
 

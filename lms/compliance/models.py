@@ -32,6 +32,9 @@ class RuleCode(models.TextChoices):
     SPECIAL_OP_REVIEW = "special_op_review", _("特种作业操作证复审")
     APPRENTICESHIP = "apprenticeship", _("师带徒")
     PRINCIPAL_CERT = "principal_cert", _("主要负责人/安全管理人员考核合格证")
+    # Enterprise policy, no national row: principals and safety managers owe
+    # the staff refresher as well as their own annual hours (decision 013).
+    PRINCIPAL_STAFF_REFRESHER = "principal_staff_refresher", _("主要负责人/安全管理人员另须参加从业人员年度再培训")
 
 
 class Jurisdiction(models.TextChoices):

@@ -17,6 +17,7 @@ from lms.accounts.scoping import enterprise_ids
 from lms.workforce.models import Enterprise
 
 from .models import Obligation, TrainingRule
+from .penalties import Penalty, penalties_for
 from .services import lapsed_on_post
 
 # The menu badge is computed at most once a minute per enterprise (every admin
@@ -53,6 +54,7 @@ class LapsedReason:
     message: str
     satisfy: str
     since: dt.date
+    code: str = ""
 
 
 @dataclass
@@ -72,6 +74,13 @@ class LapsedRow:
 
     def days(self, today: dt.date) -> int:
         return (today - self.since).days if self.since else 0
+
+    @property
+    def penalties(self) -> list[Penalty]:
+        """The items of 法 §97 that working this post like this falls under."""
+        employee = self.employee
+        return penalties_for([r.code for r in self.reasons], special_operation_post=self.post.is_special_operation,
+                             principal=employee.is_principal or employee.is_safety_manager)
 
 
 def _reason_since(reason, assignment, obligations) -> dt.date:
@@ -104,7 +113,7 @@ def lapsed_rows(enterprises, on_date: dt.date | None = None) -> list[LapsedRow]:
         row = LapsedRow(assignment=assignment, enterprise=enterprise)
         for reason in clearance.reasons:
             since = _reason_since(reason, assignment, obligations)
-            row.reasons.append(LapsedReason(reason.message, reason.satisfy, max(since, assignment.start_date)))
+            row.reasons.append(LapsedReason(reason.message, reason.satisfy, max(since, assignment.start_date), reason.code))
         row.since = min(r.since for r in row.reasons)
         rows.append(row)
     rows.sort(key=lambda r: (r.since, r.enterprise.name, r.employee.employee_no, r.post.code))

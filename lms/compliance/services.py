@@ -127,7 +127,7 @@ def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
     if post is None:
         return []
     rule = rule_book.get(RuleCode.APPRENTICESHIP, employee.enterprise, event.date)
-    months = max(post.apprenticeship_months, (rule.months or 0) if rule else 0)
+    months = max(post.required_apprenticeship_months, (rule.months or 0) if rule else 0)
     if rule is None or months <= 0:
         return []
     return [
@@ -253,6 +253,11 @@ def cycle_obligations(employees, year: int, quarter: int, rule_book: RuleBook, *
         if emp.hire_date.year < year:
             # The year of hire is covered by pre-post training (令3 §13).
             rule = rule_book.get(RuleCode.ANNUAL_REFRESHER, ent, y_start)
+            if rule and (emp.is_principal or emp.is_safety_manager):
+                # 令3 puts the staff refresher in its chapter on "其他从业人员":
+                # principals and safety managers owe their own annual hours
+                # (§9), the staff refresher only by enterprise policy (decision 013).
+                rule = rule if rule_book.get(RuleCode.PRINCIPAL_STAFF_REFRESHER, ent, y_start) else None
             if rule and (emp.pk, refresher) not in have:
                 out.append(make(emp, ObligationKind.REFRESHER, rule, cycle=str(year), start=y_start, end=y_end,
                                        due=y_end, blocks_post=False))

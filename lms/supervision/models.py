@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import region_code_validator
+from lms.compliance.penalties import penalty_for_finding
 from lms.kernel.jobs import BackgroundJob
 from lms.workforce.models import Industry, RiskClass
 
@@ -114,6 +115,11 @@ class Finding(models.Model):
         REOPENED = "reopened", _("退回重改")
 
     AWAITING_ANSWER = (Status.OPEN, Status.REOPENED)
+
+    @property
+    def penalty(self):
+        """The item of 法 §97 this kind of finding falls under (None for 其他问题)."""
+        return penalty_for_finding(self.kind)
 
     sample = models.ForeignKey(
         Sample, on_delete=models.PROTECT, null=True, blank=True, related_name="findings", verbose_name=_("抽查样本")

@@ -75,6 +75,7 @@ class PostForm(ScopedModelForm):
             "special_operation",
             "apprenticeship_months",
             "hazards",
+            "hazardous_process",
             "is_active",
         ]
 

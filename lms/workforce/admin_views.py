@@ -256,6 +256,7 @@ class PostViewSet(ScopedModelViewSet):
         "hazard_level",
         "special_operation",
         "apprenticeship_months",
+        "hazardous_process",
         "hazards",
         "is_active",
     ]

@@ -135,6 +135,7 @@ class PostSpec:
     special: str = SpecialOperation.NONE
     apprenticeship_months: int = 0
     hazards: str = ""
+    hazardous_process: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,8 @@ HXCHEM = EnterpriseSpec(
                     # 办法 §23: new operators of hazardous processes work ≥ 2
                     # months under an experienced worker before working alone.
                     PostSpec(
-                        "FYF", "反应釜操作工", _R, 9, apprenticeship_months=2, hazards="火灾、爆炸、中毒窒息、灼烫"
+                        "FYF", "反应釜操作工", _R, 9, apprenticeship_months=2, hazards="火灾、爆炸、中毒窒息、灼烫",
+                        hazardous_process=True,
                     ),
                     PostSpec("DCS", "DCS 操作员", _O, 3, hazards="火灾、爆炸、中毒"),
                 )
@@ -593,6 +595,7 @@ def seed_enterprise(spec: EnterpriseSpec, report: SeedReport) -> Enterprise:
                 special_operation=post.special,
                 apprenticeship_months=post.apprenticeship_months,
                 hazards=post.hazards,
+                hazardous_process=post.hazardous_process,
             ),
             actor=None,
         )

@@ -35,6 +35,13 @@ HIGH_RISK_INDUSTRIES = frozenset(
 )
 
 
+# 令3 §19, 办法 §23: mines (underground work) and enterprises that make or
+# handle dangerous goods (hazardous processes) run apprenticeships.
+APPRENTICESHIP_INDUSTRIES = frozenset(
+    {Industry.COAL_MINE, Industry.NON_COAL_MINE, Industry.HAZARDOUS_CHEMICALS, Industry.FIREWORKS, Industry.METAL_SMELTING}
+)
+
+
 class RiskClass(models.TextChoices):
     """Which column of the hours table in RULES.md applies."""
 
@@ -85,6 +92,13 @@ class Enterprise(models.Model):
         elif floor == RiskClass.HIGH_RISK and self.risk_class != RiskClass.HIGH_RISK:
             # An enterprise may be stricter than its industry, never looser.
             raise ValidationError({"risk_class": _("该行业属于高危行业，风险类别不能低于“高危行业”")})
+
+    def save(self, *args, **kwargs):
+        # Saved without clean() (a script, a fixture): the rules still see
+        # the industry's risk class, never "all industries" by omission.
+        if not self.risk_class:
+            self.risk_class = risk_class_for(self.industry)
+        super().save(*args, **kwargs)
 
     @property
     def is_high_risk(self) -> bool:
@@ -183,6 +197,10 @@ class Post(models.Model):
         _("师带徒期限（月）"), default=0, validators=[MaxValueValidator(36)], help_text=_("0 表示该岗位不要求师带徒")
     )
     hazards = models.CharField(_("主要危险因素"), max_length=300, blank=True, help_text=_("以顿号或逗号分隔，如：触电、高处坠落"))
+    hazardous_process = models.BooleanField(
+        _("危险工艺/井下作业岗位"), default=False,
+        help_text=_("矿山井下作业、危险物品生产经营单位的危险工艺操作岗位：新上岗人员须师带徒实习期满方可独立上岗"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     tenant_path = "enterprise"
@@ -202,6 +220,32 @@ class Post(models.Model):
         super().clean()
         if self.org_unit_id and self.enterprise_id and self.org_unit.enterprise_id != self.enterprise_id:
             raise ValidationError({"org_unit": _("所属单位必须属于同一企业")})
+        floor = self.apprenticeship_floor_months
+        if self.apprenticeship_months is not None and self.apprenticeship_months < floor:
+            raise ValidationError({"apprenticeship_months": _(
+                "高危行业的危险工艺/井下作业岗位，新上岗人员须在师傅带领下实习不少于 %(n)s 个月（令3 §19、办法 §23）"
+            ) % {"n": floor}})
+
+    @property
+    def apprenticeship_floor_months(self) -> int:
+        """The months of apprenticeship the law sets for this post (0: none).
+        令3 §19 and 办法 §23: new underground workers of mines and new
+        operators of hazardous processes in enterprises that make or handle
+        dangerous goods work ≥ 2 months under an experienced worker before
+        working alone; 煤矿安全培训规定: ≥ 4 months underground in coal mines.
+        HR marks such posts (``hazardous_process``); see
+        docs/decisions/012-apprenticeship-floor.md."""
+        if not self.hazardous_process or not self.enterprise_id:
+            return 0
+        industry = self.enterprise.industry
+        if industry == Industry.COAL_MINE:
+            return 4
+        return 2 if industry in APPRENTICESHIP_INDUSTRIES else 0
+
+    @property
+    def required_apprenticeship_months(self) -> int:
+        """What a new person on this post serves: the post's own setting, never less than the law's floor."""
+        return max(self.apprenticeship_months or 0, self.apprenticeship_floor_months)
 
     @property
     def is_special_operation(self) -> bool:

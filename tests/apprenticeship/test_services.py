@@ -73,6 +73,7 @@ def test_existing_supervised_placement_under_the_same_mentor_is_taken_over(alice
     assert PostAssignment.objects.filter(employee=apprentice).count() == 1
 
 
+@pytest.mark.rule("appr.mentor_eligibility")
 def test_mentor_not_cleared_is_refused(alice, master, apprentice, reactor, hired_on):
     event(master, "new_process", hired_on, post=reactor)  # owes 四新 training now
     with pytest.raises(ValidationError) as exc:
@@ -83,6 +84,7 @@ def test_mentor_not_cleared_is_refused(alice, master, apprentice, reactor, hired
     assert not PostAssignment.objects.filter(employee=apprentice).exists()
 
 
+@pytest.mark.rule("appr.mentor_eligibility")
 def test_mentor_with_too_few_years_on_the_post_is_refused(alice, ent_a, tree_a, apprentice, reactor, hired_on):
     junior = veteran(ent_a, tree_a[2], reactor, "M002", "赵师傅", D(2024, 1, 8), D(2024, 3, 11))
     with pytest.raises(ValidationError) as exc:
@@ -100,6 +102,7 @@ def test_mentor_not_working_the_post_is_refused(alice, ent_a, tree_a, apprentice
     assert "师傅必须正在该岗位上工作" in errors_of(exc)["mentor"]
 
 
+@pytest.mark.rule("appr.mentor_eligibility")
 def test_mentor_at_the_maximum_of_apprentices_is_refused(alice, ent_a, tree_a, master, reactor, hired_on):
     start = hired_on + dt.timedelta(days=3)
     for i in range(MENTOR_MAX_APPRENTICES):
@@ -257,6 +260,7 @@ def test_sign_off_is_refused_until_everything_is_there(started, head):
     assert not SignOff.objects.exists()
 
 
+@pytest.mark.rule("appr.two_months")
 def test_sign_off_before_the_months_are_served_is_refused(alice, master, ent_a, tree_a, reactor):
     recent = newcomer(ent_a, tree_a[2], reactor, "A0700", "新来的", today() - dt.timedelta(days=20))
     a = ap.apprenticeship_start(apprentice=recent, mentor=master, post=reactor, start_date=today() - dt.timedelta(days=18),

@@ -114,6 +114,7 @@ def test_person_file_pdf(alice_client, bob_file):
     assert_visible(data)
 
 
+@pytest.mark.rule("levels.card")
 def test_induction_card_pdf(alice_client, bob_file):
     response = alice_client.get(reverse("archive:induction_card_pdf", args=[bob_file.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

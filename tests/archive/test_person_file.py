@@ -252,6 +252,7 @@ def test_loader_queries_are_constant(ent_a, post, django_assert_max_num_queries)
 # --- the three-level card data --------------------------------------------------------
 
 
+@pytest.mark.rule("levels.card")
 def test_induction_card_takes_live_records_mentor_and_dates(bob_file, apprentice_post):
     card = induction_card_load(bob_file)
     assert card.post == apprentice_post and card.department == "一车间 / 甲班"

@@ -17,7 +17,7 @@ from lms.archive.services import ArchiveTampered, Tamper, archive_verify, checkp
 from tests.compliance.helpers import D, train
 from tests.factories import EmployeeFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.rule("archive.truthful")]
 
 PG_ONLY = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL only")
 

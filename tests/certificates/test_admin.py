@@ -121,6 +121,7 @@ def test_hr_registers_a_certificate_with_a_scan(alice, welder, welder_post):
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
 
 
+@pytest.mark.rule("cert.special_equipment")
 def test_principal_competence_and_special_equipment_register_without_category(alice, welder):
     client = as_user(alice)
     for n, kind in enumerate((CertificateKind.PRINCIPAL_COMPETENCE, CertificateKind.SPECIAL_EQUIPMENT)):
@@ -256,6 +257,7 @@ def test_employee_and_regulator_are_refused(bob, regulator, cert_a):
             assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
+@pytest.mark.rule("archive.retention")
 def test_certificates_have_no_edit_or_delete(alice, cert_a):
     for view in ("edit", "delete"):
         with pytest.raises(NoReverseMatch):

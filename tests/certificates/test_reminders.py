@@ -47,6 +47,7 @@ def notices(user, fragment):
     return list(Notice.objects.filter(user=user, title__contains=fragment).order_by("pk"))
 
 
+@pytest.mark.rule("cert.special_op_review", "hours.special_op_review")
 def test_review_reminders_at_90_30_7_days_once_each_with_refresher_obligation(alice, welder):
     cert = register(welder)
     scan_obligations(today=TODAY)

@@ -237,3 +237,25 @@ def test_page_queries_do_not_grow_with_headcount(alice, ent_a, tree_a, django_as
     untrained_on_post(ent_a, tree_a[3], 17, prefix="多")
     with django_assert_max_num_queries(len(few)):
         assert len(client.get(LAPSED).context["rows"]) == 20
+
+
+@pytest.mark.rule("penalty.named")
+def test_the_page_names_the_item_of_article_97_each_lapse_falls_under(alice, lapsed_a, ent_a, tree_a):
+    welder_post = PostFactory(
+        enterprise=ent_a, org_unit=tree_a[2], code="A-WELD", name="焊工", special_operation=SpecialOperation.WELDING
+    )
+    welder = EmployeeFactory(enterprise=ent_a, name="焊工老李", employee_no="W002", hire_date=dt.date(2024, 3, 1))
+    hire(welder, welder_post)
+    induct(welder, welder_post, dt.date(2024, 3, 2), 24)
+    cert = certificate(welder, SpecialOperation.WELDING, dt.date(2024, 1, 1), dt.date(2030, 1, 1))
+    services.assignment_create(employee=welder, post=welder_post, start_date=dt.date(2024, 3, 10), actor=None)
+    certificate_revoke(certificate=cert, reason="发证机关通报吊销", actor=alice)
+
+    response = as_user(alice).get(LAPSED)
+    rows = {row.employee.pk: row for row, _days in response.context["rows"]}
+    assert [p.item for p in rows[lapsed_a[0].pk].penalties] == ["（三）"]  # untrained staff
+    assert [p.item for p in rows[welder.pk].penalties] == ["（七）"]  # special operator without a certificate
+    page = response.content.decode()
+    assert "《安全生产法》第九十七条（三）" in page and "《安全生产法》第九十七条（七）" in page
+    assert "处十万元以下的罚款" in page
+    assert "未按照规定对从业人员、被派遣劳动者、实习学生进行安全生产教育和培训" in page

@@ -78,6 +78,7 @@ def test_inspect_shows_counted_records_and_outsider_gets_404(alice, charlie, emp
     assert as_user(charlie).get(url).status_code == 404
 
 
+@pytest.mark.rule("archive.retention")
 def test_obligations_cannot_be_added_edited_or_deleted(alice, emp_a):
     obligation = Obligation.objects.filter(employee=emp_a).first()
     for view, args in (("add", ()), ("edit", (obligation.pk,)), ("delete", (obligation.pk,))):

@@ -29,6 +29,7 @@ def hazard_post(tree_a):
     return tree_a[3]
 
 
+@pytest.mark.rule("hours.new_general", "levels.company", "levels.workshop", "levels.team", "who.everyone", "who.no_untrained_on_post")
 def test_new_hire_general_owes_24_hours_over_three_levels(ent_b, general_post):
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2026, 3, 2))
     hire(emp, general_post)
@@ -48,6 +49,7 @@ def test_new_hire_general_owes_24_hours_over_three_levels(ent_b, general_post):
     assert clearance(emp, general_post, D(2026, 3, 6)).cleared
 
 
+@pytest.mark.rule("hours.new_high_risk")
 def test_new_hire_high_risk_owes_72_hours(ent_a, hazard_post):
     emp = EmployeeFactory(enterprise=ent_a, hire_date=D(2026, 3, 2))
     hire(emp, hazard_post)
@@ -60,6 +62,7 @@ def test_new_hire_high_risk_owes_72_hours(ent_a, hazard_post):
     assert clearance(emp, hazard_post, D(2026, 3, 6)).cleared
 
 
+@pytest.mark.rule("levels.team")
 def test_hours_without_a_passed_assessment_are_not_enough(ent_b, general_post):
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2026, 3, 2))
     hire(emp, general_post)
@@ -79,6 +82,7 @@ def test_training_for_another_post_does_not_count(ent_b, tree_b, general_post):
     assert codes(result) == ["INDUCTION_LEVEL_MISSING", "INDUCTION_LEVEL_MISSING"]  # company level counted
 
 
+@pytest.mark.rule("retrain.transfer")
 def test_transfer_requires_workshop_and_team_level_again(ent_b, tree_b, general_post):
     new_post = PostFactory(enterprise=ent_b, org_unit=tree_b[2], code="B-NEW")
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2025, 1, 6))
@@ -94,6 +98,7 @@ def test_transfer_requires_workshop_and_team_level_again(ent_b, tree_b, general_
     assert clearance(emp, new_post, D(2026, 4, 3)).cleared
 
 
+@pytest.mark.rule("retrain.return")
 @pytest.mark.parametrize("months_away,retrain", [(5, False), (7, True)])
 def test_return_after_leave_uses_the_six_month_default(ent_b, general_post, months_away, retrain):
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2024, 1, 8))
@@ -106,6 +111,7 @@ def test_return_after_leave_uses_the_six_month_default(ent_b, general_post, mont
     assert ("RETRAINING_REQUIRED" in codes(result)) is retrain
 
 
+@pytest.mark.rule("retrain.return")
 def test_enterprise_may_relax_return_threshold_to_the_national_12_months(ent_b, general_post):
     TrainingRule(code=RuleCode.RETURN_RETRAINING, jurisdiction=Jurisdiction.ENTERPRISE, enterprise=ent_b, months=12,
                  exam_required=True, effective_from=D(2024, 1, 1), source="企业制度").full_clean()
@@ -145,6 +151,7 @@ def test_a_stricter_enterprise_rule_applies(ent_b, general_post):
     assert {r.required_hours for r in clearance(emp, general_post, D(2026, 3, 3)).reasons} == {"12"}
 
 
+@pytest.mark.rule("retrain.new_process")
 def test_new_equipment_needs_targeted_training(ent_b, general_post):
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2025, 1, 6))
     hire(emp, general_post)
@@ -155,6 +162,7 @@ def test_new_equipment_needs_targeted_training(ent_b, general_post):
     assert clearance(emp, general_post, D(2026, 5, 2)).cleared
 
 
+@pytest.mark.rule("retrain.violation")
 def test_second_violation_within_12_months_takes_the_person_off_post(ent_b, general_post):
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2025, 1, 6))
     hire(emp, general_post)
@@ -179,6 +187,7 @@ def electrician(ent_b, tree_b):
     return emp, post
 
 
+@pytest.mark.rule("cert.special_op_gate")
 def test_special_operation_post_needs_the_certificate(electrician):
     emp, post = electrician
     result = clearance(emp, post, D(2026, 1, 5))
@@ -187,6 +196,7 @@ def test_special_operation_post_needs_the_certificate(electrician):
     assert clearance(emp, post, D(2026, 1, 5)).cleared
 
 
+@pytest.mark.rule("cert.special_op_gate")
 def test_expired_certificate_closes_the_gate_with_its_date(electrician):
     emp, post = electrician
     certificate(emp, "electrician", D(2020, 9, 1), D(2026, 9, 1))
@@ -195,6 +205,7 @@ def test_expired_certificate_closes_the_gate_with_its_date(electrician):
     assert "已于 2026-09-01 过期" in result.reasons[0].message
 
 
+@pytest.mark.rule("cert.special_op_gate")
 def test_review_overdue_closes_the_gate(electrician):
     emp, post = electrician
     certificate(emp, "electrician", D(2023, 9, 1), D(2029, 9, 1), review=D(2026, 9, 1))
@@ -208,6 +219,7 @@ def test_revoked_certificate_closes_the_gate(electrician):
     assert codes(clearance(emp, post, D(2026, 1, 5))) == ["CERT_REVOKED"]
 
 
+@pytest.mark.rule("hours.principal_high_risk")
 def test_principal_annual_hours_are_owed_every_year(ent_a, hazard_post):
     emp = EmployeeFactory(enterprise=ent_a, hire_date=D(2024, 2, 1), is_principal=True)
     hire(emp, hazard_post)
@@ -223,14 +235,33 @@ def test_principal_annual_hours_are_owed_every_year(ent_a, hazard_post):
     Obligation.objects.bulk_create(new, ignore_conflicts=True)
     annual = Obligation.objects.get(employee=emp, kind="principal_annual")
     assert annual.min_hours == 16  # 令3 §9, high-risk
+    assert not Obligation.objects.filter(employee=emp, kind="refresher").exists()  # decision 013
     train(emp, "principal", 10, D(2026, 6, 1))
-    train(emp, "refresher", 20, D(2026, 6, 1))
     assert clearance(emp, hazard_post, D(2026, 12, 31)).cleared  # due at year end, not yet overdue
     result = clearance(emp, hazard_post, D(2027, 1, 2))
     assert codes(result) == ["REFRESHER_OVERDUE"]
     assert "还差 6 学时" in result.reasons[0].message
 
 
+@pytest.mark.rule("hours.principal_general", "hours.principal_high_risk")
+def test_principals_owe_the_staff_refresher_only_by_enterprise_policy(ent_b, general_post):
+    """令3 ch. 3 ("其他从业人员的安全培训") holds the staff refresher; principals and
+    safety managers owe their own annual hours (§9). An enterprise may ask both."""
+    boss = EmployeeFactory(enterprise=ent_b, hire_date=D(2024, 2, 1), is_principal=True)
+    worker = EmployeeFactory(enterprise=ent_b, hire_date=D(2024, 2, 1))
+
+    def owed():
+        rows = cycle_obligations(Employee.objects.select_related("enterprise").filter(pk__in=[boss.pk, worker.pk]),
+                                 2026, 1, RuleBook.load())
+        return sorted((o.employee_id == boss.pk, o.kind) for o in rows if o.kind != "warning")
+
+    assert owed() == [(False, "refresher"), (True, "principal_annual")]
+    TrainingRule.objects.create(code=RuleCode.PRINCIPAL_STAFF_REFRESHER, jurisdiction=Jurisdiction.ENTERPRISE,
+                                enterprise=ent_b, effective_from=D(2025, 1, 1), source="企业安全培训制度")
+    assert owed() == [(False, "refresher"), (True, "principal_annual"), (True, "refresher")]
+
+
+@pytest.mark.rule("cert.competence")
 def test_high_risk_principal_needs_competence_certificate_within_6_months(ent_a, hazard_post):
     emp = EmployeeFactory(enterprise=ent_a, hire_date=D(2026, 1, 5), is_safety_manager=True)
     hire(emp, hazard_post)
@@ -240,6 +271,7 @@ def test_high_risk_principal_needs_competence_certificate_within_6_months(ent_a,
     assert codes(clearance(emp, hazard_post, D(2026, 7, 6))) == ["CERT_MISSING"]
 
 
+@pytest.mark.rule("appr.two_months")
 def test_apprenticeship_post_allows_only_supervised_work_until_signed_off(ent_a, tree_a):
     post = PostFactory(enterprise=ent_a, org_unit=tree_a[2], code="A-REACT", apprenticeship_months=2,
                        hazard_level=HazardLevel.RED)
@@ -252,6 +284,7 @@ def test_apprenticeship_post_allows_only_supervised_work_until_signed_off(ent_a,
     assert clearance(emp, post, D(2026, 5, 6)).cleared
 
 
+@pytest.mark.rule("who.no_untrained_on_post")
 def test_leave_closes_every_post(ent_b, general_post):
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2025, 1, 6))
     hire(emp, general_post)

@@ -38,6 +38,7 @@ def staff(ent_b, tree_b):
     return hr, worker, post
 
 
+@pytest.mark.rule("warning.quarterly")
 def test_new_year_creates_refresher_and_quarterly_warning(staff):
     _hr, worker, _post = staff
     result = scan_obligations(today=D(2026, 1, 5))

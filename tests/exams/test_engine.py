@@ -304,6 +304,7 @@ def test_losing_a_concurrent_start_resumes_the_winners_attempt(short_exam, princ
     assert Attempt.objects.filter(exam=short_exam).count() == 1
 
 
+@pytest.mark.rule("exam.authority")
 def test_attempts_run_out_and_a_pass_ends_the_exam(short_exam, principal):
     employee = principal.employee
     for n in range(2):
@@ -464,6 +465,7 @@ def test_principal_annual_exam_passed_lands_in_the_archive_with_score_and_pass(s
     assert record.title == short_exam.title and record.content.startswith("考试：")
 
 
+@pytest.mark.rule("exam.in_house_pass")
 def test_pass_compares_the_percentage_with_the_pass_score(ent_a, bank_a, principal):
     # A 50-point paper: 40/50 = 80 % passes an 80-point bar, 39.5/50 = 79 % does not.
     qs = [single(bank_a, stem=f"题 {n}") for n in range(4)]
@@ -536,3 +538,13 @@ def test_offline_entry_is_refused_without_sheet_out_of_range_or_by_non_managers(
         with pytest.raises(PermissionDenied):
             services.offline_result_enter(short_exam, principal.employee, Decimal("90"), _sheet(), refused, now=at(16))
     assert not Attempt.objects.exists() and not TrainingRecord.objects.exists()
+
+
+@pytest.mark.rule("exam.authority", "exam.in_house_pass")
+def test_a_new_exam_defaults_to_the_authority_rules_pass_80_of_100_and_one_retake():
+    """资格考试与证书管理暂行办法: 100 points, pass ≥ 80, one retake; in-house
+    exams default to the same (a setting per exam)."""
+    from exams.models import Exam
+
+    exam_ = Exam()
+    assert (exam_.pass_score, exam_.attempts_allowed) == (80, 2)

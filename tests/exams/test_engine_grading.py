@@ -55,6 +55,7 @@ def test_single_choice_is_all_or_nothing(response, points):
         ([], D(0), D(0)),
     ],
 )
+@pytest.mark.rule("exam.multiple_choice")
 def test_multiple_choice_all_or_nothing_by_default_partial_credit_when_configured(response, strict, partial):
     question = q(QuestionType.MULTIPLE, ["A", "C", "D"])
     assert services.grade_response(question, response, D(3)) == strict

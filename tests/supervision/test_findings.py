@@ -266,3 +266,17 @@ def test_findings_list_filters_by_status_and_overdue(client, regulator, alice, e
     assert listed("?status=answered") == [finding.pk]
     assert listed("?status=overdue") == [late.pk]
     assert sorted(listed("?status=bogus")) == sorted([finding.pk, late.pk])
+
+
+@pytest.mark.rule("penalty.named")
+@pytest.mark.parametrize("kind,item", [(Finding.Kind.MISSING_HOURS, "（三）"), (Finding.Kind.UNQUALIFIED, "（三）"),
+                                       (Finding.Kind.RECORD_GAPS, "（四）"), (Finding.Kind.OTHER, None)])
+def test_a_finding_names_the_item_of_article_97_it_falls_under(client, regulator, ent_a, bob, kind, item):
+    finding = services.finding_create(actor=regulator, enterprise=ent_a, employee=bob.employee, kind=kind,
+                                      description="抽查发现的问题", deadline=_deadline())
+    login_with_mfa(client, regulator)
+    page = client.get(reverse("supervision:finding", args=[finding.pk])).content.decode()
+    if item:
+        assert f"《安全生产法》第九十七条{item}" in page and "责令限期改正" in page
+    else:
+        assert "第九十七条" not in page

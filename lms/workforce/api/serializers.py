@@ -108,6 +108,7 @@ class PostOutSerializer(serializers.ModelSerializer):
             "special_operation",
             "apprenticeship_months",
             "hazards",
+            "hazardous_process",
             "is_active",
         ]
         read_only_fields = fields

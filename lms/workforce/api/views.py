@@ -100,6 +100,7 @@ _POST_EXAMPLE = {
     "special_operation": "",
     "apprenticeship_months": 0,
     "hazards": "机械伤害、物体打击",
+    "hazardous_process": False,
     "is_active": True,
 }
 _ORG_UNIT_EXAMPLE = {
