@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -295,8 +296,19 @@ class MeetingAttendanceFlow(AttendanceFlow):
     already_closed_text = gettext_lazy("本次会议已结束，培训档案已经写入，不会重复写入。")
     not_started_text = gettext_lazy("会议尚未开始，不能结束。")
 
+    screen_counts = (("checked_in", gettext_lazy("已签到")),)
+    screen_lead_text = gettext_lazy("主持人：%(t)s")
+    screen_manage_text = gettext_lazy("警示教育")
+    screen_closed_text = gettext_lazy("会议已结束")
+
     def may_run(self, user, target):
         return may_run_meeting(user, target)
+
+    def screen_host(self, target):
+        return target.host.get_full_name() or str(target.host) if target.host_id else ""
+
+    def screen_manage_url(self, target):
+        return reverse("warning:manage", args=[target.campaign_id])
 
     def accepts_scans(self, target, now):
         return target.is_open and now <= target.end_at

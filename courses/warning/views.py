@@ -18,18 +18,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.log_actions import log
 
 from content.models import AccidentCaseIndexPage
-from courses.offline.attendance_views import scan_views, screen_code
+from courses.offline.attendance_views import scan_views, screen_views
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
-from lms.kernel import checkin
 from lms.kernel.admin import apply_service_errors
 from lms.kernel.errors import refusal_text
 from lms.workforce.models import Employee, Post, PostAssignment
@@ -208,18 +206,8 @@ def coverage(request, pk: int):
     })
 
 
-@require_GET
-@never_cache
-@login_required
-def meeting_screen(request, pk: int):
-    """签到大屏: the rotating QR code (the page reloads with each new code)."""
-    meeting = _get_meeting_to_run(request, pk)
-    now = timezone.now()
-    context = {"meeting": meeting, "count": meeting.attendances.count()}
-    if meeting.is_open:
-        code = screen_code(request, services.MEETINGS, meeting.checkin_token(checkin.CHECK_IN, now), now)
-        context.update({"qr": code["qr"], "refresh": max(1, int(code["expires_in"]) + 1)})
-    return render(request, "warning/screen.html", context)
+# 签到大屏: the attendance flow's screen (the same page as an offline session's).
+meeting_screen, meeting_screen_code = screen_views(services.MEETINGS, _get_meeting_to_run)
 
 
 @require_POST
