@@ -191,7 +191,7 @@ class SessionInviteView(ScopedViewMixin, PermissionCheckedMixin, WagtailAdminTem
 
     def render(self, number_form=None):
         session = self.session
-        invited = list(session.attendances.select_related("employee__org_unit").order_by("employee__employee_no"))
+        invited = selectors.attendances_of(session)
         candidates = session_candidates = selectors.session_candidates(session)
         room = max(session.capacity - len(invited), 0)
         context = self.get_context_data(
