@@ -64,7 +64,7 @@ def _get_meeting_to_run(request, pk: int) -> WarningMeeting:
     if not (request.user.is_superuser or meeting.host_id == request.user.pk
             or meeting.campaign.enterprise_id in _member_enterprises(request.user)):
         raise Http404
-    if not services.may_run_meeting(request.user, meeting):
+    if not selectors.may_run_meeting(request.user, meeting):
         raise PermissionDenied(_("只有会议主持人或企业培训管理人员可以操作"))
     return meeting
 
@@ -108,7 +108,7 @@ def study(request, pk: int):
                 messages.success(request, result.message)
                 return redirect("warning:study", pk=campaign.pk)
         status = 400
-    cases = services.cases_for_employee(campaign, my_study.employee)
+    cases = selectors.cases_for_employee(campaign, my_study.employee)
     return render(request, "warning/study.html", {
         "campaign": campaign, "study": my_study, "cases": cases, "form": form,
         "min_chars": services.reflection_min_chars(),
@@ -147,17 +147,17 @@ def manage(request, pk: int):
 
 
 def _manage_context(request, campaign: WarningCampaign, meeting_form: MeetingForm) -> dict:
-    library = services.library_cases()
+    library = selectors.library_cases()
     posts = list(Post.objects.filter(enterprise=campaign.enterprise, is_active=True).select_related("org_unit")
                  .order_by("org_unit__code", "code"))
-    per_post = [(p, services.cases_for_hazards(p.hazards, library)[: services.MAX_CASES_PER_PERSON]) for p in posts]
+    per_post = [(p, selectors.cases_for_hazards(p.hazards, library)[: selectors.MAX_CASES_PER_PERSON]) for p in posts]
     return {
         "campaign": campaign,
         "per_post": per_post,
         "cases_form": ExtraCasesForm(initial={"extra_cases": list(campaign.extra_cases.all())}),
         "meeting_form": meeting_form,
         "meetings": list(campaign.meetings.select_related("host").order_by("start_at")),
-        "can_manage": services.may_manage(request.user, campaign.enterprise_id),
+        "can_manage": selectors.may_manage(request.user, campaign.enterprise_id),
     }
 
 
