@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,19 +22,13 @@ from lms.accounts.scoping import scope
 from lms.kernel.admin import apply_service_errors
 from lms.workforce.models import Employee, Enterprise, Post
 
-from . import services
-from .models import INTERNAL_KINDS, CertificateType, IssuanceBatch
+from . import selectors, services
+from .models import CertificateType
 
 
 def _require_issuer(user):
     if not user.has_perm("certificates.add_certificate"):
         raise PermissionDenied
-
-
-def _types(user):
-    enterprises = scope(Enterprise.objects.all(), user, Capability.CHANGE)
-    return CertificateType.objects.filter(kind__in=INTERNAL_KINDS, is_active=True).filter(
-        Q(enterprise__isnull=True) | Q(enterprise__in=enterprises)).order_by("kind", "code")
 
 
 class IssueForm(forms.Form):
@@ -54,7 +48,7 @@ class IssueForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = scope(Employee.objects.all(), user, Capability.CHANGE).order_by(
             "employee_no")
-        self.fields["type"].queryset = _types(user)
+        self.fields["type"].queryset = selectors.issuable_types_for(user)
         self.fields["post"].queryset = scope(Post.objects.all(), user, Capability.CHANGE).order_by("code")
 
     def clean_photo(self):
@@ -76,16 +70,14 @@ class IssueForm(forms.Form):
         if employee is None:
             return cleaned
         seqs = cleaned.get("record_seqs") or []
-        records = list(employee.training_records.filter(seq__in=seqs).order_by("seq"))
+        records = selectors.basis_records_of(employee, seqs)
         missing = sorted(set(seqs) - {r.seq for r in records})
         if missing:
             self.add_error("record_seqs", _("持证人档案中没有序号 %(s)s") % {"s": "、".join(map(str, missing))})
         cleaned["records"] = records
         cleaned["attempt_obj"] = None
         if cleaned.get("attempt"):
-            from exams.models import Attempt
-
-            cleaned["attempt_obj"] = Attempt.objects.filter(pk=cleaned["attempt"], employee=employee).first()
+            cleaned["attempt_obj"] = selectors.basis_attempt_of(employee, cleaned["attempt"])
             if cleaned["attempt_obj"] is None:
                 self.add_error("attempt", _("持证人没有这份答卷"))
         return cleaned
@@ -100,12 +92,10 @@ class BatchForm(forms.Form):
                                  min_value=1)
 
     def __init__(self, *args, user, **kwargs):
-        from exams.models import Exam
-
         super().__init__(*args, **kwargs)
-        self.fields["type"].queryset = _types(user)
+        self.fields["type"].queryset = selectors.issuable_types_for(user)
         self.fields["post"].queryset = scope(Post.objects.all(), user, Capability.CHANGE).order_by("code")
-        self.fields["exam"].queryset = scope(Exam.objects.all(), user, Capability.CHANGE).order_by("-pk")
+        self.fields["exam"].queryset = selectors.exams_for_batches(user)
         self.enterprises = list(scope(Enterprise.objects.all(), user, Capability.CHANGE)[:2])
 
 
@@ -195,8 +185,9 @@ class BatchView(_Base, TemplateView):
     page_title = gettext_lazy("批量发证进度")
 
     def get_context_data(self, **kwargs):
-        batch = get_object_or_404(scope(IssuanceBatch.objects.select_related("type"), self.request.user,
-                                        Capability.CHANGE), pk=self.kwargs["pk"])
+        batch = selectors.batch_for_hr(self.request.user, self.kwargs["pk"])
+        if batch is None:
+            raise Http404
         return {**super().get_context_data(**kwargs), "batch": batch,
                 "progress_url": reverse("certificates:batch-progress", args=[batch.pk])}
 

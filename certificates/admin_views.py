@@ -52,7 +52,7 @@ from lms.media.serving import fieldfile_response
 from lms.uploads import check_upload
 from lms.workforce.models import OrgUnit
 
-from . import services
+from . import selectors, services
 from .models import INTERNAL_KINDS, Certificate, CertificateKind, CertificateType, IssuerProfile
 
 EXPIRING_DAYS = 90
@@ -119,9 +119,7 @@ class CertificateForm(ScopedModelForm):
         if issued and valid_until and valid_until < issued:
             self.add_error("valid_until", _("有效期不能早于发证日期"))
         number, authority = (cleaned.get("number") or "").strip(), (cleaned.get("authority") or "").strip()
-        if kind and number and authority and Certificate.objects.filter(
-            kind=kind, number=number, authority=authority
-        ).exists():
+        if kind and number and authority and selectors.certificate_number_taken(kind, number, authority):
             self.add_error("number", _("该发证机关的同类证书编号已登记"))
         return cleaned
 
@@ -200,15 +198,9 @@ class CertificateFilterSet(ScopedFilterSet):
     def filter_lapsed_on_post(self, queryset, name, value):
         if value is None:
             return queryset
-        from lms.compliance.services import lapsed_on_post
-        from lms.workforce.models import Enterprise
-
         enterprise_ids = set(queryset.values_list("employee__enterprise_id", flat=True).distinct())
-        lapsed = set()
         # The clearance gate's own answer: the certificates its reasons name.
-        for enterprise in Enterprise.objects.filter(pk__in=enterprise_ids):
-            for _assignment, result in lapsed_on_post(enterprise=enterprise):
-                lapsed.update(r.certificate_id for r in result.reasons if r.certificate_id)
+        lapsed = selectors.certificate_ids_lapsed_on_post(enterprise_ids)
         return queryset.filter(pk__in=lapsed) if value else queryset.exclude(pk__in=lapsed)
 
 

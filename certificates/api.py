@@ -5,7 +5,6 @@ Thin views, as in lms.compliance.api.views: reads go through
 lms.accounts.scoping (another enterprise's person is a 404); verification
 needs no login and is rate-limited per client."""
 
-import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +18,9 @@ from rest_framework.views import APIView
 
 from certificates.models import Certificate, CertificateKind
 from certificates.pdf import verify_url
-from certificates.verification import VerifyRateThrottle, find, verification_data
+from certificates.selectors import certificate_by_code, certificates_filtered, certificates_visible_to
+from certificates.verification import VerifyRateThrottle, verification_data
 from lms import jsonbody
-from lms.accounts.scoping import scope
 from lms.api.schema import READ_ERRORS, ApiAutoSchema, error_example, error_responses
 from lms.compliance.api.serializers import EmployeePathQuerySerializer
 from lms.compliance.api.views import EmployeeFileView
@@ -82,18 +81,8 @@ class CertificateListQuerySerializer(CertificateQuerySerializer):
                                         help_text=gettext_lazy("工号"))
 
 
-def _certificates(user):
-    return scope(Certificate.objects.select_related("employee__enterprise", "type", "post"), user)
-
-
 def _filter(qs, params):
-    if "kind" in params:
-        qs = qs.filter(kind=params["kind"])
-    if "expiring_within_days" in params:
-        today = timezone.localdate()
-        qs = qs.filter(status=Certificate.Status.VALID, valid_until__gte=today,
-                       valid_until__lte=today + dt.timedelta(days=params["expiring_within_days"]))
-    return qs.order_by("employee_id", "kind", "-issued_on", "-pk")
+    return certificates_filtered(qs, kind=params.get("kind"), expiring_within_days=params.get("expiring_within_days"))
 
 
 _CERTIFICATE_EXAMPLE = {
@@ -125,7 +114,7 @@ class EmployeeCertificateListView(mixins.ListModelMixin, EmployeeFileView):
         if getattr(self, "swagger_fake_view", False):
             return Certificate.objects.none()
         employee = self.get_employee()
-        return _filter(_certificates(self.request.user).filter(employee=employee), self.query_params())
+        return _filter(certificates_visible_to(self.request.user).filter(employee=employee), self.query_params())
 
     @extend_schema(
         tags=[TAG],
@@ -157,7 +146,7 @@ class CertificateListView(mixins.ListModelMixin, WorkforceAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Certificate.objects.none()
         params = self.query_params()
-        qs = _certificates(self.request.user)
+        qs = certificates_visible_to(self.request.user)
         if "employee_no" in params:
             qs = qs.filter(employee__employee_no=params["employee_no"])
         if "enterprise" in params:
@@ -269,7 +258,7 @@ class VerifyView(APIView):
         },
     )
     def get(self, request, code):
-        certificate = find(code)
+        certificate = certificate_by_code(code)
         if certificate is None:
             return Response(jsonbody.error_body(_("未找到该证书"), "not_found"), status=404)
         response = Response(VerificationSerializer(verification_data(certificate)).data)

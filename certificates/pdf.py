@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lms.archive.pdf import font_context, html_to_pdf
 
 from .models import Certificate, CertificateType
+from .selectors import issuer_profile_of
 
 # Admin templates get Django's built-in tags and filters only: no {% load %},
 # no {% include %}/{% extends %} (no loaders), and a context of plain strings,
@@ -115,9 +116,7 @@ def sample_context() -> dict:
 
 def seal_data_uri(enterprise) -> str:
     """The enterprise's seal image as a data: URI ("" without one)."""
-    from .models import IssuerProfile
-
-    profile = IssuerProfile.objects.filter(enterprise=enterprise).first()
+    profile = issuer_profile_of(enterprise)
     return _file_data_uri(profile.seal) if profile is not None else ""
 
 

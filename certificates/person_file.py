@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from lms.archive.exports import scoped
 from lms.archive.registry import PersonFileSection
 
-from .models import Certificate
+from .selectors import certificates_in_file
 
 
 def _certificates(pf, user) -> dict:
-    certificates = list(scoped(Certificate.objects.all(), user).filter(employee=pf.employee))
-    for c in certificates:
-        c.valid_today = c.is_valid_on(pf.today)
-        c.review_overdue = c.review_overdue_on(pf.today)
-    return {"certificates": certificates}
+    return {"certificates": certificates_in_file(pf.employee, user, pf.today)}
 
 
 def _sheet(pf):

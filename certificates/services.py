@@ -19,7 +19,6 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -40,6 +39,7 @@ from .models import (
     NumberCounter,
     new_verification_code,
 )
+from .selectors import auto_issue_types_for, batch_bases, certificate_type_for, issuer_name_for
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def certificate_register(
         next_review_due=next_review_due,
         replaces=replaces,
         registered_by=log_user(actor),
-        type=type_for(employee.enterprise, kind),
+        type=certificate_type_for(employee.enterprise, kind),
     )
     certificate.gates_clearance = bool(certificate.type and certificate.type.clearance_required)
     if scan:
@@ -262,16 +262,6 @@ def format_number(pattern: str, *, enterprise: Enterprise, type: CertificateType
     return _PATTERN_TOKEN.sub(one, pattern)
 
 
-def type_for(enterprise: Enterprise, kind: str) -> CertificateType | None:
-    """The type of ``kind`` in force for ``enterprise``: its own active type,
-    else the platform default."""
-    types = list(CertificateType.objects.filter(kind=kind, is_active=True)
-                 .filter(Q(enterprise=enterprise) | Q(enterprise__isnull=True)))
-    own = [t for t in types if t.enterprise_id == enterprise.pk]
-    chosen = own or [t for t in types if t.enterprise_id is None]
-    return min(chosen, key=lambda t: t.pk) if chosen else None
-
-
 def _require_type_change(actor, type: CertificateType) -> None:
     if actor is None:
         return
@@ -349,13 +339,6 @@ def _next_serial(enterprise: Enterprise, year: int) -> int:
     return counter.last
 
 
-def _issuer_name(enterprise: Enterprise, type: CertificateType) -> str:
-    if type.issuer:
-        return type.issuer
-    profile = IssuerProfile.objects.filter(enterprise=enterprise).first()
-    return (profile.issuer_name if profile and profile.issuer_name else enterprise.name)[:100]
-
-
 # --- issuing ---------------------------------------------------------------------------------
 
 
@@ -398,7 +381,7 @@ def _issue(
         post=post,
         level=(level or "")[:100],
         number=number,
-        authority=_issuer_name(enterprise, type),
+        authority=issuer_name_for(enterprise, type),
         issued_on=issued_on,
         valid_until=valid_until,
         next_review_due=next_review,
@@ -508,7 +491,7 @@ def certificate_reissue(*, certificate: Certificate, reason: str, actor, photo=N
         raise CertificateError(_("外部证书换证后请登记新证，并在“替代的证书”中选择旧证"))
     if old.status == Certificate.Status.SUPERSEDED or old.replaced_by.exists():
         raise CertificateError(_("该证书已换发过新证"))
-    type = old.type if old.type.is_active else (type_for(old.employee.enterprise, old.kind) or old.type)
+    type = old.type if old.type.is_active else (certificate_type_for(old.employee.enterprise, old.kind) or old.type)
     if old.status in Certificate.CURRENT:
         previous = old.status
         old.status = Certificate.Status.SUPERSEDED
@@ -527,17 +510,6 @@ def certificate_reissue(*, certificate: Certificate, reason: str, actor, photo=N
 
 
 # --- automatic issuance ----------------------------------------------------------------------
-
-
-def _auto_types(enterprise: Enterprise) -> dict[str, CertificateType]:
-    types: dict[str, CertificateType] = {}
-    candidates = CertificateType.objects.filter(is_active=True, kind__in=INTERNAL_KINDS).filter(
-        Q(enterprise=enterprise) | Q(enterprise__isnull=True)).order_by("pk")
-    for t in candidates:
-        # An enterprise's own type of a kind replaces the platform's, auto or not.
-        if t.kind not in types or (t.enterprise_id and types[t.kind].enterprise_id is None):
-            types[t.kind] = t
-    return {kind: t for kind, t in types.items() if t.auto_issue}
 
 
 def _try_issue(**kwargs) -> Certificate | None:
@@ -576,7 +548,7 @@ def certificates_issue_due(*, employee: Employee) -> list[Certificate]:
     from lms.compliance.services import clearance
 
     employee = Employee.objects.select_for_update().select_related("enterprise").get(pk=employee.pk)
-    types = _auto_types(employee.enterprise)
+    types = auto_issue_types_for(employee.enterprise)
     if not types:
         return []
     obligations = list(Obligation.objects.filter(employee=employee).exclude(status=Obligation.Status.VOID)
@@ -737,31 +709,6 @@ def batch_create(*, enterprise: Enterprise, type: CertificateType, actor, exam=N
     return batch
 
 
-def _batch_bases(batch) -> list[tuple[Employee, list, object]]:
-    """(employee, basis records, basis attempt) per person, in 工号 order."""
-    from exams.models import Attempt
-
-    from lms.archive.models import TrainingRecord
-
-    if batch.exam_id:
-        best = {}
-        for attempt in (Attempt.objects.filter(exam_id=batch.exam_id, passed=True,
-                                               employee__enterprise_id=batch.enterprise_id)
-                        .select_related("employee__enterprise").order_by("employee_id", "-pk")):
-            best.setdefault(attempt.employee_id, attempt)
-        bases = [(a.employee, [], a) for a in best.values()]
-    else:
-        by_person: dict[int, list] = {}
-        people = {}
-        for record in (TrainingRecord.objects.filter(employee__enterprise_id=batch.enterprise_id,
-                                                     source_ref__startswith=batch.session_ref + "/")
-                       .exclude(assessment_result="failed").select_related("employee__enterprise").order_by("pk")):
-            by_person.setdefault(record.employee_id, []).append(record)
-            people[record.employee_id] = record.employee
-        bases = [(people[pk], records, None) for pk, records in by_person.items()]
-    return sorted(bases, key=lambda b: b[0].employee_no)
-
-
 def batch_run(*, batch_id: int) -> None:
     """Issue the batch's certificates and zip their PDFs, with progress on
     the batch row. Safe to run twice: only a pending batch is claimed; a
@@ -779,7 +726,7 @@ def batch_run(*, batch_id: int) -> None:
         return
     batch = IssuanceBatch.objects.select_related("enterprise", "type", "post").get(pk=batch_id)
     try:
-        bases = _batch_bases(batch)
+        bases = batch_bases(batch)
         batch.progress(0, len(bases))
         seal = seal_data_uri(batch.enterprise)
         skipped, issued = [], 0

@@ -4,17 +4,12 @@ state today. Nothing else about the person (no 工号, phone, unit)."""
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.utils import timezone
 from rest_framework.throttling import AnonRateThrottle
 
 from .models import Certificate
 from .pdf import mask_name, verify_url
-
-CODE_RE = re.compile(r"^[A-Za-z0-9_-]{20,48}$")
-
 
 class VerifyRateThrottle(AnonRateThrottle):
     """Per client IP, for the page and the API alike (one bucket), in the
@@ -36,16 +31,6 @@ class VerifyRateThrottle(AnonRateThrottle):
         if len(self.history) >= self.num_requests:
             return self.throttle_failure()
         return self.throttle_success()
-
-
-def find(code: str) -> Certificate | None:
-    if not code or not CODE_RE.fullmatch(code):
-        return None
-    return (
-        Certificate.objects.select_related("employee__enterprise", "type", "post")
-        .filter(verification_code=code)
-        .first()
-    )
 
 
 def verification_data(certificate: Certificate) -> dict:

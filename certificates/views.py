@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from lms.accounts.scoping import scope
 from lms.kernel.jobs import job_progress
 from lms.media.serving import fieldfile_response
 
+from . import selectors
 from .models import Certificate
 from .pdf import pdf_filename, render_certificate_pdf, verify_url
-from .verification import VerifyRateThrottle, find, verification_data
+from .verification import VerifyRateThrottle, verification_data
 
 
 @require_GET
@@ -30,7 +30,7 @@ def verify(request, code):
                           status=429)
         response["Retry-After"] = str(int(throttle.wait() or 60))
         return response
-    certificate = find(code)
+    certificate = selectors.certificate_by_code(code)
     if certificate is None:
         return render(request, "certificates/verify_not_found.html", status=404)
     response = render(request, "certificates/verify.html", {"c": verification_data(certificate)})
@@ -38,19 +38,10 @@ def verify(request, code):
     return response
 
 
-def _own_certificates(user):
-    # Only the user's own rows, even for HR: this is the holder's page.
-    return scope(Certificate.objects.all(), user).filter(employee__user=user)
-
-
 @login_required
 def my_certificates(request):
     today = timezone.localdate()
-    certificates = list(
-        _own_certificates(request.user)
-        .select_related("employee__enterprise", "type", "post")
-        .order_by("employee__enterprise__name", "-issued_on", "-pk")
-    )
+    certificates = selectors.certificates_of_holder_listed(request.user)
     rows = [
         {
             "c": c,
@@ -66,12 +57,7 @@ def my_certificates(request):
 @login_required
 def download(request, pk):
     """The PDF of one of the user's own internal certificates."""
-    certificate = (
-        _own_certificates(request.user)
-        .select_related("employee__enterprise__certificate_issuer", "type", "post")
-        .filter(pk=pk, verification_code__isnull=False)
-        .first()
-    )
+    certificate = selectors.certificate_of_holder_printable(request.user, pk)
     if certificate is None:
         raise Http404
     return pdf_response(certificate)
@@ -85,12 +71,8 @@ def pdf_response(certificate: Certificate) -> HttpResponse:
 
 
 def _batch_for_user(user, pk):
-    from lms.accounts.roles import Capability
-
-    from .models import IssuanceBatch
-
     # HR of the batch's enterprise only (CHANGE): a batch lists many people.
-    batch = scope(IssuanceBatch.objects.select_related("type", "exam"), user, Capability.CHANGE).filter(pk=pk).first()
+    batch = selectors.batch_for_hr(user, pk)
     if batch is None:
         raise Http404
     return batch

@@ -78,3 +78,38 @@ def test_the_same_news_is_sent_once_per_transaction_after_commit(django_capture_
         send_on_commit(signal, sender=None, employee_id=2)
         assert got == []
     assert got == [1, 2]
+
+
+# Every app that keeps data: writes in services (a module or a package), reads in selectors.
+SERVICES_AND_SELECTORS = (
+    "lms/workforce", "lms/archive", "lms/compliance", "lms/supervision", "courses", "courses/offline",
+    "courses/warning", "courses/apprenticeship", "exams", "certificates",
+)
+# lms.compliance's selectors still take lapsed_on_post from its services (issue 17: being split there).
+SELECTORS_READING_OWN_SERVICES = {"lms/compliance"}
+
+
+def _own_services_imports(app: str) -> list[str]:
+    import ast
+
+    package = app.replace("/", ".")
+    tree = ast.parse((Path(settings.BASE_DIR) / app / "selectors.py").read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names = {a.name for a in node.names}
+            if (node.level == 1 and (module == "services" or module.startswith("services.") or "services" in names)) \
+                    or module == f"{package}.services" or module.startswith(f"{package}.services."):
+                found.append(ast.unparse(node))
+    return found
+
+
+@pytest.mark.parametrize("app", SERVICES_AND_SELECTORS)
+def test_every_app_writes_in_services_and_reads_in_selectors(app):
+    """Each app has both; a service may call a selector, never the other way round."""
+    root = Path(settings.BASE_DIR) / app
+    assert (root / "services.py").exists() or (root / "services" / "__init__.py").exists(), app
+    assert (root / "selectors.py").exists(), app
+    if app not in SELECTORS_READING_OWN_SERVICES:
+        assert _own_services_imports(app) == [], app

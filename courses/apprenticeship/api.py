@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers
 
 from courses.apprenticeship.models import Apprenticeship
-from lms.accounts.scoping import scope
+from courses.apprenticeship.selectors import apprenticeships_of_employee
 from lms.compliance.api.serializers import EmployeePathQuerySerializer
 from lms.compliance.api.views import EmployeeFileView
 from lms.workforce.api.views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS
@@ -74,11 +74,7 @@ class EmployeeApprenticeshipListView(mixins.ListModelMixin, EmployeeFileView):
         if getattr(self, "swagger_fake_view", False):
             return Apprenticeship.objects.none()
         employee = self.get_employee()
-        params = self.query_params()
-        qs = scope(Apprenticeship.objects.filter(apprentice=employee).select_related("mentor", "post"), self.request.user)
-        if "status" in params:
-            qs = qs.filter(status=params["status"])
-        return qs.order_by("first_start", "start_date", "pk")
+        return apprenticeships_of_employee(employee, self.request.user, status=self.query_params().get("status"))
 
     @extend_schema(
         tags=["师带徒"],

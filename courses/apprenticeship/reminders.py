@@ -27,7 +27,7 @@ from lms.compliance.notices import notify
 from lms.workforce.models import Employee, PostAssignment
 
 from .models import Apprenticeship, Reminder, WeeklyLog
-from .services import weeks_due
+from .selectors import weeks_due
 
 logger = logging.getLogger(__name__)
 

@@ -17,12 +17,10 @@ the workforce gate, all in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -30,7 +28,6 @@ from wagtail.log_actions import log
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
-from lms.compliance.models import Obligation, ObligationKind
 from lms.compliance.rules import add_months, months_between
 from lms.workforce.models import Employee, Post, PostAssignment
 
@@ -44,6 +41,17 @@ from .models import (
     WorkshopHead,
     week_start_of,
     workshop_of,
+)
+from .selectors import (
+    Readiness,
+    is_apprentice,
+    is_mentor,
+    is_workshop_head,
+    mentor_refusals,
+    mentor_rules,
+    open_apprenticeship_obligation,
+    readiness,
+    workshop_head_name,
 )
 
 
@@ -59,23 +67,6 @@ def _require_hr(actor, enterprise_id: int) -> None:
 # --- rules -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MentorRules:
-    min_years: int
-    max_apprentices: int
-    pass_score: int
-
-
-def mentor_rules(enterprise) -> MentorRules:
-    """The enterprise's own mentor rules, else the platform settings."""
-    policy = ApprenticeshipPolicy.objects.filter(enterprise=enterprise).first()
-    if policy is not None:
-        return MentorRules(policy.mentor_min_years, policy.mentor_max_apprentices, policy.pass_score)
-    return MentorRules(
-        settings.ANXUN_MENTOR_MIN_YEARS, settings.ANXUN_MENTOR_MAX_APPRENTICES, settings.ANXUN_APPRENTICE_PASS_SCORE
-    )
-
-
 @transaction.atomic
 def policy_save(*, policy: ApprenticeshipPolicy, actor) -> ApprenticeshipPolicy:
     if actor is not None and not can(actor, Capability.CONFIGURE_RULES, policy.enterprise_id):
@@ -85,61 +76,6 @@ def policy_save(*, policy: ApprenticeshipPolicy, actor) -> ApprenticeshipPolicy:
     policy.save()
     log(policy, "wagtail.create" if created else "wagtail.edit", user=log_user(actor))
     return policy
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def mentor_on_post_since(mentor: Employee, post: Post, on_date: dt.date) -> dt.date | None:
-    """Since when ``mentor`` has worked ``post`` without a break up to
-    ``on_date`` as a regular worker (the same reading as the gate's)."""
-    return (
-        mentor.assignments.filter(post=post, kind=PostAssignment.Kind.REGULAR, start_date__lte=on_date)
-        .filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=on_date))
-        .order_by("start_date")
-        .values_list("start_date", flat=True)
-        .first()
-    )
-
-
-def mentor_refusals(*, mentor: Employee, post: Post, on_date: dt.date, rules: MentorRules | None = None) -> list[str]:
-    """Why ``mentor`` may not take an apprentice on ``post`` on ``on_date``
-    (empty: eligible). RULES.md 师带徒: cleared for the post, ≥ N years on
-    it, fewer than the maximum number of apprentices at once."""
-    from lms.compliance.services import clearance
-
-    rules = rules or mentor_rules(post.enterprise)
-    out = []
-    if mentor.status != Employee.Status.ACTIVE:
-        out.append(_("师傅处于离岗状态"))
-    check = clearance(mentor, post, on_date)
-    if not check.cleared:
-        out.append(_("师傅本人未取得该岗位的上岗资格：") + "；".join(r.message for r in check.reasons))
-    since = mentor_on_post_since(mentor, post, on_date)
-    if since is None:
-        out.append(_("师傅必须正在该岗位上工作"))
-    elif since > _years_before(on_date, rules.min_years):
-        out.append(_("师傅在该岗位工作不满 %(n)s 年（自 %(d)s 起）") % {"n": rules.min_years, "d": since.isoformat()})
-    running = Apprenticeship.objects.filter(mentor=mentor, status=Apprenticeship.Status.RUNNING).count()
-    if running >= rules.max_apprentices:
-        out.append(_("该师傅已带 %(n)s 名徒弟，已达上限 %(max)s 名") % {"n": running, "max": rules.max_apprentices})
-    if mentor.user_id is None:
-        out.append(_("师傅没有登录账号，无法确认周记和签字；请先为其开通账号"))
-    return out
-
-
-def _open_obligation(apprentice: Employee, post: Post) -> Obligation | None:
-    return (
-        Obligation.objects.filter(
-            employee=apprentice, post=post, kind=ObligationKind.APPRENTICESHIP, status=Obligation.Status.OPEN
-        )
-        .order_by("-start_date", "-pk")
-        .first()
-    )
 
 
 # --- pairing -----------------------------------------------------------------------
@@ -188,7 +124,7 @@ def apprenticeship_start(
             raise ApprenticeshipError({"start_date": [_("重新指定师傅的日期不能早于原师带徒终止日期")]})
     if Apprenticeship.objects.filter(apprentice=apprentice, post=post, status=Apprenticeship.Status.RUNNING).exists():
         raise ApprenticeshipError({"apprentice": [_("该徒弟在此岗位已有进行中的师带徒")]})
-    obligation = _open_obligation(apprentice, post)
+    obligation = open_apprenticeship_obligation(apprentice, post)
     if obligation is None:
         raise ApprenticeshipError({"post": [_("该员工在此岗位没有待完成的师带徒义务（岗位不要求师带徒，或已出师）")]})
     if start_date < obligation.start_date:
@@ -273,48 +209,12 @@ def apprenticeship_end(*, apprenticeship: Apprenticeship, reason: str, ended_on:
     return apprenticeship
 
 
-# --- who is who --------------------------------------------------------------------
-
-
-def is_apprentice(apprenticeship: Apprenticeship, user) -> bool:
-    return bool(getattr(user, "pk", None)) and apprenticeship.apprentice.user_id == user.pk
-
-
-def is_mentor(apprenticeship: Apprenticeship, user) -> bool:
-    return bool(getattr(user, "pk", None)) and apprenticeship.mentor.user_id == user.pk
-
-
-def is_workshop_head(apprenticeship: Apprenticeship, user, on_date: dt.date | None = None) -> bool:
-    if not getattr(user, "pk", None) or apprenticeship.workshop_id is None:
-        return False
-    return (
-        WorkshopHead.objects.current(on_date)
-        .filter(org_unit_id=apprenticeship.workshop_id, employee__user=user, employee__enterprise_id=apprenticeship.apprentice.enterprise_id)
-        .exists()
-    )
-
-
 def _require_running(apprenticeship: Apprenticeship) -> None:
     if apprenticeship.status != Apprenticeship.Status.RUNNING:
         raise ApprenticeshipError(_("该师带徒已%(s)s，不能再修改") % {"s": apprenticeship.get_status_display()})
 
 
 # --- weekly log --------------------------------------------------------------------
-
-
-def weeks_due(apprenticeship: Apprenticeship, today: dt.date | None = None) -> list[dt.date]:
-    """Mondays of the weeks that are over (Sunday passed) while this pairing ran."""
-    today = today or timezone.localdate()
-    last_day = today - dt.timedelta(days=1)
-    if apprenticeship.ended_on:
-        last_day = min(last_day, apprenticeship.ended_on)
-    if apprenticeship.completed_on:
-        last_day = min(last_day, apprenticeship.completed_on)
-    weeks, monday = [], week_start_of(apprenticeship.start_date)
-    while monday + dt.timedelta(days=6) <= last_day:
-        weeks.append(monday)
-        monday += dt.timedelta(days=7)
-    return weeks
 
 
 @transaction.atomic
@@ -425,51 +325,6 @@ def assessment_record(*, apprenticeship: Apprenticeship, assessed_on: dt.date, i
 # --- sign-off ----------------------------------------------------------------------
 
 
-@dataclass
-class Readiness:
-    """What still stands between an apprenticeship and its sign-off."""
-
-    missing: list[str]
-    missing_weeks: list[dt.date]
-    confirmed_hours: Decimal
-    assessment: PracticalAssessment | None
-
-    @property
-    def ready(self) -> bool:
-        return not self.missing
-
-
-def readiness(apprenticeship: Apprenticeship, today: dt.date | None = None) -> Readiness:
-    """Whether the apprenticeship may be signed off today, and why not."""
-    today = today or timezone.localdate()
-    chain = apprenticeship.chain_ids()
-    logs = list(WeeklyLog.objects.filter(apprenticeship_id__in=chain))
-    evaluations = MonthlyEvaluation.objects.filter(apprenticeship_id__in=chain).count()
-    assessment = (
-        PracticalAssessment.objects.filter(apprenticeship=apprenticeship, passed=True).order_by("-assessed_on", "-pk").first()
-    )
-    missing = []
-    if apprenticeship.status != Apprenticeship.Status.RUNNING:
-        missing.append(_("该师带徒已%(s)s") % {"s": apprenticeship.get_status_display()})
-    if today < apprenticeship.planned_end:
-        # 办法 §23: at least the set months under the mentor before working alone.
-        missing.append(_("师带徒期限未满（%(m)s 个月，%(d)s 期满）") % {"m": apprenticeship.months, "d": apprenticeship.planned_end})
-    confirmed = [entry for entry in logs if entry.is_confirmed]
-    if not confirmed:
-        missing.append(_("没有经师傅确认的周记"))
-    pending = [entry for entry in logs if not entry.is_confirmed]
-    if pending:
-        missing.append(_("还有 %(n)s 篇周记待师傅确认") % {"n": len(pending)})
-    months_served = max(1, months_between(apprenticeship.first_start, today))
-    if evaluations < months_served:
-        missing.append(_("月度评价不足：已评价 %(n)s 个月，应评价 %(m)s 个月") % {"n": evaluations, "m": months_served})
-    if assessment is None:
-        missing.append(_("出师考核未通过或未进行"))
-    logged = {entry.week_start for entry in logs if entry.apprenticeship_id == apprenticeship.pk}
-    missing_weeks = [w for w in weeks_due(apprenticeship, today) if w not in logged]
-    return Readiness(missing, missing_weeks, sum((e.hours for e in confirmed), Decimal("0")), assessment)
-
-
 def _signer_role(apprenticeship: Apprenticeship, actor) -> str:
     if is_mentor(apprenticeship, actor):
         return SignOff.Role.MENTOR
@@ -498,7 +353,7 @@ def apprenticeship_sign(*, apprenticeship: Apprenticeship, actor, comment: str =
         raise ApprenticeshipError(_("师傅和车间负责人须由两个不同的人签字"))
     signoff = SignOff(
         apprenticeship=apprenticeship, role=role, signed_by=actor,
-        signer_name=(apprenticeship.mentor.name if role == SignOff.Role.MENTOR else _head_name(apprenticeship, actor)),
+        signer_name=(apprenticeship.mentor.name if role == SignOff.Role.MENTOR else workshop_head_name(apprenticeship, actor)),
         comment=comment.strip()[:500],
     )
     signoff.full_clean()
@@ -511,14 +366,6 @@ def apprenticeship_sign(*, apprenticeship: Apprenticeship, actor, comment: str =
     if len(existing) + 1 == len(SignOff.Role.values):
         _complete(apprenticeship, ready, [*existing.values(), signoff])
     return signoff
-
-
-def _head_name(apprenticeship: Apprenticeship, actor) -> str:
-    head = (
-        WorkshopHead.objects.current().filter(org_unit_id=apprenticeship.workshop_id, employee__user=actor)
-        .select_related("employee").first()
-    )
-    return head.employee.name if head else str(actor)
 
 
 def _aware(day: dt.date, hour: int) -> dt.datetime:

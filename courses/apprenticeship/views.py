@@ -2,7 +2,7 @@
 apprenticeships, one apprenticeship with its log, evaluations, assessment
 and signatures, the forms, and the mentor agreement PDF.
 
-Thin views: :func:`apprenticeships_for` decides what a user may see (their
+Thin views: :func:`.selectors.apprenticeships_for` decides what a user may see (their
 enterprise's rows through scoping, plus the ones they are mentor or workshop
 head of); anything else is a 404. Each write is one service call; a
 refusal is shown on the form or as a message, never a 500."""
@@ -12,9 +12,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -23,47 +22,32 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
-from lms.accounts.scoping import can, scope
+from lms.accounts.scoping import can
 from lms.archive.pdf import render_pdf
 from lms.kernel.admin import apply_service_errors
 
-from . import services
+from . import selectors, services
 from .forms import AssessmentForm, ConfirmForm, EvaluationForm, SignForm, WeekForm
-from .models import Apprenticeship, MonthlyEvaluation, SignOff, WeeklyLog, WorkshopHead
-
-
-def apprenticeships_for(user):
-    """Apprenticeships ``user`` may read: scoped ones (HR, managers,
-    regulators of the region, the apprentice themself), the ones they mentor,
-    and the running ones of a workshop they head."""
-    base = Apprenticeship.objects.all()
-    headed = WorkshopHead.objects.current().filter(employee__user=user).values("org_unit_id")
-    return base.filter(
-        Q(pk__in=scope(base, user).values("pk")) | Q(mentor__user=user) | Q(workshop_id__in=headed)
-    )
+from .models import Apprenticeship, SignOff
 
 
 def _get_for_user(request, pk: int) -> Apprenticeship:
-    apprenticeship = get_object_or_404(
-        apprenticeships_for(request.user).select_related(
-            "apprentice__enterprise", "apprentice__user", "mentor__user", "post__org_unit", "workshop", "record",
-            "previous",
-        ),
-        pk=pk,
-    )
+    apprenticeship = selectors.apprenticeship_for_user(request.user, pk)
+    if apprenticeship is None:
+        raise Http404
     user = request.user
     ent = apprenticeship.apprentice.enterprise_id
-    if not (can(user, Capability.VIEW, ent) or services.is_apprentice(apprenticeship, user)
-            or services.is_mentor(apprenticeship, user) or services.is_workshop_head(apprenticeship, user)):
+    if not (can(user, Capability.VIEW, ent) or selectors.is_apprentice(apprenticeship, user)
+            or selectors.is_mentor(apprenticeship, user) or selectors.is_workshop_head(apprenticeship, user)):
         log(apprenticeship, "anxun.regulator_read", user=user, data={"what": "apprenticeship", "id": apprenticeship.pk})
     return apprenticeship
 
 
 def _roles(apprenticeship, user) -> dict:
     return {
-        "is_apprentice": services.is_apprentice(apprenticeship, user),
-        "is_mentor": services.is_mentor(apprenticeship, user),
-        "is_head": services.is_workshop_head(apprenticeship, user),
+        "is_apprentice": selectors.is_apprentice(apprenticeship, user),
+        "is_mentor": selectors.is_mentor(apprenticeship, user),
+        "is_head": selectors.is_workshop_head(apprenticeship, user),
         "is_hr": can(user, Capability.CHANGE, apprenticeship.apprentice.enterprise_id),
     }
 
@@ -73,22 +57,9 @@ def _roles(apprenticeship, user) -> dict:
 @login_required
 def mine(request):
     """我的师带徒: as apprentice, as mentor, as workshop head."""
-    user = request.user
-    qs = apprenticeships_for(user).select_related("apprentice", "mentor", "post").order_by("-start_date", "-pk")
-    as_apprentice = list(qs.filter(apprentice__user=user))
-    as_mentor = list(qs.filter(mentor__user=user))
-    headed = WorkshopHead.objects.current().filter(employee__user=user).values("org_unit_id")
-    as_head = list(qs.filter(workshop_id__in=headed, status=Apprenticeship.Status.RUNNING).exclude(mentor__user=user))
-    pending = {}
-    if as_mentor:
-        for a_id in WeeklyLog.objects.filter(apprenticeship__in=[a.pk for a in as_mentor], confirmed_at__isnull=True).values_list(
-            "apprenticeship_id", flat=True
-        ):
-            pending[a_id] = pending.get(a_id, 0) + 1
-    for a in as_mentor:
-        a.pending_count = pending.get(a.pk, 0)
+    mine = selectors.apprenticeships_of(request.user)
     return render(request, "apprenticeship/mine.html", {
-        "as_apprentice": as_apprentice, "as_mentor": as_mentor, "as_head": as_head,
+        "as_apprentice": mine.as_apprentice, "as_mentor": mine.as_mentor, "as_head": mine.as_head,
     })
 
 
@@ -97,21 +68,20 @@ def mine(request):
 @login_required
 def detail(request, pk: int):
     apprenticeship = _get_for_user(request, pk)
-    chain = apprenticeship.chain_ids()
-    logs = list(WeeklyLog.objects.filter(apprenticeship_id__in=chain).select_related("confirmed_by").order_by("-week_start"))
+    logs = selectors.weekly_logs_of(apprenticeship)
     roles = _roles(apprenticeship, request.user)
     signoffs = {s.role: s for s in apprenticeship.signoffs.all()}
     my_role = SignOff.Role.MENTOR if roles["is_mentor"] else SignOff.Role.WORKSHOP_HEAD if roles["is_head"] else None
     context = {
         "a": apprenticeship,
         "logs": logs,
-        "evaluations": list(MonthlyEvaluation.objects.filter(apprenticeship_id__in=chain).order_by("-month")),
-        "assessments": list(apprenticeship.assessments.order_by("-assessed_on", "-pk")),
+        "evaluations": selectors.evaluations_of(apprenticeship),
+        "assessments": selectors.assessments_of(apprenticeship),
         "sign_rows": [{"label": label, "signoff": signoffs.get(value)} for value, label in SignOff.Role.choices],
         "can_sign": my_role is not None and my_role not in signoffs
         and request.user.pk not in {s.signed_by_id for s in signoffs.values()},
         "my_sign_label": SignOff.Role(my_role).label if my_role else "",
-        "ready": services.readiness(apprenticeship),
+        "ready": selectors.readiness(apprenticeship),
         "sign_form": SignForm(),
         **roles,
     }
@@ -128,7 +98,7 @@ def _form_page(request, apprenticeship, form, title: str, submit: str):
 def week(request, pk: int):
     """The apprentice writes one week's entry (or rewrites it before the mentor confirms)."""
     apprenticeship = _get_for_user(request, pk)
-    if not services.is_apprentice(apprenticeship, request.user):
+    if not selectors.is_apprentice(apprenticeship, request.user):
         raise PermissionDenied(_("只有徒弟本人可以填写周记"))
     initial = {}
     wanted = request.GET.get("week", "")
@@ -167,7 +137,9 @@ def _is_date(text: str) -> bool:
 @login_required
 def confirm(request, pk: int, log_pk: int):
     apprenticeship = _get_for_user(request, pk)
-    entry = get_object_or_404(WeeklyLog.objects.filter(apprenticeship=apprenticeship), pk=log_pk)
+    entry = selectors.weekly_log_of(apprenticeship, log_pk)
+    if entry is None:
+        raise Http404
     entry.apprenticeship = apprenticeship
     form = ConfirmForm(request.POST)
     if not form.is_valid():
@@ -187,7 +159,7 @@ def confirm(request, pk: int, log_pk: int):
 @login_required
 def evaluate(request, pk: int):
     apprenticeship = _get_for_user(request, pk)
-    if not services.is_mentor(apprenticeship, request.user):
+    if not selectors.is_mentor(apprenticeship, request.user):
         raise PermissionDenied(_("只有该徒弟的师傅可以填写月度评价"))
     form = EvaluationForm(request.POST or None, apprenticeship=apprenticeship)
     if request.method == "POST" and form.is_valid():
@@ -251,8 +223,8 @@ def sign(request, pk: int):
 def agreement_pdf(request, pk: int):
     """师徒协议 as an A4 PDF (inline, so a phone opens it)."""
     apprenticeship = _get_for_user(request, pk)
-    rules = services.mentor_rules(apprenticeship.apprentice.enterprise)
-    since = services.mentor_on_post_since(apprenticeship.mentor, apprenticeship.post, apprenticeship.start_date)
+    rules = selectors.mentor_rules(apprenticeship.apprentice.enterprise)
+    since = selectors.mentor_on_post_since(apprenticeship.mentor, apprenticeship.post, apprenticeship.start_date)
     title = _("师徒协议")
     pdf = render_pdf("apprenticeship/pdf/agreement.html", {
         "a": apprenticeship, "rules": rules, "mentor_since": since,

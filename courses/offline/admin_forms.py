@@ -10,7 +10,7 @@ from lms.accounts.admin_scoping import ScopedModelForm
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
 
-from . import services
+from . import selectors, services
 from .models import OfflineSession
 
 FORM_FIELDS = [
@@ -31,10 +31,10 @@ class OfflineSessionForm(ScopedModelForm):
         ents = enterprise_ids(self.for_user, Capability.CHANGE)
         if self.instance.pk:
             ents = {self.instance.enterprise_id} if ents is None else set(ents) & {self.instance.enterprise_id}
-        self.fields["trainer"].queryset = services.trainers_for(ents)
+        self.fields["trainer"].queryset = selectors.trainers_for(ents)
         self.fields["trainer"].help_text = _("本企业具有培训师角色的用户；授课人在现场打开签到大屏")
         self.fields["trainer"].label_from_instance = lambda u: f"{u.get_full_name()}（{u.email or u.phone or u.username}）"
-        pages = services.course_pages_for(ents)
+        pages = selectors.course_pages_for(ents)
         if pages is None:
             self.fields["course"].queryset = self.fields["course"].queryset.none()
             self.fields["course"].help_text = _("在线课程模块未安装")

@@ -37,9 +37,8 @@ from lms.accounts.admin_scoping import (
 )
 from lms.accounts.roles import Capability
 from lms.kernel.admin import apply_service_errors
-from lms.workforce.models import Employee
 
-from . import services
+from . import selectors, services
 from .admin_forms import InviteByNumberForm, OfflineSessionEditForm, OfflineSessionForm
 from .models import Attendance, OfflineSession
 
@@ -77,12 +76,12 @@ def invited_text(session) -> str:
 class SessionIndexView(ScopedIndexView):
     def get_base_queryset(self):
         queryset = super().get_base_queryset().select_related("enterprise", "trainer")
-        return services.sessions_visible_to(self.request.user, queryset).annotate(invited_count=Count("attendances"))
+        return selectors.sessions_visible_to(self.request.user, queryset).annotate(invited_count=Count("attendances"))
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         buttons.append(MenuItem(_("签到管理"), url=attendance_url(instance), icon_name="list-ul", priority=5))
-        if instance.is_open and services.may_plan(self.request.user, instance.enterprise_id):
+        if instance.is_open and selectors.may_plan(self.request.user, instance.enterprise_id):
             buttons.append(MenuItem(_("邀请参训人员"), url=invite_url(instance), icon_name="group", priority=6))
         buttons.append(MenuItem(_("签到表（PDF）"), url=sheet_url(instance), icon_name="doc-full", priority=30))
         return buttons
@@ -138,7 +137,7 @@ class SessionInspectView(LabelledInspectView):
 
     def get_object(self, queryset=None):
         queryset = OfflineSession.objects.select_related("enterprise", "trainer", "post", "course", "closed_by")
-        return get_object_or_404(services.sessions_visible_to(self.request.user, queryset), pk=self.pk)
+        return get_object_or_404(selectors.sessions_visible_to(self.request.user, queryset), pk=self.pk)
 
     def get_time_display_value(self):
         return self.object.time_text()
@@ -158,9 +157,9 @@ class SessionInspectView(LabelledInspectView):
     def header_buttons(self):
         session = self.object
         buttons = [HeaderButton(_("签到管理"), url=attendance_url(session), icon_name="list-ul")]
-        if session.is_open and services.may_run(self.request.user, session):
+        if session.is_open and selectors.may_run(self.request.user, session):
             buttons.append(HeaderButton(_("签到大屏"), url=screen_url(session), icon_name="view"))
-        if session.is_open and services.may_plan(self.request.user, session.enterprise_id):
+        if session.is_open and selectors.may_plan(self.request.user, session.enterprise_id):
             buttons.append(HeaderButton(_("邀请参训人员"), url=invite_url(session), icon_name="group"))
         buttons.append(HeaderButton(_("签到表（PDF）"), url=sheet_url(session), icon_name="doc-full"))
         return buttons
@@ -192,8 +191,8 @@ class SessionInviteView(ScopedViewMixin, PermissionCheckedMixin, WagtailAdminTem
 
     def render(self, number_form=None):
         session = self.session
-        invited = list(session.attendances.select_related("employee__org_unit").order_by("employee__employee_no"))
-        candidates = session_candidates = services.session_candidates(session)
+        invited = selectors.attendances_of(session)
+        candidates = session_candidates = selectors.session_candidates(session)
         room = max(session.capacity - len(invited), 0)
         context = self.get_context_data(
             session=session,
@@ -219,7 +218,7 @@ class SessionInviteView(ScopedViewMixin, PermissionCheckedMixin, WagtailAdminTem
                 self._invited_message(result)
             elif action == "selected":
                 ids = [v for v in request.POST.getlist("employee") if v.isdigit()]
-                employees = list(Employee.objects.filter(enterprise_id=session.enterprise_id, pk__in=ids))
+                employees = selectors.session_employees(session, pks=ids)
                 if not employees:
                     messages.error(request, _("请勾选要邀请的人员"))
                     return self.render()
@@ -232,7 +231,7 @@ class SessionInviteView(ScopedViewMixin, PermissionCheckedMixin, WagtailAdminTem
                 if not numbers:
                     form.add_error("numbers", _("请填写工号"))
                     return self.render(form)
-                employees = list(Employee.objects.filter(enterprise_id=session.enterprise_id, employee_no__in=numbers))
+                employees = selectors.session_employees(session, numbers=numbers)
                 unknown = sorted(set(numbers) - {e.employee_no for e in employees})
                 if unknown:
                     form.add_error("numbers", _("本企业没有这些工号：%(n)s") % {"n": "、".join(unknown)})

@@ -85,6 +85,14 @@ class AttendanceFlow:
     cancelled_text: str  # a target that can be called off
     not_started_text: str
 
+    # The projector screen (:func:`courses.offline.attendance_views.screen_views`): its
+    # counts as (key, label) — keys of :func:`courses.offline.selectors.attendance_counts` —,
+    # the host's line (%(name)s), the organiser's page it links to, and the text once closed.
+    screen_counts: tuple[tuple[str, str], ...] = ()
+    screen_lead_text: str
+    screen_manage_text: str
+    screen_closed_text: str
+
     # --- hooks ---------------------------------------------------------------------------------
 
     def may_run(self, user, target) -> bool:
@@ -125,6 +133,18 @@ class AttendanceFlow:
     def close_fields(self, actor) -> dict:
         """Further columns set on the target when it closes."""
         return {}
+
+    def screen_host(self, target) -> str:
+        """The name on the screen's host line (the trainer, the meeting's host)."""
+        raise NotImplementedError
+
+    def screen_manage_url(self, target) -> str:
+        """The organiser's page for ``target`` (list, assessment, closing)."""
+        raise NotImplementedError
+
+    def screen_token(self, target, purpose: str, now: dt.datetime) -> str:
+        """The code the screen shows at ``now`` for ``purpose``."""
+        return target.checkin_token(purpose, now)
 
     # --- the flow ------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """Pages of the attendance flow (:mod:`courses.offline.attendance`), the
-same for every target: the scan URL and its return from the login page, and
-the QR code the target's screen shows.
+same for every target (offline sessions, warning meetings): the scan URL and
+its return from the login page, and the projector screen (签到大屏) with the
+rotating QR code and the counts — one template (``attendance/screen.html``),
+one script (``attendance/screen.js``) that fetches the next code by itself.
 
 ``scan`` is the URL inside the rotating QR code. The phone's camera opens
 it; the code is checked *at the moment of the scan*, so a worker who must log
@@ -17,6 +19,7 @@ import segno
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +30,12 @@ from django.views.decorators.http import require_GET
 from lms.kernel import checkin
 from lms.kernel.errors import refusal_text
 
+from . import selectors
 from .attendance import SCAN_LOGIN_GRACE, AttendanceFlow
+from .models import time_text
+
+# How often the screen asks for the counts even when the code is still current.
+SCREEN_POLL_SECONDS = 5
 
 # The HTTP status of a refused scan, by the refusal's code.
 SCAN_ERROR_STATUS = {"invalid": 400, "expired": 400, "closed": 409, "too_early": 409, "not_employee": 403,
@@ -108,3 +116,58 @@ def screen_code(request, flow: AttendanceFlow, token: str, now: dt.datetime) -> 
         "expires_in": max(0.0, (checkin.step_ends_at(step) - now).total_seconds()),
         "step_seconds": checkin.STEP_SECONDS,
     }
+
+
+def screen_views(flow: AttendanceFlow, target_to_run):
+    """The projector screen of ``flow``'s targets: the page (``screen``) and
+    the JSON of its current code and counts (``screen_code``), the URLs
+    ``<url_namespace>:screen`` and ``:screen_code``. ``target_to_run(request, pk)``
+    gives the target the user runs (404 for one they may not see, 403 for one
+    they see but do not run)."""
+
+    def mode_of(request) -> str:
+        wanted = request.GET.get("mode")
+        return wanted if wanted in flow.purposes else flow.purposes[0]
+
+    def payload(request, target, purpose: str) -> dict:
+        now = _now()
+        code = screen_code(request, flow, flow.screen_token(target, purpose, now), now)
+        counts = selectors.attendance_counts(target, [key for key, _label in flow.screen_counts])
+        return {**code, "mode": purpose, "expires_in": round(code["expires_in"], 1), "open": target.is_open, **counts}
+
+    @require_GET
+    @never_cache
+    @login_required
+    def screen(request, pk: int):
+        """签到大屏: the rotating code, large, for a laptop or a projector."""
+        target = target_to_run(request, pk)
+        purpose = mode_of(request)
+        data = payload(request, target, purpose) if target.is_open else None
+        values = data or selectors.attendance_counts(target, [key for key, _label in flow.screen_counts])
+        context = {
+            "target": target,
+            "when": time_text(target.start_at, target.end_at),
+            "lead": flow.screen_lead_text % {"t": flow.screen_host(target)} if flow.screen_host(target) else "",
+            "mode": purpose,
+            "modes": flow.purposes,
+            "manage_url": flow.screen_manage_url(target),
+            "manage_text": flow.screen_manage_text,
+            "closed_text": flow.screen_closed_text,
+            "counts": [(key, label, values[key]) for key, label in flow.screen_counts],
+            "payload": data,
+            "code_url": reverse(f"{flow.url_namespace}:screen_code", args=[target.pk]) + f"?mode={purpose}",
+            "poll_seconds": SCREEN_POLL_SECONDS,
+        }
+        return render(request, "attendance/screen.html", context)
+
+    @require_GET
+    @never_cache
+    @login_required
+    def screen_code_json(request, pk: int):
+        """The current code and the counts, as JSON, for the screen's refresh."""
+        target = target_to_run(request, pk)
+        if not target.is_open:
+            return JsonResponse({"open": False, "message": str(flow.screen_closed_text)}, status=409)
+        return JsonResponse(payload(request, target, mode_of(request)))
+
+    return screen, screen_code_json

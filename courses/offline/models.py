@@ -22,6 +22,14 @@ from lms.archive.models import AssessmentResult, TrainingKind, TrainingLevel
 from lms.kernel.checkin import CheckinTarget
 
 
+def time_text(start_at: dt.datetime, end_at: dt.datetime) -> str:
+    """``2026-05-12 08:30 – 11:30`` (the end's date too when it is another day):
+    how a session's or a meeting's time is shown."""
+    start, end = timezone.localtime(start_at), timezone.localtime(end_at)
+    tail = f"{end:%H:%M}" if start.date() == end.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M} – {tail}"
+
+
 class OfflineSession(CheckinTarget):
     class Status(models.TextChoices):
         PLANNED = "planned", _("已计划")
@@ -97,9 +105,7 @@ class OfflineSession(CheckinTarget):
         return int((self.end_at - self.start_at).total_seconds() // 60)
 
     def time_text(self) -> str:
-        start, end = timezone.localtime(self.start_at), timezone.localtime(self.end_at)
-        tail = f"{end:%H:%M}" if start.date() == end.date() else f"{end:%Y-%m-%d %H:%M}"
-        return f"{start:%Y-%m-%d %H:%M} – {tail}"
+        return time_text(self.start_at, self.end_at)
 
 
 class Attendance(models.Model):

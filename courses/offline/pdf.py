@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from lms.archive.pdf import render_pdf
 
 from .models import OfflineSession
+from .selectors import attendances_of
 
 # Rows a sheet always has, so a printed sheet has room for walk-ins to sign.
 MIN_ROWS = 10
@@ -19,9 +20,7 @@ def _hm(value):
 
 
 def sign_in_sheet_pdf(session: OfflineSession) -> bytes:
-    attendances = list(
-        session.attendances.select_related("employee__org_unit").order_by("employee__employee_no")
-    )
+    attendances = attendances_of(session)
     rows = [
         {
             "n": n,

@@ -21,42 +21,28 @@ obligations.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
-from lms.accounts.admin_scoping import admin_scope
-from lms.accounts.models import Membership, User
-from lms.accounts.roles import WORKFORCE_READ_ROLES, Capability, Role
-from lms.accounts.scoping import can, enterprise_ids, log_user
+from lms.accounts.scoping import log_user
 from lms.archive.models import AssessmentResult, TrainingKind
-from lms.compliance.models import Obligation
-from lms.compliance.services import COUNTS_TOWARDS
 from lms.kernel import checkin
-from lms.workforce.models import Employee, Enterprise, OrgUnit
+from lms.workforce.models import Employee, Enterprise
 
 from .attendance import CHECKIN_OPENS_BEFORE, AttendanceFlow, CloseResult, ScanResult, hm
 from .models import Attendance, OfflineSession
+from .selectors import course_pages_for, may_plan, may_run, session_candidates, trainers_for
 
-# Roles that see every session of their enterprise (a trainer sees their own).
-FULL_VIEW_ROLES = WORKFORCE_READ_ROLES - {Role.TRAINER}
 # Levels only mean something for the three-level induction and its repeats.
 LEVELLED_KINDS = {TrainingKind.INDUCTION, TrainingKind.RETRAINING}
 PARTICIPANTS_MAX = 500
-
-# Which obligation kinds a record of a given training kind counts towards
-# (the inverse of lms.compliance.services.COUNTS_TOWARDS).
-OBLIGATIONS_FOR_KIND = {
-    kind: {ob for ob, kinds in COUNTS_TOWARDS.items() if kind in kinds} for kind in TrainingKind.values
-}
 
 SESSION_FIELDS = (
     "title", "course", "content", "kind", "level", "post", "start_at", "end_at", "place", "trainer", "capacity",
@@ -76,21 +62,6 @@ def _now(now):
 # --- who may do what --------------------------------------------------------------------
 
 
-def may_plan(user, enterprise_id: int) -> bool:
-    return user is not None and can(user, Capability.CHANGE, enterprise_id)
-
-
-def may_run(user, session: OfflineSession) -> bool:
-    """The session's trainer, or a planner of its enterprise (or the system)."""
-    if user is None:
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.pk == session.trainer_id and can(user, Capability.VIEW, session.enterprise_id):
-        return True
-    return may_plan(user, session.enterprise_id)
-
-
 def _require_planner(actor, enterprise_id: int) -> None:
     if actor is not None and not may_plan(actor, enterprise_id):
         raise PermissionDenied(_("您无权安排该企业的线下培训"))
@@ -101,49 +72,7 @@ def _require_runner(actor, session: OfflineSession) -> None:
         raise PermissionDenied(SESSIONS.not_runner_text)
 
 
-def sessions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Sessions ``user`` may see: all of the enterprises where a role other
-    than trainer lets them read the enterprise's records; in the others, the
-    sessions they teach. Another enterprise's session is never among them."""
-    queryset = OfflineSession.objects.all() if queryset is None else queryset
-    queryset = admin_scope(queryset, user, Capability.VIEW)
-    if user.is_superuser:
-        return queryset
-    full = {ent for ent, role in user.role_pairs() if role in FULL_VIEW_ROLES}
-    return queryset.filter(Q(enterprise_id__in=full) | Q(trainer=user))
-
-
-def sessions_runnable_by(user, queryset: QuerySet | None = None) -> QuerySet:
-    queryset = sessions_visible_to(user, queryset)
-    if user.is_superuser:
-        return queryset
-    planners = enterprise_ids(user, Capability.CHANGE) or frozenset()
-    return queryset.filter(Q(enterprise_id__in=planners) | Q(trainer=user))
-
-
-def trainers_for(enterprise_ids) -> QuerySet:
-    """Users holding the trainer role in one of ``enterprise_ids`` (None: any)."""
-    members = Membership.objects.filter(role=Role.TRAINER, is_active=True)
-    if enterprise_ids is not None:
-        members = members.filter(enterprise_id__in=enterprise_ids)
-    return User.objects.filter(is_active=True, pk__in=members.values("user_id")).order_by("full_name", "email")
-
-
 # --- planning ---------------------------------------------------------------------------
-
-
-def course_pages_for(enterprise_ids) -> QuerySet | None:
-    """Live course pages (``courses.CoursePage``) a session of these
-    enterprises may name: shared ones and the enterprises' own; None if the
-    online-learning app is not installed."""
-    try:
-        course_page = apps.get_model("courses", "CoursePage")
-    except LookupError:
-        return None
-    qs = course_page.objects.live()
-    if enterprise_ids is not None:
-        qs = qs.filter(Q(enterprise__isnull=True) | Q(enterprise_id__in=enterprise_ids))
-    return qs.order_by("title")
 
 
 def _check_session(session: OfflineSession, audience_units) -> None:
@@ -225,66 +154,7 @@ def session_cancel(*, session: OfflineSession, actor) -> OfflineSession:
     return session
 
 
-# --- who owes it: invitations from obligations ----------------------------------------------
-
-
-@dataclass
-class Candidate:
-    employee: Employee
-    obligations: list[Obligation] = field(default_factory=list)
-
-    @property
-    def due_date(self) -> dt.date:
-        return min(o.due_date for o in self.obligations)
-
-    @property
-    def missing_hours(self) -> Decimal:
-        return max(o.missing_hours for o in self.obligations)
-
-
-def _unit_subtree(enterprise_id: int, roots) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for pk, parent in OrgUnit.objects.filter(enterprise_id=enterprise_id).values_list("pk", "parent_id"):
-        children.setdefault(parent, []).append(pk)
-    out, stack = set(), [u.pk for u in roots]
-    while stack:
-        pk = stack.pop()
-        if pk not in out:
-            out.add(pk)
-            stack.extend(children.get(pk, ()))
-    return out
-
-
-def matching_obligations(session: OfflineSession) -> QuerySet:
-    """Open obligations in the session's enterprise and audience that its
-    record would count towards (kind, level, post and date window, as
-    :func:`lms.compliance.services.evaluate` counts them)."""
-    day = timezone.localtime(session.end_at).date()
-    qs = Obligation.objects.open().filter(
-        employee__enterprise_id=session.enterprise_id,
-        employee__status=Employee.Status.ACTIVE,
-        kind__in=OBLIGATIONS_FOR_KIND.get(session.kind, ()),
-        start_date__lte=day,
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-    qs = qs.filter(Q(level="") | Q(level=session.level))
-    if session.post_id:
-        qs = qs.filter(Q(post__isnull=True) | Q(post_id=session.post_id))
-    units = list(session.audience_units.all())
-    if units:
-        qs = qs.filter(employee__org_unit_id__in=_unit_subtree(session.enterprise_id, units))
-    return qs
-
-
-def session_candidates(session: OfflineSession) -> list[Candidate]:
-    """People who owe what this session teaches and are not invited yet, the
-    most urgent first (earliest due date), in a constant number of queries."""
-    invited = set(session.attendances.values_list("employee_id", flat=True))
-    by_employee: dict[int, Candidate] = {}
-    for o in matching_obligations(session).select_related("employee__org_unit", "post").order_by("due_date", "pk"):
-        if o.employee_id in invited:
-            continue
-        by_employee.setdefault(o.employee_id, Candidate(o.employee)).obligations.append(o)
-    return sorted(by_employee.values(), key=lambda c: (c.due_date, c.employee.employee_no))
+# --- invitations ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -349,11 +219,6 @@ def attendance_uninvite(*, attendance: Attendance, actor) -> None:
 
 
 # --- on site -------------------------------------------------------------------------------------
-
-
-def screen_token(session: OfflineSession, purpose: str, *, now: dt.datetime | None = None) -> str:
-    """The code the trainer's screen shows at ``now``."""
-    return session.checkin_token(purpose, _now(now))
 
 
 @transaction.atomic
@@ -467,8 +332,20 @@ class SessionAttendanceFlow(AttendanceFlow):
     cancelled_text = gettext_lazy("该培训已取消")
     not_started_text = gettext_lazy("培训尚未开始，不能结束。")
 
+    screen_counts = (("invited", gettext_lazy("应到")), ("checked_in", gettext_lazy("已签到")),
+                     ("checked_out", gettext_lazy("已签退")))
+    screen_lead_text = gettext_lazy("授课人：%(t)s")
+    screen_manage_text = gettext_lazy("签到管理")
+    screen_closed_text = gettext_lazy("本次培训已结束，签到已关闭。")
+
     def may_run(self, user, target):
         return may_run(user, target)
+
+    def screen_host(self, target):
+        return target.trainer.get_full_name() if target.trainer_id else ""
+
+    def screen_manage_url(self, target):
+        return reverse("offline:attendance", args=[target.pk])
 
     def attendance_for_scan(self, target, user):
         not_listed = _("您不在本次培训的签到名单中，请联系培训师。")
@@ -543,38 +420,6 @@ def session_close(*, session: OfflineSession, actor, now: dt.datetime | None = N
     return SESSIONS.close(target=session, actor=actor, now=now)
 
 
-# --- for the learner's portal ---------------------------------------------------------------------
-
-
-def my_invitations(user, *, now: dt.datetime | None = None) -> list[Attendance]:
-    """The user's invitations to sessions that have not ended more than a day ago."""
-    now = _now(now)
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return list(
-        Attendance.objects.filter(
-            employee__user=user, session__status=OfflineSession.Status.PLANNED, session__end_at__gte=now - dt.timedelta(days=1)
-        )
-        .select_related("session__enterprise", "session__trainer", "employee")
-        .order_by("session__start_at")
-    )
-
-
-def my_sessions_to_run(user, *, now: dt.datetime | None = None) -> list[OfflineSession]:
-    """Planned sessions the user teaches (for the trainer's portal links)."""
-    now = _now(now)
-    if not getattr(user, "is_authenticated", False):
-        return []
-    if not user.is_superuser and not any(role == Role.TRAINER for _e, role in user.role_pairs()):
-        return []  # no query for the many who teach nothing (role_pairs is cached per request)
-    return list(
-        sessions_visible_to(user)
-        .filter(trainer=user, status=OfflineSession.Status.PLANNED, end_at__gte=now - dt.timedelta(days=7))
-        .select_related("enterprise")
-        .order_by("start_at")[:20]
-    )
-
-
 __all__ = [
     "CHECKIN_OPENS_BEFORE",
     "OfflineError",
@@ -582,16 +427,10 @@ __all__ = [
     "attendance_mark",
     "attendance_scan",
     "attendance_uninvite",
-    "matching_obligations",
-    "may_plan",
-    "may_run",
     "session_cancel",
-    "session_candidates",
     "session_close",
     "session_create",
     "session_invite",
     "session_invite_owing",
     "session_update",
-    "sessions_runnable_by",
-    "sessions_visible_to",
 ]

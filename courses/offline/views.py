@@ -19,9 +19,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -34,13 +33,9 @@ from lms.archive.models import AssessmentResult
 from lms.kernel import checkin
 from lms.kernel.errors import refusal_text
 
-from . import services
-from .attendance_views import scan_views, screen_code
+from . import selectors, services
+from .attendance_views import scan_views, screen_views
 from .models import Attendance, OfflineSession
-
-# How often the screen asks for the counts even when the code is still current.
-SCREEN_POLL_SECONDS = 5
-
 
 def _now() -> dt.datetime:
     return timezone.now()
@@ -48,14 +43,16 @@ def _now() -> dt.datetime:
 
 def _get_session_for_user(request, pk: int) -> OfflineSession:
     """A session the user may see, else 404 (another enterprise's session does not exist for them)."""
-    queryset = OfflineSession.objects.select_related("enterprise", "trainer", "post", "course")
-    return get_object_or_404(services.sessions_visible_to(request.user, queryset), pk=pk)
+    session = selectors.session_for_user(request.user, pk)
+    if session is None:
+        raise Http404
+    return session
 
 
 def _get_session_to_run(request, pk: int) -> OfflineSession:
     """A session the user runs (its trainer, or a planner); seen but not run: 403."""
     session = _get_session_for_user(request, pk)
-    if not services.may_run(request.user, session):
+    if not selectors.may_run(request.user, session):
         raise PermissionDenied(services.SESSIONS.not_runner_text)
     return session
 
@@ -97,28 +94,18 @@ def _form_errors(form: forms.Form) -> str:
     return "；".join(parts)
 
 
-def _counts(session: OfflineSession) -> dict:
-    return session.attendances.aggregate(
-        invited=Count("pk"),
-        checked_in=Count("pk", filter=Q(check_in_at__isnull=False)),
-        checked_out=Count("pk", filter=Q(check_out_at__isnull=False)),
-    )
-
-
 @require_GET
 @never_cache
 @login_required
 def session_attendance(request, pk: int):
     """签到管理: the list with check-in/out times, assessment, manual entry and closing."""
     session = _get_session_for_user(request, pk)
-    attendances = list(
-        session.attendances.select_related("employee__org_unit", "record").order_by("employee__employee_no")
-    )
+    attendances = selectors.attendances_of(session)
     checked_in = sum(1 for a in attendances if a.check_in_at)
     context = {
         "session": session,
         "attendances": attendances,
-        "can_run": services.may_run(request.user, session),
+        "can_run": selectors.may_run(request.user, session),
         "counts": {
             "invited": len(attendances),
             "checked_in": checked_in,
@@ -137,7 +124,10 @@ def _back(session: OfflineSession, anchor: str = ""):
 
 
 def _get_attendance(session: OfflineSession, attendance_pk: int) -> Attendance:
-    return get_object_or_404(Attendance.objects.select_related("employee"), pk=attendance_pk, session=session)
+    attendance = selectors.attendance_of(session, attendance_pk)
+    if attendance is None:
+        raise Http404
+    return attendance
 
 
 @require_POST
@@ -200,45 +190,10 @@ def session_close(request, pk: int):
     return _back(session)
 
 
-# --- the projector screen ------------------------------------------------------------------------
+# --- the projector screen: the attendance flow's screen --------------------------------------------
 
 
-def _mode(request) -> str:
-    return checkin.CHECK_OUT if request.GET.get("mode") == checkin.CHECK_OUT else checkin.CHECK_IN
-
-
-def _code_payload(request, session: OfflineSession, purpose: str) -> dict:
-    now = _now()
-    code = screen_code(request, services.SESSIONS, services.screen_token(session, purpose, now=now), now)
-    return {**code, "mode": purpose, "expires_in": round(code["expires_in"], 1), "open": session.is_open, **_counts(session)}
-
-
-@require_GET
-@never_cache
-@login_required
-def session_screen(request, pk: int):
-    """签到大屏: the rotating code, large, for a laptop or a projector."""
-    session = _get_session_to_run(request, pk)
-    purpose = _mode(request)
-    context = {
-        "session": session,
-        "mode": purpose,
-        "payload": _code_payload(request, session, purpose) if session.is_open else None,
-        "code_url": reverse("offline:screen_code", args=[session.pk]) + f"?mode={purpose}",
-        "poll_seconds": SCREEN_POLL_SECONDS,
-    }
-    return render(request, "offline/screen.html", context)
-
-
-@require_GET
-@never_cache
-@login_required
-def session_screen_code(request, pk: int):
-    """The current code and the counts, as JSON, for the screen's refresh."""
-    session = _get_session_to_run(request, pk)
-    if not session.is_open:
-        return JsonResponse({"open": False, "message": _("本次培训已结束")}, status=409)
-    return JsonResponse(_code_payload(request, session, _mode(request)))
+session_screen, session_screen_code = screen_views(services.SESSIONS, _get_session_to_run)
 
 
 # --- the sign-in sheet -------------------------------------------------------------------------------

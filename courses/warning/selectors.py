@@ -1,18 +1,84 @@
-"""Reads of warning education: the user's campaigns, coverage per unit and
-quarter with who is missing, and a person's violation history (违规违章档案).
+"""Reads of warning education: who may manage a campaign or run a meeting,
+the cases each person studies (by the hazards of their posts), the user's
+campaigns, coverage per unit and quarter with who is missing, and a
+person's violation history (违规违章档案).
 Each runs a constant number of queries, whatever the headcount."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
+from content.models import AccidentCasePage, hazard_terms, hazards_overlap
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import can
 from lms.compliance.models import Obligation, ObligationKind
-from lms.workforce.models import Employee, EmploymentEvent, OrgUnit
+from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, PostAssignment
 
-from .models import WarningCampaign, WarningStudy
+from .models import WarningCampaign, WarningMeeting, WarningStudy
+
+# Cases one person is given to study (the best matches for their post first).
+MAX_CASES_PER_PERSON = 5
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def may_manage(user, enterprise_id: int) -> bool:
+    return user is not None and can(user, Capability.CHANGE, enterprise_id)
+
+
+def may_run_meeting(user, meeting: WarningMeeting) -> bool:
+    """The meeting's host (chosen by a manager) or a manager of its enterprise."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.pk == meeting.host_id or may_manage(user, meeting.campaign.enterprise_id)
+
+
+# --- which cases: by the hazards of each post --------------------------------------------------
+
+
+def library_cases() -> list[AccidentCasePage]:
+    """Every live case of the library, newest accident first (one query)."""
+    return list(AccidentCasePage.objects.live().order_by("-accident_date", "-pk"))
+
+
+def cases_for_hazards(hazards: str, cases: list[AccidentCasePage]) -> list[AccidentCasePage]:
+    """The cases (in their order) whose hazard tags or class match a post's ``hazards`` text."""
+    terms = hazard_terms(hazards)
+    return [c for c in cases if terms and hazards_overlap(c.hazard_list(), terms)] if terms else []
+
+
+def current_posts(employee: Employee, on_date: dt.date):
+    return [
+        a.post for a in PostAssignment.objects.filter(employee=employee, start_date__lte=on_date)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on_date)).select_related("post").order_by("start_date", "pk")
+    ]
+
+
+def cases_for_employee(campaign: WarningCampaign, employee: Employee, *, on_date: dt.date | None = None,
+                       library: list[AccidentCasePage] | None = None) -> list[AccidentCasePage]:
+    """What ``employee`` studies in ``campaign``: the enterprise's own choice
+    first, then library cases matching the hazards of their current posts,
+    then (for someone with no post or no match) cases of the enterprise's
+    industry; at most :data:`MAX_CASES_PER_PERSON`."""
+    on_date = on_date or timezone.localdate()
+    library = library_cases() if library is None else library
+    chosen = list(campaign.extra_cases.live().order_by("-accident_date", "-pk"))
+    extra = len(chosen)
+    for post in current_posts(employee, on_date):
+        chosen += cases_for_hazards(post.hazards, library)
+    if len(chosen) == extra:
+        industry = campaign.enterprise.industry
+        chosen += [c for c in library if c.industry == industry]
+    return list({c.pk: c for c in chosen}.values())[:MAX_CASES_PER_PERSON]
+
+
+# --- the worker's campaigns, coverage, violations ---------------------------------------------
 
 
 def campaigns_for_worker(user):

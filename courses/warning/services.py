@@ -26,26 +26,25 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
-from content.models import AccidentCasePage, hazard_terms, hazards_overlap
+from content.models import AccidentCasePage
 from courses.offline.attendance import AttendanceFlow, ScanResult, hm
 from courses.offline.models import hours_for
-from lms.accounts.roles import Capability
-from lms.accounts.scoping import can, log_user
+from lms.accounts.scoping import log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.archive.services import record_append
 from lms.kernel import checkin
-from lms.workforce.models import Employee, Enterprise, PostAssignment
+from lms.workforce.models import Employee, Enterprise
 
 from .models import MeetingAttendance, WarningCampaign, WarningMeeting, WarningStudy, quarter_of
+from .selectors import cases_for_employee, may_manage, may_run_meeting
 
-# Cases one person is given to study (the best matches for their post first).
-MAX_CASES_PER_PERSON = 5
+
 
 
 def reflection_min_chars() -> int:
@@ -60,10 +59,6 @@ class WarningError(ValidationError):
 
 def _now(now):
     return now or timezone.now()
-
-
-def may_manage(user, enterprise_id: int) -> bool:
-    return user is not None and can(user, Capability.CHANGE, enterprise_id)
 
 
 def _require_manager(actor, enterprise_id: int) -> None:
@@ -115,45 +110,6 @@ def campaign_set_extra_cases(*, campaign: WarningCampaign, actor, cases) -> Warn
     campaign.extra_cases.set(cases)
     log(campaign, "anxun.warning_cases", user=log_user(actor), data={"cases": [c.pk for c in cases]})
     return campaign
-
-
-# --- which cases: by the hazards of each post --------------------------------------------------
-
-
-def library_cases() -> list[AccidentCasePage]:
-    """Every live case of the library, newest accident first (one query)."""
-    return list(AccidentCasePage.objects.live().order_by("-accident_date", "-pk"))
-
-
-def cases_for_hazards(hazards: str, cases: list[AccidentCasePage]) -> list[AccidentCasePage]:
-    """The cases (in their order) whose hazard tags or class match a post's ``hazards`` text."""
-    terms = hazard_terms(hazards)
-    return [c for c in cases if terms and hazards_overlap(c.hazard_list(), terms)] if terms else []
-
-
-def current_posts(employee: Employee, on_date: dt.date):
-    return [
-        a.post for a in PostAssignment.objects.filter(employee=employee, start_date__lte=on_date)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on_date)).select_related("post").order_by("start_date", "pk")
-    ]
-
-
-def cases_for_employee(campaign: WarningCampaign, employee: Employee, *, on_date: dt.date | None = None,
-                       library: list[AccidentCasePage] | None = None) -> list[AccidentCasePage]:
-    """What ``employee`` studies in ``campaign``: the enterprise's own choice
-    first, then library cases matching the hazards of their current posts,
-    then (for someone with no post or no match) cases of the enterprise's
-    industry; at most :data:`MAX_CASES_PER_PERSON`."""
-    on_date = on_date or timezone.localdate()
-    library = library_cases() if library is None else library
-    chosen = list(campaign.extra_cases.live().order_by("-accident_date", "-pk"))
-    extra = len(chosen)
-    for post in current_posts(employee, on_date):
-        chosen += cases_for_hazards(post.hazards, library)
-    if len(chosen) == extra:
-        industry = campaign.enterprise.industry
-        chosen += [c for c in library if c.industry == industry]
-    return list({c.pk: c for c in chosen}.values())[:MAX_CASES_PER_PERSON]
 
 
 # --- online study -------------------------------------------------------------------------------
@@ -266,13 +222,6 @@ def meeting_create(*, campaign: WarningCampaign, actor, title: str, start_at, en
     return meeting
 
 
-def may_run_meeting(user, meeting: WarningMeeting) -> bool:
-    """The meeting's host (chosen by a manager) or a manager of its enterprise."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return user.pk == meeting.host_id or may_manage(user, meeting.campaign.enterprise_id)
-
-
 class MeetingAttendanceFlow(AttendanceFlow):
     """Meetings in the attendance flow: any active employee of the
     enterprise checks in (no check-out, no list); closing credits check-in
@@ -295,8 +244,19 @@ class MeetingAttendanceFlow(AttendanceFlow):
     already_closed_text = gettext_lazy("本次会议已结束，培训档案已经写入，不会重复写入。")
     not_started_text = gettext_lazy("会议尚未开始，不能结束。")
 
+    screen_counts = (("checked_in", gettext_lazy("已签到")),)
+    screen_lead_text = gettext_lazy("主持人：%(t)s")
+    screen_manage_text = gettext_lazy("警示教育")
+    screen_closed_text = gettext_lazy("会议已结束")
+
     def may_run(self, user, target):
         return may_run_meeting(user, target)
+
+    def screen_host(self, target):
+        return target.host.get_full_name() or str(target.host) if target.host_id else ""
+
+    def screen_manage_url(self, target):
+        return reverse("warning:manage", args=[target.campaign_id])
 
     def accepts_scans(self, target, now):
         return target.is_open and now <= target.end_at

@@ -13,6 +13,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/meetings/new/", views.meeting_new, name="meeting_new"),
     path("campaigns/<int:pk>/coverage/", views.coverage, name="coverage"),
     path("meetings/<int:pk>/screen/", views.meeting_screen, name="screen"),
+    path("meetings/<int:pk>/screen/code/", views.meeting_screen_code, name="screen_code"),
     path("meetings/<int:pk>/close/", views.meeting_close, name="meeting_close"),
     # The URL inside a meeting's rotating QR code, and the return from the login page.
     path("m/resume/", views.scan_resume, name="scan_resume"),

@@ -18,18 +18,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.log_actions import log
 
 from content.models import AccidentCaseIndexPage
-from courses.offline.attendance_views import scan_views, screen_code
+from courses.offline.attendance_views import scan_views, screen_views
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
-from lms.kernel import checkin
 from lms.kernel.admin import apply_service_errors
 from lms.kernel.errors import refusal_text
 from lms.workforce.models import Employee, Post, PostAssignment
@@ -66,7 +64,7 @@ def _get_meeting_to_run(request, pk: int) -> WarningMeeting:
     if not (request.user.is_superuser or meeting.host_id == request.user.pk
             or meeting.campaign.enterprise_id in _member_enterprises(request.user)):
         raise Http404
-    if not services.may_run_meeting(request.user, meeting):
+    if not selectors.may_run_meeting(request.user, meeting):
         raise PermissionDenied(_("只有会议主持人或企业培训管理人员可以操作"))
     return meeting
 
@@ -110,7 +108,7 @@ def study(request, pk: int):
                 messages.success(request, result.message)
                 return redirect("warning:study", pk=campaign.pk)
         status = 400
-    cases = services.cases_for_employee(campaign, my_study.employee)
+    cases = selectors.cases_for_employee(campaign, my_study.employee)
     return render(request, "warning/study.html", {
         "campaign": campaign, "study": my_study, "cases": cases, "form": form,
         "min_chars": services.reflection_min_chars(),
@@ -149,17 +147,17 @@ def manage(request, pk: int):
 
 
 def _manage_context(request, campaign: WarningCampaign, meeting_form: MeetingForm) -> dict:
-    library = services.library_cases()
+    library = selectors.library_cases()
     posts = list(Post.objects.filter(enterprise=campaign.enterprise, is_active=True).select_related("org_unit")
                  .order_by("org_unit__code", "code"))
-    per_post = [(p, services.cases_for_hazards(p.hazards, library)[: services.MAX_CASES_PER_PERSON]) for p in posts]
+    per_post = [(p, selectors.cases_for_hazards(p.hazards, library)[: selectors.MAX_CASES_PER_PERSON]) for p in posts]
     return {
         "campaign": campaign,
         "per_post": per_post,
         "cases_form": ExtraCasesForm(initial={"extra_cases": list(campaign.extra_cases.all())}),
         "meeting_form": meeting_form,
         "meetings": list(campaign.meetings.select_related("host").order_by("start_at")),
-        "can_manage": services.may_manage(request.user, campaign.enterprise_id),
+        "can_manage": selectors.may_manage(request.user, campaign.enterprise_id),
     }
 
 
@@ -208,18 +206,8 @@ def coverage(request, pk: int):
     })
 
 
-@require_GET
-@never_cache
-@login_required
-def meeting_screen(request, pk: int):
-    """签到大屏: the rotating QR code (the page reloads with each new code)."""
-    meeting = _get_meeting_to_run(request, pk)
-    now = timezone.now()
-    context = {"meeting": meeting, "count": meeting.attendances.count()}
-    if meeting.is_open:
-        code = screen_code(request, services.MEETINGS, meeting.checkin_token(checkin.CHECK_IN, now), now)
-        context.update({"qr": code["qr"], "refresh": max(1, int(code["expires_in"]) + 1)})
-    return render(request, "warning/screen.html", context)
+# 签到大屏: the attendance flow's screen (the same page as an offline session's).
+meeting_screen, meeting_screen_code = screen_views(services.MEETINGS, _get_meeting_to_run)
 
 
 @require_POST

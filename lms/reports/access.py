@@ -14,7 +14,7 @@ from wagtail.models import ModelLogEntry
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
 from lms.supervision.selectors import REGULATOR_READ
-from lms.supervision.services import is_regulator
+from lms.supervision.selectors import is_regulator
 from lms.workforce.models import Enterprise
 
 

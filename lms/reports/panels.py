@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 
-from lms.supervision.services import is_regulator
+from lms.supervision.selectors import is_regulator
 
 from . import frames
 from .access import report_enterprises

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation, ObligationKind
-from lms.supervision.services import is_regulator
+from lms.supervision.selectors import is_regulator
 from lms.workforce.models import Employee
 
 from . import frames

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from lms.media.registry import Grant, register
 
-from . import selectors, services
+from . import selectors
 from .models import FindingEntry, SampleBundle
 
 
@@ -19,7 +19,7 @@ def finding_evidence(request, name: str) -> Grant | None:
 
 def bundle(request, name: str) -> Grant | None:
     """A sample's bundle (many people's files): only the regulator who made it."""
-    if not services.is_regulator(request.user):
+    if not selectors.is_regulator(request.user):
         return None
     found = SampleBundle.objects.filter(archive=name, requested_by=request.user).only("sample_id").first()
     if found is None:

@@ -14,9 +14,25 @@ from lms.accounts.roles import Capability
 from lms.accounts.scoping import _enterprise_field, _tenant_path, enterprise_ids, scope
 
 from .models import Finding, Sample, SampleItem
-from .services import is_regulator
 
 REGULATOR_READ = "anxun.regulator_read"
+
+
+# --- who is who --------------------------------------------------------------------------------
+
+
+def is_regulator(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "api_token", None) is None
+                and user.region_prefixes())
+
+
+def regulator_covers(user, region_code: str) -> bool:
+    """Whether ``region_code`` (an enterprise's, or a region to sample) lies in one of the user's regions."""
+    return is_regulator(user) and any(region_code.startswith(p) for p in user.region_prefixes())
+
+
+def sample_items(sample: Sample) -> list[tuple[int, int | None]]:
+    return list(sample.items.order_by("position").values_list("enterprise_id", "employee_id"))
 
 
 def samples_for(user) -> QuerySet[Sample]:

@@ -27,6 +27,7 @@ from lms.uploads import UploadRefused, check_upload
 from lms.workforce.models import Employee, Enterprise, HazardLevel, PostAssignment
 
 from .models import Finding, FindingEntry, Sample, SampleItem
+from .selectors import is_regulator, regulator_covers
 
 SEED_LIMIT = 2**63
 # People on high-hazard posts are this many times as likely to be drawn.
@@ -41,16 +42,6 @@ class SupervisionError(ValidationError):
 
 
 # --- who is who --------------------------------------------------------------------------------
-
-
-def is_regulator(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "api_token", None) is None
-                and user.region_prefixes())
-
-
-def regulator_covers(user, region_code: str) -> bool:
-    """Whether ``region_code`` (an enterprise's, or a region to sample) lies in one of the user's regions."""
-    return is_regulator(user) and any(region_code.startswith(p) for p in user.region_prefixes())
 
 
 def _require_region(user, region_code: str) -> None:
@@ -166,10 +157,6 @@ def sample_reproduce(sample: Sample) -> list[tuple[int, int | None]]:
     draw = _draw(regulator=sample.regulator, on_date=timezone.localdate(sample.created_at), seed=sample.seed,
                  **_rules_kwargs(sample))
     return draw.items
-
-
-def sample_items(sample: Sample) -> list[tuple[int, int | None]]:
-    return list(sample.items.order_by("position").values_list("enterprise_id", "employee_id"))
 
 
 # --- findings ----------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from .models import Finding, FindingEntry, Sample, SampleBundle
 
 
 def _require_regulator(request) -> None:
-    if not services.is_regulator(request.user):
+    if not selectors.is_regulator(request.user):
         raise PermissionDenied(_("该页面仅向监管人员开放"))
 
 
@@ -46,7 +46,7 @@ def _is_staff(user) -> bool:
 
 
 def _require_staff_or_regulator(request) -> None:
-    if not (services.is_regulator(request.user) or _is_staff(request.user)):
+    if not (selectors.is_regulator(request.user) or _is_staff(request.user)):
         raise PermissionDenied(_("该页面仅向监管人员和企业管理人员开放"))
 
 
@@ -63,7 +63,7 @@ def _get_finding_for_user(request, pk: int) -> Finding:
 @require_GET
 @login_required
 def index(request):
-    if services.is_regulator(request.user):
+    if selectors.is_regulator(request.user):
         return redirect("supervision:samples")
     _require_staff_or_regulator(request)
     return redirect("supervision:findings")
@@ -120,7 +120,7 @@ def sample_detail(request, pk: int):
         "findings": sample.findings.select_related("enterprise", "employee"),
         "bundle": sample.bundles.order_by("-created_at", "-id").first(),
         # An auditor's check: the seed recomputes this very sample on today's data.
-        "reproduces": services.sample_reproduce(sample) == services.sample_items(sample),
+        "reproduces": services.sample_reproduce(sample) == selectors.sample_items(sample),
     })
 
 
@@ -195,7 +195,7 @@ def findings(request):
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "supervision/findings.html", {
         "page": page, "statuses": [*Finding.Status.choices, ("overdue", _("已逾期"))], "current": status,
-        "is_regulator": services.is_regulator(request.user),
+        "is_regulator": selectors.is_regulator(request.user),
     })
 
 
@@ -247,7 +247,7 @@ def finding_detail(request, pk: int):
     finding = _get_finding_for_user(request, pk)
     user = request.user
     may_answer = finding.is_awaiting_answer() and can(user, Capability.CHANGE, finding.enterprise_id)
-    may_review = (services.is_regulator(user) and finding.created_by_id == user.pk
+    may_review = (selectors.is_regulator(user) and finding.created_by_id == user.pk
                   and finding.status in (Finding.Status.ANSWERED, Finding.Status.CLOSED))
     answer_form = AnswerForm()
     review_form = ReviewForm()
@@ -286,7 +286,7 @@ def finding_detail(request, pk: int):
         "authority": selectors.authorities_for([finding.created_by_id]).get(finding.created_by_id, ""),
         "may_answer": may_answer, "may_review": may_review,
         "answer_form": answer_form, "review_form": review_form,
-        "is_regulator": services.is_regulator(user),
+        "is_regulator": selectors.is_regulator(user),
     }, status=status)
 
 

@@ -7,7 +7,7 @@ otherwise), check the role (403), call ``services.id_number_reveal``."""
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -15,10 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from lms.accounts.scoping import scope
-
-from . import services
-from .models import Employee
+from . import selectors, services
 
 
 class RevealForm(forms.Form):
@@ -33,8 +30,10 @@ class RevealForm(forms.Form):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def id_number_reveal(request, pk: int):
-    employee = get_object_or_404(scope(Employee.objects.select_related("enterprise"), request.user), pk=pk)
-    if not services.id_number_revealable(request.user, employee):
+    employee = selectors.employee_for(request.user, pk)
+    if employee is None:
+        raise Http404
+    if not selectors.id_number_revealable(request.user, employee):
         raise PermissionDenied(_("您无权查看该员工的完整身份证号"))
     form = RevealForm(request.POST or None)
     full_number = None

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from lms.accounts.roles import Capability, Role
+from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
 
 from .models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
 from .registry import placement_gate
+from .selectors import id_number_revealable
 from .signals import event_recorded
 from .validators import clean_id_number
 
@@ -164,21 +165,7 @@ def employee_update(*, employee: Employee, data: dict, actor) -> Employee:
 
 # --- the full 身份证号 --------------------------------------------------------------
 
-# 个保法 §28/§51: who may see a full 身份证号. HR and the enterprise admin of the
-# person's enterprise, who handle social insurance, contracts and authority
-# filings that need it. Not trainers or managers (they need who, not which
-# number), not regulators (the archive they sample identifies people by name
-# and masked number; an authority that needs a number asks the enterprise),
-# not platform superusers, not API tokens.
-ID_NUMBER_REVEAL_ROLES = frozenset({Role.HR, Role.ENTERPRISE_ADMIN})
 REVEAL_REASON_MAX = 200
-
-
-def id_number_revealable(user, employee: Employee) -> bool:
-    """Whether ``user`` may ask to see ``employee``'s full 身份证号."""
-    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "api_token", None) is not None:
-        return False
-    return any(ent == employee.enterprise_id and role in ID_NUMBER_REVEAL_ROLES for ent, role in user.role_pairs())
 
 
 @transaction.atomic

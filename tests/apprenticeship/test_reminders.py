@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from courses.apprenticeship import services as ap
+from courses.apprenticeship.selectors import weeks_due
 from courses.apprenticeship.models import Reminder
 from courses.apprenticeship.reminders import remind
 from courses.apprenticeship.tasks import remind_task
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_each_missing_week_is_reminded_once(started, django_capture_on_commit_callbacks):
-    weeks = ap.weeks_due(started)
+    weeks = weeks_due(started)
     assert len(weeks) >= 8
     ap.weekly_log_save(apprenticeship=started, week_start=weeks[0], content="学习", hours=Decimal("8"),
                        actor=started.apprentice.user)
@@ -73,7 +74,7 @@ def test_hr_of_another_enterprise_is_not_told(started, charlie):
 
 def test_the_task_runs_the_reminders(started):
     result = remind_task(today().isoformat())
-    assert result["missing_weeks"] == len(ap.weeks_due(started))
+    assert result["missing_weeks"] == len(weeks_due(started))
 
 
 def test_the_daily_schedule_is_declared():
@@ -94,5 +95,5 @@ def test_a_reminder_whose_notices_fail_is_not_claimed(started, django_capture_on
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         result = remind()
-    assert result.missing_weeks == len(ap.weeks_due(started))
+    assert result.missing_weeks == len(weeks_due(started))
     assert len(mail.outbox) == result.emails == 2 * result.missing_weeks

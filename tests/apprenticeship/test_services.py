@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from courses.apprenticeship import services as ap
+from courses.apprenticeship.selectors import weeks_due
 from courses.apprenticeship.models import Apprenticeship, ApprenticeshipPolicy, SignOff, WeeklyLog
 from lms.archive.models import TrainingKind, TrainingRecord
 from lms.compliance.models import Obligation, ObligationKind
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def make_ready(a, *, score=Decimal("88")):
     """Every week logged and confirmed, every month evaluated, assessment passed."""
     apprentice_user, mentor_user = a.apprentice.user, a.mentor.user
-    for week in ap.weeks_due(a):
+    for week in weeks_due(a):
         entry = ap.weekly_log_save(apprenticeship=a, week_start=week, content="学习开停车规程", hours=Decimal("8"),
                                    actor=apprentice_user)
         ap.weekly_log_confirm(entry=entry, actor=mentor_user)
@@ -177,7 +178,7 @@ def test_a_second_running_apprenticeship_on_the_same_post_is_refused(alice, star
 
 
 def test_only_the_apprentice_writes_and_only_the_mentor_confirms(started, alice, head):
-    week = ap.weeks_due(started)[0]
+    week = weeks_due(started)[0]
     for stranger in (started.mentor.user, alice, head.user):
         with pytest.raises(PermissionDenied):
             ap.weekly_log_save(apprenticeship=started, week_start=week, content="x", hours=Decimal("8"), actor=stranger)
@@ -192,7 +193,7 @@ def test_only_the_apprentice_writes_and_only_the_mentor_confirms(started, alice,
 
 
 def test_a_confirmed_week_cannot_be_rewritten_or_confirmed_twice(started):
-    week = ap.weeks_due(started)[0]
+    week = weeks_due(started)[0]
     entry = ap.weekly_log_save(apprenticeship=started, week_start=week, content="第一版", hours=Decimal("8"),
                                actor=started.apprentice.user)
     ap.weekly_log_save(apprenticeship=started, week_start=week, content="第二版", hours=Decimal("6"),
@@ -288,7 +289,7 @@ def test_mentor_and_workshop_head_sign_off_writes_one_record_and_opens_the_gate(
     record = records.get()
     assert (record.source, record.post, record.assessment_result, record.score) == ("apprenticeship", reactor, "passed", 88)
     assert "周师傅" in record.trainer and "王主任" in record.content
-    assert record.hours == Decimal("8") * len(ap.weeks_due(started))
+    assert record.hours == Decimal("8") * len(weeks_due(started))
     obligation = Obligation.objects.get(employee=apprentice, kind=ObligationKind.APPRENTICESHIP)
     assert obligation.status == Obligation.Status.MET and record in obligation.records.all()
     assert clearance(apprentice, reactor).cleared
@@ -349,7 +350,7 @@ def test_sign_off_is_refused_while_other_requirements_are_unmet(started, head, a
 
 
 def test_ending_early_is_recorded_never_deleted(started, alice):
-    entry = ap.weekly_log_save(apprenticeship=started, week_start=ap.weeks_due(started)[0], content="学习", hours=Decimal("8"),
+    entry = ap.weekly_log_save(apprenticeship=started, week_start=weeks_due(started)[0], content="学习", hours=Decimal("8"),
                                actor=started.apprentice.user)
     ap.apprenticeship_end(apprenticeship=started, reason="apprentice_quit", ended_on=today(), note="本人辞职", actor=alice)
     started.refresh_from_db()
@@ -360,7 +361,7 @@ def test_ending_early_is_recorded_never_deleted(started, alice):
     with pytest.raises(ValidationError, match="已结束"):
         ap.apprenticeship_end(apprenticeship=started, reason="other", ended_on=today(), note="再来", actor=alice)
     with pytest.raises(ValidationError):
-        ap.weekly_log_save(apprenticeship=started, week_start=ap.weeks_due(started)[0], content="x", hours=Decimal("1"),
+        ap.weekly_log_save(apprenticeship=started, week_start=weeks_due(started)[0], content="x", hours=Decimal("1"),
                            actor=started.apprentice.user)
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from courses.apprenticeship import services as ap
+from courses.apprenticeship.selectors import weeks_due
 from courses.apprenticeship.models import Apprenticeship, WeeklyLog
 from lms.archive.models import TrainingRecord
 from tests.conftest import login_with_mfa
@@ -28,7 +29,7 @@ def test_apprentice_sees_own_apprenticeship_and_writes_a_week(client, started):
     page = client.get(detail_url(started))
     body = page.content.decode()
     assert page.status_code == 200 and "填写本周周记" in body and "周师傅" in body
-    week = ap.weeks_due(started)[0]
+    week = weeks_due(started)[0]
     form = client.get(reverse("apprenticeship:week", args=(started.pk,)) + f"?week={week}")
     assert form.status_code == 200
     response = client.post(reverse("apprenticeship:week", args=(started.pk,)), {
@@ -50,7 +51,7 @@ def test_bad_week_input_is_a_field_error_not_a_500(client, started):
 
 
 def test_mentor_confirms_a_week_on_the_page(client, started):
-    week = ap.weeks_due(started)[0]
+    week = weeks_due(started)[0]
     entry = ap.weekly_log_save(apprenticeship=started, week_start=week, content="学习", hours=Decimal("8"),
                                actor=started.apprentice.user)
     client.force_login(started.mentor.user)
@@ -64,7 +65,7 @@ def test_mentor_confirms_a_week_on_the_page(client, started):
 
 
 def test_apprentice_cannot_confirm_nor_evaluate_nor_sign(client, started):
-    entry = ap.weekly_log_save(apprenticeship=started, week_start=ap.weeks_due(started)[0], content="学习", hours=Decimal("8"),
+    entry = ap.weekly_log_save(apprenticeship=started, week_start=weeks_due(started)[0], content="学习", hours=Decimal("8"),
                                actor=started.apprentice.user)
     client.force_login(started.apprentice.user)
     client.post(reverse("apprenticeship:confirm", args=(started.pk, entry.pk)), {"comment": ""})
@@ -111,7 +112,7 @@ def test_hr_reads_and_records_the_assessment(alice_client, started):
 
 
 def test_detail_page_queries_stay_flat(client, started, django_assert_max_num_queries):
-    for week in ap.weeks_due(started):
+    for week in weeks_due(started):
         entry = ap.weekly_log_save(apprenticeship=started, week_start=week, content="学习", hours=Decimal("8"),
                                    actor=started.apprentice.user)
         ap.weekly_log_confirm(entry=entry, actor=started.mentor.user)

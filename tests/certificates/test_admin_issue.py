@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from certificates.models import Certificate, CertificateKind, IssuanceBatch
-from certificates.services import type_for
+from certificates.selectors import certificate_type_for
 from lms.archive.services import record_append
 from tests.compliance.helpers import D, at, train
 from tests.conftest import login_with_mfa
@@ -33,7 +33,7 @@ def test_hr_issues_with_records_as_basis(alice, ent_a):
     record = train(emp, "induction", 24, D(2026, 3, 3), level="company")
     client = login_with_mfa(Client(), alice)
     assert client.get(ISSUE).status_code == 200
-    t = type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
+    t = certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
     bad = client.post(ISSUE, {"employee": emp.pk, "type": t.pk, "record_seqs": "1,99"})
     assert bad.status_code == 200 and "没有序号 99" in bad.content.decode()
     none = client.post(ISSUE, {"employee": emp.pk, "type": t.pk})
@@ -57,7 +57,7 @@ def test_hr_starts_a_batch_and_sees_progress(alice, ent_a, django_capture_on_com
                       hours=8, trainer="王", assessment_method="笔试", assessment_result="passed", source="offline",
                       source_ref=f"offline_session:3/attendance:{i}")
     client = login_with_mfa(Client(), alice)
-    t = type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
+    t = certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
     assert "exam" in client.post(BATCH, {"type": t.pk}).content.decode()  # neither source: field error
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(BATCH, {"type": t.pk, "session": 3})
@@ -72,7 +72,7 @@ def test_hr_starts_a_batch_and_sees_progress(alice, ent_a, django_capture_on_com
 def test_outsiders_and_employees_cannot_issue(alice, charlie, bob, ent_a):
     emp = EmployeeFactory(enterprise=ent_a, employee_no="I2")
     record = train(emp, "induction", 24, D(2026, 3, 3), level="company")
-    t = type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
+    t = certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
     outsider = login_with_mfa(Client(), charlie)
     response = outsider.post(ISSUE, {"employee": emp.pk, "type": t.pk, "record_seqs": str(record.seq)})
     assert response.status_code == 200 and not Certificate.objects.filter(employee=emp).exists()  # not a choice

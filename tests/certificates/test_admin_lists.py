@@ -94,12 +94,13 @@ def test_plain_employee_has_no_certificate_list(bob, setup):
 
 
 def test_hr_reissues_and_downloads_internal_certificates(alice, charlie, ent_a):
-    from certificates.services import certificate_issue, type_for
+    from certificates.selectors import certificate_type_for
+    from certificates.services import certificate_issue
     from tests.compliance.helpers import train
 
     emp = EmployeeFactory(enterprise=ent_a, employee_no="R1")
     record = train(emp, "induction", 24, D(2026, 3, 3), level="company")
-    cert = certificate_issue(employee=emp, type=type_for(ent_a, CertificateKind.INDUCTION_COMPLETION),
+    cert = certificate_issue(employee=emp, type=certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION),
                              basis_records=[record], actor=None)
     client = login_with_mfa(Client(), alice)
     pdf = client.get(reverse("certificate:pdf", args=[cert.pk]))

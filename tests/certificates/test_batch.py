@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from certificates.models import Certificate, CertificateKind, IssuanceBatch
-from certificates.services import batch_create, batch_run, certificate_issue, type_for
+from certificates.selectors import certificate_type_for
+from certificates.services import batch_create, batch_run, certificate_issue
 from lms.archive.services import record_append
 from tests.compliance.helpers import D, at
 from tests.conftest import login_with_mfa
@@ -47,7 +48,7 @@ def session_people(ent_a, tree_a):
 
 
 def test_batch_issues_zips_and_reports_progress(alice, ent_a, session_people, django_capture_on_commit_callbacks):
-    kind_type = type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
+    kind_type = certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
     earlier = certificate_issue(employee=session_people[2], type=kind_type, basis_note="已有",
                                 basis_records=[attend(session_people[2], 5, 50)], actor=None)
     with django_capture_on_commit_callbacks(execute=True):
@@ -78,7 +79,7 @@ def test_batch_issues_zips_and_reports_progress(alice, ent_a, session_people, dj
 
 def test_batch_is_for_hr_of_the_enterprise_only(alice, charlie, bob, ent_a, session_people,
                                                  django_capture_on_commit_callbacks):
-    kind_type = type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
+    kind_type = certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
     with pytest.raises(PermissionDenied):
         batch_create(enterprise=ent_a, type=kind_type, session_id=7, actor=charlie)
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,14 +92,14 @@ def test_batch_is_for_hr_of_the_enterprise_only(alice, charlie, bob, ent_a, sess
 
 def test_batch_needs_one_source_and_an_internal_type(alice, ent_a):
     with pytest.raises(ValidationError) as error:
-        batch_create(enterprise=ent_a, type=type_for(ent_a, CertificateKind.INDUCTION_COMPLETION), actor=alice)
+        batch_create(enterprise=ent_a, type=certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION), actor=alice)
     assert "exam" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        batch_create(enterprise=ent_a, type=type_for(ent_a, CertificateKind.SPECIAL_OPERATION), session_id=7,
+        batch_create(enterprise=ent_a, type=certificate_type_for(ent_a, CertificateKind.SPECIAL_OPERATION), session_id=7,
                      actor=alice)
     assert "type" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        batch_create(enterprise=ent_a, type=type_for(ent_a, CertificateKind.POST), session_id=7, actor=alice)
+        batch_create(enterprise=ent_a, type=certificate_type_for(ent_a, CertificateKind.POST), session_id=7, actor=alice)
     assert "post" in error.value.message_dict
 
 
@@ -114,7 +115,7 @@ def test_batch_for_an_exam_issues_to_each_passed_examinee_once(ent_a, ent_b, dja
     for employee, number, ok in ((passed, 1, False), (passed, 2, True), (failed, 1, False)):
         Attempt.objects.create(exam=the_exam, employee=employee, number=number, deadline=CLOSES,
                                status=Attempt.Status.GRADED, passed=ok, score=90 if ok else 40, max_score=100)
-    refresher = type_for(ent_a, CertificateKind.APPRENTICESHIP_COMPLETION)
+    refresher = certificate_type_for(ent_a, CertificateKind.APPRENTICESHIP_COMPLETION)
     with django_capture_on_commit_callbacks(execute=True):
         batch = batch_create(enterprise=ent_a, type=refresher, exam=the_exam, actor=None)
     batch.refresh_from_db()
@@ -144,7 +145,7 @@ def test_batch_whose_worker_died_is_run_again_and_issues_each_certificate_once(
             raise WorkerKilled
         return render(certificate, **kwargs)
 
-    kind_type = type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
+    kind_type = certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION)
     with django_capture_on_commit_callbacks(execute=False):
         batch = batch_create(enterprise=ent_a, type=kind_type, session_id=7, actor=alice)
     monkeypatch.setattr(pdf, "render_certificate_pdf", dies_at_the_second_pdf)

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from wagtail.models import ModelLogEntry
 
 from certificates.models import Certificate, CertificateKind, CertificateType
+from certificates.selectors import certificate_type_for
 from certificates.services import (
     certificate_issue,
     certificate_reinstate,
@@ -21,7 +22,6 @@ from certificates.services import (
     certificate_type_save,
     certificates_issue_due,
     format_number,
-    type_for,
     validate_number_pattern,
 )
 from lms.compliance.rules import add_months
@@ -101,7 +101,7 @@ def test_post_certificate_of_a_type_with_validity_expires_and_closes_the_gate(en
     own = CertificateType(enterprise=ent_b, code="SGX", name="上岗证", kind=CertificateKind.POST,
                           validity_months=12, clearance_required=True, auto_issue=True)
     certificate_type_save(type=own, actor=None)
-    assert type_for(ent_b, CertificateKind.POST) == own
+    assert certificate_type_for(ent_b, CertificateKind.POST) == own
     induct(worker, post, D(2026, 3, 3), 8)
     certificates_issue_due(employee=worker)
     [cert] = internal(worker, CertificateKind.POST)
@@ -172,7 +172,7 @@ def test_hr_issues_with_basis_and_numbers_follow_the_pattern(ent_b, worker, post
 
 
 def test_numbers_restart_per_enterprise_and_year(ent_a, ent_b):
-    t = type_for(ent_b, CertificateKind.POST)
+    t = certificate_type_for(ent_b, CertificateKind.POST)
     assert format_number(t.number_pattern, enterprise=ent_b, type=t, year=2026, seq=7) == "DFMFG-SG-2026-00007"
     from certificates.services import _next_serial
 
@@ -188,7 +188,7 @@ def test_bad_number_patterns_are_field_errors(pattern):
 
 
 def test_other_enterprise_may_not_issue_or_revoke(ent_b, worker, post, charlie, alice):
-    own = type_for(ent_b, CertificateKind.POST)
+    own = certificate_type_for(ent_b, CertificateKind.POST)
     record = train(worker, "induction", 8, D(2026, 3, 3), level="company")
     with pytest.raises(PermissionDenied):
         certificate_issue(employee=worker, type=own, post=post, basis_records=[record], actor=alice)
@@ -207,7 +207,7 @@ def test_issuing_twice_for_the_same_scope_is_refused(ent_b, worker, post):
     certificates_issue_due(employee=worker)
     record = worker.training_records.first()
     with pytest.raises(ValidationError):
-        certificate_issue(employee=worker, type=type_for(ent_b, CertificateKind.POST), post=post,
+        certificate_issue(employee=worker, type=certificate_type_for(ent_b, CertificateKind.POST), post=post,
                           basis_records=[record], actor=hr)
 
 

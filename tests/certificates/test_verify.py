@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from certificates.models import Certificate, CertificateKind, CertificateType
-from certificates.services import _issue, certificate_issue, certificate_revoke, certificate_suspend, type_for
+from certificates.selectors import certificate_type_for
+from certificates.services import _issue, certificate_issue, certificate_revoke, certificate_suspend
 from tests.compliance.helpers import D, train
 from tests.conftest import login_with_mfa
 from tests.factories import EmployeeFactory, make_api_token
@@ -27,7 +28,7 @@ def holder(ent_b, tree_b):
 @pytest.fixture
 def valid_cert(ent_b, tree_b, holder):
     record = train(holder, "induction", 8, D(2026, 3, 3), level="company")
-    return certificate_issue(employee=holder, type=type_for(ent_b, CertificateKind.POST), post=tree_b[3],
+    return certificate_issue(employee=holder, type=certificate_type_for(ent_b, CertificateKind.POST), post=tree_b[3],
                              basis_records=[record], level="初级", actor=None)
 
 
@@ -78,7 +79,7 @@ def test_unknown_code_gets_a_clear_not_found_page(client, valid_cert, code):
 def test_codes_are_long_random_and_not_sequential(valid_cert, ent_b, tree_b):
     other = EmployeeFactory(enterprise=ent_b)
     record = train(other, "induction", 8, D(2026, 3, 3), level="company")
-    second = certificate_issue(employee=other, type=type_for(ent_b, CertificateKind.POST), post=tree_b[3],
+    second = certificate_issue(employee=other, type=certificate_type_for(ent_b, CertificateKind.POST), post=tree_b[3],
                                basis_records=[record], actor=None)
     a, b = valid_cert.verification_code, second.verification_code
     assert len(a) >= 32 and len(b) >= 32
@@ -115,7 +116,7 @@ def test_api_verify_without_login(client, valid_cert, holder):
 @pytest.fixture
 def bob_cert(bob, ent_a, tree_a):
     record = train(bob.employee, "induction", 24, D(2026, 3, 3), level="company")
-    return certificate_issue(employee=bob.employee, type=type_for(ent_a, CertificateKind.INDUCTION_COMPLETION),
+    return certificate_issue(employee=bob.employee, type=certificate_type_for(ent_a, CertificateKind.INDUCTION_COMPLETION),
                              basis_records=[record], actor=None)
 
 
@@ -166,7 +167,7 @@ def test_api_certificate_list_has_flat_queries(client, ent_b, tree_b, valid_cert
     for i in range(5):
         emp = EmployeeFactory(enterprise=ent_b)
         record = train(emp, "induction", 8, D(2026, 3, 3), level="company")
-        certificate_issue(employee=emp, type=type_for(ent_b, CertificateKind.POST), post=tree_b[3],
+        certificate_issue(employee=emp, type=certificate_type_for(ent_b, CertificateKind.POST), post=tree_b[3],
                           basis_records=[record], actor=None)
     _token, key = make_api_token(ent_b, can_write=False)
     with django_assert_max_num_queries(8):

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from courses.apprenticeship import services as ap
+from courses.apprenticeship.selectors import weeks_due
 from courses.apprenticeship.models import Apprenticeship, WeeklyLog
 from lms.archive.models import TrainingRecord
 from lms.compliance.services import clearance
@@ -29,7 +30,7 @@ def nearly_ready(migrated_data, started, head):  # noqa: F811
     evaluated, the practical assessment passed: only the mentor's last
     confirmation and the two signatures are left."""
     a = started
-    weeks = ap.weeks_due(a)
+    weeks = weeks_due(a)
     assert len(weeks) >= 8  # started 77 days ago
     for week in weeks:
         entry = ap.weekly_log_save(apprenticeship=a, week_start=week, content=f"{week:%m-%d} 周：开停车规程、巡检要点",

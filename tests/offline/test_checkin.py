@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from courses.offline import services
+from courses.offline import selectors, services
 from courses.offline.models import Attendance
 from lms.kernel import checkin
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def scan(session, user, purpose, *, shown, scanned=None):
     """Scan the code the screen showed at ``shown``, at ``scanned`` (default: the same moment)."""
-    token = services.screen_token(session, purpose, now=shown)
+    token = selectors.screen_token(session, purpose, now=shown)
     return services.attendance_scan(session=session, user=user, token=token, now=scanned or shown)
 
 
@@ -53,7 +53,7 @@ def test_a_photo_of_an_old_code_is_refused_and_changes_nothing(session, workers)
 
 def test_replaying_a_used_code_is_refused_once_it_has_expired(session, workers):
     user = workers[0].user
-    token = services.screen_token(session, checkin.CHECK_IN, now=at(8, 40))
+    token = selectors.screen_token(session, checkin.CHECK_IN, now=at(8, 40))
     services.attendance_scan(session=session, user=user, token=token, now=at(8, 40, 1))
     # Within its life the same scan again is harmless: the first time stands.
     again = services.attendance_scan(session=session, user=user, token=token, now=at(8, 40, 20))
@@ -85,7 +85,7 @@ def test_another_sessions_code_is_invalid(session, ent_b, tom, workers):
     from tests.factories import make_session
 
     other = make_session(ent_b, tom, title="班组级安全教育", level="team")
-    token = services.screen_token(other, checkin.CHECK_IN, now=at(8, 30))
+    token = selectors.screen_token(other, checkin.CHECK_IN, now=at(8, 30))
     with pytest.raises(checkin.TokenError) as exc:
         services.attendance_scan(session=session, user=workers[0].user, token=token, now=at(8, 30))
     assert exc.value.code == "invalid"

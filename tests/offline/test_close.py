@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from courses.offline import services
+from courses.offline import selectors, services
 from courses.offline.models import Attendance, OfflineSession
 from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def check(session, employee, purpose, when):
-    token = services.screen_token(session, purpose, now=when)
+    token = selectors.screen_token(session, purpose, now=when)
     services.attendance_scan(session=session, user=employee.user, token=token, now=when)
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from courses.offline import services
+from courses.offline import selectors, services
 from courses.offline.models import Attendance
 from lms.compliance.models import Obligation
 from tests.compliance.helpers import train
@@ -30,21 +30,21 @@ def test_candidates_are_those_who_owe_it(ent_b, tree_b, ent_a, tree_a, tom):
     make_worker(ent_b, team, "丁", "W104", post=post, hired=DAY + dt.timedelta(days=5))  # owes it only after the session
     make_worker(ent_a, tree_a[2], "外企", "X001")  # another enterprise
     session = make_session(ent_b, tom)
-    assert names(services.session_candidates(session)) == ["甲", "乙"]
-    assert all(c.obligations[0].level == "company" for c in services.session_candidates(session))
+    assert names(selectors.session_candidates(session)) == ["甲", "乙"]
+    assert all(c.obligations[0].level == "company" for c in selectors.session_candidates(session))
 
     # A team-level session for the post: the same people, through their team-level obligation.
     team_session = make_session(ent_b, tom, level="team", post=post)
-    cands = services.session_candidates(team_session)
+    cands = selectors.session_candidates(team_session)
     assert set(names(cands)) == {"甲", "乙", "丙"}
     assert {o.post_id for c in cands for o in c.obligations} == {post.pk}
 
     # A refresher session: nobody hired this year owes the annual refresher.
     refresher = make_session(ent_b, tom, kind="refresher", level="")
-    assert services.session_candidates(refresher) == []
+    assert selectors.session_candidates(refresher) == []
     # Invited people are no longer candidates.
     services.session_invite(session=session, actor=None, employees=[owing[0]])
-    assert names(services.session_candidates(session)) == ["乙"]
+    assert names(selectors.session_candidates(session)) == ["乙"]
 
 
 def test_audience_units_include_their_subtree(ent_b, tree_b, tom):
@@ -54,7 +54,7 @@ def test_audience_units_include_their_subtree(ent_b, tree_b, tom):
     make_worker(ent_b, other_workshop, "二车间的", "W202")
     session = make_session(ent_b, tom)
     session.audience_units.set([workshop])
-    assert [c.employee for c in services.session_candidates(session)] == [inside]
+    assert [c.employee for c in selectors.session_candidates(session)] == [inside]
 
 
 def test_invite_respects_capacity(session, ent_b, tree_b, workers):

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from courses.offline import attendance_views, services
+from courses.offline import attendance_views, selectors, services
 from courses.offline import views as offline_views
 from lms.archive.models import TrainingRecord
 from lms.kernel import checkin
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_scan_before_login_checks_in_at_the_scan_time(session, workers, monkeypatch):
     monkeypatch.setattr(attendance_views, "_now", lambda: at(8, 40, 5))
     client = Client()
-    token = services.screen_token(session, checkin.CHECK_IN, now=at(8, 40))
+    token = selectors.screen_token(session, checkin.CHECK_IN, now=at(8, 40))
     response = client.get(reverse("offline:scan", args=[token]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.login(email=workers[0].user.email, password=PASSWORD) or client.force_login(workers[0].user) is None
@@ -35,7 +35,7 @@ def test_expired_code_page_says_so(session, workers, monkeypatch):
     monkeypatch.setattr(attendance_views, "_now", lambda: at(9, 0))
     client = Client()
     client.force_login(workers[0].user)
-    token = services.screen_token(session, checkin.CHECK_IN, now=at(8, 40))
+    token = selectors.screen_token(session, checkin.CHECK_IN, now=at(8, 40))
     response = client.get(reverse("offline:scan", args=[token]))
     assert response.status_code == 400 and "二维码已过期" in response.content.decode()
 
@@ -59,7 +59,7 @@ def test_screen_shows_a_qr_and_close_twice_writes_once(session, workers, as_user
     assert response.status_code == 200 and 'src="data:image/svg+xml' in response.content.decode()
     data = client.get(reverse("offline:screen_code", args=[session.pk]) + "?mode=out").json()
     assert data["mode"] == "out" and data["invited"] == 3 and data["qr"].startswith("data:image/svg+xml")
-    token = services.screen_token(session, "in", now=at(8, 30))
+    token = selectors.screen_token(session, "in", now=at(8, 30))
     services.attendance_scan(session=session, user=workers[0].user, token=token, now=at(8, 30))
     services.session_update(session=session, actor=None, assessment_required=False)
     monkeypatch.setattr(offline_views, "_now", lambda: at(14, 40))

@@ -14,7 +14,8 @@ from wagtail.models import ModelLogEntry
 
 from lms.compliance.models import Obligation
 from lms.supervision.models import Sample, SampleItem
-from lms.supervision.services import sample_draw, sample_items, sample_reproduce
+from lms.supervision.selectors import sample_items
+from lms.supervision.services import sample_draw, sample_reproduce
 from lms.workforce.models import Employee, Enterprise, Industry
 from tests.compliance.helpers import hire
 from tests.conftest import login_with_mfa

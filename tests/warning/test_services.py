@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from courses.warning import services
+from courses.warning import selectors, services
 from courses.warning.models import MeetingAttendance, WarningCampaign, WarningStudy, quarter_of, quarter_span
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
@@ -61,22 +61,22 @@ def test_quarter_span():
 
 def test_cases_are_chosen_by_the_hazards_of_each_post(scanned):
     campaign, people, cases = scanned["campaign"], scanned["people"], scanned["cases"]
-    assert services.cases_for_employee(campaign, people["bob"].employee) == [cases["electric"]]
-    assert services.cases_for_employee(campaign, people["zhao"].employee) == [cases["gas"]]
+    assert selectors.cases_for_employee(campaign, people["bob"].employee) == [cases["electric"]]
+    assert selectors.cases_for_employee(campaign, people["zhao"].employee) == [cases["gas"]]
 
 
 def test_enterprise_cases_come_first_for_everyone(scanned, alice):
     campaign, people, cases = scanned["campaign"], scanned["people"], scanned["cases"]
     services.campaign_set_extra_cases(campaign=campaign, actor=alice, cases=[cases["forklift"]])
-    assert services.cases_for_employee(campaign, people["bob"].employee) == [cases["forklift"], cases["electric"]]
-    assert services.cases_for_employee(campaign, people["zhao"].employee) == [cases["forklift"], cases["gas"]]
+    assert selectors.cases_for_employee(campaign, people["bob"].employee) == [cases["forklift"], cases["electric"]]
+    assert selectors.cases_for_employee(campaign, people["zhao"].employee) == [cases["forklift"], cases["gas"]]
 
 
 def test_someone_without_a_post_gets_cases_of_the_industry(scanned, ent_a, tree_a):
     from .conftest import worker
 
     office = worker(ent_a, tree_a[0], None, "A0099", "文员")
-    assert services.cases_for_employee(scanned["campaign"], office.employee) == [scanned["cases"]["gas"]]
+    assert selectors.cases_for_employee(scanned["campaign"], office.employee) == [scanned["cases"]["gas"]]
 
 
 def test_only_managers_choose_extra_cases(scanned, charlie):

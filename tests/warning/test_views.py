@@ -123,6 +123,18 @@ def test_screen_shows_a_qr_and_the_scan_url_checks_in(client, scanned, meeting, 
     assert client.get("/warning/m/1-in-1-deadbeef/").status_code == 400
 
 
+def test_meeting_screen_is_the_attendance_flows_screen_with_its_code_json(client, scanned, meeting, alice):
+    login_with_mfa(client, alice)
+    page = client.get(f"/warning/meetings/{meeting.pk}/screen/").content.decode()
+    assert "attendance/screen.js" in page and 'data-count="checked_in"' in page and "?mode=out" not in page
+    data = client.get(f"/warning/meetings/{meeting.pk}/screen/code/?mode=out").json()
+    assert data["mode"] == "in" and data["checked_in"] == 0 and data["qr"].startswith("data:image/svg+xml")
+    assert "invited" not in data and "checked_out" not in data
+    services.meeting_close(meeting=meeting, actor=alice)
+    closed = client.get(f"/warning/meetings/{meeting.pk}/screen/code/")
+    assert closed.status_code == 409 and closed.json()["open"] is False
+
+
 def test_scan_before_login_completes_after_login(client, scanned, meeting):
     token = meeting.checkin_token(checkin.CHECK_IN, timezone.now())
     response = client.get(f"/warning/m/{token}/")

@@ -3,7 +3,7 @@ sessions they run (``{% load offline_tags %}{% offline_portal_block %}``)."""
 
 from django import template
 
-from .. import services
+from .. import selectors
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ def offline_portal_block(context):
     request = context.get("request")
     user = getattr(request, "user", None)
     return {
-        "invitations": services.my_invitations(user),
-        "to_run": services.my_sessions_to_run(user),
+        "invitations": selectors.my_invitations(user),
+        "to_run": selectors.my_sessions_to_run(user),
         "request": request,
     }

@@ -1,9 +1,8 @@
 """The workforce REST API (v1). Thin views: scope the queryset, check the
 input, call lms.workforce.services, answer with the output serializer."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +18,8 @@ from lms.api.pagination import ApiPagination
 from lms.api.parsers import StrictJSONParser
 from lms.api.schema import READ_ERRORS, WRITE_ERRORS, ApiAutoSchema, error_example, error_responses
 from lms.workforce import services
-from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, Post, PostAssignment
+from lms.workforce.models import EmploymentEvent, OrgUnit, Post
+from lms.workforce.selectors import employees_visible_to
 
 from .serializers import (
     EmployeeCreateSerializer,
@@ -154,26 +154,6 @@ class WorkforceAPIView(generics.GenericAPIView):
         return {k: v for k, v in serializer.validated_data.items() if v not in ("", None)}
 
 
-def _current_assignments():
-    today = timezone.localdate()
-    return Prefetch(
-        "assignments",
-        queryset=PostAssignment.objects.filter(start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .select_related("post", "mentor")
-        .order_by("start_date", "pk"),
-        to_attr="current_assignment_list",
-    )
-
-
-def _employees(user, capability=Capability.VIEW):
-    return scope(
-        Employee.objects.select_related("enterprise", "org_unit").prefetch_related(_current_assignments()),
-        user,
-        capability,
-    )
-
-
 class EmployeeListCreateView(mixins.ListModelMixin, WorkforceAPIView):
     perm_model = "employee"
     serializer_class = EmployeeOutSerializer
@@ -182,7 +162,7 @@ class EmployeeListCreateView(mixins.ListModelMixin, WorkforceAPIView):
 
     def get_queryset(self):
         params = self.query_params()
-        qs = _employees(self.request.user)
+        qs = employees_visible_to(self.request.user)
         if "enterprise" in params:
             qs = qs.filter(enterprise__code=params["enterprise"])
         if "org_unit" in params:
@@ -265,7 +245,7 @@ class EmployeeListCreateView(mixins.ListModelMixin, WorkforceAPIView):
             source=EmploymentEvent.Source.API,
             post=serializer.validated_data["post"],
         )
-        employee = _employees(request.user).get(pk=employee.pk)
+        employee = employees_visible_to(request.user).get(pk=employee.pk)
         location = reverse("api-v1-employee-detail", kwargs={"employee_no": employee.employee_no})
         return Response(
             EmployeeOutSerializer(employee).data,
@@ -282,7 +262,7 @@ class EmployeeDetailView(WorkforceAPIView):
     service_error_fields = {"org_unit": "org_unit_code"}
 
     def get_queryset(self):
-        return _employees(self.request.user)
+        return employees_visible_to(self.request.user)
 
     def get_object(self):
         employee = employee_or_404(

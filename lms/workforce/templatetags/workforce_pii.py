@@ -1,6 +1,6 @@
 from django import template
 
-from ..services import id_number_revealable
+from ..selectors import id_number_revealable
 
 register = template.Library()
 

@@ -1,4 +1,5 @@
-/* 签到大屏: keep the rotating code current without reloading the page.
+/* 签到大屏 of the attendance flow (offline sessions and warning meetings):
+   keep the rotating code current without reloading the page.
    The server decides the code; this only fetches it again when the current
    one runs out (and every few seconds for the counts). If the network drops,
    the code is dimmed so nobody scans one that may have expired. */
@@ -15,11 +16,6 @@
     var stepSeconds = 30;
     var deadline = Date.now() + parseFloat(root.getAttribute("data-expires-in")) * 1000;
     var timer = null;
-
-    function setText(id, value) {
-        var el = document.getElementById(id);
-        if (el) { el.textContent = value; }
-    }
 
     function tick() {
         var left = Math.max(0, deadline - Date.now());
@@ -50,9 +46,12 @@
                     img.setAttribute("data-step", String(data.step));
                 }
                 deadline = Date.now() + data.expires_in * 1000;
-                setText("count-invited", data.invited);
-                setText("count-in", data.checked_in);
-                setText("count-out", data.checked_out);
+                // The counts this screen shows (each target has its own: 应到, 已签到, 已签退 …).
+                var counts = root.querySelectorAll("[data-count]");
+                for (var i = 0; i < counts.length; i++) {
+                    var key = counts[i].getAttribute("data-count");
+                    if (data[key] !== undefined) { counts[i].textContent = data[key]; }
+                }
                 figure.classList.remove("is-stale");
                 status.textContent = "";
                 // Fetch again just after this code runs out, or sooner for the counts.
