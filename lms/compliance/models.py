@@ -32,6 +32,7 @@ class RuleCode(models.TextChoices):
     SPECIAL_OP_REVIEW = "special_op_review", _("特种作业操作证复审")
     APPRENTICESHIP = "apprenticeship", _("师带徒")
     PRINCIPAL_CERT = "principal_cert", _("主要负责人/安全管理人员考核合格证")
+    FATAL_ACCIDENT_RETRAINING = "fatal_accident_retraining", _("发生死亡事故后负责人重新培训")
 
 
 class Jurisdiction(models.TextChoices):
@@ -191,6 +192,7 @@ class ObligationKind(models.TextChoices):
     WARNING = "warning", _("季度警示教育")
     APPRENTICESHIP = "apprenticeship", _("师带徒")
     SPECIAL_OP_REFRESHER = "special_op_refresher", _("特种作业复审前培训")
+    FATAL_ACCIDENT_RETRAINING = "fatal_accident_retraining", _("死亡事故后负责人重新培训")
 
 
 class ObligationQuerySet(models.QuerySet):

@@ -19,7 +19,7 @@ from certificates.services import certificate_register, certificate_revoke
 from lms.accounts.roles import Role
 from lms.compliance.services import Code, clearance
 from lms.workforce.models import SpecialOperation
-from tests.compliance.helpers import hire, induct
+from tests.compliance.helpers import hire, induct, train
 from tests.conftest import _privileged, as_user
 from tests.factories import EmployeeFactory, PostFactory
 
@@ -210,7 +210,10 @@ def test_refused_transition_is_shown_not_a_crash(alice, cert_a):
 
 
 def test_review_moves_the_next_review_date(alice, cert_a):
-    data = {"reviewed_on": "2026-01-05", "next_review_due": "2029-01-05"}
+    # 令30 §21–§23: within 60 days before it is due, after ≥ 8 h of refresher training.
+    Certificate.objects.filter(pk=cert_a.pk).update(next_review_due=timezone.localdate() + dt.timedelta(days=10))
+    train(cert_a.employee, "special_operation", 8, timezone.localdate() - dt.timedelta(days=5))
+    data = {"reviewed_on": timezone.localdate().isoformat(), "next_review_due": "2029-01-05"}
     response = as_user(alice).post(url("review", cert_a), data)
     assert response.status_code == 302
     cert_a.refresh_from_db()
