@@ -121,6 +121,16 @@ def test_hr_registers_a_certificate_with_a_scan(alice, welder, welder_post):
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
 
 
+def test_hr_leaves_expiry_and_review_empty_and_the_type_gives_them(alice, welder):
+    # 令30 §19–§21: 6 years, reviewed 3 years after issue — not only when typed in.
+    response = as_user(alice).post(ADD, cert_form(welder, valid_until="", next_review_due=""))
+    assert response.status_code == 302, response.context["form"].errors
+    cert = Certificate.objects.get(employee=welder)
+    assert (cert.valid_until, cert.next_review_due) == (D(2030, 1, 9), D(2027, 1, 10))
+    response = as_user(alice).post(ADD, cert_form(welder, number="T-2", next_review_due="2027-06-01"))
+    assert "next_review_due" in response.context["form"].errors
+
+
 def test_principal_competence_and_special_equipment_register_without_category(alice, welder):
     client = as_user(alice)
     for n, kind in enumerate((CertificateKind.PRINCIPAL_COMPETENCE, CertificateKind.SPECIAL_EQUIPMENT)):

@@ -210,7 +210,8 @@ def test_leave_and_return_of_6_months_needs_the_practical_exam(certified_welder,
 
 
 def test_practical_rule_keeps_the_batch_clearance_flat(ent_a, tree_a, welder_post, certified_welder):
-    def people(n, start):
+    def people(n, start, exam=True):
+        out = []
         for i in range(n):
             emp = EmployeeFactory(enterprise=ent_a, hire_date=D(2024, 1, 2))
             hire(emp, welder_post)
@@ -218,16 +219,20 @@ def test_practical_rule_keeps_the_batch_clearance_flat(ent_a, tree_a, welder_pos
             register(emp, number=f"T-{start + i}", issued_on=D(2024, 1, 10))
             PostAssignmentFactory(employee=emp, post=welder_post, start_date=D(2024, 3, 1), end_date=D(2025, 1, 31))
             PostAssignmentFactory(employee=emp, post=welder_post, start_date=D(2025, 9, 1))
-            train(emp, "special_op_practical", 2, D(2025, 8, 20), post=welder_post)
+            if exam:
+                train(emp, "special_op_practical", 2, D(2025, 8, 20), post=welder_post)
+            out.append(emp)
+        return out
 
-    people(1, 100)
+    [missing] = people(1, 100, exam=False)
     with CaptureQueriesContext(connection) as few:
         clearance_batch(enterprise=ent_a, on_date=D(2025, 10, 1))
     people(4, 200)
     with CaptureQueriesContext(connection) as many:
         result = clearance_batch(enterprise=ent_a, on_date=D(2025, 10, 1))
     assert len(many) == len(few)
-    assert len(result) == 5 and all(c.cleared for c in result.values())
+    assert result.pop((missing.pk, welder_post.pk)).codes == [Code.SPECIAL_OP_PRACTICAL_REQUIRED]
+    assert len(result) == 4 and all(c.cleared for c in result.values())
 
 
 # --- 3. principals' competence certificate (办法 §25; 令3 §24) ---------------------------------
