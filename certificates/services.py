@@ -79,7 +79,8 @@ DEFAULT_VALIDITY_MONTHS = {
 # the trade (continuous holding of the category) with a clean record.
 EXTENSION_YEARS_IN_TRADE = 10
 # RULES.md "Certificates": the review is refused after a penalty or this
-# many verified violations in the review period (令30 §24).
+# many verified violations in the review period (令30; its text reads
+# "2次以上违章行为" — to be checked against RULES.md's ≥ 3).
 REVIEW_REFUSAL_VIOLATIONS = 3
 # What counts as a penalty on the certificate (暂扣 / 吊销, 令30 §38–§40).
 PENALTY_ACTIONS = ("anxun.certificate_suspend", "anxun.certificate_revoke")
@@ -325,7 +326,7 @@ def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, actor,
     within 60 days before it is due (not after: an unreviewed certificate
     lapses), after ≥ 8 h of special-operation training on file since the
     previous review (令30 §23); refused after a penalty (suspension or
-    revocation) or ≥ 3 violations in the review period (令30 §24). The next
+    revocation) or ≥ 3 violations in the review period (令30). The next
     review moves 3 years on from the due date — 6 with ``extend`` when the
     holder has ≥ 10 years in the trade with a clean record — and may be set
     earlier, never later; a CertificateReview row keeps each review."""
@@ -402,9 +403,9 @@ def _special_review_errors(c: Certificate, reviewed_on: dt.date, extend: bool) -
     rule = _review_rule(enterprise, due)
     window = (rule.days if rule is not None else None) or 60
     if reviewed_on > due:
-        return {"reviewed_on": _("复审期限 %(d)s 已过，逾期未复审的操作证失效，须重新考核取证（令30 §21）") % {"d": due}}
+        return {"reviewed_on": _("复审期限 %(d)s 已过，逾期未复审的操作证失效，须重新考核取证（令30）") % {"d": due}}
     if reviewed_on < due - dt.timedelta(days=window):
-        return {"reviewed_on": _("复审应在期限 %(d)s 前 %(n)s 日内提出（令30 §21），最早 %(s)s") % {
+        return {"reviewed_on": _("复审应在期限 %(d)s 前 %(n)s 日内提出（令30），最早 %(s)s") % {
             "d": due, "n": window, "s": due - dt.timedelta(days=window)}}
     interval = review_interval_months(c.kind, c.type, enterprise, due)
     start = max(c.issued_on, add_months(due, -interval))
@@ -415,9 +416,9 @@ def _special_review_errors(c: Certificate, reviewed_on: dt.date, extend: bool) -
             "n": f"{needed.normalize():f}", "s": start, "h": f"{hours.normalize():f}"}}
     violations = _violations(c.employee, start, reviewed_on)
     if violations >= REVIEW_REFUSAL_VIOLATIONS:
-        return {"reviewed_on": _("复审期内有 %(n)s 次经查证的违规违章，复审不予通过（令30 §24）") % {"n": violations}}
+        return {"reviewed_on": _("复审期内有 %(n)s 次经查证的违规违章，复审不予通过（令30）") % {"n": violations}}
     if _penalties(_category_chain(c.employee, c.category, reviewed_on) or [c], start, reviewed_on):
-        return {"reviewed_on": _("复审期内持证人受到暂扣或吊销操作证的处罚，复审不予通过（令30 §24）")}
+        return {"reviewed_on": _("复审期内持证人受到暂扣或吊销操作证的处罚，复审不予通过（令30）")}
     if extend and not extension_eligible(c.employee, c.category, reviewed_on, c):
         return {"extend": _("连续从事本工种满 %(y)s 年且无违规违章和处罚的，方可延长至每 6 年复审一次（令30 §21）") % {
             "y": EXTENSION_YEARS_IN_TRADE}}
