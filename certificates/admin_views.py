@@ -84,7 +84,8 @@ class CertificateForm(ScopedModelForm):
         ]
         help_texts = {
             "category": gettext_lazy("特种作业操作证必填，须与岗位的特种作业类别一致"),
-            "next_review_due": gettext_lazy("特种作业操作证每 3 年复审一次（令30 §21）"),
+            "next_review_due": gettext_lazy("特种作业操作证每 3 年复审一次（令30 §21）；留空按发证日期推算"),
+            "valid_until": gettext_lazy("留空按证书类型推算：特种作业操作证 6 年，考核合格证 3 年"),
             "scan": gettext_lazy("证书扫描件（PDF、JPG、PNG，不超过 20 MB）"),
             "replaces": gettext_lazy("换证时选择被替代的旧证"),
         }
@@ -116,6 +117,13 @@ class CertificateForm(ScopedModelForm):
         elif kind and kind != CertificateKind.SPECIAL_OPERATION and category:
             self.add_error("category", _("只有特种作业操作证填写作业类别"))
         issued, valid_until = cleaned.get("issued_on"), cleaned.get("valid_until")
+        employee = cleaned.get("employee")
+        if issued and kind and employee and not valid_until and kind not in INTERNAL_KINDS:
+            # The type's validity (令30: 6 years; 办法 §25: 3 years), before the model's checks run.
+            valid_until, _review = services.derived_dates(
+                kind=kind, type=selectors.certificate_type_for(employee.enterprise, kind), enterprise=employee.enterprise,
+                issued_on=issued)
+            cleaned["valid_until"] = valid_until
         if issued and valid_until and valid_until < issued:
             self.add_error("valid_until", _("有效期不能早于发证日期"))
         number, authority = (cleaned.get("number") or "").strip(), (cleaned.get("authority") or "").strip()
@@ -139,7 +147,13 @@ class ReviewForm(forms.Form):
         label=gettext_lazy("下次复审日期"),
         required=False,
         widget=AdminDateInput(),
-        help_text=gettext_lazy("留空表示有效期内无需再复审"),
+        help_text=gettext_lazy("留空按规则推算：特种作业操作证自本次复审期限起顺延 3 年（延期复审为 6 年），"
+                               "超过有效期则不再复审；其他证书留空表示有效期内无需再复审"),
+    )
+    extend = forms.BooleanField(
+        label=gettext_lazy("延期复审（每 6 年一次）"),
+        required=False,
+        help_text=gettext_lazy("连续从事本工种满 10 年且无违规违章和处罚，经考核发证机关同意（令30 §21）"),
     )
 
 
@@ -287,7 +301,7 @@ class CertificateCreateView(ServiceFormMixin, ScopedCreateView):
             number=data["number"],
             authority=data["authority"],
             issued_on=data["issued_on"],
-            valid_until=data["valid_until"],
+            valid_until=data.get("valid_until"),
             next_review_due=data.get("next_review_due"),
             scan=data.get("scan") or None,
             replaces=data.get("replaces"),
@@ -472,6 +486,7 @@ class CertificateReviewView(CertificateObjectView):
             certificate=self.object,
             reviewed_on=form.cleaned_data["reviewed_on"],
             next_review_due=form.cleaned_data.get("next_review_due"),
+            extend=form.cleaned_data.get("extend", False),
             actor=self.request.user,
         )
 

@@ -11,13 +11,14 @@ class CertificatesConfig(AppConfig):
         from lms.compliance.registry import reason_sources, scan_steps
 
         from . import signals  # noqa: F401  (obligations met → issue what is due)
-        from .gate import REASON_SOURCE
+        from .gate import PRACTICAL_SOURCE, REASON_SOURCE
         from .media_access import register_rules
         from .person_file import SECTION
         from .scan import review_reminders_step
 
         register_rules()  # who may read the files stored under /media/
         reason_sources.register("certificates", REASON_SOURCE)
+        reason_sources.register("special_op_practical", PRACTICAL_SOURCE)
         # After the warning campaigns (20): its refresher obligations are
         # claimed by the scan's due-soon/overdue stages that follow.
         scan_steps.register("certificate_reminders", review_reminders_step, order=20)

@@ -12,7 +12,7 @@ import hashlib
 
 from lms.workforce.demo import PLACEMENT_TRAINING, Placement, add_years
 
-from .models import Certificate
+from .models import Certificate, CertificateReview
 from .services import certificate_register
 
 _PROVINCES = {"32": "江苏省", "33": "浙江省"}
@@ -64,8 +64,7 @@ def _certificate_chain(employee, kind, category, first_issue, *, years, review_y
         valid_until = add_years(issued, years)
         latest = valid_until > today
         review = add_years(issued, review_years) if review_years else None
-        if latest and review is not None and review < today:
-            review = valid_until  # reviewed on time; the next step is renewal
+        reviewed = latest and review is not None and review < today
         cert = certificate_register(
             employee=employee,
             kind=kind,
@@ -78,6 +77,11 @@ def _certificate_chain(employee, kind, category, first_issue, *, years, review_y
             replaces=previous,
             actor=None,
         )
+        if reviewed:
+            # Reviewed on time (令30 §21–§23): the next step is renewal.
+            CertificateReview.objects.create(certificate=cert, reviewed_on=review - dt.timedelta(days=30),
+                                             due_on=review, next_review_due=None, refresher_hours=8)
+            Certificate.objects.filter(pk=cert.pk).update(next_review_due=None)
         if latest:
             return
         previous, issued = cert, valid_until - dt.timedelta(days=rng.randrange(20, 60))

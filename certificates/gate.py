@@ -4,6 +4,9 @@ CertificatesConfig.ready().
 
 - The post's special-operation category needs a valid 操作证 of that
   category, reviewed on time (令30).
+- Back on a special-operation post after ≥ 6 months away from the
+  category's posts (assignment gaps, leave → return), a passed practical
+  exam again (令30): :data:`PRACTICAL_SOURCE`, its own source.
 - High-risk principals and safety managers need their competence
   certificate from 6 months after taking the post (令3 §24 / 办法 §25).
 - A certificate of a type marked "上岗资格依赖此证" gates the post it names
@@ -24,14 +27,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
 from lms.compliance.registry import ReasonSource
-from lms.compliance.rules import add_months
+from lms.compliance.rules import add_months, months_between
 from lms.compliance.services import Code, Reason, active_language
 from lms.compliance.services import gettext_cached as _
-from lms.workforce.models import Post
+from lms.workforce.models import EmploymentEvent, Post, PostAssignment
 
 from .models import GATE_OWN_KINDS, Certificate, CertificateKind
 
@@ -156,3 +161,114 @@ def _gating_reasons(post, on_date: dt.date, certificates) -> list[Reason]:
 
 
 REASON_SOURCE = ReasonSource(load=certificates_load, reasons=certificate_reasons)
+
+
+# --- 令30: the practical exam after ≥ 6 months away ----------------------------------------
+
+AWAY_MONTHS = 6
+
+
+def away_long(left: dt.date, back: dt.date) -> bool:
+    """离开特种作业岗位 6 个月以上 (以上 includes 6 months): the one place the
+    threshold is measured."""
+    return months_between(left, back) >= AWAY_MONTHS
+
+
+@dataclass
+class SpecialOpHistory:
+    """One person's rows for the practical-exam rule."""
+
+    stints: list = field(default_factory=list)  # (category, start, end or None)
+    leaves: list = field(default_factory=list)  # (type, date), date order
+    exams: list = field(default_factory=list)  # (category or "", day) of passed practical exams
+
+
+def practical_load(*, employee_ids, enterprise=None) -> dict[int, SpecialOpHistory]:
+    """Special-operation assignments, leave/return events and passed
+    practical exams of ``employee_ids``: three whole-enterprise reads (with
+    ``enterprise``), constant at any headcount."""
+    def scoped(qs):
+        return qs.filter(employee__enterprise=enterprise) if enterprise is not None else qs.filter(
+            employee_id__in=employee_ids)
+
+    out: dict[int, SpecialOpHistory] = {}
+
+    def mine(employee_id):
+        return out.setdefault(employee_id, SpecialOpHistory())
+
+    stints = scoped(PostAssignment.objects.exclude(post__special_operation="")).values_list(
+        "employee_id", "post__special_operation", "start_date", "end_date")
+    for employee_id, category, start, end in stints:
+        if employee_id in employee_ids:
+            mine(employee_id).stints.append((category, start, end))
+    if not out:
+        return out  # nobody was ever on a special-operation post
+    T = EmploymentEvent.Type
+    events = scoped(EmploymentEvent.objects.filter(type__in=(T.LEAVE, T.RETURN))).order_by("date", "id").values_list(
+        "employee_id", "type", "date")
+    for employee_id, type, day in events:
+        if employee_id in out:
+            out[employee_id].leaves.append((type, day))
+    records = scoped(TrainingRecord.objects.filter(kind=TrainingKind.SPECIAL_OP_PRACTICAL)).values_list(
+        "employee_id", "pk", "corrects_id", "assessment_result", "post__special_operation", "end_at")
+    rows = [r for r in records if r[0] in out]
+    corrected = {r[2] for r in rows if r[2]}
+    for employee_id, pk, _corrects, result, category, end_at in rows:
+        if pk not in corrected and result == AssessmentResult.PASSED:
+            out[employee_id].exams.append((category or "", timezone.localtime(end_at).date()))
+    return out
+
+
+def _away_periods(history: SpecialOpHistory, category: str, on_date: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """(left, back) of each absence from ``category``'s posts before returning
+    to one by ``on_date`` (``on_date`` itself is the return for a placement
+    asked about before it starts)."""
+    stints = sorted(((s, e) for c, s, e in history.stints if c == category and s <= on_date), key=lambda x: x[0])
+    if not any(e is None or e >= on_date for _s, e in stints):
+        stints.append((on_date, None))
+    out, run_end = [], None
+    for start, end in stints:
+        if run_end is not None and start > run_end + dt.timedelta(days=1):
+            out.append((run_end, start))
+        if run_end is None or end is None or end > run_end:
+            run_end = end if end is not None else dt.date.max
+        if run_end == dt.date.max:
+            break
+    # Leave (离岗) → return (复岗) while on the category's post.
+    leave = None
+    for type, day in history.leaves:
+        if day > on_date:
+            break
+        if type == EmploymentEvent.Type.LEAVE:
+            on_post = any(s < day and (e is None or e >= day - dt.timedelta(days=1)) for s, e in stints)
+            leave = day if on_post else None
+        elif leave is not None:
+            out.append((leave, day))
+            leave = None
+    return out
+
+
+def practical_reasons(employee, post, on_date: dt.date, history) -> list[Reason]:
+    """令30: a special operator back after ≥ 6 months away from the category's
+    posts works it again only after passing the practical exam (an exam
+    passed after leaving counts); no queries."""
+    if not post.special_operation or not history:
+        return []
+    category = post.special_operation
+    long = [(left, back) for left, back in _away_periods(history, category, on_date) if away_long(left, back)]
+    if not long:
+        return []
+    left, back = max(long, key=lambda p: p[1])
+    if any(c in ("", category) and left < day <= on_date for c, day in history.exams):
+        return []
+    label = Post(special_operation=category).get_special_operation_display()
+    return [Reason(
+        Code.SPECIAL_OP_PRACTICAL_REQUIRED,
+        _("离开%(l)s岗位 6 个月以上（%(a)s 至 %(b)s），须重新进行实际操作考试合格后方可上岗（令30）") % {
+            "l": label, "a": left, "b": back},
+        _("通过%(l)s实际操作考试并记入培训档案") % {"l": label},
+        since=back,
+    )]
+
+
+PRACTICAL_SOURCE = ReasonSource(load=practical_load, reasons=practical_reasons)

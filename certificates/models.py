@@ -406,3 +406,39 @@ class Certificate(models.Model):
         if state in ("suspended", "revoked", "superseded") and self.status_changed_at:
             return timezone.localdate(self.status_changed_at)
         return None
+
+
+class CertificateReview(models.Model):
+    """A passed review (复审) of a special-operation certificate as recorded
+    (令30 §21–§24): when it was reviewed, the due date it answered, the
+    refresher hours the archive showed, and the next review it set (every 3
+    years; every 6 when extended after ≥ 10 years in the trade with a clean
+    record). A refused review is not recorded: the due date stays and
+    clearance refuses once it passes."""
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("证书")
+    )
+    reviewed_on = models.DateField(_("复审日期"))
+    due_on = models.DateField(_("本次复审期限"))
+    next_review_due = models.DateField(_("下次复审日期"), null=True, blank=True)
+    extended = models.BooleanField(_("延长至每 6 年复审"), default=False)
+    refresher_hours = models.DecimalField(_("复审培训学时"), max_digits=5, decimal_places=1, default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+
+    tenant_path = "certificate__employee__enterprise"
+    owner_path = "certificate__employee__user"
+
+    class Meta:
+        verbose_name = _("证书复审")
+        verbose_name_plural = _("证书复审")
+        ordering = ["certificate", "-reviewed_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "due_on"], name="certificate_review_once_per_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.certificate} · {self.reviewed_on}"

@@ -18,8 +18,13 @@ from lms.compliance.notices import notice_row
 from lms.compliance.scan import ScanResult, hr_by_enterprise, notices_record
 from lms.compliance.services import obligation_new, obligations_evaluate
 
+from .gate import COMPETENCE_KINDS
 from .models import CertificateKind
 from .services import certificates_claim_reminders
+
+
+# 办法 §25: a competence certificate's extension is applied for ≥ 30 days before expiry.
+RENEW_DAYS_BEFORE_EXPIRY = 30
 
 
 def review_reminders_step(*, today: dt.date, result: ScanResult) -> int:
@@ -36,7 +41,8 @@ def review_reminders_step(*, today: dt.date, result: ScanResult) -> int:
     for c, what, stage in claimed:
         employee = c.employee
         refresher = None
-        if what == "review" and stage != "lapsed" and c.kind == CertificateKind.SPECIAL_OPERATION:
+        if what == "review" and c.kind == CertificateKind.SPECIAL_OPERATION:
+            # Lapsed too: the ≥ 8 h are still owed before the (late) review.
             rule = book.get(RuleCode.SPECIAL_OP_REVIEW, employee.enterprise, today)
             if rule is not None:
                 due = c.next_review_due
@@ -49,7 +55,9 @@ def review_reminders_step(*, today: dt.date, result: ScanResult) -> int:
         date = c.next_review_due if what == "review" else c.valid_until
         label = c.get_category_display() + c.get_kind_display() if c.category else c.get_kind_display()
         ctx = {"certificate": c, "employee": employee, "what": what, "stage": stage, "site": site, "label": label,
-               "days": (date - today).days, "refresher": refresher}
+               "days": (date - today).days, "refresher": refresher,
+               "renew_by": (c.valid_until - dt.timedelta(days=RENEW_DAYS_BEFORE_EXPIRY)
+                            if what == "expiry" and c.kind in COMPETENCE_KINDS else None)}
         title = render_to_string("emails/certificate-subject.txt", ctx).strip()
         body = render_to_string("emails/certificate-body.txt", ctx)
         key = f"certificate:{c.pk}:{what}:{date.isoformat()}:{stage}"

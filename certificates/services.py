@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -25,14 +26,17 @@ from wagtail.log_actions import log
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
-from lms.compliance.rules import add_months
+from lms.archive.models import TrainingKind, TrainingRecord
+from lms.compliance.models import RuleCode
+from lms.compliance.rules import RuleBook, add_months, months_between
 from lms.pii import blind_index
-from lms.workforce.models import Employee, Enterprise, Post
+from lms.workforce.models import Employee, EmploymentEvent, Enterprise, Post
 from lms.workforce.validators import mask_id_numbers_in
 
 from .models import (
     INTERNAL_KINDS,
     Certificate,
+    CertificateReview,
     CertificateKind,
     CertificateType,
     IssuerProfile,
@@ -62,6 +66,106 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
+# --- validity and review rules (令30 §19–§25; 办法 §25) ------------------------------------
+
+# Fallbacks when no certificate type of the kind is on file.
+DEFAULT_VALIDITY_MONTHS = {
+    CertificateKind.SPECIAL_OPERATION: 72,
+    CertificateKind.PRINCIPAL_COMPETENCE: 36,
+    CertificateKind.SAFETY_MANAGER_COMPETENCE: 36,
+    CertificateKind.SPECIAL_EQUIPMENT: 48,
+}
+# 令30 §21: the review may be extended to every 6 years after ≥ 10 years in
+# the trade (continuous holding of the category) with a clean record.
+EXTENSION_YEARS_IN_TRADE = 10
+# RULES.md "Certificates": the review is refused after a penalty or this
+# many verified violations in the review period (令30; its text reads
+# "2次以上违章行为" — to be checked against RULES.md's ≥ 3).
+REVIEW_REFUSAL_VIOLATIONS = 3
+# What counts as a penalty on the certificate (暂扣 / 吊销, 令30 §38–§40).
+PENALTY_ACTIONS = ("anxun.certificate_suspend", "anxun.certificate_revoke")
+
+
+def _review_rule(enterprise: Enterprise, on_date: dt.date):
+    return RuleBook.load().get(RuleCode.SPECIAL_OP_REVIEW, enterprise, on_date)
+
+
+def review_interval_months(kind: str, type: CertificateType | None, enterprise: Enterprise,
+                           on_date: dt.date) -> int | None:
+    """How often a certificate of ``kind`` is reviewed: its type's interval,
+    for special operation never longer than the review rule (令30 §21: 36)."""
+    months = type.review_interval_months if type is not None else None
+    if kind == CertificateKind.SPECIAL_OPERATION:
+        rule = _review_rule(enterprise, on_date)
+        floor = (rule.months if rule is not None else None) or 36
+        months = min(months or floor, floor)
+    return months
+
+
+def derived_dates(*, kind: str, type: CertificateType | None, enterprise: Enterprise, issued_on: dt.date,
+                  ) -> tuple[dt.date | None, dt.date | None]:
+    """``(valid_until, next_review_due)`` the rules give a certificate of
+    ``kind`` issued on ``issued_on``: validity from its type (special
+    operation 6 years, competence 3), the first review one interval after
+    issue, none when that falls after expiry."""
+    validity = (type.validity_months if type is not None else None) or DEFAULT_VALIDITY_MONTHS.get(kind)
+    valid_until = add_months(issued_on, validity) - dt.timedelta(days=1) if validity else None
+    interval = review_interval_months(kind, type, enterprise, issued_on)
+    review = add_months(issued_on, interval) if interval else None
+    if review and valid_until and review > valid_until:
+        review = None
+    return valid_until, review
+
+
+def _category_chain(employee: Employee, category: str, on_date: dt.date,
+                    extra: Certificate | None = None) -> list[Certificate]:
+    """The special-operation certificates of ``category`` the person held
+    without a break up to ``on_date`` (oldest first)."""
+    certs = list(Certificate.objects.filter(employee=employee, kind=CertificateKind.SPECIAL_OPERATION,
+                                            category=category, issued_on__lte=on_date).order_by("issued_on", "pk"))
+    if extra is not None and extra.pk is None and extra.issued_on <= on_date:
+        certs.append(extra)
+        certs.sort(key=lambda c: c.issued_on)
+    chain: list[Certificate] = []
+    for c in certs:
+        if chain and chain[-1].valid_until and c.issued_on > chain[-1].valid_until + dt.timedelta(days=1):
+            chain = []  # a break: the years in the trade start again
+        chain.append(c)
+    return chain
+
+
+def _penalties(certs, start: dt.date, end: dt.date) -> int:
+    """Suspensions and revocations of ``certs`` between ``start`` and ``end``
+    (the audit log keeps them; a reinstated certificate still had one)."""
+    from wagtail.models import ModelLogEntry
+
+    ids = [str(c.pk) for c in certs if c.pk is not None]
+    if not ids:
+        return 0
+    return ModelLogEntry.objects.filter(
+        content_type__app_label="certificates", content_type__model="certificate", object_id__in=ids,
+        action__in=PENALTY_ACTIONS, timestamp__date__gte=start, timestamp__date__lte=end,
+    ).count()
+
+
+def _violations(employee: Employee, start: dt.date, end: dt.date) -> int:
+    return EmploymentEvent.objects.filter(employee=employee, type=EmploymentEvent.Type.VIOLATION,
+                                          date__gte=start, date__lte=end).count()
+
+
+def extension_eligible(employee: Employee, category: str, on_date: dt.date,
+                       certificate: Certificate | None = None) -> bool:
+    """令30 §21: ≥ 10 years holding the category without a break, no
+    violation and no penalty in that time."""
+    chain = _category_chain(employee, category, on_date, extra=certificate)
+    if not chain:
+        return False
+    start = chain[0].issued_on
+    if months_between(start, on_date) < 12 * EXTENSION_YEARS_IN_TRADE:
+        return False
+    return not _violations(employee, start, on_date) and not _penalties(chain, start, on_date)
+
+
 @transaction.atomic
 def certificate_register(
     *,
@@ -70,7 +174,7 @@ def certificate_register(
     number: str,
     authority: str,
     issued_on: dt.date,
-    valid_until: dt.date,
+    valid_until: dt.date | None = None,
     category: str = "",
     next_review_due: dt.date | None = None,
     scan=None,
@@ -87,7 +191,11 @@ def certificate_register(
 
     A number that carries a 身份证号 (the holder's, or any valid one) is
     stored with it masked and ``number_masked`` set: the caller tells the
-    user (个保法 §51; the holder's full number is on file, encrypted)."""
+    user (个保法 §51; the holder's full number is on file, encrypted).
+
+    Dates the rules fix are derived from the certificate type when not given
+    (special operation: valid 6 years, reviewed 3 years after issue; competence:
+    valid 3 years); a review date later than the rule allows is refused."""
     _require(actor, employee.enterprise_id)
     entered, authority = (number or "").strip(), (authority or "").strip()
     number, masked = mask_id_numbers_in(entered, known=(employee.id_number,))
@@ -98,12 +206,29 @@ def certificate_register(
         errors["category"] = _("特种作业操作证必须填写作业类别")
     elif kind != CertificateKind.SPECIAL_OPERATION and category:
         errors["category"] = _("只有特种作业操作证填写作业类别")
+    type = certificate_type_for(employee.enterprise, kind)
+    derived_until, derived_review = (derived_dates(kind=kind, type=type, enterprise=employee.enterprise,
+                                                   issued_on=issued_on) if issued_on else (None, None))
+    valid_until = valid_until or derived_until
     if not valid_until:
         errors["valid_until"] = _("请填写有效期")
     elif issued_on and valid_until < issued_on:
         errors["valid_until"] = _("有效期不能早于发证日期")
     if next_review_due and issued_on and next_review_due <= issued_on:
         errors["next_review_due"] = _("复审日期应晚于发证日期")
+    elif next_review_due and issued_on and kind == CertificateKind.SPECIAL_OPERATION and category:
+        interval = review_interval_months(kind, type, employee.enterprise, issued_on)
+        probe = Certificate(employee=employee, kind=kind, category=category, issued_on=issued_on,
+                            valid_until=valid_until)
+        if extension_eligible(employee, category, issued_on, probe):
+            interval *= 2
+        latest = add_months(issued_on, interval)
+        if next_review_due > latest:
+            errors["next_review_due"] = _("特种作业操作证应于 %(d)s 前复审（发证后每 %(m)s 个月复审，令30 §21），"
+                                          "复审日期不能晚于此日") % {"d": latest, "m": interval}
+    elif next_review_due is None and derived_review:
+        if valid_until and derived_review <= valid_until:
+            next_review_due = derived_review
     if replaces is not None and (replaces.employee_id != employee.pk or replaces.kind != kind):
         errors["replaces"] = _("只能替代同一持证人的同类证书")
     same = Certificate.objects.filter(kind=kind, authority=authority, number_masked=masked)
@@ -125,7 +250,7 @@ def certificate_register(
         next_review_due=next_review_due,
         replaces=replaces,
         registered_by=log_user(actor),
-        type=certificate_type_for(employee.enterprise, kind),
+        type=type,
     )
     certificate.gates_clearance = bool(certificate.type and certificate.type.clearance_required)
     if scan:
@@ -192,18 +317,45 @@ def certificate_reinstate(*, certificate: Certificate, reason: str, actor) -> Ce
 
 
 @transaction.atomic
-def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, next_review_due: dt.date | None,
-                       actor) -> Certificate:
+def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, actor,
+                       next_review_due: dt.date | None = None, extend: bool = False) -> Certificate:
     """Record a passed review (复审, 令30 §21): the next review falls due on
-    ``next_review_due`` (None when no further review is due before expiry)."""
+    ``next_review_due`` (None when no further review is due before expiry).
+
+    A special-operation certificate's review follows the rules: recorded
+    within 60 days before it is due (not after: an unreviewed certificate
+    lapses), after ≥ 8 h of special-operation training on file since the
+    previous review (令30 §23); refused after a penalty (suspension or
+    revocation) or ≥ 3 violations in the review period (令30). The next
+    review moves 3 years on from the due date — 6 with ``extend`` when the
+    holder has ≥ 10 years in the trade with a clean record — and may be set
+    earlier, never later; a CertificateReview row keeps each review."""
     _require(actor, certificate.employee.enterprise_id)
-    locked = Certificate.objects.select_for_update().select_related("employee").get(pk=certificate.pk)
+    locked = Certificate.objects.select_for_update().select_related("employee__enterprise", "type").get(
+        pk=certificate.pk)
     errors = {}
     if locked.status != Certificate.Status.VALID:
         raise CertificateError(_("只有有效的证书可以登记复审（当前状态：%(status)s）") % {
             "status": locked.get_status_display()})
     if reviewed_on < locked.issued_on or reviewed_on > timezone.localdate():
         errors["reviewed_on"] = _("复审日期应在发证日期之后、今天或以前")
+    special = locked.kind == CertificateKind.SPECIAL_OPERATION
+    due = locked.next_review_due
+    hours = None
+    if special and not errors:
+        errors.update(_special_review_errors(locked, reviewed_on, extend))
+        if not errors:
+            interval = review_interval_months(locked.kind, locked.type, locked.employee.enterprise, due)
+            hours = _refresher_hours(locked, add_months(due, -interval), reviewed_on)
+            allowed = add_months(due, interval * (2 if extend else 1))
+            if locked.valid_until and allowed > locked.valid_until:
+                allowed = None  # renewal, not review, comes next
+            if next_review_due is None:
+                next_review_due = allowed
+            elif allowed is not None and next_review_due > allowed:
+                errors["next_review_due"] = _("下次复审日期不能晚于 %(d)s（令30 §21）") % {"d": allowed}
+    elif extend:
+        errors["extend"] = _("只有特种作业操作证可以延期复审")
     if next_review_due is not None and next_review_due <= reviewed_on:
         errors["next_review_due"] = _("下次复审日期应晚于本次复审日期")
     if next_review_due is not None and locked.valid_until and next_review_due > locked.valid_until:
@@ -215,6 +367,10 @@ def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, next_r
     locked.notified_review_stage = ""  # the next review's reminders start afresh
     locked.full_clean()
     locked.save(update_fields=["next_review_due", "notified_review_stage"])
+    if special:
+        CertificateReview.objects.create(certificate=locked, reviewed_on=reviewed_on, due_on=due,
+                                         next_review_due=next_review_due, extended=extend,
+                                         refresher_hours=hours, recorded_by=log_user(actor))
     log(
         locked,
         "anxun.certificate_review",
@@ -223,9 +379,50 @@ def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, next_r
             "reviewed_on": reviewed_on.isoformat(),
             "previous_due": previous.isoformat() if previous else None,
             "next_review_due": next_review_due.isoformat() if next_review_due else None,
+            "extended": extend,
         },
     )
     return locked
+
+
+def _refresher_hours(certificate: Certificate, start: dt.date, end: dt.date):
+    """Special-operation training hours on file from ``start`` to ``end``
+    (records a later record corrects do not count)."""
+    records = list(TrainingRecord.objects.filter(employee_id=certificate.employee_id))
+    corrected = {r.corrects_id for r in records if r.corrects_id}
+    return sum((r.hours for r in records if r.pk not in corrected and r.kind == TrainingKind.SPECIAL_OPERATION
+                and start <= timezone.localtime(r.end_at).date() <= end), Decimal("0"))
+
+
+def _special_review_errors(c: Certificate, reviewed_on: dt.date, extend: bool) -> dict:
+    """Why the rules refuse this special-operation review (令30 §21–§24)."""
+    enterprise = c.employee.enterprise
+    due = c.next_review_due
+    if due is None:
+        return {"reviewed_on": _("该证书有效期内无需复审，到期请换证")}
+    rule = _review_rule(enterprise, due)
+    window = (rule.days if rule is not None else None) or 60
+    if reviewed_on > due:
+        return {"reviewed_on": _("复审期限 %(d)s 已过，逾期未复审的操作证失效，须重新考核取证（令30）") % {"d": due}}
+    if reviewed_on < due - dt.timedelta(days=window):
+        return {"reviewed_on": _("复审应在期限 %(d)s 前 %(n)s 日内提出（令30），最早 %(s)s") % {
+            "d": due, "n": window, "s": due - dt.timedelta(days=window)}}
+    interval = review_interval_months(c.kind, c.type, enterprise, due)
+    start = max(c.issued_on, add_months(due, -interval))
+    needed = (rule.min_hours if rule is not None else None) or Decimal("8")
+    hours = _refresher_hours(c, start, reviewed_on)
+    if hours < needed:
+        return {"reviewed_on": _("复审前须完成不少于 %(n)s 学时的特种作业安全培训（令30 §23），%(s)s 以来档案中只有 %(h)s 学时") % {
+            "n": f"{needed.normalize():f}", "s": start, "h": f"{hours.normalize():f}"}}
+    violations = _violations(c.employee, start, reviewed_on)
+    if violations >= REVIEW_REFUSAL_VIOLATIONS:
+        return {"reviewed_on": _("复审期内有 %(n)s 次经查证的违规违章，复审不予通过（令30）") % {"n": violations}}
+    if _penalties(_category_chain(c.employee, c.category, reviewed_on) or [c], start, reviewed_on):
+        return {"reviewed_on": _("复审期内持证人受到暂扣或吊销操作证的处罚，复审不予通过（令30）")}
+    if extend and not extension_eligible(c.employee, c.category, reviewed_on, c):
+        return {"extend": _("连续从事本工种满 %(y)s 年且无违规违章和处罚的，方可延长至每 6 年复审一次（令30 §21）") % {
+            "y": EXTENSION_YEARS_IN_TRADE}}
+    return {}
 
 
 # --- types and issuers -----------------------------------------------------------------------
@@ -643,9 +840,14 @@ def certificates_claim_reminders(*, today: dt.date) -> list[tuple[Certificate, s
     horizon = today + dt.timedelta(days=max(REMINDER_DAYS))
     for what, date_field, stage_field in (("review", "next_review_due", "notified_review_stage"),
                                           ("expiry", "valid_until", "notified_expiry_stage")):
+        window = Q(**{f"{date_field}__lte": horizon, f"{date_field}__gte": today - dt.timedelta(days=30)})
+        if what == "review":
+            # A review long overdue on a certificate still in force (a date
+            # derived after the fact) is told once too (令30 §21).
+            window |= Q(next_review_due__lt=today, valid_until__gte=today) & ~Q(notified_review_stage="lapsed")
         qs = (
             Certificate.objects.filter(status=Certificate.Status.VALID, replaced_by__isnull=True)
-            .filter(**{f"{date_field}__lte": horizon, f"{date_field}__gte": today - dt.timedelta(days=30)})
+            .filter(window)
             .select_related("employee__user", "employee__enterprise", "type", "post")
         )
         wanted: dict[str, list[Certificate]] = {}

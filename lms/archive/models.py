@@ -31,6 +31,9 @@ class TrainingKind(models.TextChoices):
     REFRESHER = "refresher", _("年度再培训")
     PRINCIPAL = "principal", _("主要负责人/安全管理人员培训")
     SPECIAL_OPERATION = "special_operation", _("特种作业培训")
+    # 令30: back on a special-operation post after ≥ 6 months away only after
+    # passing the practical exam again (the record's post names the category).
+    SPECIAL_OP_PRACTICAL = "special_op_practical", _("特种作业实际操作考试")
     NEW_PROCESS = "new_process", _("四新培训")
     OFF_POST = "off_post", _("离岗再培训（违规违章）")
     WARNING = "warning", _("警示教育")

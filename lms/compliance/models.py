@@ -35,6 +35,7 @@ class RuleCode(models.TextChoices):
     # Enterprise policy, no national row: principals and safety managers owe
     # the staff refresher as well as their own annual hours (decision 013).
     PRINCIPAL_STAFF_REFRESHER = "principal_staff_refresher", _("主要负责人/安全管理人员另须参加从业人员年度再培训")
+    FATAL_ACCIDENT_RETRAINING = "fatal_accident_retraining", _("发生死亡事故后负责人重新培训")
 
 
 class Jurisdiction(models.TextChoices):
@@ -194,6 +195,7 @@ class ObligationKind(models.TextChoices):
     WARNING = "warning", _("季度警示教育")
     APPRENTICESHIP = "apprenticeship", _("师带徒")
     SPECIAL_OP_REFRESHER = "special_op_refresher", _("特种作业复审前培训")
+    FATAL_ACCIDENT_RETRAINING = "fatal_accident_retraining", _("死亡事故后负责人重新培训")
 
 
 class ObligationQuerySet(models.QuerySet):

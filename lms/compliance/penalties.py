@@ -43,7 +43,7 @@ ORDER = (PRINCIPALS, TRAINING, RECORDS, SPECIAL_OPERATORS)
 # sources') that name the principals' own duties; certificate reasons fall
 # under item (七) on a special-operation post and item (二) for a principal
 # or safety manager (their competence certificate); anything else is training.
-_PRINCIPAL_CODES = frozenset({"PRINCIPAL_TRAINING_MISSING"})
+_PRINCIPAL_CODES = frozenset({"PRINCIPAL_TRAINING_MISSING", "FATAL_ACCIDENT_RETRAINING_OVERDUE"})
 _CERTIFICATE_PREFIXES = ("CERT_", "SPECIAL_OP_")
 
 

@@ -71,7 +71,11 @@ COUNTS_TOWARDS = {
     ObligationKind.WARNING: {TrainingKind.WARNING},
     ObligationKind.APPRENTICESHIP: {TrainingKind.APPRENTICESHIP},
     ObligationKind.SPECIAL_OP_REFRESHER: {TrainingKind.SPECIAL_OPERATION},
+    ObligationKind.FATAL_ACCIDENT_RETRAINING: {TrainingKind.PRINCIPAL},
 }
+# 办法 §22 names no deadline for the retraining after a fatal accident: a
+# policy default (docs/decisions/011-fatal-accident-retraining.md).
+FATAL_ACCIDENT_DUE_DAYS = 90
 
 
 # --- generating obligations ---------------------------------------------------
@@ -136,11 +140,13 @@ def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
     ]
 
 
-def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, history=None) -> list[Obligation]:
+def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, history=None, managers=None) -> list[Obligation]:
     """The obligations one employment event creates (unsaved).
 
     ``history`` is the person's events in date order (for return after leave
-    and repeated violations); it is loaded if not given."""
+    and repeated violations); it is loaded if not given. ``managers`` (for a
+    fatal accident): the enterprise's active principals and safety managers,
+    loaded if not given."""
     employee, post, day = event.employee, event.post, event.date
     enterprise = employee.enterprise
     T = EmploymentEvent.Type
@@ -186,6 +192,40 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
                 # Off-post retraining (离岗培训) before working any post again.
                 out.append(obligation_new(employee, ObligationKind.OFF_POST, rule, event=event, start=day,
                                           due=day + dt.timedelta(days=PREPOST_DUE_DAYS)))
+    elif event.type == T.FATAL_ACCIDENT:
+        out += _fatal_accident(event, rule_book, managers)
+    return out
+
+
+def _enterprise_managers(enterprise_ids) -> dict[int, list[Employee]]:
+    """Active principals and safety managers, by enterprise (one query)."""
+    out = defaultdict(list)
+    for e in (Employee.objects.filter(enterprise_id__in=enterprise_ids, status=Employee.Status.ACTIVE)
+              .filter(Q(is_principal=True) | Q(is_safety_manager=True)).select_related("enterprise")):
+        out[e.enterprise_id].append(e)
+    return out
+
+
+def _fatal_accident(event, rule_book, managers) -> list[Obligation]:
+    """办法 §22: after a fatal accident the enterprise's principal and safety
+    managers retrain (hours as their annual rule). One obligation per person
+    and accident day, whichever file the accident was recorded on (so a
+    second recording of the same accident adds nothing); not blocking, a
+    reason once overdue (docs/decisions/011)."""
+    enterprise, day = event.employee.enterprise, event.date
+    rule = rule_book.get(RuleCode.FATAL_ACCIDENT_RETRAINING, enterprise, day)
+    if rule is None:
+        return []
+    if managers is None:
+        managers = _enterprise_managers([enterprise.pk]).get(enterprise.pk, [])
+    out = []
+    for person in managers:
+        if person.hire_date > day:
+            continue
+        o = obligation_new(person, ObligationKind.FATAL_ACCIDENT_RETRAINING, rule, cycle=day.isoformat(), start=day,
+                           due=day + dt.timedelta(days=FATAL_ACCIDENT_DUE_DAYS), blocks_post=False)
+        o.event = event  # the key stays per accident day (see above)
+        out.append(o)
     return out
 
 
@@ -208,13 +248,16 @@ def obligations_generate_for_events(events, *, rule_book: RuleBook | None = None
         for h in EmploymentEvent.objects.filter(employee_id__in=needs_history).order_by("date", "id"):
             h.post = posts.get(h.post_id) if h.post_id in posts else h.post
             histories[h.employee_id].append(h)
+    fatal = {employees[e.employee_id].enterprise_id for e in events if e.type == EmploymentEvent.Type.FATAL_ACCIDENT}
+    managers = _enterprise_managers(fatal) if fatal else {}
     new: list[Obligation] = []
     for event in events:
         event.employee = employees[event.employee_id]
         if event.post_id:
             event.post = posts[event.post_id]
         history = histories.get(event.employee_id) if event.employee_id in needs_history else None
-        new += obligations_for_event(event, rule_book, history=history)
+        new += obligations_for_event(event, rule_book, history=history,
+                                     managers=managers.get(event.employee.enterprise_id, []))
     # The natural key (employee, key) makes a second run a no-op.
     enterprise_ids = {e.enterprise_id for e in employees.values()}
     before = Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count()
@@ -229,6 +272,11 @@ def obligations_on_event(event: EmploymentEvent) -> int:
     """Called by workforce.services.event_record once the event is saved."""
     created = obligations_generate_for_events([event])
     obligations_evaluate(employee=event.employee)
+    if event.type == EmploymentEvent.Type.FATAL_ACCIDENT:
+        # The obligations are the managers', not the recorded person's.
+        for person in _enterprise_managers([event.employee.enterprise_id]).get(event.employee.enterprise_id, []):
+            if person.pk != event.employee_id:
+                obligations_evaluate(employee=person)
     return created
 
 
@@ -362,6 +410,10 @@ class Code:
     CERT_REVIEW_OVERDUE = "CERT_REVIEW_OVERDUE"
     CERT_SUSPENDED = "CERT_SUSPENDED"
     CERT_REVOKED = "CERT_REVOKED"
+    # 令30: back on a special-operation post after ≥ 6 months away.
+    SPECIAL_OP_PRACTICAL_REQUIRED = "SPECIAL_OP_PRACTICAL_REQUIRED"
+    # 办法 §22: principal/safety manager retraining after a fatal accident, overdue.
+    FATAL_ACCIDENT_RETRAINING_OVERDUE = "FATAL_ACCIDENT_RETRAINING_OVERDUE"
 
 
 @dataclass
@@ -438,7 +490,7 @@ def kind_labels(kind: str, level: str) -> tuple[str, str]:
 
 _REFRESHER_KINDS = (ObligationKind.REFRESHER, ObligationKind.PRINCIPAL_ANNUAL)
 # Of the obligations that do not block the post, only these give a reason, and only once overdue.
-_OVERDUE_REASON_KINDS = (*_REFRESHER_KINDS, ObligationKind.PRINCIPAL_INITIAL)
+_OVERDUE_REASON_KINDS = (*_REFRESHER_KINDS, ObligationKind.PRINCIPAL_INITIAL, ObligationKind.FATAL_ACCIDENT_RETRAINING)
 
 
 def _obligation_reason(o: Obligation, on_date: dt.date) -> Reason | None:
@@ -455,6 +507,10 @@ def _obligation_reason(o: Obligation, on_date: dt.date) -> Reason | None:
         if o.kind in _REFRESHER_KINDS:
             return Reason(Code.REFRESHER_OVERDUE,
                           _("%(label)s（%(cycle)s 年度）已逾期，还差 %(h)s 学时") % {"label": label, "cycle": o.cycle, "h": _fmt(missing)},
+                          satisfy, **base)
+        if o.kind == ObligationKind.FATAL_ACCIDENT_RETRAINING:
+            return Reason(Code.FATAL_ACCIDENT_RETRAINING_OVERDUE,
+                          _("本企业发生生产安全死亡事故后须重新参加安全培训，已逾期，还差 %(h)s 学时") % {"h": _fmt(missing)},
                           satisfy, **base)
         return Reason(Code.PRINCIPAL_TRAINING_MISSING,
                       _("主要负责人/安全管理人员初次培训未完成，还差 %(h)s 学时") % {"h": _fmt(missing)}, satisfy, **base)

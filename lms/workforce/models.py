@@ -419,6 +419,9 @@ class EmploymentEvent(models.Model):
         RETURN = "return", _("复岗")
         NEW_PROCESS = "new_process", _("四新（新工艺/新技术/新材料/新设备）")
         VIOLATION = "violation", _("违规违章")
+        # 办法 §22: recorded once per accident on any file of the enterprise;
+        # its principal and safety managers owe retraining.
+        FATAL_ACCIDENT = "fatal_accident", _("发生生产安全死亡事故")
 
     class Source(models.TextChoices):
         ADMIN = "admin", _("后台")

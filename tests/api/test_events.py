@@ -85,3 +85,16 @@ def test_event_for_employee_on_leave_can_return(client_a, staff_a):
     response = json_post(client_a, EVENTS, {"employee_no": "A0003", "type": "return", "date": "2026-01-10"})
     assert response.status_code == 201
     assert Employee.objects.get(employee_no="A0003").status == "active"
+
+
+@pytest.mark.rule("retrain.fatal_accident")
+def test_fatal_accident_is_recorded_from_the_api_and_the_principal_owes_retraining(client_a, staff_a, ent_a):
+    from lms.compliance.models import Obligation, ObligationKind
+
+    from ..factories import EmployeeFactory
+
+    boss = EmployeeFactory(enterprise=ent_a, employee_no="A0100", is_principal=True, hire_date=dt.date(2024, 1, 2))
+    response = json_post(client_a, EVENTS, {"employee_no": "A0001", "type": "fatal_accident", "date": "2026-03-01"})
+    assert response.status_code == 201, response.json()
+    [owed] = Obligation.objects.filter(kind=ObligationKind.FATAL_ACCIDENT_RETRAINING)
+    assert owed.employee == boss and owed.min_hours == 16  # high-risk: 令3 §9 annual hours

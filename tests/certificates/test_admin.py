@@ -19,7 +19,7 @@ from certificates.services import certificate_register, certificate_revoke
 from lms.accounts.roles import Role
 from lms.compliance.services import Code, clearance
 from lms.workforce.models import SpecialOperation
-from tests.compliance.helpers import hire, induct
+from tests.compliance.helpers import hire, induct, train
 from tests.conftest import _privileged, as_user
 from tests.factories import EmployeeFactory, PostFactory
 
@@ -121,6 +121,17 @@ def test_hr_registers_a_certificate_with_a_scan(alice, welder, welder_post):
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
 
 
+@pytest.mark.rule("cert.special_op_validity", "cert.special_op_review")
+def test_hr_leaves_expiry_and_review_empty_and_the_type_gives_them(alice, welder):
+    # 令30 §19–§21: 6 years, reviewed 3 years after issue — not only when typed in.
+    response = as_user(alice).post(ADD, cert_form(welder, valid_until="", next_review_due=""))
+    assert response.status_code == 302, response.context["form"].errors
+    cert = Certificate.objects.get(employee=welder)
+    assert (cert.valid_until, cert.next_review_due) == (D(2030, 1, 9), D(2027, 1, 10))
+    response = as_user(alice).post(ADD, cert_form(welder, number="T-2", next_review_due="2027-06-01"))
+    assert "next_review_due" in response.context["form"].errors
+
+
 @pytest.mark.rule("cert.special_equipment")
 def test_principal_competence_and_special_equipment_register_without_category(alice, welder):
     client = as_user(alice)
@@ -211,7 +222,10 @@ def test_refused_transition_is_shown_not_a_crash(alice, cert_a):
 
 
 def test_review_moves_the_next_review_date(alice, cert_a):
-    data = {"reviewed_on": "2026-01-05", "next_review_due": "2029-01-05"}
+    # 令30 §21–§23: within 60 days before it is due, after ≥ 8 h of refresher training.
+    Certificate.objects.filter(pk=cert_a.pk).update(next_review_due=timezone.localdate() + dt.timedelta(days=10))
+    train(cert_a.employee, "special_operation", 8, timezone.localdate() - dt.timedelta(days=5))
+    data = {"reviewed_on": timezone.localdate().isoformat(), "next_review_due": "2029-01-05"}
     response = as_user(alice).post(url("review", cert_a), data)
     assert response.status_code == 302
     cert_a.refresh_from_db()

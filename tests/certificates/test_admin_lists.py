@@ -36,7 +36,7 @@ def setup(ent_a, tree_a, tree_b, ent_b):
         induct(emp, weld, D(2024, 3, 2), 24)
         PostAssignmentFactory(employee=emp, post=weld, start_date=D(2024, 3, 5))
         c = certificate_register(employee=emp, kind=CertificateKind.SPECIAL_OPERATION, category=SpecialOperation.WELDING,
-                                 number=f"T{no}", authority="江苏省应急管理厅", issued_on=D(2023, 1, 10),
+                                 number=f"T{no}", authority="江苏省应急管理厅", issued_on=D(2024, 6, 1),
                                  actor=None, **cert)
         return emp, c
 

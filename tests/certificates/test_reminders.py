@@ -39,7 +39,7 @@ def welder(ent_a, welder_post):
 def register(employee, **overrides):
     return certificate_register(**{
         "employee": employee, "kind": CertificateKind.SPECIAL_OPERATION, "category": SpecialOperation.WELDING,
-        "number": "T320505198501010011", "authority": "江苏省应急管理厅", "issued_on": D(2023, 1, 10),
+        "number": "T320505198501010011", "authority": "江苏省应急管理厅", "issued_on": D(2024, 1, 31),
         "valid_until": D(2029, 1, 9), "next_review_due": TODAY + dt.timedelta(days=60), "actor": None, **overrides})
 
 

@@ -18,7 +18,7 @@ from certificates.services import (
 )
 from lms.compliance.services import Code, clearance
 from lms.workforce.models import SpecialOperation
-from tests.compliance.helpers import hire, induct
+from tests.compliance.helpers import hire, induct, train
 from tests.factories import EmployeeFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +157,7 @@ def test_replaces_must_be_the_same_holders_certificate(ent_a, welder):
 def test_review_moves_the_next_review_date(alice, welder, welder_post):
     cert = register(welder, next_review_due=D(2025, 1, 9))
     assert clearance(welder, welder_post).codes == [Code.CERT_REVIEW_OVERDUE]
+    train(welder, "special_operation", 8, D(2024, 12, 1))  # 令30 §23: ≥ 8 h before the review
     certificate_review(certificate=cert, reviewed_on=D(2025, 1, 5), next_review_due=D(2028, 1, 5), actor=alice)
     assert clearance(welder, welder_post).cleared
     with pytest.raises(ValidationError) as exc:
