@@ -31,7 +31,7 @@ from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.compliance.models import Obligation, ObligationKind
-from lms.compliance.rules import add_months, months_between
+from lms.compliance.periods import add_months, at_least_months, months_elapsed
 from lms.workforce.models import Employee, Post, PostAssignment
 
 from .models import (
@@ -211,7 +211,7 @@ def apprenticeship_start(
             mentor=mentor, actor=actor,
         )
     first_start = previous.first_start if previous is not None else start_date
-    months = max(post.apprenticeship_months, months_between(obligation.start_date, obligation.due_date), 1)
+    months = max(post.apprenticeship_months, months_elapsed(obligation.start_date, obligation.due_date), 1)
     apprenticeship = Apprenticeship(
         apprentice=apprentice,
         mentor=mentor,
@@ -451,8 +451,9 @@ def readiness(apprenticeship: Apprenticeship, today: dt.date | None = None) -> R
     missing = []
     if apprenticeship.status != Apprenticeship.Status.RUNNING:
         missing.append(_("该师带徒已%(s)s") % {"s": apprenticeship.get_status_display()})
-    if today < apprenticeship.planned_end:
-        # 办法 §23: at least the set months under the mentor before working alone.
+    if not at_least_months(apprenticeship.first_start, today, apprenticeship.months):
+        # 办法 §23: at least (以上, 民法典 §1259) the set months under the
+        # mentor before working alone; §202 counts them (planned_end).
         missing.append(_("师带徒期限未满（%(m)s 个月，%(d)s 期满）") % {"m": apprenticeship.months, "d": apprenticeship.planned_end})
     confirmed = [entry for entry in logs if entry.is_confirmed]
     if not confirmed:
@@ -460,7 +461,7 @@ def readiness(apprenticeship: Apprenticeship, today: dt.date | None = None) -> R
     pending = [entry for entry in logs if not entry.is_confirmed]
     if pending:
         missing.append(_("还有 %(n)s 篇周记待师傅确认") % {"n": len(pending)})
-    months_served = max(1, months_between(apprenticeship.first_start, today))
+    months_served = max(1, months_elapsed(apprenticeship.first_start, today))
     if evaluations < months_served:
         missing.append(_("月度评价不足：已评价 %(n)s 个月，应评价 %(m)s 个月") % {"n": evaluations, "m": months_served})
     if assessment is None:
