@@ -13,13 +13,13 @@ from lms.workforce import services as wf
 from lms.workforce.services import ClearanceRefused
 from tests.compliance.helpers import event, hire, induct, train
 from tests.factories import EmployeeFactory, PostFactory
+from tests.warning.clock import studied
 
 REFLECTION = "检修前必须停电验电挂牌上锁，不能图省事带电作业，要互相监督，发现违章及时制止。"
 
 
 def _complete(campaign, user):
-    study = services.study_open(campaign=campaign, user=user, now=timezone.now() - dt.timedelta(minutes=5))
-    services.study_complete(study=study, user=user, reflection=REFLECTION)
+    services.study_complete(study=studied(campaign, user, 12), user=user, reflection=REFLECTION)
 
 
 def test_coverage_per_unit_with_who_is_missing(scanned, django_assert_num_queries):
