@@ -38,7 +38,7 @@ from wagtail.log_actions import log
 from content.models import AccidentCasePage, hazard_terms, hazards_overlap
 from courses import timing
 from courses.models import StudySession, credit_hour_seconds, study_minute_seconds
-from courses.offline.attendance import AttendanceFlow, ScanResult, hm
+from courses.offline.attendance import AttendanceFlow, ScanResult, credited_window, hm
 from courses.services import SessionGone
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
@@ -396,8 +396,9 @@ def may_run_meeting(user, meeting: WarningMeeting) -> bool:
 
 class MeetingAttendanceFlow(AttendanceFlow):
     """Meetings in the attendance flow: any active employee of the
-    enterprise checks in (no check-out, no list); closing credits check-in
-    (or the start, if earlier) to the planned end as warning education."""
+    enterprise checks in (no check-out, no list); closing credits from the
+    later of check-in and the start to the earlier of the close and the
+    planned end as warning education."""
 
     target_model = WarningMeeting
     error = WarningError
@@ -427,9 +428,12 @@ class MeetingAttendanceFlow(AttendanceFlow):
         attendance = MeetingAttendance.objects.select_for_update().filter(meeting=target, employee=employee).first()
         return attendance or MeetingAttendance(meeting=target, employee=employee)
 
-    def credited_span(self, target, attendance):
-        start = min(max(attendance.check_in_at, target.start_at), target.end_at)
-        return start, target.end_at, False
+    def credited_span(self, target, attendance, closed_at):
+        # No check-out at meetings: the later of check-in and the start to
+        # the earlier of the close and the planned end (credited_window).
+        span = credited_window(check_in=attendance.check_in_at, check_out=None, planned_start=target.start_at,
+                               planned_end=target.end_at, closed_at=closed_at)
+        return span and (span[0], span[1], False)
 
     def participants(self, attended):
         return _("共 %(n)s 人") % {"n": len(attended)}
@@ -456,6 +460,7 @@ def meeting_scan(*, meeting: WarningMeeting, user, token: str, now: dt.datetime 
 
 
 def meeting_close(*, meeting: WarningMeeting, actor, now: dt.datetime | None = None) -> list:
-    """End the meeting and write one record per attendee (check-in, or the
-    start if earlier, to the planned end), exactly once; the records written."""
+    """End the meeting and write one record per attendee (the later of
+    check-in and the start to the earlier of ``now`` and the planned end),
+    exactly once; the records written."""
     return MEETINGS.close(target=meeting, actor=actor, now=now).records

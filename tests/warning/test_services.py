@@ -312,3 +312,14 @@ def test_another_page_starting_the_clock_stops_the_first(scanned):
     services.study_clock_start(study=study, user=bob)
     with pytest.raises(SessionGone):
         services.study_heartbeat(study=study, user=bob, token=first, beat=timing.Beat(seq=1))
+
+
+def test_a_meeting_closed_early_credits_until_the_close(scanned, meeting, alice):
+    """Planned 90 minutes, closed 30 minutes after the start: 30 minutes
+    credited (0.6 学时), not the planned end (before issue 18: 1.7)."""
+    bob = scanned["people"]["bob"]
+    start = meeting.start_at
+    services.meeting_scan(meeting=meeting, user=bob, token=meeting.checkin_token(checkin.CHECK_IN, start), now=start)
+    [record] = services.meeting_close(meeting=meeting, actor=alice, now=start + dt.timedelta(minutes=30))
+    assert (record.start_at, record.end_at) == (start, start + dt.timedelta(minutes=30))
+    assert record.hours == Decimal("0.6")
