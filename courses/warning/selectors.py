@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from lms.compliance.models import Obligation, ObligationKind
+from lms.kernel.rates import percent_int
 from lms.workforce.models import Employee, EmploymentEvent, OrgUnit
 
 from .models import WarningCampaign, WarningStudy
@@ -37,8 +38,9 @@ class UnitCoverage:
     missing: list = field(default_factory=list)  # Employees without the quarter's warning education
 
     @property
-    def percent(self) -> int:
-        return 100 if not self.owed else self.met * 100 // self.owed
+    def percent(self) -> int | None:
+        """Per cent met, rounded down; None when nobody owes it (shown "—")."""
+        return percent_int(self.met, self.owed)
 
 
 @dataclass
@@ -55,8 +57,9 @@ class Coverage:
         return sum(u.met for u in self.units)
 
     @property
-    def percent(self) -> int:
-        return 100 if not self.owed else self.met * 100 // self.owed
+    def percent(self) -> int | None:
+        """Per cent met, rounded down; None when nobody owes it (shown "—")."""
+        return percent_int(self.met, self.owed)
 
 
 def coverage(*, enterprise, year: int, quarter: int) -> Coverage:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation, ObligationKind
+from lms.kernel.rates import rate
 from lms.workforce.models import Employee, Enterprise, OrgUnit, Post, PostAssignment
 
 DUE_SOON_DAYS = 30
@@ -87,11 +88,13 @@ def _cell(value):
 
 
 def _ratio(num, den):
-    """num/den rounded to 0.1 % (as a fraction), NaN where den is 0; works on scalars and Series."""
+    """num/den rounded to 0.1 % (as a fraction), NaN where den is 0 — no
+    rate, shown "—" (lms.kernel.rates); works on scalars and Series."""
     if isinstance(den, pd.Series):
         out = num.astype(float) / den.where(den != 0)
         return out.round(4)
-    return round(float(num) / float(den), 4) if den else float("nan")
+    value = rate(num, den)
+    return float("nan") if value is None else float(value)
 
 
 def _hours(series: pd.Series) -> pd.Series:

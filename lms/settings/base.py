@@ -462,3 +462,6 @@ if ANXUN_JOB_STALE_SECONDS < 60 or ANXUN_JOB_MAX_ATTEMPTS < 1:
 ANXUN_WARNING_MIN_MINUTES = env.int("ANXUN_WARNING_MIN_MINUTES", default=10)
 if ANXUN_WARNING_MIN_MINUTES < 1:
     raise ImproperlyConfigured("ANXUN_WARNING_MIN_MINUTES 至少为 1 分钟。")
+# --- rates: nothing owed is "—", not 100 % (issue 18) ---
+# {{ value|rate_text }} / {{ value|percent_text }} (lms/kernel/rates.py).
+TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["anxun_rates"] = "lms.kernel.rates"

@@ -102,3 +102,31 @@ def test_violation_closes_the_gate_until_off_post_retraining_is_met(operator, en
     history = selectors.violation_history(employee)
     assert [h.event.date for h in history] == [today - dt.timedelta(days=2), first.date]
     assert [o.status for o in history[0].obligations] == ["met"] and history[1].obligations == []
+
+
+def test_coverage_with_nothing_owed_is_no_rate_not_100_percent(client, scanned, alice):
+    """Issue 18: a quarter in which nobody owes warning education has no
+    coverage — "—" on the page and the dashboard panel, null in the API."""
+    from lms.compliance.models import Obligation
+    from tests.conftest import login_with_mfa
+
+    campaign = scanned["campaign"]
+    Obligation.objects.filter(kind="warning", employee__enterprise=campaign.enterprise).update(status="void")
+    cov = selectors.coverage(enterprise=campaign.enterprise, year=campaign.year, quarter=campaign.quarter)
+    assert (cov.owed, cov.met, cov.percent) == (0, 0, None)
+    login_with_mfa(client, alice)
+    page = client.get(f"/warning/campaigns/{campaign.pk}/coverage/").content.decode()
+    assert "覆盖率 —" in page and "100%" not in page
+    home = client.get("/admin/").content.decode()
+    assert "100%" not in home
+
+
+def test_api_coverage_percent_is_null_with_nothing_owed(scanned):
+    from courses.warning.api import WarningCampaignOutSerializer
+
+    campaign = scanned["campaign"]
+    campaign.meeting_count = campaign.studies_completed = 0  # the API's annotations
+    data = WarningCampaignOutSerializer(campaign, context={"coverage": {campaign.pk: (0, 0)}}).data
+    assert data["owed"] == 0 and data["coverage_percent"] is None
+    data = WarningCampaignOutSerializer(campaign, context={"coverage": {campaign.pk: (120, 83)}}).data
+    assert data["coverage_percent"] == 69
