@@ -547,7 +547,9 @@ def exams(scope: ReportScope) -> Table:
     elif len(grouped):
         grouped = _groups_sorted(grouped)
     total_frame = summarise(frame.assign(all=1), ["all"])
-    total = total_frame.to_dict("records")[0] if len(total_frame) else {c.key: 0 for c in EXAM_COLUMNS}
+    # No graded attempt: counts are 0, rates and the average are no figure ("—"), not 0 %.
+    total = total_frame.to_dict("records")[0] if len(total_frame) else {
+        c.key: (None if c.kind == "pct" or c.key == "avg_score" else 0) for c in EXAM_COLUMNS}
     table = Table([Column("label", _dimension_label(scope.by), "text"), *EXAM_COLUMNS], grouped,
                   {"label": _("合计"), **total},
                   note=_("本年度已评分的答卷（含线下纸质考试）。合格人数：该组内任一次考试合格的人数；一次通过率：第一次考试即合格的比例。"))
