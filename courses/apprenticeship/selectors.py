@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from lms.accounts.scoping import scope
 from lms.compliance.models import Obligation, ObligationKind
-from lms.compliance.rules import months_between
+from lms.compliance.periods import at_least_months, months_elapsed
 from lms.compliance.services import clearance
 from lms.workforce.models import Employee, Post, PostAssignment
 
@@ -180,8 +180,9 @@ def readiness(apprenticeship: Apprenticeship, today: dt.date | None = None) -> R
     missing = []
     if apprenticeship.status != Apprenticeship.Status.RUNNING:
         missing.append(_("该师带徒已%(s)s") % {"s": apprenticeship.get_status_display()})
-    if today < apprenticeship.planned_end:
-        # 办法 §23: at least the set months under the mentor before working alone.
+    if not at_least_months(apprenticeship.first_start, today, apprenticeship.months):
+        # 办法 §23: at least (以上, 民法典 §1259) the set months under the
+        # mentor before working alone; §202 counts them (planned_end).
         missing.append(_("师带徒期限未满（%(m)s 个月，%(d)s 期满）") % {"m": apprenticeship.months, "d": apprenticeship.planned_end})
     confirmed = [entry for entry in logs if entry.is_confirmed]
     if not confirmed:
@@ -189,7 +190,7 @@ def readiness(apprenticeship: Apprenticeship, today: dt.date | None = None) -> R
     pending = [entry for entry in logs if not entry.is_confirmed]
     if pending:
         missing.append(_("还有 %(n)s 篇周记待师傅确认") % {"n": len(pending)})
-    months_served = max(1, months_between(apprenticeship.first_start, today))
+    months_served = max(1, months_elapsed(apprenticeship.first_start, today))
     if evaluations < months_served:
         missing.append(_("月度评价不足：已评价 %(n)s 个月，应评价 %(m)s 个月") % {"n": evaluations, "m": months_served})
     if assessment is None:

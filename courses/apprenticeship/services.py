@@ -28,7 +28,7 @@ from wagtail.log_actions import log
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, log_user
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
-from lms.compliance.rules import add_months, months_between
+from lms.compliance.periods import add_months, months_elapsed
 from lms.workforce.models import Employee, Post, PostAssignment
 
 from .models import (
@@ -147,7 +147,7 @@ def apprenticeship_start(
             mentor=mentor, actor=actor,
         )
     first_start = previous.first_start if previous is not None else start_date
-    months = max(post.required_apprenticeship_months, months_between(obligation.start_date, obligation.due_date), 1)
+    months = max(post.required_apprenticeship_months, months_elapsed(obligation.start_date, obligation.due_date), 1)
     apprenticeship = Apprenticeship(
         apprentice=apprentice,
         mentor=mentor,

@@ -30,7 +30,9 @@ from lms.archive.models import RecordSource
 from lms.archive.services import record_append
 from lms.kernel import checkin
 
-from .models import hours_for
+from .models import credited_window, hours_for
+
+__all__ = ["AttendanceFlow", "CloseResult", "ScanResult", "credited_window", "hm"]
 
 # Check-in opens this long before the planned start (people arrive early).
 CHECKIN_OPENS_BEFORE = dt.timedelta(minutes=60)
@@ -112,9 +114,12 @@ class AttendanceFlow:
         setattr(attendance, f"check_{purpose}_at", at)
         attendance.save()
 
-    def credited_span(self, target, attendance) -> tuple[dt.datetime, dt.datetime, bool] | None:
-        """(start, end, without check-out) of the time the record credits; None: absent."""
-        raise NotImplementedError
+    def credited_span(self, target, attendance, closed_at: dt.datetime) -> tuple[dt.datetime, dt.datetime, bool] | None:
+        """(start, end, without check-out) of the time the record credits
+        when ``target`` is closed at ``closed_at``; None: absent. By default
+        :func:`credited_window` of the row's check-in and check-out."""
+        return credited_window(check_in=attendance.check_in_at, check_out=getattr(attendance, "check_out_at", None),
+                               planned_start=target.start_at, planned_end=target.end_at, closed_at=closed_at)
 
     def check_before_close(self, target, attended: list) -> None:
         """Refuse closing (the app's error) while something is missing."""
@@ -198,7 +203,8 @@ class AttendanceFlow:
 
     def close(self, *, target, actor, now: dt.datetime | None = None) -> CloseResult:
         """End ``target`` and write one archive record per attendee (the time
-        :meth:`credited_span` gives). Exactly once: the target's row is locked
+        :meth:`credited_span` gives: never past ``now``, the actual close, nor
+        the planned end — :func:`credited_window`). Exactly once: the target's row is locked
         first, so a second close — a double click, two people at once — finds
         it closed and is refused; scans wait for the records too."""
         now = now or timezone.now()
@@ -215,7 +221,7 @@ class AttendanceFlow:
                 raise self.error(self.not_started_text, code="not_started")
             target = self.target_model.objects.select_related(*self.target_related).get(pk=locked.pk)
             attendances = list(target.attendances.select_related("employee").order_by(*self.attendance_order))
-            spans = {a.pk: self.credited_span(target, a) for a in attendances}
+            spans = {a.pk: self.credited_span(target, a, now) for a in attendances}
             attended = [a for a in attendances if spans[a.pk]]
             self.check_before_close(target, attended)
             result = CloseResult(target=target)

@@ -161,20 +161,38 @@ class Attendance(models.Model):
     def attended(self) -> bool:
         return self.check_in_at is not None
 
-    def credited_span(self) -> tuple[dt.datetime, dt.datetime, bool] | None:
-        """(start, end, used_session_end) of the time that counts: check-in to
-        check-out, inside the session's planned time; without a check-out the
-        session's planned end (flagged). None if the person never checked in
-        or the span is empty."""
-        if self.check_in_at is None:
-            return None
+    def credited_span(self, *, closed_at: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime, bool] | None:
+        """(start, end, without_checkout) of the time that counts when the
+        session is closed at ``closed_at`` (default: its planned end): from
+        the later of check-in and planned start to the earliest of check-out,
+        the close and the planned end (:func:`credited_window`).
+        None if the person never checked in or the span is empty."""
         session = self.session
-        start = max(self.check_in_at, session.start_at)
-        no_checkout = self.check_out_at is None
-        end = min(session.end_at if no_checkout else self.check_out_at, session.end_at)
-        if end <= start:
-            return None
-        return start, end, no_checkout
+        return credited_window(check_in=self.check_in_at, check_out=self.check_out_at, planned_start=session.start_at,
+                               planned_end=session.end_at, closed_at=closed_at or session.end_at)
+
+
+def credited_window(*, check_in: dt.datetime | None, check_out: dt.datetime | None, planned_start: dt.datetime,
+                    planned_end: dt.datetime, closed_at: dt.datetime) -> tuple[dt.datetime, dt.datetime, bool] | None:
+    """The time an attendee's record credits (credit only for time spent):
+
+    - it starts at the later of the check-in and the planned start (people
+      arrive early; the training had not begun);
+    - it ends at the earliest of the check-out (none: the close), the actual
+      close (``closed_at``, the moment it is closed — a session closed 1 h
+      into a planned 3 h credits 1 h) and the planned end (staying on is not
+      training);
+    - ``without_checkout``: no check-out, the end was taken from the close or
+      the plan (the record says which time).
+
+    None: never checked in, or nothing left between start and end."""
+    if check_in is None:
+        return None
+    start = max(check_in, planned_start)
+    end = min(check_out or closed_at, closed_at, planned_end)
+    if end <= start:
+        return None
+    return start, end, check_out is None
 
 
 def class_hour_minutes() -> int:

@@ -298,8 +298,10 @@ def _source_ref(session: OfflineSession, attendance: Attendance) -> str:
 def _record_content(session: OfflineSession, attendance: Attendance, start, end, no_checkout: bool) -> str:
     parts = [session.content.strip()]
     times = _("签到 %(i)s（%(im)s），") % {"i": hm(attendance.check_in_at), "im": attendance.get_check_in_method_display()}
-    if no_checkout:
+    if no_checkout and end >= session.end_at:
         times += _("未签退，按培训计划结束时间 %(e)s 计") % {"e": hm(session.end_at)}
+    elif no_checkout:
+        times += _("未签退，按培训实际结束时间 %(e)s 计") % {"e": hm(end)}
     else:
         times += _("签退 %(o)s（%(om)s）") % {"o": hm(attendance.check_out_at), "om": attendance.get_check_out_method_display()}
     parts.append(times + _("；计入 %(s)s–%(e)s") % {"s": hm(start), "e": hm(end)})
@@ -363,9 +365,9 @@ class SessionAttendanceFlow(AttendanceFlow):
         setattr(attendance, f"check_{purpose}_method", Attendance.Method.QR)
         attendance.save(update_fields=[f"check_{purpose}_at", f"check_{purpose}_method"])
 
-    def credited_span(self, target, attendance):
+    def credited_span(self, target, attendance, closed_at):
         attendance.session = target
-        return attendance.credited_span()
+        return attendance.credited_span(closed_at=closed_at)
 
     def check_before_close(self, target, attended):
         if target.assessment_required:

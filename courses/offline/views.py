@@ -181,7 +181,7 @@ def session_close(request, pk: int):
         return _back(session)
     text = _("培训已结束，已为 %(n)s 人写入培训档案。") % {"n": len(result.records)}
     if result.without_checkout:
-        text += _("%(names)s 未签退，按计划结束时间计算学时。") % {
+        text += _("%(names)s 未签退，按计划结束时间（提前结束的按实际结束时间）计算学时。") % {
             "names": "、".join(a.employee.name for a in result.without_checkout)
         }
     if result.absent:

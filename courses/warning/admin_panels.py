@@ -9,6 +9,7 @@ from wagtail.admin.ui.components import Component
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
+from lms.kernel.rates import percent_int
 
 from .models import WarningCampaign, quarter_of
 from .selectors import coverage_totals
@@ -39,7 +40,7 @@ class WarningCoveragePanel(Component):
         rows = []
         for c in campaigns:
             owed, met = totals[c.pk]
-            rows.append({"campaign": c, "owed": owed, "met": met, "percent": 100 if not owed else met * 100 // owed})
+            rows.append({"campaign": c, "owed": owed, "met": met, "percent": percent_int(met, owed)})
         return cls(rows, f"{year}Q{quarter}")
 
     def get_context_data(self, parent_context):

@@ -13,6 +13,7 @@ from courses.warning import selectors
 from courses.warning.models import WarningCampaign
 from lms.accounts.scoping import scope
 from lms.api.schema import READ_ERRORS, error_responses
+from lms.kernel.rates import percent_int
 from lms.workforce.api.views import WorkforceAPIView
 
 # --- 警示教育 ------------------------------------------------------------------------------------------
@@ -26,7 +27,9 @@ class WarningCampaignOutSerializer(serializers.ModelSerializer):
     studies_completed = serializers.IntegerField(read_only=True, help_text=gettext_lazy("完成在线学习的人数"))
     owed = serializers.SerializerMethodField(help_text=gettext_lazy("本季度应参加警示教育的人数（企业全体）"))
     met = serializers.SerializerMethodField(help_text=gettext_lazy("本季度已完成警示教育的人数（在线或现场）"))
-    coverage_percent = serializers.SerializerMethodField(help_text=gettext_lazy("覆盖率（%，向下取整）"))
+    coverage_percent = serializers.SerializerMethodField(
+        help_text=gettext_lazy("覆盖率（%，向下取整）；无应参加人员时为 null")
+    )
 
     class Meta:
         model = WarningCampaign
@@ -49,9 +52,9 @@ class WarningCampaignOutSerializer(serializers.ModelSerializer):
     def get_met(self, obj) -> int:
         return self._coverage(obj)[1]
 
-    def get_coverage_percent(self, obj) -> int:
+    def get_coverage_percent(self, obj) -> int | None:
         owed, met = self._coverage(obj)
-        return 100 if not owed else met * 100 // owed
+        return percent_int(met, owed)  # nothing owed: null, not 100
 
 
 class WarningCampaignQuerySerializer(serializers.Serializer):

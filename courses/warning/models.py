@@ -101,6 +101,12 @@ class WarningStudy(models.Model):
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     cases = models.CharField(_("学习的案例"), max_length=500, blank=True)
     reflection = models.TextField(_("学习心得"), blank=True)
+    # Time studied, as the server's study clock counts it (courses.timing:
+    # heartbeats, idle, presence checks, daily cap) — what the record credits.
+    seconds = models.PositiveIntegerField(_("计时学习秒数"), default=0)
+    # The clock's state between heartbeats (courses.timing.State) and the
+    # token of the page that runs it; empty until the page first starts it.
+    clock = models.JSONField(default=dict, blank=True, editable=False)
     record = models.OneToOneField(
         "archive.TrainingRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="warning_study",
         verbose_name=_("档案记录"),

@@ -17,6 +17,7 @@ from content.models import AccidentCasePage, hazard_terms, hazards_overlap
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can
 from lms.compliance.models import Obligation, ObligationKind
+from lms.kernel.rates import percent_int
 from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, PostAssignment
 
 from .models import WarningCampaign, WarningMeeting, WarningStudy
@@ -103,8 +104,9 @@ class UnitCoverage:
     missing: list = field(default_factory=list)  # Employees without the quarter's warning education
 
     @property
-    def percent(self) -> int:
-        return 100 if not self.owed else self.met * 100 // self.owed
+    def percent(self) -> int | None:
+        """Per cent met, rounded down; None when nobody owes it (shown "—")."""
+        return percent_int(self.met, self.owed)
 
 
 @dataclass
@@ -121,8 +123,9 @@ class Coverage:
         return sum(u.met for u in self.units)
 
     @property
-    def percent(self) -> int:
-        return 100 if not self.owed else self.met * 100 // self.owed
+    def percent(self) -> int | None:
+        """Per cent met, rounded down; None when nobody owes it (shown "—")."""
+        return percent_int(self.met, self.owed)
 
 
 def coverage(*, enterprise, year: int, quarter: int) -> Coverage:

@@ -21,12 +21,16 @@ Every function that depends on the clock takes ``now``."""
 from __future__ import annotations
 
 import datetime as dt
+import random
+import uuid
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,8 +38,11 @@ from wagtail.log_actions import log
 
 from content.models import AccidentCasePage
 from courses.offline.attendance import AttendanceFlow, ScanResult, hm
-from courses.offline.models import hours_for
 from lms.accounts.scoping import log_user
+from courses import timing
+from courses.models import StudySession, credit_hour_seconds, study_minute_seconds
+from courses.offline.attendance import credited_window
+from courses.services import SessionGone
 from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.archive.services import record_append
 from lms.kernel import checkin
@@ -50,6 +57,19 @@ from .selectors import cases_for_employee, may_manage, may_run_meeting
 def reflection_min_chars() -> int:
     """Shortest reflection accepted (characters), a setting (policy default 20)."""
     return int(getattr(settings, "ANXUN_WARNING_REFLECTION_MIN_CHARS", 20))
+
+
+def min_study_seconds() -> int:
+    """Least time on the study clock before the reflection may be submitted:
+    ``ANXUN_WARNING_MIN_MINUTES`` study minutes (policy default 10; no
+    national text fixes one, and the warning-education rule has no hours)."""
+    return int(getattr(settings, "ANXUN_WARNING_MIN_MINUTES", 10)) * study_minute_seconds()
+
+
+def hours_studied(seconds: int) -> Decimal:
+    """Seconds on the study clock as 学时 (``ANXUN_MINUTES_PER_CREDIT_HOUR``),
+    rounded down to 0.1 — as online courses credit them."""
+    return (Decimal(seconds) / Decimal(credit_hour_seconds())).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
 
 class WarningError(ValidationError):
@@ -128,14 +148,106 @@ def employee_for(campaign: WarningCampaign, user) -> Employee:
 
 
 def study_open(*, campaign: WarningCampaign, user, now: dt.datetime | None = None) -> WarningStudy:
-    """Start (or resume) the user's study of the campaign: opening the page
-    starts the clock; opening it again changes nothing."""
+    """Start (or resume) the user's study of the campaign. Opening the page
+    credits nothing: only the study clock (:func:`study_clock_start`,
+    :func:`study_heartbeat`) does."""
     now = _now(now)
     employee = employee_for(campaign, user)
     study, _created = WarningStudy.objects.get_or_create(campaign=campaign, employee=employee,
                                                          defaults={"started_at": now})
     study.campaign, study.employee = campaign, employee
     return study
+
+
+# The study clock: the online courses' rules (courses.timing — heartbeats,
+# gaps, idle, presence checks, the daily cap shared with course study), its
+# state kept on the study. One page runs it: starting it again (another tab)
+# gives a new token and the old page's beats are refused.
+
+_CLOCK_TIMES = ("last_beat_at", "last_activity_at", "presence_due_at", "presence_deadline")
+
+
+def _clock_dump(state: timing.State, token: str) -> dict:
+    data = state.as_dict()
+    for name in _CLOCK_TIMES:
+        data[name] = data[name].isoformat() if data[name] else None
+    data["day"] = data["day"].isoformat() if data["day"] else None
+    data["token"] = token
+    return data
+
+
+def _clock_load(data: dict) -> timing.State:
+    values = {name: data[name] for name in timing.State.FIELDS if name in data}
+    for name in _CLOCK_TIMES:
+        if values.get(name):
+            values[name] = dt.datetime.fromisoformat(values[name])
+    if values.get("day"):
+        values["day"] = dt.date.fromisoformat(values["day"])
+    return timing.State(**values)
+
+
+def _own_open_study(study: WarningStudy, user) -> WarningStudy:
+    """The study locked for update, if it is the user's and still open."""
+    study = WarningStudy.objects.select_for_update().select_related("campaign", "employee").get(pk=study.pk)
+    if not getattr(user, "is_authenticated", False) or study.employee.user_id != user.pk:
+        raise PermissionDenied(_("只能提交本人的警示教育学习"))
+    if study.completed_at is not None:
+        raise SessionGone(_("本次警示教育已完成"), code="completed")
+    return study
+
+
+def _clock_reply(study: WarningStudy, outcome: timing.Outcome, *, accepted: bool) -> dict:
+    """What the player (courses/static/courses/player.js) shows: the course heartbeat's reply."""
+    prompt = None
+    if outcome.prompt:
+        nonce, deadline = outcome.prompt
+        prompt = {"nonce": nonce, "deadline": deadline.isoformat()}
+    return {
+        "accepted": accepted, "credited": outcome.credit, "reason": outcome.reason, "message": outcome.message,
+        "seq": outcome.state.seq, "seconds": study.seconds, "required_seconds": min_study_seconds(),
+        "max_position": 0, "seek_back_to": None, "presence": prompt, "completed": False,
+    }
+
+
+@transaction.atomic
+def study_clock_start(*, study: WarningStudy, user, now: dt.datetime | None = None,
+                      rng: random.Random | None = None) -> dict:
+    """Start the study clock on this page (a new token; another page's clock
+    stops). Today's seconds of course study count toward the daily cap."""
+    now = _now(now)
+    study = _own_open_study(study, user)
+    today = timezone.localtime(now).date()
+    day_base = StudySession.objects.filter(user=user, day=today).aggregate(s=Sum("day_credit"))["s"] or 0
+    rules = timing.Rules.from_settings()
+    state = timing.start(now=now, day_base=day_base, max_position=0.0, media_seconds=0.0, rules=rules,
+                         rng=rng or timing.system_rng())
+    token = uuid.uuid4().hex
+    WarningStudy.objects.filter(pk=study.pk).update(clock=_clock_dump(state, token))
+    return {"token": token, "seq": 0, "interval": rules.interval, "max_position": 0, "seconds": study.seconds,
+            "required_seconds": min_study_seconds()}
+
+
+@transaction.atomic
+def study_heartbeat(*, study: WarningStudy, user, token, beat: timing.Beat, now: dt.datetime | None = None,
+                    rng: random.Random | None = None) -> dict:
+    """Apply one heartbeat of the study page under :mod:`courses.timing`;
+    the seconds earned are added to the study. A beat of a page whose clock
+    was started again elsewhere is refused (:class:`SessionGone`)."""
+    now = _now(now)
+    study = _own_open_study(study, user)
+    clock = study.clock or {}
+    if not clock.get("token") or clock["token"] != uuid.UUID(str(token)).hex:
+        raise SessionGone(_("已在其他页面学习"), code="superseded")
+    state = _clock_load(clock)
+    outcome = timing.beat(state, beat, now=now, rules=timing.Rules.from_settings(), has_media=False,
+                          rng=rng or timing.system_rng())
+    if not outcome.accepted:
+        return _clock_reply(study, outcome, accepted=False)
+    WarningStudy.objects.filter(pk=study.pk).update(
+        clock=_clock_dump(outcome.state, clock["token"]), seconds=F("seconds") + outcome.credit
+    )
+    study.seconds += outcome.credit
+    return _clock_reply(study, outcome, accepted=True)
 
 
 @dataclass
@@ -153,7 +265,9 @@ def study_complete(*, study: WarningStudy, user, reflection: str, now: dt.dateti
     """Finish the study with the reflection and write the archive record —
     exactly once (a second submit only says it is done). Refused: someone
     else's study, a reflection shorter than :func:`reflection_min_chars`, a
-    campaign whose quarter is over."""
+    campaign whose quarter is over, less than :func:`min_study_seconds` on
+    the study clock. The record credits the time on the clock
+    (:func:`hours_studied`), at most the campaign's ``study_hours``."""
     now = _now(now)
     reflection = (reflection or "").strip()
     study = _load_study(study.pk)
@@ -169,16 +283,25 @@ def study_complete(*, study: WarningStudy, user, reflection: str, now: dt.dateti
                            code="too_short")
     if not campaign.is_running_on(timezone.localtime(now).date()):
         raise WarningError(_("本次警示教育（%(c)s）已结束，不能再提交。") % {"c": campaign.cycle}, code="closed")
+    least = min_study_seconds()
+    if study.seconds < least or hours_studied(study.seconds) <= 0:
+        # Credit only for time spent (法 §97: truthful records): the clock,
+        # not the time the page was open, and never 0 学时 recorded as done.
+        raise WarningError(
+            _("学习时间不足：已计时 %(m)s 分钟，至少需要学习 %(n)s 分钟，请继续在本页面学习事故案例后再提交。")
+            % {"m": study.seconds // study_minute_seconds(), "n": max(1, -(-least // study_minute_seconds()))},
+            code="too_little_time",
+        )
     cases = cases_for_employee(campaign, employee, on_date=timezone.localtime(now).date())
     case_titles = "、".join(c.title for c in cases)[:500]
     with transaction.atomic():
         claimed = WarningStudy.objects.filter(pk=study.pk, completed_at__isnull=True).update(
-            completed_at=now, reflection=reflection, cases=case_titles
+            completed_at=now, reflection=reflection, cases=case_titles, clock={}
         )
         if claimed != 1:
             study.refresh_from_db()
             return StudyResult(study, False, _("您已完成本次警示教育，无需重复提交。"))
-        hours = min(campaign.study_hours, hours_for(study.started_at, now))
+        hours = min(campaign.study_hours, hours_studied(study.seconds))
         record = record_append(
             employee=employee,
             actor=None,  # the worker's own completion; the study row names them
@@ -224,8 +347,9 @@ def meeting_create(*, campaign: WarningCampaign, actor, title: str, start_at, en
 
 class MeetingAttendanceFlow(AttendanceFlow):
     """Meetings in the attendance flow: any active employee of the
-    enterprise checks in (no check-out, no list); closing credits check-in
-    (or the start, if earlier) to the planned end as warning education."""
+    enterprise checks in (no check-out, no list); closing credits from the
+    later of check-in and the start to the earlier of the close and the
+    planned end as warning education."""
 
     target_model = WarningMeeting
     error = WarningError
@@ -266,9 +390,12 @@ class MeetingAttendanceFlow(AttendanceFlow):
         attendance = MeetingAttendance.objects.select_for_update().filter(meeting=target, employee=employee).first()
         return attendance or MeetingAttendance(meeting=target, employee=employee)
 
-    def credited_span(self, target, attendance):
-        start = min(max(attendance.check_in_at, target.start_at), target.end_at)
-        return start, target.end_at, False
+    def credited_span(self, target, attendance, closed_at):
+        # No check-out at meetings: the later of check-in and the start to
+        # the earlier of the close and the planned end (credited_window).
+        span = credited_window(check_in=attendance.check_in_at, check_out=None, planned_start=target.start_at,
+                               planned_end=target.end_at, closed_at=closed_at)
+        return span and (span[0], span[1], False)
 
     def participants(self, attended):
         return _("共 %(n)s 人") % {"n": len(attended)}
@@ -295,6 +422,7 @@ def meeting_scan(*, meeting: WarningMeeting, user, token: str, now: dt.datetime 
 
 
 def meeting_close(*, meeting: WarningMeeting, actor, now: dt.datetime | None = None) -> list:
-    """End the meeting and write one record per attendee (check-in, or the
-    start if earlier, to the planned end), exactly once; the records written."""
+    """End the meeting and write one record per attendee (the later of
+    check-in and the start to the earlier of ``now`` and the planned end),
+    exactly once; the records written."""
     return MEETINGS.close(target=meeting, actor=actor, now=now).records

@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +26,9 @@ from wagtail.log_actions import log
 
 from content.models import AccidentCaseIndexPage
 from courses.offline.attendance_views import scan_views, screen_views
+from courses import timing
+from courses import views as course_views
+from courses.models import study_minute_seconds
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
 from lms.compliance.services import clearance
@@ -109,10 +113,67 @@ def study(request, pk: int):
                 return redirect("warning:study", pk=campaign.pk)
         status = 400
     cases = selectors.cases_for_employee(campaign, my_study.employee)
+    rules = timing.Rules.from_settings()
+    # The course player's study clock (courses/static/courses/player.js) on
+    # this page: the same server-side rules as online courses.
+    config = {
+        "start": reverse("warning:clock_start", args=[campaign.pk]),
+        "heartbeat": reverse("warning:heartbeat", args=[campaign.pk]),
+        "answer": "",
+        "interval": rules.interval,
+        "idleLimit": rules.idle,
+        "required": services.min_study_seconds(),
+        "seconds": my_study.seconds,
+        "maxPosition": 0,
+        "completed": my_study.is_completed,
+        "text": {
+            "offline": _("网络中断，暂停计时，恢复后自动继续"),
+            "done": _("本次警示教育已完成"),
+            "chooseAnswer": "",
+            "answerQuestions": "",
+            "correct": "",
+            "minutes": _("分"),
+            "seconds": _("秒"),
+            "error": _("出错了，请刷新页面"),
+        },
+    }
     return render(request, "warning/study.html", {
         "campaign": campaign, "study": my_study, "cases": cases, "form": form,
         "min_chars": services.reflection_min_chars(),
+        "min_minutes": services.min_study_seconds() // study_minute_seconds(),
+        "player_config": config, "presence_seconds": rules.presence_answer,
     }, status=status)
+
+
+def _open_study_or_403(request, pk: int):
+    campaign = _get_campaign_for_worker(request, pk)
+    try:
+        return services.study_open(campaign=campaign, user=request.user)
+    except ValidationError as exc:
+        raise PermissionDenied(refusal_text(exc)) from exc
+
+
+@login_required
+@require_POST
+def clock_start(request, pk: int):
+    """Start the study page's clock (the player's ``start``)."""
+    study = _open_study_or_403(request, pk)
+    return course_views.heartbeat_answer(
+        lambda: {"accepted": True, **services.study_clock_start(study=study, user=request.user)}
+    )
+
+
+@login_required
+@require_POST
+def heartbeat(request, pk: int):
+    """One heartbeat of the study page: the course heartbeat's body and reply."""
+    study = _open_study_or_403(request, pk)
+
+    def apply():
+        token, beat = course_views.heartbeat_body(request)
+        return services.study_heartbeat(study=study, user=request.user, token=token, beat=beat)
+
+    return course_views.heartbeat_answer(apply)
 
 
 # The URL inside a meeting's QR code and its return from the login page: the attendance flow's pages.

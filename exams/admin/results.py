@@ -4,7 +4,7 @@ the item analysis — and the same figures as an Excel workbook."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN
 
 from django.contrib.admin.utils import quote
 from django.http import HttpResponse
@@ -20,6 +20,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from lms.accounts.admin_scoping import ScopedViewMixin, policy_for
+from lms.kernel.rates import percent
 
 from .. import services
 from ..analysis import ExamResults, Status, band_position, exam_results
@@ -97,9 +98,7 @@ class ExamResultsView(ExamObjectViewMixin, WagtailAdminTemplateMixin, TemplateVi
             exam=self.exam,
             results=results,
             counts=counts,
-            pass_rate=(
-                (Decimal(counts[Status.PASSED]) * 100 / len(scored)).quantize(Decimal("0.1")) if scored else None
-            ),
+            pass_rate=percent(counts[Status.PASSED], len(scored), places=1, rounding=ROUND_HALF_EVEN),
             chart=score_chart(results),
             item_headers=item_headers(),
             window=exam_window(self.exam),

@@ -6,6 +6,9 @@ import datetime as dt
 from decimal import ROUND_CEILING, Decimal
 
 from .models import TrainingRule
+from .periods import add_months, at_least_months, months_elapsed
+
+__all__ = ["LEVELS", "RuleBook", "add_months", "at_least_months", "months_between", "split_levels"]
 
 LEVELS = ("company", "workshop", "team")
 
@@ -49,16 +52,7 @@ def split_levels(total: Decimal) -> dict[str, Decimal]:
 
 
 def months_between(start: dt.date, end: dt.date) -> int:
-    """Whole months from ``start`` to ``end`` (5 Jan → 4 Jul is 5 months)."""
-    months = (end.year - start.year) * 12 + (end.month - start.month)
-    if end.day < start.day:
-        months -= 1
-    return months
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    import calendar
-
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    """Whole months from ``start`` to ``end`` under 民法典 §202
+    (:func:`lms.compliance.periods.months_elapsed`): 5 Jan → 4 Jul is 5
+    months, 31 Aug → 28 Feb is 6."""
+    return months_elapsed(start, end)

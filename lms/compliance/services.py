@@ -23,7 +23,7 @@ from lms.workforce.models import Employee, EmploymentEvent, Enterprise, Post, Po
 
 from .models import ClearanceCheck, Obligation, ObligationKind, RuleCode
 from .registry import reason_sources
-from .rules import RuleBook, add_months, months_between, split_levels
+from .rules import RuleBook, add_months, at_least_months, split_levels
 from .signals import obligations_created, obligations_met
 
 ZERO = Decimal("0")
@@ -170,7 +170,7 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
         rule = rule_book.get(RuleCode.RETURN_RETRAINING, enterprise, day)
         history = history if history is not None else list(employee.events.order_by("date", "id"))
         leave = next((e for e in reversed(history) if e.type == T.LEAVE and e.date <= day and e.pk != event.pk), None)
-        if rule and leave and months_between(leave.date, day) >= (rule.months or 0):
+        if rule and leave and at_least_months(leave.date, day, rule.months or 0):
             # 令3 §17 (local rules: 6 months): back on the post only after
             # workshop + team level again.
             target = post or leave.post

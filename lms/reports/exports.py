@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lms.kernel.rates import NO_RATE
 from lms.spreadsheet import safe_row
 
 from .frames import Table
@@ -30,8 +31,10 @@ def table_xlsx(table: Table, *, title: str, about: list[tuple[str, str]]) -> byt
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     body = table.rows()
     total = table.total_row()
+    kinds = [c.kind for c in table.columns]
     for row in [*body, *([total] if total else [])]:
-        ws.append(safe_row(row))
+        # A rate with nothing owed is "—", not an empty cell read as 0 %.
+        ws.append(safe_row([NO_RATE if v is None and k == "pct" else v for v, k in zip(row, kinds, strict=False)]))
     for index, column in enumerate(table.columns, start=1):
         fmt = FORMATS.get(column.kind)
         letter = get_column_letter(index)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation, ObligationKind
+from lms.kernel.rates import rate
 from lms.workforce.models import Employee, Enterprise, OrgUnit, Post, PostAssignment
 
 DUE_SOON_DAYS = 30
@@ -87,11 +88,13 @@ def _cell(value):
 
 
 def _ratio(num, den):
-    """num/den rounded to 0.1 % (as a fraction), NaN where den is 0; works on scalars and Series."""
+    """num/den rounded to 0.1 % (as a fraction), NaN where den is 0 — no
+    rate, shown "—" (lms.kernel.rates); works on scalars and Series."""
     if isinstance(den, pd.Series):
         out = num.astype(float) / den.where(den != 0)
         return out.round(4)
-    return round(float(num) / float(den), 4) if den else float("nan")
+    value = rate(num, den)
+    return float("nan") if value is None else float(value)
 
 
 def _hours(series: pd.Series) -> pd.Series:
@@ -544,7 +547,9 @@ def exams(scope: ReportScope) -> Table:
     elif len(grouped):
         grouped = _groups_sorted(grouped)
     total_frame = summarise(frame.assign(all=1), ["all"])
-    total = total_frame.to_dict("records")[0] if len(total_frame) else {c.key: 0 for c in EXAM_COLUMNS}
+    # No graded attempt: counts are 0, rates and the average are no figure ("—"), not 0 %.
+    total = total_frame.to_dict("records")[0] if len(total_frame) else {
+        c.key: (None if c.kind == "pct" or c.key == "avg_score" else 0) for c in EXAM_COLUMNS}
     table = Table([Column("label", _dimension_label(scope.by), "text"), *EXAM_COLUMNS], grouped,
                   {"label": _("合计"), **total},
                   note=_("本年度已评分的答卷（含线下纸质考试）。合格人数：该组内任一次考试合格的人数；一次通过率：第一次考试即合格的比例。"))

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation, ObligationKind
+from lms.kernel.rates import percent_int
 from lms.supervision.selectors import is_regulator
 from lms.workforce.models import Employee
 
@@ -217,7 +218,8 @@ def principal(request):
             "duties": [
                 {"obligation": o, "kind": o.get_kind_display(), "required": o.min_hours,
                  "done": min(o.completed_hours, o.min_hours) if o.min_hours else o.completed_hours,
-                 "percent": int(min(Decimal(100), (o.completed_hours / o.min_hours * 100)) if o.min_hours else 100),
+                 # No hours owed (an exam-only duty): no percentage, not 100 %.
+                 "percent": None if not o.min_hours else min(100, percent_int(o.completed_hours, o.min_hours)),
                  "source": o.rule.source, "overdue": o.status == Obligation.Status.OPEN and o.due_date < today}
                 for o in duties[e.pk]
             ],

@@ -455,3 +455,13 @@ ANXUN_JOB_STALE_SECONDS = env.int("ANXUN_JOB_STALE_SECONDS", default=15 * 60)
 ANXUN_JOB_MAX_ATTEMPTS = env.int("ANXUN_JOB_MAX_ATTEMPTS", default=3)
 if ANXUN_JOB_STALE_SECONDS < 60 or ANXUN_JOB_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("ANXUN_JOB_STALE_SECONDS 至少为 60 秒，ANXUN_JOB_MAX_ATTEMPTS 至少为 1。")
+# --- warning education: credit only for time spent (issue 18) ---
+# Least time on the study clock (courses.timing, the online courses' rules)
+# before a warning-education study may be completed, in study minutes. No
+# national text fixes one: a policy default.
+ANXUN_WARNING_MIN_MINUTES = env.int("ANXUN_WARNING_MIN_MINUTES", default=10)
+if ANXUN_WARNING_MIN_MINUTES < 1:
+    raise ImproperlyConfigured("ANXUN_WARNING_MIN_MINUTES 至少为 1 分钟。")
+# --- rates: nothing owed is "—", not 100 % (issue 18) ---
+# {{ value|rate_text }} / {{ value|percent_text }} (lms/kernel/rates.py).
+TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["anxun_rates"] = "lms.kernel.rates"

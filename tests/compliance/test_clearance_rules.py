@@ -363,3 +363,23 @@ def test_batch_reasons_follow_the_active_language(ent_b, general_post):
             texts.setdefault(language, [r.message for r in answer.reasons])
     assert texts["en"] != texts["zh-hans"] and "车间级安全教育未完成" in texts["zh-hans"][1]
     assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in m) for m in texts["en"])
+
+
+@pytest.mark.rule("retrain.return", "words.inclusive", "words.month_period")
+@pytest.mark.parametrize(
+    "left,back,retrain",
+    [
+        # 民法典 §202: from the last day of a 31-day month, six months end on
+        # the last day of February — 离岗 6 个月以上 includes it (§1259).
+        (D(2025, 8, 31), D(2026, 2, 28), True),
+        (D(2025, 3, 1), D(2025, 8, 31), False),
+        (D(2025, 3, 1), D(2025, 9, 1), True),
+    ],
+)
+def test_return_after_leave_counts_months_by_the_civil_code(ent_b, general_post, left, back, retrain):
+    emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2024, 1, 8))
+    hire(emp, general_post)
+    induct(emp, general_post, D(2024, 1, 9), 8)
+    event(emp, "leave", left, post=general_post)
+    event(emp, "return", back, post=general_post)
+    assert ("RETRAINING_REQUIRED" in codes(clearance(emp, general_post, back))) is retrain

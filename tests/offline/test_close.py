@@ -14,7 +14,7 @@ from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
 from lms.compliance.models import Obligation
 
-from tests.factories import at
+from tests.factories import at, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +154,33 @@ def test_a_failing_append_rolls_the_whole_close_back(attended, workers, monkeypa
     assert not Attendance.objects.filter(session=attended, record__isnull=False).exists()
     monkeypatch.setattr(module, "record_append", real)
     assert len(services.session_close(session=attended, actor=None, now=at(14, 50)).records) == 3
+
+
+def test_closing_early_credits_until_the_actual_close_not_the_planned_end(ent_b, tom, workers):
+    """A 3-hour session closed 1 hour in: who never checked out is credited
+    to the close (1 h), not to the planned end (3 h); a check-out before
+    the close still ends the span; time before the planned start never counts."""
+    short = make_session(ent_b, tom, start_at=at(8, 30), end_at=at(11, 30))
+    services.session_invite(session=short, actor=None, employees=workers)
+    a, b, _c = workers
+    check(short, a, "in", at(8, 20))
+    check(short, b, "in", at(8, 40))
+    check(short, b, "out", at(9, 10))
+    assess(short, a)
+    assess(short, b)
+    result = services.session_close(session=short, actor=tom, now=at(9, 30))
+    assert len(result.records) == 2 and [x.employee for x in result.without_checkout] == [a]
+    [ra], [rb] = records_of(a), records_of(b)
+    assert (ra.start_at, ra.end_at, ra.hours) == (at(8, 30), at(9, 30), Decimal("1.3"))  # 60 min / 45, not 4 学时
+    assert "未签退，按培训实际结束时间 09:30 计" in ra.content
+    assert (rb.start_at, rb.end_at, rb.hours) == (at(8, 40), at(9, 10), Decimal("0.6"))
+
+
+def test_credited_window_never_passes_the_close_or_the_plan():
+    from courses.offline.attendance import credited_window
+
+    plan = {"planned_start": at(9), "planned_end": at(12)}
+    assert credited_window(check_in=None, check_out=None, closed_at=at(12), **plan) is None
+    assert credited_window(check_in=at(8), check_out=None, closed_at=at(10), **plan) == (at(9), at(10), True)
+    assert credited_window(check_in=at(9, 30), check_out=at(13), closed_at=at(13), **plan) == (at(9, 30), at(12), False)
+    assert credited_window(check_in=at(9, 30), check_out=None, closed_at=at(9, 15), **plan) is None

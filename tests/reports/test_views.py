@@ -65,8 +65,8 @@ def test_every_report_renders_and_exports_the_same_figures(alice_client, staffed
     sheet = _xlsx_rows(export)
     table = page.context["table"]
     assert sheet[0] == [str(c.label) for c in table.columns]
-    def cells(row):  # an empty text cell reads back from Excel as None
-        return [None if v == "" else v for v in row]
+    def cells(row):  # an empty text cell reads back from Excel as None; no rate is "—"
+        return [None if v in ("", "—") else v for v in row]
 
     assert [cells(row) for row in sheet[1:len(rows) + 1]] == [cells(row) for row in rows]
     if page.context["total"]:
@@ -218,3 +218,36 @@ def test_an_enterprise_with_nobody_yet_gets_empty_reports_not_errors(alice_clien
 def test_empty_enterprise_dashboard_and_back_office_home(alice_client, ent_a):
     assert alice_client.get(reverse("reports:dashboard")).status_code == 200
     assert alice_client.get(reverse("wagtailadmin_home")).status_code == 200
+
+
+@pytest.mark.rule("warning.coverage")
+@pytest.mark.parametrize("key,column", [("warning", "覆盖率"), ("coverage", "培训覆盖率"), ("exams", "合格率")])
+def test_a_rate_with_nothing_owed_is_a_dash_not_100_or_0(alice_client, ent_a, key, column):
+    """Issue 18: nobody owed (no one on duty, no one sat an exam): the rate is
+    no figure — "—" on the page and in the Excel export, never 100 % or 0 %."""
+    page = alice_client.get(reverse("reports:report", args=[key]))
+    columns = [str(c.label) for c in page.context["table"].columns]
+    at = columns.index(column)
+    assert page.context["total"][at] is None
+    sheet = _xlsx_rows(alice_client.get(reverse("reports:export", args=[key])))
+    assert sheet[0][at] == column
+    assert sheet[-1][at] == "—"  # the total row
+
+
+def test_dashboard_shows_a_dash_for_rates_with_nothing_owed(alice_client, ent_a):
+    body = alice_client.get(reverse("reports:dashboard")).content.decode()
+    assert "警示教育覆盖率" in body and "100.0%" not in body and "0.0%" not in body and "—" in body
+
+
+def test_principal_duty_without_hours_shows_no_percentage(client, ent_a, tree_a, staffed):
+    """A duty that owes no hours (exam only) has no completion rate: no bar at 100 %."""
+    user = UserFactory()
+    MembershipFactory(user=user, enterprise=ent_a, role=Role.EMPLOYEE)
+    boss = EmployeeFactory(enterprise=ent_a, org_unit=tree_a[0], user=user, name="老板", is_principal=True)
+    ObligationFactory(employee=boss, kind="principal_annual", min_hours=0, start_date=dt.date(YEAR, 1, 1),
+                      due_date=dt.date(YEAR, 12, 31), cycle=str(YEAR))
+    login_with_mfa(client, user)
+    response = client.get(reverse("reports:principal"))
+    assert response.status_code == 200
+    [card] = response.context["cards"]
+    assert [d["percent"] for d in card["duties"]] == [None]

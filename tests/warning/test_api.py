@@ -13,6 +13,7 @@ from courses.warning import services
 from tests.apprenticeship.conftest import apprentice, hired_on, master, reactor, started  # noqa: F401  (fixtures)
 from tests.conftest import login_with_mfa
 from tests.factories import make_api_token
+from tests.warning.clock import studied
 
 REFLECTION = "检修前必须停电验电挂牌上锁，不能图省事带电作业，要互相监督，发现违章及时制止。"
 
@@ -53,8 +54,7 @@ def test_warning_campaigns_with_coverage(scanned, ent_a, ent_b, alice, django_as
     campaign = scanned["campaign"]
     for key in ("bob", "zhao"):
         user = scanned["people"][key]
-        study = services.study_open(campaign=campaign, user=user, now=timezone.now() - dt.timedelta(minutes=5))
-        services.study_complete(study=study, user=user, reflection=REFLECTION)
+        services.study_complete(study=studied(campaign, user, 12), user=user, reflection=REFLECTION)
     services.campaign_set_extra_cases(campaign=campaign, actor=alice, cases=[scanned["cases"]["gas"]])
     client = _token_client(ent_a, can_write=False)
     with django_assert_max_num_queries(8):

@@ -13,13 +13,13 @@ from lms.workforce import services as wf
 from lms.workforce.services import ClearanceRefused
 from tests.compliance.helpers import event, hire, induct, train
 from tests.factories import EmployeeFactory, PostFactory
+from tests.warning.clock import studied
 
 REFLECTION = "检修前必须停电验电挂牌上锁，不能图省事带电作业，要互相监督，发现违章及时制止。"
 
 
 def _complete(campaign, user):
-    study = services.study_open(campaign=campaign, user=user, now=timezone.now() - dt.timedelta(minutes=5))
-    services.study_complete(study=study, user=user, reflection=REFLECTION)
+    services.study_complete(study=studied(campaign, user, 12), user=user, reflection=REFLECTION)
 
 
 def test_coverage_per_unit_with_who_is_missing(scanned, django_assert_num_queries):
@@ -102,3 +102,33 @@ def test_violation_closes_the_gate_until_off_post_retraining_is_met(operator, en
     history = selectors.violation_history(employee)
     assert [h.event.date for h in history] == [today - dt.timedelta(days=2), first.date]
     assert [o.status for o in history[0].obligations] == ["met"] and history[1].obligations == []
+
+
+@pytest.mark.rule("warning.coverage")
+def test_coverage_with_nothing_owed_is_no_rate_not_100_percent(client, scanned, alice):
+    """Issue 18: a quarter in which nobody owes warning education has no
+    coverage — "—" on the page and the dashboard panel, null in the API."""
+    from lms.compliance.models import Obligation
+    from tests.conftest import login_with_mfa
+
+    campaign = scanned["campaign"]
+    Obligation.objects.filter(kind="warning", employee__enterprise=campaign.enterprise).update(status="void")
+    cov = selectors.coverage(enterprise=campaign.enterprise, year=campaign.year, quarter=campaign.quarter)
+    assert (cov.owed, cov.met, cov.percent) == (0, 0, None)
+    login_with_mfa(client, alice)
+    page = client.get(f"/warning/campaigns/{campaign.pk}/coverage/").content.decode()
+    assert "覆盖率 —" in page and "100%" not in page
+    home = client.get("/admin/").content.decode()
+    assert "<td>0 / 0</td>" in home and "<td>—</td>" in home and "<td>100%</td>" not in home
+
+
+@pytest.mark.rule("warning.coverage")
+def test_api_coverage_percent_is_null_with_nothing_owed(scanned):
+    from courses.warning.api import WarningCampaignOutSerializer
+
+    campaign = scanned["campaign"]
+    campaign.meeting_count = campaign.studies_completed = 0  # the API's annotations
+    data = WarningCampaignOutSerializer(campaign, context={"coverage": {campaign.pk: (0, 0)}}).data
+    assert data["owed"] == 0 and data["coverage_percent"] is None
+    data = WarningCampaignOutSerializer(campaign, context={"coverage": {campaign.pk: (120, 83)}}).data
+    assert data["coverage_percent"] == 69

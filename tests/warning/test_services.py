@@ -15,6 +15,7 @@ from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
 from lms.compliance.scan import scan_obligations
 from lms.kernel import checkin
+from tests.warning.clock import run_clock, studied
 
 REFLECTION = "这起触电事故的教训是检修前必须停电、验电、挂牌上锁，我今后一定严格执行操作票制度，不冒险作业。"
 
@@ -93,8 +94,7 @@ def test_only_managers_choose_extra_cases(scanned, charlie):
 def test_completion_writes_one_record_that_meets_the_quarters_obligation(scanned):
     campaign, bob = scanned["campaign"], scanned["people"]["bob"]
     assert _warning_obligation(bob, campaign).status == "open"
-    opened = timezone.now() - dt.timedelta(minutes=30)
-    study = services.study_open(campaign=campaign, user=bob, now=opened)
+    study = studied(campaign, bob, 30)
     result = services.study_complete(study=study, user=bob, reflection=REFLECTION)
 
     assert result.completed_now
@@ -112,7 +112,7 @@ def test_completion_writes_one_record_that_meets_the_quarters_obligation(scanned
 
 def test_hours_never_exceed_the_campaigns_hours(scanned):
     campaign, bob = scanned["campaign"], scanned["people"]["bob"]
-    study = services.study_open(campaign=campaign, user=bob, now=timezone.now() - dt.timedelta(hours=3))
+    study = studied(campaign, bob, 60)
     services.study_complete(study=study, user=bob, reflection=REFLECTION)
     assert TrainingRecord.objects.get(employee=bob.employee).hours == Decimal("1.0")
 
@@ -235,7 +235,7 @@ def test_a_submit_racing_a_finished_one_writes_no_second_record(scanned, monkeyp
     """Two tabs: both read the study while it is open; the first completes it;
     the second's conditional UPDATE finds nothing to claim."""
     campaign, bob = scanned["campaign"], scanned["people"]["bob"]
-    study = services.study_open(campaign=campaign, user=bob, now=timezone.now() - dt.timedelta(minutes=10))
+    study = studied(campaign, bob, 12)
     stale = services._load_study(study.pk)
     services.study_complete(study=study, user=bob, reflection=REFLECTION)
     monkeypatch.setattr(services, "_load_study", lambda pk: stale)  # the second tab's read predates the first submit
@@ -243,3 +243,83 @@ def test_a_submit_racing_a_finished_one_writes_no_second_record(scanned, monkeyp
     assert not result.completed_now
     assert TrainingRecord.objects.filter(employee=bob.employee, kind="warning").count() == 1
     assert WarningStudy.objects.get(pk=study.pk).reflection == REFLECTION
+
+
+# --- credit only for time spent (issue 18) -------------------------------------------------------
+
+
+def test_a_script_that_never_waits_cannot_complete(scanned):
+    """Open the page, submit at once: before issue 18 this was 已完成 at 0 学时."""
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = services.study_open(campaign=campaign, user=bob, now=timezone.now() - dt.timedelta(seconds=4))
+    with pytest.raises(ValidationError) as exc:
+        services.study_complete(study=study, user=bob, reflection=REFLECTION)
+    assert exc.value.code == "too_little_time" and "至少需要学习 10 分钟" in str(exc.value)
+    assert not TrainingRecord.objects.filter(employee=bob.employee).exists()
+    assert WarningStudy.objects.get(pk=study.pk).completed_at is None
+
+
+def test_an_open_page_is_not_study_time(scanned):
+    """Opened two hours ago but never on the clock: nothing credited, refused."""
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = services.study_open(campaign=campaign, user=bob, now=timezone.now() - dt.timedelta(hours=2))
+    with pytest.raises(ValidationError):
+        services.study_complete(study=study, user=bob, reflection=REFLECTION)
+    assert not TrainingRecord.objects.filter(employee=bob.employee).exists()
+
+
+def test_a_hidden_or_idle_page_earns_nothing(scanned):
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    start = timezone.now() - dt.timedelta(minutes=40)
+    study = services.study_open(campaign=campaign, user=bob, now=start)
+    run_clock(study, bob, minutes=30, start=start, visible=False)
+    study.refresh_from_db()
+    assert study.seconds == 0
+    with pytest.raises(ValidationError):
+        services.study_complete(study=study, user=bob, reflection=REFLECTION)
+
+
+def test_the_record_credits_the_time_on_the_clock(scanned, settings):
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = studied(campaign, bob, 18)
+    assert 17 * 60 <= study.seconds <= 18 * 60
+    services.study_complete(study=study, user=bob, reflection=REFLECTION)
+    record = TrainingRecord.objects.get(employee=bob.employee)
+    # 18 minutes of 45 per 学时 → 0.4 (rounded down as online courses are).
+    assert record.hours == services.hours_studied(study.seconds) == Decimal("0.4")
+    assert WarningStudy.objects.get(pk=study.pk).record == record
+
+
+def test_the_minimum_is_a_setting(scanned, settings):
+    settings.ANXUN_WARNING_MIN_MINUTES = 20
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = studied(campaign, bob, 15)
+    with pytest.raises(ValidationError) as exc:
+        services.study_complete(study=study, user=bob, reflection=REFLECTION)
+    assert "至少需要学习 20 分钟" in str(exc.value)
+    run_clock(study, bob, minutes=6, start=timezone.now())
+    study.refresh_from_db()
+    assert services.study_complete(study=study, user=bob, reflection=REFLECTION).completed_now
+
+
+def test_another_page_starting_the_clock_stops_the_first(scanned):
+    from courses.services import SessionGone
+    from courses import timing
+
+    campaign, bob = scanned["campaign"], scanned["people"]["bob"]
+    study = services.study_open(campaign=campaign, user=bob)
+    first = services.study_clock_start(study=study, user=bob)["token"]
+    services.study_clock_start(study=study, user=bob)
+    with pytest.raises(SessionGone):
+        services.study_heartbeat(study=study, user=bob, token=first, beat=timing.Beat(seq=1))
+
+
+def test_a_meeting_closed_early_credits_until_the_close(scanned, meeting, alice):
+    """Planned 90 minutes, closed 30 minutes after the start: 30 minutes
+    credited (0.6 学时), not the planned end (before issue 18: 1.7)."""
+    bob = scanned["people"]["bob"]
+    start = meeting.start_at
+    services.meeting_scan(meeting=meeting, user=bob, token=meeting.checkin_token(checkin.CHECK_IN, start), now=start)
+    [record] = services.meeting_close(meeting=meeting, actor=alice, now=start + dt.timedelta(minutes=30))
+    assert (record.start_at, record.end_at) == (start, start + dt.timedelta(minutes=30))
+    assert record.hours == Decimal("0.6")

@@ -13,6 +13,7 @@ from lms.archive.models import TrainingRecord
 from lms.kernel import checkin
 from tests.compliance.helpers import event, hire
 from tests.conftest import login_with_mfa
+from tests.warning.clock import run_clock, studied
 
 REFLECTION = "检修前必须停电验电挂牌上锁，不能图省事带电作业，要互相监督，发现违章及时制止。"
 
@@ -34,6 +35,22 @@ def test_study_page_shows_the_cases_for_my_post_and_records_once(client, scanned
     assert short.status_code == 400 and "学习心得至少 20 个字" in short.content.decode()
     assert not TrainingRecord.objects.filter(employee=bob.employee).exists()
 
+    hurried = client.post(url, {"reflection": REFLECTION})  # no time on the study clock: refused, not a 500
+    assert hurried.status_code == 400 and "学习时间不足" in hurried.content.decode()
+    assert not TrainingRecord.objects.filter(employee=bob.employee).exists()
+
+    # The page runs the course player's clock against the warning endpoints.
+    assert 'id="player-config"' in html and "courses/player.js" in html
+    started = client.post(f"{url}clock/start/", content_type="application/json")
+    assert started.status_code == 200 and started.json()["required_seconds"] == 600
+    beat = client.post(f"{url}clock/beat/", {"token": started.json()["token"], "seq": 1, "visible": True, "idle": 0},
+                       content_type="application/json")
+    assert beat.status_code == 200 and beat.json()["reason"] == "first" and beat.json()["seconds"] == 0
+    bad = client.post(f"{url}clock/beat/", {"token": started.json()["token"], "seq": "x"}, content_type="application/json")
+    assert bad.status_code == 400
+
+    study = WarningStudy.objects.get(employee=bob.employee)
+    run_clock(study, bob, minutes=12, start=timezone.now() - dt.timedelta(minutes=12))
     done = client.post(url, {"reflection": REFLECTION})
     assert done.status_code == 302
     page = client.get(url).content.decode()
@@ -56,8 +73,7 @@ def test_study_page_denials(client, scanned, charlie, alice):
 
 def test_manage_and_coverage_pages_for_hr(client, scanned, alice, django_assert_max_num_queries):
     campaign = scanned["campaign"]
-    services.study_complete(study=services.study_open(campaign=campaign, user=scanned["people"]["bob"],
-                                                      now=timezone.now() - dt.timedelta(minutes=5)),
+    services.study_complete(study=studied(campaign, scanned["people"]["bob"], 12),
                             user=scanned["people"]["bob"], reflection=REFLECTION)
     login_with_mfa(client, alice)
     manage = client.get(f"/warning/campaigns/{campaign.pk}/manage/").content.decode()
@@ -200,8 +216,7 @@ def test_violation_history_page(client, ent_a, tree_a, alice, charlie, bob):
 
 def test_staff_list_of_campaigns_with_coverage(client, scanned, alice, charlie, django_assert_max_num_queries):
     campaign = scanned["campaign"]
-    services.study_complete(study=services.study_open(campaign=campaign, user=scanned["people"]["zhao"],
-                                                      now=timezone.now() - dt.timedelta(minutes=5)),
+    services.study_complete(study=studied(campaign, scanned["people"]["zhao"], 12),
                             user=scanned["people"]["zhao"], reflection=REFLECTION)
     login_with_mfa(client, alice)
     client.get("/warning/campaigns/")
@@ -235,8 +250,7 @@ def test_regulator_reads_of_a_violation_history_are_logged(client, ent_a, bob, r
 
 
 def test_back_office_menu_has_warning_education_for_staff(client, scanned, alice):
-    services.study_complete(study=services.study_open(campaign=scanned["campaign"], user=scanned["people"]["li"],
-                                                      now=timezone.now() - dt.timedelta(minutes=5)),
+    services.study_complete(study=studied(scanned["campaign"], scanned["people"]["li"], 12),
                             user=scanned["people"]["li"], reflection=REFLECTION)
     login_with_mfa(client, alice)
     html = client.get("/admin/").content.decode()

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.formats import number_format
 
+from lms.kernel.rates import NO_RATE, rate_text
+
 register = template.Library()
 
 
@@ -8,11 +10,11 @@ register = template.Library()
 def figure(value, kind="int"):
     """A report cell as the table shows it: 85.3%, 12.5, 1,204, or — for no figure."""
     if value is None or value == "" or (isinstance(value, float) and value != value):
-        return "—"
+        return NO_RATE
     if kind == "text":
         return value
     if kind == "pct":
-        return f"{float(value) * 100:.1f}%"
+        return rate_text(value)
     if kind in ("hours", "number"):
         return number_format(float(value), decimal_pos=1, use_l10n=True, force_grouping=True)
     return number_format(int(value), use_l10n=True, force_grouping=True)
