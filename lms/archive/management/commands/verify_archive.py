@@ -1,5 +1,6 @@
 """``python manage.py verify_archive``: check the archive in the database
-against its hashes, MACs and signed checkpoints; or, with ``--bundle FILE``,
+against its hashes, MACs and signed checkpoints, and every evidence file it
+names against storage and the SHA-256 taken when it was attached; or, with ``--bundle FILE``,
 check an exported bundle or person-file PDF offline, with public keys only."""
 
 from pathlib import Path
@@ -11,7 +12,7 @@ from lms.archive import integrity
 
 
 class Command(BaseCommand):
-    help = _("校验培训档案：每条记录的哈希与 MAC、每人的哈希链、签名检查点；或用 --bundle 离线校验导出文件。")
+    help = _("校验培训档案：每条记录的哈希与 MAC、每人的哈希链、签名检查点、佐证文件是否齐全未改动；或用 --bundle 离线校验导出文件。")
     # --bundle must work without a database: no system checks (they may query).
     requires_system_checks = []
 
@@ -81,7 +82,7 @@ class Command(BaseCommand):
     # --- the database ----------------------------------------------------------------
 
     def _database(self, enterprise_code):
-        from lms.archive.services import archive_verify
+        from lms.archive.services import EvidenceProblem, archive_verify, evidence_verify
         from lms.workforce.models import Employee, Enterprise
 
         enterprise_ids = None
@@ -91,11 +92,13 @@ class Command(BaseCommand):
                 raise CommandError(_("没有编码为 %(code)s 的企业") % {"code": enterprise_code})
         notes = []
         checked, broken = archive_verify(enterprise_ids=enterprise_ids, notes=notes)
+        files, file_problems = evidence_verify(enterprise_ids=enterprise_ids, notes=notes)
         for note in notes:
             self.stdout.write(self.style.WARNING(note))
-        if not broken:
+        if not broken and not file_problems:
             self.stdout.write(self.style.SUCCESS(
-                _("档案完整：已校验 %(n)s 条培训记录，哈希、MAC 与签名检查点全部一致。") % {"n": checked}))
+                _("档案完整：已校验 %(n)s 条培训记录，哈希、MAC 与签名检查点全部一致；%(f)s 个佐证文件齐全且未被改动。")
+                % {"n": checked, "f": files}))
             return
         people = {
             pk: f"{name}（{number}）"
@@ -112,4 +115,10 @@ class Command(BaseCommand):
             if b.record_id is not None:
                 where.append(_("记录 #%(id)s") % {"id": b.record_id})
             self.stdout.write(self.style.ERROR(f"[{b.code}] {'，'.join(where)}：{b.problem}"))
-        raise CommandError(_("档案校验失败：%(n)s 条记录中发现 %(m)s 处问题。") % {"n": checked, "m": len(broken)})
+        for problem in file_problems:
+            self.stdout.write(self.style.ERROR(str(problem)))
+        missing = sum(1 for p in file_problems if p.code == EvidenceProblem.MISSING)
+        raise CommandError(
+            _("档案校验失败：%(n)s 条记录中发现 %(m)s 处问题；%(f)s 个佐证文件中 %(missing)s 个缺失、%(altered)s 个被改动。")
+            % {"n": checked, "m": len(broken), "f": files, "missing": missing,
+               "altered": len(file_problems) - missing})
