@@ -63,7 +63,7 @@ RUN python -m lms.i18n \
     python manage.py collectstatic --noinput --verbosity 0 \
  && python -m compileall -q /app/lms /app/content /app/courses /app/exams /app/certificates
 
-USER anxun:anxun
+USER 10001:10001
 EXPOSE 8000
 VOLUME ["/srv/anxun/media"]
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["python", "/app/ops/healthcheck.py"]
