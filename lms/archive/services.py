@@ -25,6 +25,7 @@ from lms.workforce.models import Employee, Enterprise
 
 from . import integrity, keys
 from .models import ArchiveCheckpoint, TrainingRecord, checkpoint_path
+from .registry import EvidenceFile, evidence_files
 from .signals import records_appended
 
 logger = logging.getLogger(__name__)
@@ -345,8 +346,6 @@ def file_sha256(name: str, storage=None) -> str | None:
 
 
 def _record_evidence(enterprise_ids):
-    from .registry import EvidenceFile
-
     qs = TrainingRecord.objects.exclude(evidence="").order_by("pk")
     if enterprise_ids is not None:
         qs = qs.filter(employee__enterprise_id__in=enterprise_ids)
@@ -365,8 +364,6 @@ def evidence_verify(*, enterprise_ids=None, notes: list[str] | None = None,
     is the one stored when it was attached. Return (files checked, problems).
     A file with no stored hash is checked for presence only (said in
     ``notes``)."""
-    from .registry import evidence_files
-
     storage = storage or default_storage
     sources = [_record_evidence(enterprise_ids)] + [source.files(enterprise_ids) for source in evidence_files]
     checked, problems, unhashed = 0, [], 0

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from lms.archive.registry import evidence_files
 from lms.archive.services import EvidenceProblem, evidence_verify, record_append
 from lms.supervision import services as supervision
 from lms.supervision.models import Finding, FindingEntry
@@ -116,3 +117,7 @@ def test_an_unhashed_file_is_checked_for_presence_and_said(answered):
     notes = []
     assert evidence_verify(notes=notes) == (1, [])
     assert notes and "没有记录 SHA-256" in notes[0]
+
+
+def test_the_apps_register_their_evidence_files():
+    assert evidence_files.names() == ["finding_evidence", "answer_sheets"]
