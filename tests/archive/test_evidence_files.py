@@ -121,3 +121,10 @@ def test_an_unhashed_file_is_checked_for_presence_and_said(answered):
 
 def test_the_apps_register_their_evidence_files():
     assert evidence_files.names() == ["finding_evidence", "answer_sheets"]
+
+
+def test_no_files_checks_records_only_and_never_says_complete(record, capsys):
+    default_storage.delete(record.evidence.name)
+    call_command("verify_archive", "--no-files")
+    out = capsys.readouterr().out
+    assert "档案完整" not in out and "佐证文件未校验" in out and "已校验 1 条" in out
