@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test install messages migrate seed serve check clean
+.PHONY: demo test install messages migrate seed serve check clean restore-drill
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ check: install
 		ANXUN_PII_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 		ANXUN_PII_HASH_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(48))') \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## make restore-drill: back up DATABASE_URL + MEDIA_ROOT, restore into a new database and a temp media dir,
+## check migrations, row counts and verify_archive there, report timings, drop the copy (DRILL_ARGS=--keep keeps it)
+DRILL_ARGS ?=
+restore-drill:
+	$(BIN)/python ops/restore_drill.py $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -7,13 +7,15 @@ class ExamsConfig(AppConfig):
     verbose_name = _("考试")
 
     def ready(self):
-        from lms.archive.registry import person_file_sections
+        from lms.archive.registry import EvidenceSource, evidence_files, person_file_sections
 
         from .media_access import register_rules
         from .person_file import SECTION
+        from .selectors import evidence_files as sheet_evidence_files
 
         register_rules()  # who may read the files stored under /media/
         person_file_sections.register("exam_results", SECTION, order=30)
+        evidence_files.register("answer_sheets", EvidenceSource(sheet_evidence_files), order=20)
 
         from lms.imports import register_upload_purger
 

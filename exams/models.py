@@ -277,6 +277,8 @@ class Attempt(models.Model):
     passed = models.BooleanField(_("合格"), null=True)
     offline = models.BooleanField(_("线下纸质考试"), default=False)
     evidence = models.FileField(_("答题卡扫描件"), upload_to="exams/sheets/", blank=True)
+    # SHA-256 of the scan taken when it was attached (verify_archive checks it).
+    evidence_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     record = models.OneToOneField(
         "archive.TrainingRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="attempt", verbose_name=_("档案记录")
     )

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lms.accounts.models import Membership
 from lms.accounts.roles import Capability, Role
 from lms.accounts.scoping import enterprise_ids
+from lms.archive.registry import EvidenceFile
 from lms.workforce.models import Employee, OrgUnit, PostAssignment
 
 from .models import Attempt, Exam, Paper
@@ -157,3 +159,16 @@ def review_available(attempt: Attempt, *, now: dt.datetime | None = None) -> boo
         and attempt.exam.review_policy == Exam.ReviewPolicy.ANSWERS_AFTER_CLOSE
         and now >= attempt.exam.closes_at
     )
+
+
+def evidence_files(enterprises=None):
+    """Every offline attempt's answer-sheet scan with the SHA-256 taken when
+    it was attached (the archive's ``evidence_files`` registry);
+    ``enterprises``: ids to limit it to, None for all."""
+    qs = Attempt.objects.exclude(evidence="").order_by("pk")
+    if enterprises is not None:
+        qs = qs.filter(exam__enterprise_id__in=enterprises)
+    rows = qs.values_list("pk", "exam_id", "exam__enterprise_id", "evidence", "evidence_sha256")
+    for pk, exam_id, enterprise_id, name, digest in rows.iterator(chunk_size=2000):
+        yield EvidenceFile(name, digest, _("考试 #%(x)s 答卷 #%(a)s 的答题卡扫描件") % {"x": exam_id, "a": pk},
+                           enterprise_id)

@@ -5,6 +5,7 @@ each graded attempt appends to the examinee's archive."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from decimal import ROUND_DOWN, Decimal
@@ -255,6 +256,7 @@ def offline_result_enter(
         layout=[],
     )
     attempt.evidence.save(name.rsplit("/", 1)[-1], ContentFile(content), save=False)
+    attempt.evidence_sha256 = hashlib.sha256(content).hexdigest()
     attempt.save()
     record = _record_for(
         attempt,

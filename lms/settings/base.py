@@ -465,3 +465,20 @@ if ANXUN_WARNING_MIN_MINUTES < 1:
 # --- rates: nothing owed is "—", not 100 % (issue 18) ---
 # {{ value|rate_text }} / {{ value|percent_text }} (lms/kernel/rates.py).
 TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["anxun_rates"] = "lms.kernel.rates"
+
+# --- deploy (issue 19): pooling and task queues, docs/ops/deploy.md §2 ---
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()
+# on PostgreSQL) does not survive between transactions: turn them off there.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
+# Long jobs (imports, certificate batches, regulator bundles, the daily scan and
+# checkpoints) on their own queue, so they never delay the minute-by-minute
+# tasks (exam auto-submit, notice e-mails). Unset: one queue. Set it only
+# together with a worker that consumes it (celery -A lms worker -Q <name>).
+ANXUN_CELERY_BULK_TASKS = (
+    "workforce.run_import_job", "certificates.batch_run", "supervision.bundle_build",
+    "compliance.scan_obligations", "archive.checkpoint_daily", "workforce.purge_import_uploads",
+)
+ANXUN_CELERY_BULK_QUEUE = env.str("ANXUN_CELERY_BULK_QUEUE", default="")
+if ANXUN_CELERY_BULK_QUEUE:
+    CELERY_TASK_ROUTES = {name: {"queue": ANXUN_CELERY_BULK_QUEUE} for name in ANXUN_CELERY_BULK_TASKS}

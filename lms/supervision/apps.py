@@ -11,6 +11,10 @@ class SupervisionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from lms.archive.registry import EvidenceSource, evidence_files
+
         from .media_access import register_rules
+        from .selectors import evidence_files as finding_evidence_files
 
         register_rules()  # who may read the files stored under /media/
+        evidence_files.register("finding_evidence", EvidenceSource(finding_evidence_files), order=10)

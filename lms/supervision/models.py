@@ -178,6 +178,9 @@ class FindingEntry(models.Model):
     text = models.TextField(_("说明"), max_length=4000, blank=True)
     evidence = models.FileField(_("佐证材料"), upload_to=evidence_upload_to, blank=True)
     evidence_name = models.CharField(_("材料文件名"), max_length=200, blank=True)
+    # SHA-256 of the evidence taken when it was attached: verify_archive
+    # checks the stored file against it.
+    evidence_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("填写人"))
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 

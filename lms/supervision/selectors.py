@@ -7,13 +7,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import ModelLogEntry
 
 from lms.accounts.models import RegulatorMembership
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import _enterprise_field, _tenant_path, enterprise_ids, scope
+from lms.archive.registry import EvidenceFile
 
-from .models import Finding, Sample, SampleItem
+from .models import Finding, FindingEntry, Sample, SampleItem
 
 REGULATOR_READ = "anxun.regulator_read"
 
@@ -111,3 +113,16 @@ def authorities_for(user_ids) -> dict[int, str]:
             "region_code").values_list("user_id", "authority", "region_code"):
         found.setdefault(user_id, []).append(authority or code)
     return {pk: "、".join(dict.fromkeys(names)) for pk, names in found.items()}
+
+
+def evidence_files(enterprises=None):
+    """Every finding answer's evidence file with the SHA-256 taken when it
+    was attached (the archive's ``evidence_files`` registry); ``enterprises``:
+    ids to limit it to, None for all."""
+    qs = FindingEntry.objects.exclude(evidence="").order_by("pk")
+    if enterprises is not None:
+        qs = qs.filter(finding__enterprise_id__in=enterprises)
+    rows = qs.values_list("pk", "finding_id", "finding__enterprise_id", "evidence", "evidence_sha256")
+    for pk, finding_id, enterprise_id, name, digest in rows.iterator(chunk_size=2000):
+        yield EvidenceFile(name, digest, _("检查问题 #%(f)s 的答复 #%(e)s 的佐证材料") % {"f": finding_id, "e": pk},
+                           enterprise_id)

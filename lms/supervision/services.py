@@ -23,7 +23,7 @@ from lms.accounts.models import Membership, region_prefix
 from lms.accounts.roles import WORKFORCE_WRITE_ROLES, Capability
 from lms.compliance.notices import notify
 from lms.accounts.scoping import can, scope
-from lms.uploads import UploadRefused, check_upload
+from lms.uploads import UploadRefused, check_upload, sha256_of
 from lms.workforce.models import Employee, Enterprise, HazardLevel, PostAssignment
 
 from .models import Finding, FindingEntry, Sample, SampleItem
@@ -251,6 +251,7 @@ def finding_answer(*, actor, finding: Finding, text: str, evidence=None) -> Find
     if evidence is not None:
         entry.evidence = evidence
         entry.evidence_name = Path(evidence.name).name[:200]
+        entry.evidence_sha256 = sha256_of(evidence)
     entry.full_clean(exclude=["evidence"])
     _claim(finding, Finding.AWAITING_ANSWER, Finding.Status.ANSWERED)
     entry.save()

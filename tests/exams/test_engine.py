@@ -4,11 +4,13 @@ auto-submission at the deadline, offline results."""
 
 # ruff: noqa: F811  (pytest fixtures imported from engine_helpers are redefined as arguments)
 
+import hashlib
 import random
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_celery_beat.models import PeriodicTask
 
@@ -17,6 +19,7 @@ from exams.models import Attempt, AttemptAnswer, Question, QuestionType
 from exams.tasks import autosubmit_due_task
 from lms.accounts.roles import Role
 from lms.archive.models import TrainingRecord
+from lms.archive.services import EvidenceProblem, evidence_verify
 from tests.factories import EmployeeFactory, MembershipFactory, PostAssignmentFactory, UserFactory
 
 from .engine_helpers import (  # noqa: F401  (fixtures)
@@ -523,6 +526,21 @@ def test_trainer_enters_a_paper_exam_score_with_the_scanned_sheet(short_exam, pr
     assert record.assessment_result == "passed" and record.score == Decimal("86.0")
     assert record.place == "线下考试" and record.trainer == "阅卷：王老师" and record.evidence_sha256
     assert "线下纸质考试" in record.content
+
+
+def test_the_scanned_sheet_is_hashed_and_checked_by_verify_archive(short_exam, principal, ent_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    trainer = UserFactory()
+    MembershipFactory(user=trainer, enterprise=ent_a, role=Role.TRAINER)
+    attempt = services.offline_result_enter(
+        short_exam, principal.employee, Decimal("86"), _sheet(), trainer, taken_at=at(14), now=at(16)
+    )
+    assert attempt.evidence_sha256 == hashlib.sha256(b"%PDF-1.4 scanned sheet").hexdigest()
+    assert evidence_verify() == (2, [])  # the record's copy and the attempt's
+    default_storage.delete(attempt.evidence.name)
+    _checked, problems = evidence_verify()
+    assert [(p.code, p.name) for p in problems] == [(EvidenceProblem.MISSING, attempt.evidence.name)]
+    assert f"答卷 #{attempt.pk}" in problems[0].label
 
 
 def test_offline_entry_is_refused_without_sheet_out_of_range_or_by_non_managers(short_exam, principal, alice, ent_b):

@@ -1,5 +1,6 @@
 """``python manage.py verify_archive``: check the archive in the database
-against its hashes, MACs and signed checkpoints; or, with ``--bundle FILE``,
+against its hashes, MACs and signed checkpoints, and every evidence file it
+names against storage and the SHA-256 taken when it was attached; or, with ``--bundle FILE``,
 check an exported bundle or person-file PDF offline, with public keys only."""
 
 from pathlib import Path
@@ -11,12 +12,16 @@ from lms.archive import integrity
 
 
 class Command(BaseCommand):
-    help = _("校验培训档案：每条记录的哈希与 MAC、每人的哈希链、签名检查点；或用 --bundle 离线校验导出文件。")
+    help = _("校验培训档案：每条记录的哈希与 MAC、每人的哈希链、签名检查点、佐证文件是否齐全未改动；或用 --bundle 离线校验导出文件。")
     # --bundle must work without a database: no system checks (they may query).
     requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--enterprise", help=_("只校验该企业（企业编码）"))
+        parser.add_argument(
+            "--no-files", action="store_true",
+            help=_("不校验佐证文件（不读取存储，只校验记录；不会给出“档案完整”的结论）"),
+        )
         parser.add_argument(
             "--bundle", metavar="FILE",
             help=_("离线校验监管抽查压缩包、员工档案 PDF 或 archive.json（不访问数据库，只用公钥）"),
@@ -26,10 +31,10 @@ class Command(BaseCommand):
             help=_("验证用的公钥（PEM 文件或 base64），可重复；不给出则用配置中的公钥"),
         )
 
-    def handle(self, *args, enterprise=None, bundle=None, public_key=(), **options):
+    def handle(self, *args, enterprise=None, bundle=None, public_key=(), no_files=False, **options):
         if bundle:
             return self._bundle(Path(bundle), public_key)
-        return self._database(enterprise)
+        return self._database(enterprise, files=not no_files)
 
     # --- offline -------------------------------------------------------------------
 
@@ -80,8 +85,8 @@ class Command(BaseCommand):
 
     # --- the database ----------------------------------------------------------------
 
-    def _database(self, enterprise_code):
-        from lms.archive.services import archive_verify
+    def _database(self, enterprise_code, *, files=True):
+        from lms.archive.services import EvidenceProblem, archive_verify, evidence_verify
         from lms.workforce.models import Employee, Enterprise
 
         enterprise_ids = None
@@ -91,11 +96,19 @@ class Command(BaseCommand):
                 raise CommandError(_("没有编码为 %(code)s 的企业") % {"code": enterprise_code})
         notes = []
         checked, broken = archive_verify(enterprise_ids=enterprise_ids, notes=notes)
+        checked_files = files
+        files, file_problems = evidence_verify(enterprise_ids=enterprise_ids, notes=notes) if files else (0, [])
         for note in notes:
             self.stdout.write(self.style.WARNING(note))
-        if not broken:
+        if not broken and not checked_files:
+            self.stdout.write(self.style.WARNING(
+                _("培训记录一致：已校验 %(n)s 条培训记录，哈希、MAC 与签名检查点全部一致；佐证文件未校验（--no-files）。")
+                % {"n": checked}))
+            return
+        if not broken and not file_problems:
             self.stdout.write(self.style.SUCCESS(
-                _("档案完整：已校验 %(n)s 条培训记录，哈希、MAC 与签名检查点全部一致。") % {"n": checked}))
+                _("档案完整：已校验 %(n)s 条培训记录，哈希、MAC 与签名检查点全部一致；%(f)s 个佐证文件齐全且未被改动。")
+                % {"n": checked, "f": files}))
             return
         people = {
             pk: f"{name}（{number}）"
@@ -112,4 +125,10 @@ class Command(BaseCommand):
             if b.record_id is not None:
                 where.append(_("记录 #%(id)s") % {"id": b.record_id})
             self.stdout.write(self.style.ERROR(f"[{b.code}] {'，'.join(where)}：{b.problem}"))
-        raise CommandError(_("档案校验失败：%(n)s 条记录中发现 %(m)s 处问题。") % {"n": checked, "m": len(broken)})
+        for problem in file_problems:
+            self.stdout.write(self.style.ERROR(str(problem)))
+        missing = sum(1 for p in file_problems if p.code == EvidenceProblem.MISSING)
+        raise CommandError(
+            _("档案校验失败：%(n)s 条记录中发现 %(m)s 处问题；%(f)s 个佐证文件中 %(missing)s 个缺失、%(altered)s 个被改动。")
+            % {"n": checked, "m": len(broken), "f": files, "missing": missing,
+               "altered": len(file_problems) - missing})
