@@ -55,7 +55,6 @@ from lms.imports import (  # noqa: F401 - re-exported: the employee import's pub
 from lms.imports import chunks as _chunks_of
 from lms.imports import first_message as _first_message
 from lms.imports import log_user as _log_user
-from lms.imports import require_change as _require_change
 from lms.imports.jobs import import_job_run
 from lms.imports.spec import ImportSpec, RowsRejected
 from lms.imports.templates import list_validation
