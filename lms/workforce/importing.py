@@ -776,8 +776,9 @@ def importjob_create(
 ) -> ImportJob:
     """Store the uploaded file as a pending job of ``spec`` into ``target``
     (the enterprise unless given; ``enterprise`` is whose data it is) and
-    count its rows. The same file already queued or running for the same
-    target is that job (a double submit runs the import once).
+    count its rows. The same file with the same options already queued or
+    running for the same target is that job (a double submit runs the
+    import once).
 
     Raises ImportFileError if the file type is not accepted, breaks the
     upload bounds or cannot be opened — then nothing is stored —, and
@@ -798,7 +799,8 @@ def importjob_create(
         created_by=_log_user(actor),
     )
     queued = ImportJob.objects.filter(
-        kind=spec.name, target_id=target.pk, file_sha256=job.file_sha256, status__in=ImportJob.UNFINISHED
+        kind=spec.name, target_id=target.pk, file_sha256=job.file_sha256, options=job.options,
+        status__in=ImportJob.UNFINISHED,
     )
     earlier = queued.first()
     if earlier is not None:

@@ -477,10 +477,11 @@ class ImportJob(BackgroundJob):
         verbose_name_plural = _("导入任务")
         ordering = ["-created_at"]
         constraints = [
-            # The same file sent twice (a double click, two tabs) while the
-            # first is still queued or running is that one job, not a second run.
+            # The same file with the same options sent twice (a double click,
+            # two tabs) while the first is still queued or running is that
+            # one job, not a second run.
             models.UniqueConstraint(
-                fields=["kind", "target_id", "file_sha256"],
+                fields=["kind", "target_id", "file_sha256", "options"],
                 condition=Q(status__in=("pending", "running")),
                 name="importjob_one_unfinished_per_file",
             ),

@@ -271,3 +271,16 @@ def test_questions_job_refused_when_the_bank_changed_lists_every_bad_row(
     assert "文件有错误，不能导入，未写入任何题目。请修改后重新上传。" in html and "共 2 处错误" in html
     assert html.count("题库中已有相同题目") == 2
     assert Question.objects.filter(bank=bank_a).count() == 2  # nothing written twice
+
+
+def test_a_dry_run_and_the_real_import_of_one_file_are_two_jobs(ent_a, alice, people):
+    data = records_xlsx([record_row()])
+    check = importjob_create(enterprise=ent_a, upload=SimpleUploadedFile("a.xlsx", data), actor=alice,
+                             spec=RECORD_SPEC, options={"dry_run": True})
+    real = importjob_create(enterprise=ent_a, upload=SimpleUploadedFile("a.xlsx", data), actor=alice,
+                            spec=RECORD_SPEC, options={"dry_run": False})
+    again = importjob_create(enterprise=ent_a, upload=SimpleUploadedFile("a.xlsx", data), actor=alice,
+                             spec=RECORD_SPEC, options={"dry_run": False})
+    assert check.pk != real.pk and again.pk == real.pk
+    assert importjob_run(check.pk).status == "succeeded" and not TrainingRecord.objects.exists()
+    assert importjob_run(real.pk).status == "succeeded" and TrainingRecord.objects.count() == 1

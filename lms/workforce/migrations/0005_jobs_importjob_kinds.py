@@ -16,7 +16,7 @@ def backfill(apps, schema_editor):
     jobs.update(target_id=F("enterprise_id"))
     # Two unfinished jobs of the same file: the later one is the job.
     seen = set()
-    for pk, target, digest in (
+    for pk, target, digest in (  # all of them employee imports, without options
         jobs.filter(status__in=("pending", "running")).order_by("-created_at", "-pk")
         .values_list("pk", "target_id", "file_sha256")
     ):
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='importjob',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('pending', 'running'))), fields=('kind', 'target_id', 'file_sha256'), name='importjob_one_unfinished_per_file'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('pending', 'running'))), fields=('kind', 'target_id', 'file_sha256', 'options'), name='importjob_one_unfinished_per_file'),
         ),
         migrations.RunPython(schedule, unschedule),
     ]
