@@ -22,3 +22,13 @@ class ExamsConfig(AppConfig):
         from .importing import question_uploads_purge
 
         register_upload_purger(question_uploads_purge)
+
+        from lms.imports.jobs import JobKind, job_kinds
+
+        from .importing import QUESTIONS
+        from .models import QuestionBank
+
+        job_kinds.register(
+            QUESTIONS.name,
+            JobKind(QUESTIONS, "exams_import", target=lambda job: QuestionBank.objects.get(pk=job.target_id)),
+        )

@@ -6,7 +6,9 @@ Two steps: the upload is checked without writing anything and a preview
 shows what would be imported, every skipped item with its reason and every
 error; only after the user confirms is the file imported (all or nothing).
 Between the steps the file waits in storage under a random token kept in the
-user's session. Also: the empty template and bank exports."""
+user's session. The confirmation makes the file an import job
+(lms.imports.jobs: run at once or, when long, by a worker) whose page shows
+its progress and then the outcome. Also: the empty template and bank exports."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.contrib import messages
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
@@ -27,13 +30,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from lms.imports import XLSX_CONTENT_TYPE, check_bounds
-from lms.imports.views import ImportForm, ImportPages
+from lms.imports import XLSX_CONTENT_TYPE, ImportFileError, check_bounds
+from lms.imports.views import ImportForm
+from lms.workforce.import_views import JobImportPages
+from lms.workforce.importing import importjob_create, importjob_start
+from lms.workforce.tasks import run_import_job
 
 from . import selectors
 from .exporting import bank_questions, export_moodle_xml, export_xlsx
 from .formats.common import FORMAT_CHOICES, detect_format
 from .importing import QUESTIONS, UPLOAD_DIR, import_questions
+from .models import QuestionBank
 from .question_services import editable_banks
 
 IMPORT_PERMISSION = "exams.add_question"
@@ -94,7 +101,7 @@ def _forget(request, token: str) -> None:
         default_storage.delete(entry["path"])
 
 
-class QuestionImportPages(ImportPages):
+class QuestionImportPages(JobImportPages):
     spec = QUESTIONS
     namespace = "exams_import"
     permission = IMPORT_PERMISSION
@@ -106,6 +113,11 @@ class QuestionImportPages(ImportPages):
     submit_label = gettext_lazy("上传并预览")
     busy_label = gettext_lazy("正在检查…")
     template_note = gettext_lazy("模板中的“填写说明”工作表解释了每一列，并附有示例。")
+    job_template = "exams/import/job.html"
+
+    def job_context(self, request, job):
+        bank = QuestionBank.objects.filter(pk=job.target_id).select_related("enterprise").first()
+        return {"bank": bank}
 
     def form_valid(self, request, form):
         """Step 1: a valid upload is checked (dry run) and previewed; the
@@ -168,30 +180,19 @@ class QuestionImportPages(ImportPages):
             return redirect(self.url("upload"))
         bank = _get_bank_for_user(request, entry["bank"])
         try:
-            with default_storage.open(entry["path"], "rb") as fileobj:
-                result = import_questions(
-                    bank=bank,
-                    fileobj=fileobj,
-                    filename=entry["filename"],
-                    fmt=entry["fmt"],
-                    actor=request.user,
-                    skip_duplicates=entry["skip_duplicates"],
+            with default_storage.open(entry["path"], "rb") as stored:
+                job = importjob_create(
+                    enterprise=bank.enterprise, target=bank, upload=File(stored, name=entry["filename"]),
+                    actor=request.user, spec=QUESTIONS,
+                    options={"fmt": entry["fmt"], "skip_duplicates": entry["skip_duplicates"]},
                 )
-        except FileNotFoundError:
+        except (FileNotFoundError, ImportFileError):
             _forget(request, token)
             messages.error(request, _("上传的文件已被清理，请重新上传。"))
             return redirect(self.url("upload"))
-        _forget(request, token)
-        if not result.ok:
-            # The bank changed since the preview (e.g. someone added the same question).
-            form = UploadForm(user=request.user, initial={"bank": bank.pk})
-            return self.preview(request, form, bank, result, "")
-        messages.success(
-            request,
-            _("已向题库“%(bank)s”导入 %(n)s 道题（跳过 %(skipped)s 道，新建分类 %(cats)s 个）。")
-            % {"bank": bank.name, "n": result.created, "skipped": len(result.skipped), "cats": result.new_categories},
-        )
-        return redirect(self.url("upload"))
+        _forget(request, token)  # the job keeps its own copy
+        importjob_start(job, enqueue=run_import_job.delay)
+        return redirect(self.url("job", job.pk))
 
     def cancel(self, request):
         if not self.can_import(request.user):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
@@ -108,10 +109,31 @@ class QuestionImport(ImportSpec):
     )
     notes_widths = (14, 36, 80, 16)
 
-    def run(self, *, target, fileobj, filename, actor, dry_run=False, progress=None, **options):
+    def run(self, *, target, fileobj, filename, actor, dry_run=False, progress=None, job=None, **options):
         return import_questions(
-            bank=target, fileobj=fileobj, filename=filename, actor=actor, dry_run=dry_run, **options
+            bank=target, fileobj=fileobj, filename=filename, actor=actor, dry_run=dry_run, job=job, **options
         )
+
+    def authorize(self, actor, target) -> None:
+        require_bank_edit(actor, target)
+
+    def failed(self, errors, total_rows=0):
+        # A job's own errors (lms.imports.jobs) are RowErrors: the file as a whole.
+        return QuestionImportResult(errors=[Problem(0, e.column, e.reason) for e in errors])
+
+    def count(self, upload, filename):
+        if PurePath(filename).suffix.lower() in (".xlsx", ".xlsm", ".csv"):
+            return super().count(upload, filename)
+        return 0  # XML and GIFT: counted by the run
+
+    def job_result(self, result) -> dict:
+        return {
+            **result.counts(),
+            "unit": result.unit,
+            "skipped_items": [
+                {"where": result.where(s.number, s.label), "reason": s.reason} for s in result.skipped
+            ],
+        }
 
     def number_format(self, column):
         return "@"  # answers like "1" and option text stay as typed
@@ -224,12 +246,15 @@ def import_questions(
     actor,
     dry_run: bool = False,
     skip_duplicates: bool = False,
+    job=None,
 ) -> QuestionImportResult:
     """Check every question of the file and, if there is no error and this is
     not a dry run, write them all into ``bank`` in one transaction (creating
     missing categories). ``fmt`` is "xlsx", "moodle-xml" or "gift"; None
     guesses from the extension and content. ``actor`` None = the system.
-    Raises PermissionDenied if ``actor`` may not write the bank."""
+    Raises PermissionDenied if ``actor`` may not write the bank. ``job``
+    (lms.imports.jobs.JobGuard) is held and marked done inside the writing
+    transaction."""
     require_bank_edit(actor, bank)
     result = QuestionImportResult(filename=filename, dry_run=dry_run)
     try:
@@ -254,14 +279,20 @@ def import_questions(
     if dry_run:
         return _check_and_write(bank, parsed, result, errors, actor=actor, skip_duplicates=skip_duplicates)
     with transaction.atomic():
+        if job is not None:
+            job.hold()
         # One import into a bank at a time: the duplicate check and the
         # writing see the same questions (a confirmed upload sent twice
         # finds its questions already there).
         list(QuestionBank.objects.select_for_update().filter(pk=bank.pk).values_list("pk", flat=True))
-        return _check_and_write(bank, parsed, result, errors, actor=actor, skip_duplicates=skip_duplicates)
+        return _check_and_write(
+            bank, parsed, result, errors, actor=actor, skip_duplicates=skip_duplicates, job=job
+        )
 
 
-def _check_and_write(bank, parsed, result: QuestionImportResult, errors: list, *, actor, skip_duplicates: bool):
+def _check_and_write(
+    bank, parsed, result: QuestionImportResult, errors: list, *, actor, skip_duplicates: bool, job=None
+):
     """Check the drafts against each other and the bank; write them unless
     there is an error or this is a dry run."""
     filename, dry_run = result.filename, result.dry_run
@@ -331,6 +362,8 @@ def _check_and_write(bank, parsed, result: QuestionImportResult, errors: list, *
             Question.objects.bulk_create(batch)
         result.written = True
         log(bank, "anxun.question_import", user=log_user(actor), data={"file": filename, **result.counts()})
+        if job is not None:
+            job.done(result)
     return result
 
 

@@ -21,3 +21,9 @@ class ArchiveConfig(AppConfig):
         from .media_access import register_rules
 
         register_rules()  # who may read the files stored under /media/
+
+        from lms.imports.jobs import JobKind, job_kinds
+
+        from .importing import RECORDS
+
+        job_kinds.register(RECORDS.name, JobKind(RECORDS, "archive_import", target=lambda job: job.enterprise))

@@ -1,20 +1,19 @@
 """Back-office page for importing the paper-era training archive (mounted by
 wagtail_hooks.py at /admin/archive/import/, namespace "archive_import"): the
-import framework's upload form and template download
-(``lms.imports.views``); an upload is imported at once and its outcome shown."""
+import framework's upload form, template download and job pages
+(``lms.imports.views``); an upload becomes an import job (lms.imports.jobs),
+run at once or, when long, by a worker, and its page shows the outcome."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy
 
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
-from lms.imports.views import ImportPages
 from lms.workforce.import_targets import EnterpriseImportForm
+from lms.workforce.import_views import JobImportPages
 
-from .importing import RECORDS, import_records
+from .importing import RECORDS
 
 IMPORT_PERMISSION = "archive.add_trainingrecord"
 
@@ -46,7 +45,7 @@ def _records_url() -> str:
         return ""
 
 
-class RecordImportPages(ImportPages):
+class RecordImportPages(JobImportPages):
     spec = RECORDS
     namespace = "archive_import"
     permission = IMPORT_PERMISSION
@@ -55,36 +54,16 @@ class RecordImportPages(ImportPages):
     forbidden_title = gettext_lazy("无权导入培训档案")
     forbidden_message = gettext_lazy("您的角色没有导入培训档案的权限。如需导入，请联系企业的人力资源或企业管理员。")
     upload_template = "archive/import/upload.html"
+    job_template = "archive/import/job.html"
 
     def can_import(self, user) -> bool:
         return can_import(user)
 
-    def form_valid(self, request, form):
-        """The import's outcome: counts and notices when it succeeded, every
-        error (and the form again) when it did not."""
-        upload_file = form.cleaned_data["file"]
-        enterprise = form.cleaned_data["enterprise"]
-        try:
-            result = import_records(
-                enterprise=enterprise,
-                fileobj=upload_file,
-                filename=upload_file.name,
-                actor=request.user,
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except PermissionDenied:
-            return self.forbidden(request)
-        if result.ok:
-            context = self.context(
-                UploadForm(user=request.user, initial={"enterprise": enterprise.pk}),
-                result=result,
-                enterprise=enterprise,
-                filename=upload_file.name,
-                records_url=_records_url(),
-            )
-            return TemplateResponse(request, "archive/import/result.html", context)
-        context = self.context(form, result=result, filename=upload_file.name)
-        return TemplateResponse(request, self.upload_template, context)
+    def job_options(self, form) -> dict:
+        return {"dry_run": form.cleaned_data["dry_run"]}
+
+    def job_context(self, request, job):
+        return {"records_url": _records_url()}
 
 
 pages = RecordImportPages()

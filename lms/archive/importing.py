@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lms.imports import Column, RowError, chunks, first_message, parse_datetime
-from lms.imports.spec import ImportSpec, RowsRejected
+from lms.imports.spec import ImportSpec, RowsRejected, error_dicts
 from lms.imports.templates import list_validation
 from lms.workforce.models import Employee, Enterprise, Post
 
@@ -702,6 +702,9 @@ class RecordImport(ImportSpec):
 
     def apply(self, target, plan, result, *, actor, filename):
         result.obligations_met = _apply(plan, actor=actor, filename=filename)
+
+    def job_result(self, result) -> dict:
+        return {**result.counts(), "dry_run": result.dry_run, "skipped_rows": error_dicts(result.skipped)}
 
     # The template: real date-time cells, numbers as numbers, drop-down lists.
 

@@ -1,5 +1,6 @@
 """Compliance's receivers of what the layers below tell it (connected in
-ComplianceConfig.ready()). Both run inside the sender's transaction."""
+ComplianceConfig.ready()). All but ``job_abandoned`` (sent on commit) run
+inside the sender's transaction."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from django.dispatch import receiver
 
 from lms.archive.signals import records_appended
 from lms.imports import chunks
+from lms.kernel.signals import job_abandoned
 from lms.workforce.signals import event_recorded, events_imported
 
 from .models import Obligation
+from .notices import notify
 from .services import obligations_evaluate, obligations_generate_for_events, obligations_on_event
 
 
@@ -42,3 +45,13 @@ def evaluate_on_records_appended(sender, employees, **kwargs) -> list[Obligation
     for employee in employees:
         met += obligations_evaluate(employee=employee)
     return met
+
+
+@receiver(job_abandoned, dispatch_uid="compliance_notify_abandoned_job")
+def notify_abandoned_job(sender, pk, **kwargs):
+    """A background job failed for good (its worker died too often): tell
+    the people its ``abandoned_notice()`` names, through the one notification service."""
+    job = sender._default_manager.filter(pk=pk).first()
+    notice = job.abandoned_notice() if job is not None else None
+    if notice:
+        notify(**notice)

@@ -11,6 +11,7 @@ management command and background job all go through the spec.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from wagtail.log_actions import log
 from . import (
     Column,
     ImportFileError,
+    count_rows,
     RowError,
     first_message,
     log_user,
@@ -36,6 +38,12 @@ from . import (
 from .templates import build_workbook
 
 logger = logging.getLogger(__name__)
+
+
+def error_dicts(errors) -> list[dict]:
+    """Every error of a result as JSON (a RowError: row, column, reason; a
+    question Problem: number, field, reason, label)."""
+    return [dataclasses.asdict(e) for e in errors]
 
 
 class RowsRejected(Exception):
@@ -150,6 +158,30 @@ class ImportSpec:
         """The .xlsx template of this import."""
         return build_workbook(self)
 
+    # --- as a background job (lms.imports.jobs) ----------------------------------------
+
+    def count(self, upload, filename: str) -> int:
+        """The rows of an upload, counted when its job is made (ImportFileError
+        if it cannot be read); 0 when only the run can tell."""
+        return count_rows(upload, filename, max_rows=self.row_limit())
+
+    def job_result(self, result) -> dict:
+        """What the job's result page shows of a finished import (JSON)."""
+        return result.counts()
+
+    def job_values(self, result) -> dict:
+        """The import job's fields for a finished ``result``: counts, every
+        error, and ``job_result``."""
+        counts = result.counts()
+        total = counts.get("total_rows", counts.get("total", 0))
+        return {
+            "total_rows": total,
+            "processed_rows": total,
+            "created_count": counts.get("created", 0),
+            "errors": error_dicts(result.errors),
+            "result": self.job_result(result),
+        }
+
     # --- running --------------------------------------------------------------------
 
     def read(self, fileobj, filename: str) -> Table:
@@ -157,10 +189,12 @@ class ImportSpec:
         df = read_table(fileobj, filename, max_rows=self.row_limit())
         return Table(df, match_headers(df.columns, self.columns) if len(df) else {})
 
-    def run(self, *, target, fileobj, filename: str, actor, dry_run: bool = False, progress=None):
+    def run(self, *, target, fileobj, filename: str, actor, dry_run: bool = False, progress=None, job=None):
         """Import ``fileobj`` into ``target``: every row or none. Returns the
         result; on any error it lists every error and nothing is written.
-        PermissionDenied if ``actor`` may not import into ``target``."""
+        PermissionDenied if ``actor`` may not import into ``target``.
+        ``job`` (lms.imports.jobs.JobGuard) ties the writing transaction to
+        a background job: held first, marked done last, inside it."""
         self.authorize(actor, target)
         filename = PurePath(filename or "").name
         try:
@@ -177,9 +211,13 @@ class ImportSpec:
                 if dry_run or plan is None:
                     return result
                 with transaction.atomic():
+                    if job is not None:
+                        job.hold()
                     self.apply(target, plan, result, actor=actor, filename=filename)
                     if self.log_action:
                         log(target, self.log_action, user=log_user(actor), data={"file": filename, **result.counts()})
+                    if job is not None:
+                        job.done(result)
                 return result
         except RowsRejected as exc:
             return self.failed(exc.errors, total_rows=total)

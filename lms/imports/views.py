@@ -8,13 +8,17 @@ login already guards them. Templates: ``imports/*.html``."""
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
+
+from lms.accounts.scoping import scope
+from lms.kernel.jobs import job_progress
 
 from . import XLSX_CONTENT_TYPE, ImportFileError, check_bounds, file_kind
 from .spec import ImportSpec
@@ -135,12 +139,61 @@ class ImportPages:
         response["Content-Disposition"] = content_disposition_header(True, self.spec.template_filename)
         return response
 
+    # --- the import's job (lms.imports.jobs): progress, then the result -------------------
+
+    # The import job model (lms.workforce.models.ImportJob), set by the app.
+    job_model = None
+    job_template = "imports/job.html"
+
+    def job_queryset(self, request):
+        """This import's jobs the user may see (of their enterprises)."""
+        return scope(self.job_model.objects.filter(kind=self.spec.name), request.user).select_related(
+            "enterprise", "created_by"
+        )
+
+    def job_form(self, request, job):
+        """The upload form shown again under a failed job."""
+        return self.form_class(user=request.user, initial={self.form_class.target_field: job.target_id})
+
+    def job_context(self, request, job) -> dict:
+        """What the job page shows of this import's result."""
+        return {}
+
+    def job_detail(self, request, pk: int):
+        if not self.can_import(request.user):
+            return self.forbidden(request)
+        job = get_object_or_404(self.job_queryset(request), pk=pk)
+        form = self.job_form(request, job) if job.status == job.Status.FAILED else None
+        context = self.context(
+            form,
+            job=job,
+            page_title=_("导入结果：%(name)s") % {"name": job.original_name},
+            breadcrumbs_items=self.breadcrumbs({"url": "", "label": job.original_name}),
+            status_url=self.url("status", job.pk),
+            **self.job_context(request, job),
+        )
+        return TemplateResponse(request, self.job_template, context)
+
+    def job_status(self, request, pk: int):
+        if not self.can_import(request.user):
+            return JsonResponse({"detail": str(self.forbidden_title)}, status=403)
+        return JsonResponse(job_progress(get_object_or_404(self.job_queryset(request), pk=pk)))
+
+    def job_urls(self) -> list:
+        if self.job_model is None:
+            return []
+        return [
+            path("<int:pk>/", require_GET(self.job_detail), name="job"),
+            path("<int:pk>/status.json", require_GET(self.job_status), name="status"),
+        ]
+
     def extra_urls(self) -> list:
         return []
 
     def urls(self) -> list:
         return [
             path("", require_http_methods(["GET", "POST"])(self.upload), name="upload"),
+            *self.job_urls(),
             *self.extra_urls(),
             path("template.xlsx", require_GET(self.template_download), name="template"),
         ]

@@ -8,7 +8,10 @@ reports ``progress`` (which also beats the heartbeat), and ends it with
 claim's attempt number, so a second delivery of the same task does nothing
 and a worker whose job was requeued cannot write over the next attempt.
 ``requeue_stale`` (a periodic task per app) hands a job whose worker died
-to a new one. The page shows ``templates/kernel/job_progress.html`` and
+to a new one (a redelivered task may also claim it straight away once its
+heartbeat is stale); after ``ANXUN_JOB_MAX_ATTEMPTS`` the job fails and
+``job_abandoned`` (lms.kernel.signals) is sent on commit, so whoever
+started it is told (lms.compliance notifies ``abandoned_notice()``). The page shows ``templates/kernel/job_progress.html`` and
 polls the JSON of ``job_progress`` with ``static/kernel/job_progress.js``.
 """
 
@@ -21,9 +24,11 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .signals import job_abandoned, send_on_commit
 
 
 class BackgroundJob(models.Model):
@@ -79,12 +84,29 @@ class BackgroundJob(models.Model):
             return 100 if self.is_finished else 0
         return min(100, int(self.progress_done * 100 / self.progress_total))
 
+    def abandoned_notice(self) -> dict | None:
+        """What to tell whom when the job failed after its last attempt: the
+        keyword arguments of ``lms.compliance.notices.notify`` (``users``,
+        ``key``, ``title``, ``body``, ``link``, ``enterprise_id``), or None."""
+        return None
+
     @classmethod
-    def claim(cls, pk: int):
-        """Move the pending job ``pk`` to running and return it; None when it
-        is not pending (another delivery has it, or it is done)."""
-        now = timezone.now()
-        claimed = cls._default_manager.filter(pk=pk, status=cls.Status.PENDING).update(
+    def _stale_before(cls, now: dt.datetime) -> dt.datetime:
+        return now - dt.timedelta(seconds=settings.ANXUN_JOB_STALE_SECONDS)
+
+    @classmethod
+    def claim(cls, pk: int, *, now: dt.datetime | None = None):
+        """Move the job ``pk`` to running (one more attempt) and return it:
+        a pending job, or a running one whose worker died (stale heartbeat)
+        with attempts left — a task delivered again after the death resumes
+        at once. None when another live run has it, or it is finished."""
+        now = now or timezone.now()
+        claimable = Q(status=cls.Status.PENDING) | Q(
+            status=cls.Status.RUNNING,
+            heartbeat_at__lt=cls._stale_before(now),
+            attempts__lt=settings.ANXUN_JOB_MAX_ATTEMPTS,
+        )
+        claimed = cls._default_manager.filter(claimable, pk=pk).update(
             status=cls.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
         )
         return cls._default_manager.get(pk=pk) if claimed == 1 else None
@@ -93,20 +115,21 @@ class BackgroundJob(models.Model):
     def requeue_stale(cls, *, enqueue: Callable[[int], object], now: dt.datetime | None = None) -> int:
         """Running jobs whose heartbeat is older than ``ANXUN_JOB_STALE_SECONDS``
         have lost their worker: each goes back to pending and ``enqueue(pk)``
-        runs after commit, or it fails once it has had ``ANXUN_JOB_MAX_ATTEMPTS``.
-        Returns how many jobs were requeued or failed."""
+        runs after commit, or it fails once it has had ``ANXUN_JOB_MAX_ATTEMPTS``
+        (and ``job_abandoned`` is sent after commit). Returns how many jobs were requeued or failed."""
         now = now or timezone.now()
-        stale = cls._default_manager.filter(
-            status=cls.Status.RUNNING, heartbeat_at__lt=now - dt.timedelta(seconds=settings.ANXUN_JOB_STALE_SECONDS)
-        )
+        stale = cls._default_manager.filter(status=cls.Status.RUNNING, heartbeat_at__lt=cls._stale_before(now))
         handled = 0
         for pk, attempts in stale.values_list("pk", "attempts"):
             job = stale.filter(pk=pk, attempts=attempts)  # unchanged since read: no beat, no new claim
             if attempts >= settings.ANXUN_JOB_MAX_ATTEMPTS:
-                handled += job.update(
+                failed = job.update(
                     status=cls.Status.FAILED, finished_at=now,
                     error=_("后台任务 %(n)s 次执行均中断，已停止重试。") % {"n": attempts},
                 )
+                if failed:
+                    send_on_commit(job_abandoned, sender=cls, pk=pk)
+                handled += failed
             elif job.update(status=cls.Status.PENDING):
                 transaction.on_commit(partial(enqueue, pk))
                 handled += 1

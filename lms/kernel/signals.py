@@ -8,6 +8,11 @@ from django.dispatch import Signal
 
 from lms.speed.oncommit import on_commit_once
 
+# A background job (lms.kernel.jobs) failed for good: its worker died
+# ANXUN_JOB_MAX_ATTEMPTS times. Sent on commit with ``sender`` = the job's
+# model and ``pk``; lms.compliance tells the people its ``abandoned_notice()`` names.
+job_abandoned = Signal()
+
 
 def send_on_commit(signal: Signal, *, sender, **kwargs) -> None:
     """Send ``signal`` when the current transaction commits (at once outside

@@ -17,3 +17,9 @@ class WorkforceConfig(AppConfig):
         from .importing import importjob_purge_files
 
         register_upload_purger(importjob_purge_files)
+
+        from lms.imports.jobs import JobKind, job_kinds
+
+        from .importing import EMPLOYEES
+
+        job_kinds.register(EMPLOYEES.name, JobKind(EMPLOYEES, "workforce_import", target=lambda job: job.enterprise))

@@ -22,11 +22,13 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePath
 
 import pandas as pd
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import DateField, F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -53,7 +55,7 @@ from lms.imports import (  # noqa: F401 - re-exported: the employee import's pub
 from lms.imports import chunks as _chunks_of
 from lms.imports import first_message as _first_message
 from lms.imports import log_user as _log_user
-from lms.imports import require_change as _require_change
+from lms.imports.jobs import import_job_run
 from lms.imports.spec import ImportSpec, RowsRejected
 from lms.imports.templates import list_validation
 from lms.pii import BlindIndexField, blind_index
@@ -684,6 +686,9 @@ class EmployeeImport(ImportSpec):
     def failed(self, errors, total_rows=0) -> ImportResult:
         return ImportResult.failed(errors, total_rows=total_rows)
 
+    def job_values(self, result) -> dict:
+        return {**super().job_values(result), "updated_count": result.updated, "unchanged_count": result.unchanged}
+
     def check(self, target, table, *, dry_run, progress):
         total = len(table)
         plan = _validate(target, table.df, table.headers, progress)
@@ -762,33 +767,70 @@ def build_template() -> bytes:
 
 
 # --- import jobs (upload now, run here or on a worker) -----------------------
+# Every import (employees here; records and questions register theirs in
+# their AppConfig.ready()) is an ImportJob run by lms.imports.jobs.
 
 
-def importjob_create(*, enterprise: Enterprise, upload, actor) -> ImportJob:
-    """Store the uploaded file as a pending job and count its rows.
+def importjob_create(
+    *, enterprise: Enterprise | None, upload, actor, spec: ImportSpec = EMPLOYEES, target=None, options=None
+) -> ImportJob:
+    """Store the uploaded file as a pending job of ``spec`` into ``target``
+    (the enterprise unless given; ``enterprise`` is whose data it is) and
+    count its rows. The same file with the same options already queued or
+    running for the same target is that job (a double submit runs the
+    import once).
 
     Raises ImportFileError if the file type is not accepted, breaks the
     upload bounds or cannot be opened — then nothing is stored —, and
-    PermissionDenied if the actor may not change the enterprise."""
-    _require_change(actor, enterprise)
+    PermissionDenied if the actor may not import into the target."""
+    target = enterprise if target is None else target
+    spec.authorize(actor, target)
     name = PurePath(getattr(upload, "name", "") or "").name
-    file_kind(name)
-    total = count_rows(upload, name, max_rows=settings.ANXUN_IMPORT_MAX_ROWS)
+    total = spec.count(upload, name)
     job = ImportJob(
+        kind=spec.name,
         enterprise=enterprise,
+        target_id=target.pk,
+        options=options or {},
         original_name=name[:200],
         total_rows=total,
         file_size=upload_size(upload),
         file_sha256=sha256_of(upload),
         created_by=_log_user(actor),
     )
+    queued = ImportJob.objects.filter(
+        kind=spec.name, target_id=target.pk, file_sha256=job.file_sha256, options=job.options,
+        status__in=ImportJob.UNFINISHED,
+    )
+    earlier = queued.first()
+    if earlier is not None:
+        return earlier
     job.file.save(name, upload, save=False)
     try:
-        job.save()
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:
+        job.file.storage.delete(job.file.name)  # the same file's job was made meanwhile
+        earlier = queued.first()
+        if earlier is None:
+            raise
+        return earlier
     except Exception:
         job.file.storage.delete(job.file.name)  # no file without its job row
         raise
     return job
+
+
+def importjob_start(job: ImportJob, *, enqueue: Callable[[int], object]) -> None:
+    """Run a pending job: at once when it is small (the upload's request
+    waits for it), else ``enqueue(pk)`` (the Celery task) after commit.
+    A job another request already started is left to it."""
+    if job.status != ImportJob.Status.PENDING:
+        return
+    if job.total_rows <= settings.ANXUN_IMPORT_ASYNC_THRESHOLD:
+        importjob_run(job.pk)
+    else:
+        transaction.on_commit(partial(enqueue, job.pk))
 
 
 def importjob_discard_file(job: ImportJob) -> bool:
@@ -838,49 +880,17 @@ def importjob_purge_files(*, now: dt.datetime | None = None) -> int:
 
 
 def importjob_run(job_id: int) -> ImportJob | None:
-    """Run a pending job once; returns it finished, or None if another run
-    already claimed it (safe to call twice)."""
-    claimed = ImportJob.objects.filter(id=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.RUNNING
-    )
-    if claimed != 1:
-        return None
-    job = ImportJob.objects.select_related("enterprise", "created_by").get(id=job_id)
-    jobs = ImportJob.objects.filter(id=job_id)
-
-    def progress(done: int, total: int) -> None:
-        # Outside the import transaction, so the status page sees it at once.
-        jobs.update(processed_rows=done, total_rows=total)
-
-    try:
-        with job.file.open("rb") as fileobj:
-            result = import_employees(
-                enterprise=job.enterprise,
-                fileobj=fileobj,
-                filename=job.original_name,
-                actor=job.created_by,
-                progress=progress,
-            )
-    except PermissionDenied as exc:
-        result = ImportResult.failed([RowError(1, "", str(exc) or _("您无权修改该企业的数据"))])
-    except Exception:
-        logger.exception("employee import job %s crashed", job_id)
-        result = ImportResult.failed(
-            [RowError(1, "", _("导入时发生系统错误，未导入任何数据。请稍后重试或联系管理员。"))]
-        )
-
-    status = ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED
-    updated = jobs.update(
-        status=status,
-        total_rows=result.total_rows,
-        processed_rows=result.total_rows,
-        created_count=result.created,
-        updated_count=result.updated,
-        unchanged_count=result.unchanged,
-        errors=[e.as_dict() for e in result.errors],
-        finished_at=timezone.now(),
-    )
-    if updated and settings.ANXUN_IMPORT_RETENTION_HOURS == 0:
+    """Run a job (pending, or running on a dead worker) once; returns it
+    finished, or None if another run has it (safe to call twice). Rows and
+    the job's success are committed together: a run killed midway wrote
+    nothing, and its rerun starts from the file again."""
+    job = import_job_run(ImportJob, job_id)
+    if job is not None and settings.ANXUN_IMPORT_RETENTION_HOURS == 0:
         importjob_discard_file(job)  # success or failure: the upload is not kept
-    job.refresh_from_db()
     return job
+
+
+def importjob_requeue_stale(*, enqueue: Callable[[int], object], now: dt.datetime | None = None) -> int:
+    """Hand import jobs whose worker died to a new run, ``enqueue(pk)`` (or
+    fail them after ANXUN_JOB_MAX_ATTEMPTS, telling the uploader); returns how many."""
+    return ImportJob.requeue_stale(enqueue=enqueue, now=now)

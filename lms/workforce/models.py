@@ -4,9 +4,12 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import region_code_validator
+from lms.imports.jobs import job_kind
 from lms.kernel.jobs import BackgroundJob
 from lms.pii import BlindIndexField, EncryptedTextField, blind_index
 
@@ -470,19 +473,31 @@ class EmploymentEvent(models.Model):
 
 
 def import_upload_to(instance, filename):
-    return f"imports/{instance.enterprise_id}/{timezone.now():%Y/%m}/{filename}"
+    return f"imports/{instance.enterprise_id or 'platform'}/{timezone.now():%Y/%m}/{filename}"
 
 
 class ImportJob(BackgroundJob):
-    """One upload of an employee spreadsheet and what became of it."""
+    """One upload of an import file and what became of it: employees,
+    historical training records or questions (``kind``, the name of its
+    ImportSpec; lms.imports.jobs runs it)."""
 
     STATUS_LABELS = {BackgroundJob.Status.SUCCEEDED: _("已导入"), BackgroundJob.Status.FAILED: _("有错误，未导入")}
-    # The employee import (importing.py) writes its progress in rows.
+    # The imports (lms.imports.jobs) write their progress in rows.
     progress_fields = ("processed_rows", "total_rows")
     processed = None
     total = None
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("企业"))
+    # The spec's name: "employees", "records", "questions".
+    kind = models.CharField(_("导入类型"), max_length=32, default="employees")
+    # Whose data: the enterprise imported into (employees, records) or that
+    # owns the question bank; none for a platform-wide bank.
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, null=True, blank=True, related_name="import_jobs", verbose_name=_("企业")
+    )
+    # What the rows go into: the enterprise's id, or the question bank's.
+    target_id = models.PositiveBigIntegerField(_("导入目标"), null=True, blank=True)
+    # The spec's run options chosen on the upload form (dry run, format…).
+    options = models.JSONField(_("选项"), default=dict, blank=True)
     # Emptied once the import has finished and ANXUN_IMPORT_RETENTION_HOURS
     # passed (the file holds full ID numbers); name, size and hash stay.
     file = models.FileField(_("文件"), upload_to=import_upload_to, blank=True)
@@ -495,6 +510,8 @@ class ImportJob(BackgroundJob):
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    # The spec's own counts and notices of a finished import (its result page).
+    result = models.JSONField(_("结果"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -503,9 +520,37 @@ class ImportJob(BackgroundJob):
     tenant_path = "enterprise"
 
     class Meta:
-        verbose_name = _("员工导入")
-        verbose_name_plural = _("员工导入")
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
         ordering = ["-created_at"]
+        constraints = [
+            # The same file with the same options sent twice (a double click,
+            # two tabs) while the first is still queued or running is that
+            # one job, not a second run.
+            models.UniqueConstraint(
+                fields=["kind", "target_id", "file_sha256", "options"],
+                condition=Q(status__in=("pending", "running")),
+                name="importjob_one_unfinished_per_file",
+            ),
+        ]
+
+    def abandoned_notice(self) -> dict | None:
+        """The uploader is told when the import failed after its last attempt."""
+        if self.created_by_id is None:
+            return None
+        try:
+            link = reverse(f"{job_kind(self.kind).namespace}:job", args=[self.pk])
+        except (LookupError, NoReverseMatch):
+            link = ""
+        return {
+            "users": [self.created_by_id],
+            "key": f"import-job:{self.pk}:abandoned",
+            "title": gettext("导入未能完成：%(name)s") % {"name": self.original_name},
+            "body": gettext("文件“%(name)s”的导入在后台 %(n)s 次执行均中断，已停止重试，未导入任何数据。请重新上传该文件。")
+            % {"name": self.original_name, "n": self.attempts},
+            "link": link,
+            "enterprise_id": self.enterprise_id,
+        }
 
     def __str__(self):
         return f"{self.original_name} · {self.status_label}"

@@ -60,7 +60,7 @@ def test_page_offers_own_enterprise_preselected_and_the_template(alice_client, e
 
 
 def test_good_upload_writes_the_records_and_shows_counts(alice_client, alice, ent_a, people):
-    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row(), row("A0102")])})
+    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row(), row("A0102")])}, follow=True)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -76,9 +76,9 @@ def test_good_upload_writes_the_records_and_shows_counts(alice_client, alice, en
 
 
 def test_uploading_the_same_file_again_skips_every_row(alice_client, ent_a, people):
-    alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row(), row("A0102")])})
+    alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row(), row("A0102")])}, follow=True)
 
-    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row(), row("A0102")])})
+    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row(), row("A0102")])}, follow=True)
 
     html = response.content.decode()
     assert "文件中的记录都已在档案中，本次没有写入新记录。" in html
@@ -89,7 +89,7 @@ def test_uploading_the_same_file_again_skips_every_row(alice_client, ent_a, peop
 
 def test_bad_upload_writes_nothing_and_lists_every_error(alice_client, ent_a, people):
     rows = [row(), row("A9999"), row("A0102", 教育层级="", 学时="1000")]
-    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload(rows)})
+    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload(rows)}, follow=True)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -102,14 +102,14 @@ def test_bad_upload_writes_nothing_and_lists_every_error(alice_client, ent_a, pe
 
 
 def test_dry_run_from_the_page_writes_nothing(alice_client, ent_a, people):
-    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row()]), "dry_run": "on"})
+    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row()]), "dry_run": "on"}, follow=True)
     html = response.content.decode()
     assert "检查通过，未写入任何记录" in html and '<td data-count="created">1</td>' in html
     assert TrainingRecord.objects.count() == 0
 
 
 def test_unsupported_file_is_a_form_error(alice_client, ent_a):
-    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": SimpleUploadedFile("档案.pdf", b"%PDF")})
+    response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": SimpleUploadedFile("档案.pdf", b"%PDF")}, follow=True)
     assert response.status_code == 200 and "不支持的文件类型“.pdf”" in response.content.decode()
 
 
@@ -118,7 +118,7 @@ def test_outsider_cannot_import_into_another_enterprise(client, charlie, ent_a, 
     page = client.get(UPLOAD)
     assert page.status_code == 200 and ent_a.name not in page.content.decode()
 
-    response = client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row()])})
+    response = client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row()])}, follow=True)
 
     assert response.status_code == 200
     assert response.context["form"].errors["enterprise"]
@@ -143,7 +143,7 @@ def test_back_office_roles_that_cannot_change_the_enterprise_get_403(client, ent
     _member(client, ent_a, role, "office@example.com")
     for url in (UPLOAD, reverse("archive_import:template")):
         assert client.get(url).status_code == 403, url
-    response = client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row()])})
+    response = client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row()])}, follow=True)
     assert response.status_code == 403
     assert "没有导入培训档案的权限" in response.content.decode()
     assert TrainingRecord.objects.count() == 0
@@ -151,7 +151,7 @@ def test_back_office_roles_that_cannot_change_the_enterprise_get_403(client, ent
 
 def test_enterprise_admin_may_import(client, ent_a, people):
     _member(client, ent_a, Role.ENTERPRISE_ADMIN, "admin@example.com")
-    response = client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row()])})
+    response = client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload([row()])}, follow=True)
     assert response.status_code == 200 and "导入成功" in response.content.decode()
     assert TrainingRecord.objects.count() == 1
 
@@ -190,11 +190,11 @@ def test_checking_a_file_takes_no_query_per_row(alice_client, ent_a, people):
             for n in range(count)
         ]
 
-    alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload(rows(3))})  # warm the admin's caches
+    alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload(rows(3))}, follow=True)  # warm the admin's caches
     counts = []
     for count in (6, 60):
         with CaptureQueriesContext(connection) as queries:
-            response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload(rows(count))})
+            response = alice_client.post(UPLOAD, {"enterprise": ent_a.pk, "file": upload(rows(count))}, follow=True)
         assert response.content.decode().count("学时应为 0 到 999.9") == count
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 40

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from exams.import_views import SESSION_KEY
 from exams.models import Question, QuestionBank
 from exams.question_services import bank_create
+from lms.workforce.models import ImportJob
 from tests.conftest import login_with_mfa
 from tests.factories import UserFactory, enable_totp
 
@@ -91,7 +92,10 @@ def test_preview_then_confirm_imports_once(sam_client, bank_a, settings):
     assert token in html and len(pending_files(settings)) == 1
 
     done = sam_client.post(reverse("exams_import:confirm"), {"token": token}, follow=True)
-    assert done.redirect_chain[-1][0] == UPLOAD
+    job = ImportJob.objects.get(kind="questions")
+    assert done.redirect_chain[-1][0] == reverse("exams_import:job", args=[job.pk])  # the import job's page
+    assert (job.status, job.target_id, job.enterprise_id, job.created_count) == ("succeeded", bank_a.pk,
+                                                                                  bank_a.enterprise_id, 2)
     assert "已向题库“安全生产通用题库”导入 2 道题（跳过 1 道，新建分类 1 个）。" in done.content.decode()
     assert Question.objects.filter(bank=bank_a).count() == 2
     assert pending_files(settings) == [] and sam_client.session[SESSION_KEY] == {}

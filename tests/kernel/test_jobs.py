@@ -128,3 +128,38 @@ def test_requeue_stale_leaves_pending_and_finished_jobs_alone(job, ent_a, settin
     ImportJob.objects.update(heartbeat_at=timezone.now() - dt.timedelta(days=1))
     assert ImportJob.requeue_stale(enqueue=lambda pk: None) == 0
     assert sorted(ImportJob.objects.values_list("status", flat=True)) == ["pending", "succeeded"]
+
+
+def test_claim_takes_over_a_running_job_whose_worker_died_while_attempts_remain(job, settings):
+    settings.ANXUN_JOB_MAX_ATTEMPTS = 2
+    dead = ImportJob.claim(job.pk)
+    assert ImportJob.claim(job.pk) is None  # a live worker's job (recent heartbeat) is not taken
+    _stale(dead, settings)
+    again = ImportJob.claim(job.pk)  # the task delivered again after the worker died
+    assert again.attempts == 2 and again.status == BackgroundJob.Status.RUNNING
+    assert not dead.finish()  # the dead claim cannot write over it
+    _stale(again, settings)
+    assert ImportJob.claim(job.pk) is None  # no attempts left: the requeue fails it
+
+
+def test_a_job_failed_after_its_last_attempt_is_announced_once_on_commit(
+    job, settings, django_capture_on_commit_callbacks
+):
+    from lms.kernel.signals import job_abandoned
+
+    settings.ANXUN_JOB_MAX_ATTEMPTS = 1
+    _stale(ImportJob.claim(job.pk), settings)
+    heard = []
+
+    def listener(sender, pk, **kwargs):
+        heard.append((sender, pk))
+
+    job_abandoned.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert ImportJob.requeue_stale(enqueue=lambda pk: None) == 1
+            assert heard == []  # not before the failure is committed
+        assert heard == [(ImportJob, job.pk)]
+        assert ImportJob.requeue_stale(enqueue=lambda pk: None) == 0 and len(heard) == 1
+    finally:
+        job_abandoned.disconnect(listener)
