@@ -1,17 +1,39 @@
 """gunicorn settings for Anxun: ``gunicorn -c python:lms.gunicorn_conf lms.wsgi``.
 
-Everything else (bind, workers, timeouts) stays on the command line or in
-GUNICORN_CMD_ARGS; this only makes each worker warm before it takes
-requests (lms/speed/warmup.py; off with ``ANXUN_SPEED["warmup"] = False``)."""
+Bind and workers stay on the command line or in GUNICORN_CMD_ARGS (which
+also override the defaults below). This makes each worker warm before it
+takes requests (lms/speed/warmup.py; off with ``ANXUN_SPEED["warmup"] = False``)
+and keeps gunicorn's timeout above the longest statement timeout
+(``ANXUN_DB_TIMEOUTS["long"]``, lms/kernel/dbtimeouts.py): a slow or locked
+database cancels the statement and answers 503 before gunicorn would kill the
+worker (issue 19: a 32 s lock once killed every worker)."""
 
 import logging
+import os
+
+# Seconds a worker may stay silent: above the longest statement timeout (60 s) plus a margin.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "90"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 
 
 def post_worker_init(worker):
     from lms import speed
+    from lms.kernel import dbtimeouts
     from lms.speed.warmup import warm
 
     if not speed.on("warmup"):
         return
+    # The warm-up opens the database connection and prepares statements: under
+    # a lock it must give up quickly (page timeouts), not hold the worker back.
+    dbtimeouts.use("page")
     seconds = warm()
+    dbtimeouts.use(None)
     logging.getLogger("gunicorn.error").info("worker %s warmed up in %.2f s", worker.pid, seconds)
+
+
+def child_exit(server, worker):
+    """Multi-process metrics (PROMETHEUS_MULTIPROC_DIR): drop a dead worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
