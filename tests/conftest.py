@@ -231,3 +231,16 @@ def redis_down(settings, monkeypatch):
     settings.ANXUN_USER_CACHE_SECONDS = 60
     yield attempts
     resilient.reset_breakers()
+
+
+@pytest.fixture
+def db_timeouts_reset(transactional_db):
+    """A transactional test's requests leave their statement and lock timeouts
+    on the test's connection (lms/kernel/dbtimeouts.py); the flush after the
+    test must not run under them."""
+    from django.db import connection
+
+    from lms.kernel import dbtimeouts
+
+    yield
+    dbtimeouts.reset(connection)

@@ -10,7 +10,7 @@ by its class (``settings.ANXUN_DB_TIMEOUTS``, milliseconds):
   their views): a client retries them anyway;
 - ``page``  — every other request;
 - ``long``  — reports and exports (``settings.ANXUN_DB_LONG_VIEWS``, view
-  names as fnmatch patterns, and ``?format=xlsx|csv``), or a view decorated
+  names as fnmatch patterns, and ``?format=`` or ``?export=xlsx|csv``), or a view decorated
   with :func:`db_timeouts`.
 
 Management commands, migrations and Celery never pass this middleware: they
@@ -104,6 +104,16 @@ def apply(connection) -> None:
     connection._anxun_timeouts = state
 
 
+def reset(connection) -> None:
+    """Back to the server's defaults (a test that requests and then flushes on the same connection)."""
+    _klass.set(None)
+    if connection.vendor == "postgresql" and connection.connection is not None and not connection.in_atomic_block:
+        with connection.connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+            cursor.execute("RESET lock_timeout")
+    connection._anxun_timeouts = None
+
+
 def _on_connection_created(sender, connection, **kwargs):
     connection._anxun_timeouts = None
     apply(connection)
@@ -120,7 +130,7 @@ def classify_view(request, view_func) -> str | None:
     name = match.view_name if match else ""
     if name in fast_url_names():
         return "fast"
-    if request.GET.get("format") in ("xlsx", "csv") or any(
+    if {request.GET.get("format"), request.GET.get("export")} & {"xlsx", "csv"} or any(
         fnmatch.fnmatchcase(name, pattern) for pattern in settings.ANXUN_DB_LONG_VIEWS
     ):
         return "long"
