@@ -74,12 +74,14 @@ CHECKS = {
 }
 
 
-def readiness(timeout: float | None = None) -> tuple[bool, dict]:
-    """(ready, {check: {"status": "ok"|"skipped"|"error"|"timeout", "ms": …, "error": class name}})."""
+def readiness(timeout: float | None = None, only=None) -> tuple[bool, dict]:
+    """(ready, {check: {"status": "ok"|"skipped"|"error"|"timeout", "ms": …, "error": class name}});
+    ``only``: the names of the checks to run (default all)."""
     timeout = settings.ANXUN_READYZ_TIMEOUT if timeout is None else timeout
-    pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="readyz")
+    selected = {name: check for name, check in CHECKS.items() if not only or name in only}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(selected)), thread_name_prefix="readyz")
     started = time.perf_counter()
-    futures = {name: pool.submit(_timed, check) for name, check in CHECKS.items()}
+    futures = {name: pool.submit(_timed, check) for name, check in selected.items()}
     results = {}
     for name, future in futures.items():
         remaining = max(0.0, timeout - (time.perf_counter() - started))
