@@ -35,6 +35,10 @@ def when_ready(server):
     if speed.on("warmup"):
         seconds = warm_shared()
         server.log.info("master warmed the shared state in %.2f s", seconds)
+    # Whatever an import may have opened stays in the master: workers open their own.
+    from django.db import connections
+
+    connections.close_all()
 
 
 def post_worker_init(worker):

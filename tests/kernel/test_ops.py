@@ -61,14 +61,20 @@ def test_readyz_is_503_with_the_broker_away(anon, settings):
 
 
 def test_a_hung_check_times_out(anon, settings, monkeypatch):
+    import threading
     import time
 
     settings.ANXUN_READYZ_TIMEOUT = 0.3
-    monkeypatch.setitem(checks.CHECKS, "cache", lambda: time.sleep(2) or "ok")
+    release = threading.Event()
+    monkeypatch.setitem(checks.CHECKS, "cache", lambda: release.wait(10) and "ok")
     started = time.monotonic()
     response = anon.get("/readyz")
     assert time.monotonic() - started < 1.5
     assert response.status_code == 503 and response.json()["checks"]["cache"]["status"] == "timeout"
+    release.set()  # the hung check ends within this test, not in a later one
+    for thread in threading.enumerate():
+        if thread.name.startswith("readyz"):
+            thread.join(5)
 
 
 def test_readyz_is_503_with_migrations_missing(anon, monkeypatch):
@@ -141,3 +147,9 @@ def test_the_url_enumerations_know_the_public_probes():
     assert ops == {"/healthz", "/readyz", "/metrics"}
     assert (reverse("healthz"), reverse("readyz"), reverse("metrics")) == ("/healthz", "/readyz", "/metrics")
     assert {urls[u].callback for u in ops} == {healthz, readyz, metrics}
+
+
+def test_readyz_for_a_load_balancer_ignores_the_cache(anon, redis_down):
+    response = anon.get("/readyz?only=database,migrations")
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"database", "migrations"}
