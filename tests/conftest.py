@@ -233,14 +233,16 @@ def redis_down(settings, monkeypatch):
     resilient.reset_breakers()
 
 
-@pytest.fixture
-def db_timeouts_reset(transactional_db):
+@pytest.fixture(autouse=True)
+def db_timeouts_reset(_django_db_marker):
     """A transactional test's requests leave their statement and lock timeouts
-    on the test's connection (lms/kernel/dbtimeouts.py); the flush after the
-    test must not run under them."""
+    on the test's connection (lms/kernel/dbtimeouts.py, PostgreSQL); the flush
+    after the test must not run under them. Set up after pytest-django's
+    database fixture, so torn down before its flush."""
     from django.db import connection
 
     from lms.kernel import dbtimeouts
 
     yield
-    dbtimeouts.reset(connection)
+    if getattr(connection, "_anxun_timeouts", None) is not None:
+        dbtimeouts.reset(connection)

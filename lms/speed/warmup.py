@@ -40,9 +40,9 @@ def warm_shared() -> float:
     worker, a replacement too, inherits it). Returns the seconds it took."""
     started = time.perf_counter()
     try:
+        from django.conf import settings
         from django.urls import get_resolver
         from django.utils import translation
-        from django.conf import settings
 
         get_resolver().reverse_dict  # noqa: B018
         for code, _name in settings.LANGUAGES:
