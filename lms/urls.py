@@ -9,13 +9,22 @@ from wagtail.documents import urls as wagtaildocs_urls
 from certificates import views as certificate_views
 from lms.accounts import views as account_views
 from lms.media import views as media_views
+from lms.ops import views as ops_views
 
 # One login door (lms.accounts.views): both admin login forms would take a
 # password alone, Wagtail's password reset and Django admin's password change
 # are second flows beside allauth's — all are sent to allauth.
 admin.site.login = secure_admin_login(admin.site.login)
 
+# A locked or slow database answers 503 "系统繁忙，请稍后重试", not 500.
+handler500 = "lms.kernel.dbtimeouts.server_error"
+
 urlpatterns = [
+    # Probes and the scrape: answered by lms.ops.middleware.OpsMiddleware ahead
+    # of the stack; named here for reverse() and the URL enumerations.
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     # First: the study heartbeat (courses) is the busiest request, and URL
     # resolution tries the patterns in order.
     path("learn/", include("courses.urls")),

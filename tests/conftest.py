@@ -199,3 +199,50 @@ def pytest_sessionfinish(session):
 
     with config.stash[blocking_manager_key].unblock():
         db_template.drop_postgres_template()
+
+
+# --- issue 19: Redis away ---
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connect is refused
+
+
+@pytest.fixture
+def redis_down(settings, monkeypatch):
+    """Production's cache setup (lms/settings/caching.py: the resilient Redis
+    cache, ``cached_db`` sessions, the user cached) pointed at a Redis that is
+    not there. Yields the list of connection attempts made to it."""
+    import redis
+
+    from lms.kernel import cache as resilient
+
+    attempts = []
+    original = redis.connection.Connection._connect
+
+    def connect(self):  # each socket connect, retries included
+        attempts.append((self.host, self.port))
+        return original(self)
+
+    monkeypatch.setattr(redis.connection.Connection, "_connect", connect)
+    resilient.reset_breakers()
+    settings.CACHES = {"default": {
+        "BACKEND": "lms.kernel.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0, "breaker_seconds": 10},
+    }}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.ANXUN_USER_CACHE_SECONDS = 60
+    yield attempts
+    resilient.reset_breakers()
+
+
+@pytest.fixture(autouse=True)
+def db_timeouts_reset(_django_db_marker):
+    """A transactional test's requests leave their statement and lock timeouts
+    on the test's connection (lms/kernel/dbtimeouts.py, PostgreSQL); the flush
+    after the test must not run under them. Set up after pytest-django's
+    database fixture, so torn down before its flush."""
+    from django.db import connection
+
+    from lms.kernel import dbtimeouts
+
+    yield
+    if getattr(connection, "_anxun_timeouts", None) is not None:
+        dbtimeouts.reset(connection)

@@ -57,3 +57,14 @@ def test_gunicorn_warms_each_worker_after_the_fork(monkeypatch, caplog):
         gunicorn_conf.post_worker_init(SimpleNamespace(pid=4242))
     assert calls == [1]
     assert "worker 4242 warmed up in 0.25 s" in caplog.text
+
+
+def test_gunicorn_preloads_the_app_and_the_master_warms_the_shared_state(monkeypatch):
+    """Issue 19: a replacement worker forks from a master that imported the
+    app and built the URL resolver, so it only opens its connections."""
+    assert gunicorn_conf.preload_app is True
+    clear_url_caches()
+    logged = []
+    gunicorn_conf.when_ready(SimpleNamespace(log=SimpleNamespace(info=lambda *a: logged.append(a))))
+    assert get_resolver()._populated
+    assert logged and "master warmed" in logged[0][0]

@@ -482,3 +482,55 @@ ANXUN_CELERY_BULK_TASKS = (
 ANXUN_CELERY_BULK_QUEUE = env.str("ANXUN_CELERY_BULK_QUEUE", default="")
 if ANXUN_CELERY_BULK_QUEUE:
     CELERY_TASK_ROUTES = {name: {"queue": ANXUN_CELERY_BULK_QUEUE} for name in ANXUN_CELERY_BULK_TASKS}
+
+# --- issue 19: health, timeouts, degrading without Redis ---
+# First in the stack: /healthz, /readyz and /metrics answered ahead of every
+# other middleware, and every other request measured (lms/ops/); then each
+# request's database timeouts set by its class (lms/kernel/dbtimeouts.py),
+# ahead of the fast paths.
+MIDDLEWARE.insert(0, "lms.ops.middleware.OpsMiddleware")
+MIDDLEWARE.insert(1, "lms.kernel.dbtimeouts.DatabaseTimeoutMiddleware")
+# PostgreSQL statement_timeout and lock_timeout per request class, in ms
+# (docs/ops/runbook.md). fast: the heartbeat and the autosave; page: the rest;
+# long: reports and exports. Management commands, migrations and Celery: none.
+# gunicorn's timeout (lms/gunicorn_conf.py) stays above the longest.
+ANXUN_DB_TIMEOUTS = {
+    "fast": (env.int("ANXUN_DB_FAST_STATEMENT_MS", default=2000), env.int("ANXUN_DB_FAST_LOCK_MS", default=1000)),
+    "page": (env.int("ANXUN_DB_PAGE_STATEMENT_MS", default=10000), env.int("ANXUN_DB_PAGE_LOCK_MS", default=3000)),
+    "long": (env.int("ANXUN_DB_LONG_STATEMENT_MS", default=60000), env.int("ANXUN_DB_LONG_LOCK_MS", default=5000)),
+}
+# Views of the "long" class (fnmatch patterns of view names); requests with
+# ?format=xlsx or csv are long as well.
+ANXUN_DB_LONG_VIEWS = env.list("ANXUN_DB_LONG_VIEWS", default=[
+    "reports:*", "*export*", "*_pdf", "*_xlsx", "certificate:pdf", "certificates:download", "archive:person_file",
+])
+# /readyz: seconds each check may take at most.
+ANXUN_READYZ_TIMEOUT = env.float("ANXUN_READYZ_TIMEOUT", default=3.0)
+# /metrics: only with "Authorization: Bearer <ANXUN_METRICS_TOKEN>" or from an
+# address in ANXUN_METRICS_ALLOWED_IPS (CIDR list). Neither set: always 403.
+ANXUN_METRICS_TOKEN = env.str("ANXUN_METRICS_TOKEN", default="")
+ANXUN_METRICS_ALLOWED_IPS = env.list("ANXUN_METRICS_ALLOWED_IPS", default=[])
+# Celery queues whose length is exported, and the periodic tasks whose last
+# run (duration, end, state) the workers record for /metrics (lms/celery.py).
+ANXUN_METRICS_QUEUES = env.list("ANXUN_METRICS_QUEUES", default=["celery"])
+ANXUN_METRICS_TASKS = env.list("ANXUN_METRICS_TASKS", default=[
+    "compliance.scan_obligations", "compliance.send_notice_emails", "compliance.requeue_notice_emails",
+])
+# Celery keeps trying the broker — at start and after losing it — so work
+# queues again when Redis returns; a web request publishing a task while the
+# broker is away gives up within about a second instead of hanging.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+# A task whose worker dies goes back on the queue (acks late + reject on
+# worker lost); Redis hands an unacknowledged message out again after the
+# visibility timeout, which stays above the longest task (the 101,000-person
+# scan: 2 minutes; a 10,000-row import: seconds). A job's own lease
+# (lms/kernel/jobs.py, ANXUN_JOB_STALE_SECONDS) resumes it sooner.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import environ
 
-# Django's own RedisCache for redis:// URLs (django-environ would name django-redis).
-REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+# Django's own RedisCache for redis:// URLs (django-environ would name
+# django-redis), made to degrade to a miss while Redis is away, with a circuit
+# breaker (lms/kernel/cache.py, issue 19).
+REDIS_BACKEND = "lms.kernel.cache.ResilientRedisCache"
 # Caches that every web process (on every host) sees alike.
 SHARED_BACKENDS = frozenset({
     REDIS_BACKEND,
+    "django.core.cache.backends.redis.RedisCache",
     "django.core.cache.backends.memcached.PyMemcacheCache",
     "django.core.cache.backends.memcached.PyLibMCCache",
 })
@@ -41,6 +44,12 @@ def cache_settings(env: environ.Env, *, fallback_urls: tuple[str, ...] = ()) -> 
     caches = {"default": environ.Env.cache_url_config(url or LOCAL_CACHE_URL)}
     if is_redis_url(url):
         caches["default"]["BACKEND"] = REDIS_BACKEND
+        # A dead Redis costs at most the connect timeout, once per breaker interval.
+        caches["default"].setdefault("OPTIONS", {}).update({
+            "socket_connect_timeout": env.float("ANXUN_CACHE_CONNECT_TIMEOUT", default=0.5),
+            "socket_timeout": env.float("ANXUN_CACHE_TIMEOUT", default=1.0),
+            "breaker_seconds": env.float("ANXUN_CACHE_BREAKER_SECONDS", default=10.0),
+        })
     shared = caches["default"]["BACKEND"] in SHARED_BACKENDS
     return {
         "CACHES": caches,

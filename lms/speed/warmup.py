@@ -33,6 +33,26 @@ def warm() -> float:
     return time.perf_counter() - started
 
 
+def warm_shared() -> float:
+    """The part of :func:`warm` that opens no connection — the URL resolver
+    (every view module imported) and the translation catalogues — for a
+    process that forks its workers afterwards (gunicorn's preload_app: every
+    worker, a replacement too, inherits it). Returns the seconds it took."""
+    started = time.perf_counter()
+    try:
+        from django.conf import settings
+        from django.urls import get_resolver
+        from django.utils import translation
+
+        get_resolver().reverse_dict  # noqa: B018
+        for code, _name in settings.LANGUAGES:
+            translation.activate(code)
+        translation.deactivate()
+    except Exception:  # noqa: BLE001 — warming is an optimisation
+        logger.exception("warm-up of the shared state failed")
+    return time.perf_counter() - started
+
+
 def _warm() -> None:
     from django.conf import settings
     from django.core.cache import caches

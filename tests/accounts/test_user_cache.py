@@ -57,10 +57,10 @@ def expire_tombstone(user):
 
 @pytest.mark.parametrize("environment, fallbacks, engine, seconds, backend", [
     ({}, (), "db", 0, "django.core.cache.backends.locmem.LocMemCache"),
-    ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, (), "cached_db", 60, "django.core.cache.backends.redis.RedisCache"),
+    ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, (), "cached_db", 60, "lms.kernel.cache.ResilientRedisCache"),
     ({"CACHE_URL": "redis://127.0.0.1:6379/1", "ANXUN_USER_CACHE_SECONDS": "0"}, (), "cached_db", 0,
-     "django.core.cache.backends.redis.RedisCache"),
-    ({}, ("", "redis://127.0.0.1:6379/0"), "cached_db", 60, "django.core.cache.backends.redis.RedisCache"),  # the Celery broker
+     "lms.kernel.cache.ResilientRedisCache"),
+    ({}, ("", "redis://127.0.0.1:6379/0"), "cached_db", 60, "lms.kernel.cache.ResilientRedisCache"),  # the Celery broker
     ({}, ("amqp://guest@localhost//",), "db", 0, "django.core.cache.backends.locmem.LocMemCache"),
     ({"CACHE_URL": "locmemcache://x"}, ("redis://127.0.0.1:6379/0",), "db", 0,
      "django.core.cache.backends.locmem.LocMemCache"),

@@ -301,6 +301,22 @@ def check_https_and_static(base_url: str) -> None:
     print(f"ok   HTTPS redirect, HSTS, login page, hashed static {hashed.group(0)}, home page", flush=True)
 
 
+def check_probes(base_url: str) -> None:
+    """Issue 19: liveness and readiness over plain HTTP (as a load balancer
+    asks: no HTTPS redirect), every dependency ready; /metrics not public."""
+    client = Client(base_url)
+    live = client.get("/healthz", https=False)
+    check(live.status == 200 and live.json() == {"status": "ok"}, "/healthz does not answer 200 over HTTP", live)
+    ready = client.get("/readyz", https=False)
+    check(ready.status == 200 and ready.json()["status"] == "ok", "/readyz is not ready", ready)
+    statuses = {name: c["status"] for name, c in ready.json()["checks"].items()}
+    check(statuses == {"database": "ok", "cache": "ok", "broker": "ok", "migrations": "ok"},
+          f"/readyz checks: {statuses}", ready)
+    metrics = client.get("/metrics", https=False)
+    check(metrics.status == 403, "/metrics answers without the token", metrics)
+    print(f"ok   /healthz, /readyz {statuses}, /metrics refused without the token", flush=True)
+
+
 def log_in(base_url: str, email: str, secrets: dict[str, str]) -> tuple[Client, Response]:
     """Log in through allauth's form (and its TOTP step); return the client and the landing page."""
     client = Client(base_url)
@@ -447,6 +463,7 @@ def main() -> int:
             study_fleet = json.load(fh)
         wait_for_gunicorn(args.base_url)
         check_https_and_static(args.base_url)
+        check_probes(args.base_url)
         clients = check_roles(args.base_url, secrets)
         check_autosave(args.base_url, exam_fleet)
         check_heartbeat(args.base_url, study_fleet)

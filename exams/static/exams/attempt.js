@@ -162,6 +162,11 @@
             } else if (r.status === 400 && code) {
                 showQuestionError(qid, r.data.detail);  // this answer cannot be saved as it is; go on with the rest
                 flush();
+            } else if (r.status === 503) {
+                // 系统繁忙 (a locked or slow database, code "busy"): keep the answer, try again after backoff
+                if (!(qid in pending)) { pending[qid] = response; }
+                setStatus((r.data && r.data.detail) || msgs.retry, "error");
+                scheduleRetry();
             } else {
                 if (!(qid in pending)) { pending[qid] = response; }
                 setStatus(msgs.retry, "error");
