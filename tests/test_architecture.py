@@ -31,9 +31,9 @@ def test_import_contracts_are_kept():
 
 
 def test_certificates_give_clearance_reasons():
-    from certificates.gate import REASON_SOURCE
+    from certificates.gate import PRACTICAL_SOURCE, REASON_SOURCE
 
-    assert list(reason_sources.items()) == [("certificates", REASON_SOURCE)]
+    assert list(reason_sources.items()) == [("certificates", REASON_SOURCE), ("special_op_practical", PRACTICAL_SOURCE)]
 
 
 def test_the_daily_scan_runs_campaigns_then_certificate_reminders():

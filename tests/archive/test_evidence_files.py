@@ -102,7 +102,7 @@ def test_backfill_hashes_present_files_and_reports_missing(answered, regulator, 
     FindingEntry.objects.filter(pk=answered.pk).update(evidence_sha256="")
     gone = FindingEntry.objects.create(finding=answered.finding, kind=FindingEntry.Kind.ANSWER, text="x",
                                        author=alice, evidence="supervision/gone.pdf")
-    migration = importlib.import_module("lms.supervision.migrations.0005_deploy_backfill_evidence_sha256")
+    migration = importlib.import_module("lms.supervision.migrations.0005_backfill_evidence_sha256")
     migration.backfill(apps, None)
     out = capsys.readouterr().out
     assert FindingEntry.objects.get(pk=answered.pk).evidence_sha256 == hashlib.sha256(SHEET).hexdigest()
