@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from lms.archive.models import TrainingKind, TrainingRecord
@@ -27,10 +28,14 @@ from .services import certificates_claim_reminders
 RENEW_DAYS_BEFORE_EXPIRY = 30
 
 
+@transaction.atomic
 def review_reminders_step(*, today: dt.date, result: ScanResult) -> int:
     """Claim and tell this run's reminder stages; returns how many were claimed.
     Runs before the scan's due-soon/overdue claims, so the refresher
-    obligations made here are claimed in the same run."""
+    obligations made here are claimed in the same run. One transaction: the
+    stage claims, the refresher obligations and the notices (whose e-mails
+    go out after commit) are written together or not at all, so a scan
+    killed in between tells everyone on its rerun, once."""
     claimed = certificates_claim_reminders(today=today)
     if not claimed:
         return 0

@@ -6,8 +6,8 @@ own, as rows from ``notice_row``). A notice is written once per (user,
 key): a second call with the same key writes and sends nothing. A caller
 that claims its work before telling (a reminder record) makes the claim in
 the same transaction as the call, so a run killed in between leaves
-neither (the daily scan still commits its stage claims before writing
-their notices). A notice whose e-mail is to go out is ``pending``;
+neither (the daily scan claims and writes its notices per chunk in one
+transaction: a transactional outbox). A notice whose e-mail is to go out is ``pending``;
 its id goes to ``send_notice_emails`` (a chunk of ids per task) once the
 rows are committed.
 

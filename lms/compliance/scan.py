@@ -1,10 +1,12 @@
 """The daily scan: cycles, due-soon and overdue stages, lapsed clearance.
 
-Safe to run twice at once: obligations are created by natural key
-(ignore_conflicts), each stage change is claimed with a conditional UPDATE
-before anyone is told, and notices are unique per user and key. Each person
-gets one notice per stage and run listing the items claimed for them (HR
-one digest per enterprise), so an item is told once per stage. The scan
+Safe to run twice at once, and to kill at any point and run again:
+obligations are created by natural key (ignore_conflicts); each stage
+change is claimed with a conditional UPDATE and its notices are written in
+the same transaction (a transactional outbox, per chunk of whole people),
+and notices are unique per user and key. Each person gets one notice per
+stage and run listing the items claimed for them (HR one digest per
+enterprise and chunk), so an item is told once per stage. The scan
 decides and records (obligations, stages, in-app notices); the e-mails go
 out afterwards from Celery tasks, one per chunk of notices
 (lms/compliance/notices.py)."""
@@ -81,32 +83,57 @@ def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
             last = chunk[-1].pk
 
 
-def _claim(stage: str, candidates_q: Q, batch: int) -> list[int]:
-    """Move obligations to ``stage``; return the ids this run claimed, in
-    order. A concurrent run claims disjoint ids: one conditional UPDATE …
-    RETURNING per chunk changes only rows still in a previous stage, and on
-    PostgreSQL skips rows another run holds (never waits, so two runs cannot
-    deadlock) — a row another run took is not counted here."""
+def _claim_chunk(stage: str, chunk: list[int], previous: list[str]) -> list[int]:
+    """Move the obligations ``chunk`` (ids, ascending) still in a previous
+    stage to ``stage``, in the caller's transaction; return those this run
+    claimed. One conditional UPDATE … RETURNING: a row another run claimed
+    first no longer matches. On PostgreSQL the rows are locked in id order
+    and a row another run holds is waited for (its transaction is one chunk),
+    then seen claimed: a person's items are never split between two runs,
+    and ordered locks cannot deadlock."""
+    qn = connection.ops.quote_name
+    table, pk = qn(Obligation._meta.db_table), qn(Obligation._meta.pk.column)
+    column = qn(Obligation._meta.get_field("notified_stage").column)
+    where = f"{pk} IN ({', '.join(['%s'] * len(chunk))}) AND {column} IN ({', '.join(['%s'] * len(previous))})"
+    if connection.features.has_select_for_update:
+        where = f"{pk} IN (SELECT {pk} FROM {table} WHERE {where} ORDER BY {pk} FOR UPDATE)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {where} RETURNING {pk}", [stage, *chunk, *previous])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _claim_and_notify(stage: str, candidates_q: Q, batch: int, result: ScanResult) -> int:
+    """Claim the obligations reaching ``stage`` and tell about them (a
+    transactional outbox): per chunk, ONE transaction claims the rows and
+    writes their notices, whose e-mails go out after commit
+    (lms/compliance/notices.py). A run killed at any point leaves each
+    chunk either claimed and told or neither, so a rerun tells everyone
+    exactly once per stage. Chunks hold whole people (ordered by enterprise
+    and employee), so each person gets one notice per stage and run, and HR
+    one digest per enterprise and chunk. Returns how many this run claimed;
+    queries per chunk do not grow with its size."""
     previous = {Obligation.Stage.DUE_SOON: [""], Obligation.Stage.OVERDUE: ["", Obligation.Stage.DUE_SOON]}[stage]
     # The candidates once (ids only), not a fresh search of the remaining
     # ones before every chunk.
     candidates = list(
         Obligation.objects.filter(candidates_q, status=Obligation.Status.OPEN, notified_stage__in=previous)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        .order_by("employee__enterprise_id", "employee_id", "pk")
+        .values_list("pk", "employee_id")
     )
-    qn = connection.ops.quote_name
-    table, pk = qn(Obligation._meta.db_table), qn(Obligation._meta.pk.column)
-    column = qn(Obligation._meta.get_field("notified_stage").column)
-    claimed: list[int] = []
-    for start in range(0, len(candidates), batch):
-        chunk = candidates[start:start + batch]
-        where = f"{pk} IN ({', '.join(['%s'] * len(chunk))}) AND {column} IN ({', '.join(['%s'] * len(previous))})"
-        if connection.features.has_select_for_update_skip_locked:
-            where = f"{pk} IN (SELECT {pk} FROM {table} WHERE {where} FOR UPDATE SKIP LOCKED)"
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {where} RETURNING {pk}", [stage, *chunk, *previous])
-            claimed += sorted(row[0] for row in cursor.fetchall())
+    if not candidates:
+        return 0
+    hr_users = hr_by_enterprise()
+    claimed = start = 0
+    while start < len(candidates):
+        end = min(start + batch, len(candidates))
+        while end < len(candidates) and candidates[end][1] == candidates[end - 1][1]:
+            end += 1  # the rest of this person's items
+        chunk = sorted(pk for pk, _employee in candidates[start:end])
+        start = end
+        with transaction.atomic():
+            mine = _claim_chunk(stage, chunk, previous)
+            _notify(mine, stage, result, hr_users=hr_users)
+        claimed += len(mine)
     return claimed
 
 
@@ -143,15 +170,17 @@ def notices_record(notices: list[dict], result: ScanResult) -> None:
     result.emails += notified.emails
 
 
-def _notify(obligation_ids: list[int], stage: str, result: ScanResult) -> None:
+def _notify(obligation_ids: list[int], stage: str, result: ScanResult, *, hr_users: dict | None = None) -> None:
     """Tell each person, in one notice, about their obligations just claimed
-    for ``stage``, and each HR user of the enterprise in one digest. Each
-    obligation is in one notice per person and stage: the claim (its
-    ``notified_stage``) is this run's alone. The notices keep the facts;
-    their texts are rendered when e-mailed or shown (notices.py)."""
+    for ``stage``, and each HR user of the enterprise in one digest; called
+    in the claim's transaction (``_claim_and_notify``). Each obligation is in
+    one notice per person and stage: the claim (its ``notified_stage``) is
+    this run's alone. The notices keep the facts; their texts are rendered
+    when e-mailed or shown (notices.py)."""
     if not obligation_ids:
         return
-    hr_users = hr_by_enterprise()
+    if hr_users is None:
+        hr_users = hr_by_enterprise()
     per_enterprise: dict[int, list[dict]] = {}
     people: dict[int, tuple] = {}  # employee id → (user id, e-mail, enterprise id, items)
     labels: dict[tuple, str] = {}  # (kind, level) → label, in this run's language
@@ -238,14 +267,11 @@ def scan_obligations(*, today: dt.date | None = None, batch: int = 2000) -> Scan
     # same day is a no-op.
     for name, step in scan_steps.items():
         setattr(result, name, getattr(result, name) + step(today=today, result=result))
-    overdue = _claim(Obligation.Stage.OVERDUE, Q(due_date__lt=today), batch)
-    result.overdue = len(overdue)
-    _notify(overdue, Obligation.Stage.OVERDUE, result)
-    soon = _claim(
-        Obligation.Stage.DUE_SOON, Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)), batch
+    result.overdue = _claim_and_notify(Obligation.Stage.OVERDUE, Q(due_date__lt=today), batch, result)
+    result.due_soon = _claim_and_notify(
+        Obligation.Stage.DUE_SOON, Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)),
+        batch, result,
     )
-    result.due_soon = len(soon)
-    _notify(soon, Obligation.Stage.DUE_SOON, result)
     _lapsed(today, result)
     logger.info("scan_obligations %s: %s", today, result)
     return result

@@ -120,8 +120,9 @@ def test_items_split_between_two_runs_are_each_told_once(staff, scan):
     from lms.compliance import scan as daily
 
     first_pk = Obligation.objects.filter(employee=worker, kind="induction").order_by("pk").first().pk
-    theirs = daily._claim(Obligation.Stage.OVERDUE, Q(due_date__lt=D(2025, 4, 10), pk=first_pk), 2000)
-    daily._notify(theirs, Obligation.Stage.OVERDUE, daily.ScanResult())  # the other run
+    # The other run.
+    daily._claim_and_notify(Obligation.Stage.OVERDUE, Q(due_date__lt=D(2025, 4, 10), pk=first_pk), 2000,
+                            daily.ScanResult())
     result = scan(D(2025, 4, 10))
     assert result.overdue == 2
     told = [i["id"] for n in Notice.objects.filter(user=worker.user) for i in n.context["items"]]
