@@ -103,3 +103,29 @@ def test_a_second_scan_the_same_day_changes_nothing_with_a_review_a_week_away(al
     again = scan_obligations(today=TODAY)
     assert (again.overdue, again.due_soon, again.certificate_reminders) == (0, 0, 0)
     assert Notice.objects.count() == before
+
+
+def test_a_scan_killed_while_telling_a_review_reminder_tells_it_on_the_rerun(alice, welder, monkeypatch):
+    """The stage claim, the refresher obligation and the notices are one
+    transaction (issue 19): killed before the notices, nothing is claimed,
+    and the rerun tells the holder and HR once."""
+    from certificates import scan as certificate_scan
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*_args, **_kwargs):
+        raise Killed
+
+    cert = register(welder)
+    monkeypatch.setattr(certificate_scan, "notices_record", killed)
+    with pytest.raises(Killed):
+        scan_obligations(today=TODAY)
+    monkeypatch.undo()
+    cert.refresh_from_db()
+    assert cert.notified_review_stage == ""
+    assert not Obligation.objects.filter(employee=welder, kind=ObligationKind.SPECIAL_OP_REFRESHER).exists()
+    scan_obligations(today=TODAY)
+    scan_obligations(today=TODAY)
+    assert len(notices(welder.user, "证书复审提醒")) == 1 and len(notices(alice, "证书复审提醒")) == 1
+    assert Obligation.objects.filter(employee=welder, kind=ObligationKind.SPECIAL_OP_REFRESHER).count() == 1
