@@ -7,15 +7,24 @@ from django.dispatch import receiver
 
 from lms.archive.signals import records_appended
 from lms.imports import chunks
+from lms.workforce.models import EmploymentEvent
 from lms.workforce.signals import event_recorded, events_imported
 
 from .models import Obligation
+from .placement import prepare
 from .services import obligations_evaluate, obligations_generate_for_events, obligations_on_event
+
+
+# Events that put a person on (or back towards) the post they name: what
+# that placement requires is written with the event's own obligations.
+_PLACING_EVENTS = (EmploymentEvent.Type.HIRE, EmploymentEvent.Type.TRANSFER, EmploymentEvent.Type.RETURN)
 
 
 @receiver(event_recorded, dispatch_uid="compliance_obligations_on_event")
 def obligations_for_recorded_event(sender, event, **kwargs):
     obligations_on_event(event)
+    if event.post_id and event.type in _PLACING_EVENTS:
+        prepare(event.employee, event.post, event.date)
 
 
 @receiver(events_imported, dispatch_uid="compliance_obligations_for_imported_events")
