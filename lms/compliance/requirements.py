@@ -244,6 +244,8 @@ def post_requirements(employee, post, on_date: dt.date, history: History, rule_b
             rule = back
             since = max(since, off_since) if since else off_since
     if rule is not None and since is not None:
+        if previous is not None or rule.code == RuleCode.RETURN_RETRAINING:
+            kind = ObligationKind.RETRAINING
         induction = rule_book.get(RuleCode.INDUCTION, enterprise, start)
         hours = split_levels(induction.min_hours if induction else ZERO)
         for level in ("workshop", "team"):

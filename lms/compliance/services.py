@@ -126,6 +126,11 @@ def _levels(employee, rule_book, event, post, levels, kind, rule) -> list[Obliga
     ]
 
 
+def _since(obligation: Obligation, day: dt.date) -> Obligation:
+    obligation.start_date = day
+    return obligation
+
+
 def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
     if post is None:
         return []
@@ -170,8 +175,13 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
         if rule and leave and months_between(leave.date, day) >= (rule.months or 0):
             # 令3 §17 (local rules: 6 months): back on the post only after
             # workshop + team level again.
+            # Training from the day the person left counts (as for a
+            # placement after time off: requirements.py).
             target = post or leave.post
-            out += _levels(employee, rule_book, event, target, ("workshop", "team"), ObligationKind.RETRAINING, rule)
+            out += [
+                _since(o, leave.date)
+                for o in _levels(employee, rule_book, event, target, ("workshop", "team"), ObligationKind.RETRAINING, rule)
+            ]
     elif event.type == T.NEW_PROCESS:
         rule = rule_book.get(RuleCode.NEW_PROCESS, enterprise, day)
         if rule:  # 令3 §17, 法 §29: before working with the new process/equipment
@@ -299,6 +309,19 @@ def evaluate(obligation: Obligation, records) -> tuple[Decimal, bool, list[Train
     return hours, passed, counted
 
 
+def met_on(obligation: Obligation, counted) -> dt.date:
+    """The first day the counted records satisfied the obligation (records
+    finished later do not move it: a record added after the fact must not
+    make an earlier day look unmet)."""
+    hours, passed = ZERO, False
+    for day, r in sorted(((timezone.localtime(r.end_at).date(), r) for r in counted), key=lambda x: (x[0], x[1].pk or 0)):
+        hours += r.hours
+        passed = passed or r.assessment_result == AssessmentResult.PASSED
+        if _is_satisfied(obligation, hours, passed, [r]):
+            return day
+    return max(timezone.localtime(r.end_at).date() for r in counted)
+
+
 def _is_satisfied(obligation: Obligation, hours: Decimal, passed: bool, counted) -> bool:
     if not counted:
         return False
@@ -329,7 +352,7 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
         obligation.completed_hours, obligation.exam_passed = hours, passed
         if _is_satisfied(obligation, hours, passed, counted):
             obligation.status, obligation.met_at = Obligation.Status.MET, now
-            obligation.met_on = max(timezone.localtime(r.end_at).date() for r in counted)
+            obligation.met_on = met_on(obligation, counted)
             became_met.append(obligation)
             changed = True
         if changed:
@@ -389,7 +412,7 @@ def evaluate_unsaved(obligation: Obligation, records) -> Obligation:
     obligation.completed_hours, obligation.exam_passed = hours, passed
     if _is_satisfied(obligation, hours, passed, counted):
         obligation.status = Obligation.Status.MET
-        obligation.met_on = max(timezone.localtime(r.end_at).date() for r in counted)
+        obligation.met_on = met_on(obligation, counted)
     return obligation
 
 
@@ -411,7 +434,7 @@ def obligations_evaluate_batch(obligations, records_by_employee) -> list[Obligat
         o.completed_hours, o.exam_passed = hours, passed
         if _is_satisfied(o, hours, passed, counted):
             o.status, o.met_at = Obligation.Status.MET, now
-            o.met_on = max(timezone.localtime(r.end_at).date() for r in counted)
+            o.met_on = met_on(o, counted)
             became_met.append(o)
         changed.append(o)
         links += [Link(obligation_id=o.pk, trainingrecord_id=r.pk) for r in counted]
