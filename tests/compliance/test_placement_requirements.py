@@ -237,3 +237,17 @@ def test_portal_before_the_first_scan_shows_what_the_year_will_owe(ent_b, site):
     assert owed["refresher"].pk is None and owed["refresher"].min_hours == 8 and owed["refresher"].status == "open"
     train(emp, "refresher", 8, dt.date(year, 1, 20), passed=None)
     assert {o.kind: o for o in year_cycle_obligations([emp])}["refresher"].status == "met"
+
+
+def test_person_file_before_the_first_scan_lists_what_the_year_will_owe(ent_b, site):
+    from lms.archive.exports import person_file_load
+
+    emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2025, 1, 6))
+    hire(emp, site["Q"])
+    year = dt.date.today().year
+    pf = person_file_load(emp, today=dt.date(year, 3, 2))
+    refresher = [o for o in pf.obligations if o.kind == "refresher"]
+    assert [(o.pk, o.cycle, o.min_hours, o.status) for o in refresher] == [(None, str(year), 8, "open")]
+    scan_obligations(today=dt.date(year, 3, 2))
+    pf = person_file_load(emp, today=dt.date(year, 3, 2))
+    assert [o.pk is not None for o in pf.obligations if o.kind == "refresher"] == [True]
