@@ -228,44 +228,53 @@ def post_requirements(employee, post, on_date: dt.date, history: History, rule_b
     enterprise = employee.enterprise
     start, previous = _placement(history, post.pk, on_date)
     out: list[Obligation] = []
-    since = None
-    rule = None
-    kind = ObligationKind.RETRAINING
+    # Which triggers hold, and the window: rules are looked up only for what
+    # an event does not already owe (most placements are the hire's post).
+    windows = []
+    transfer = previous is not None and units.of(previous[2]) != units.of(post.pk)
     if previous is None:
-        rule = rule_book.get(RuleCode.INDUCTION, enterprise, start)
-        kind, since = ObligationKind.INDUCTION, history.hire_date
-    elif units.of(previous[2]) != units.of(post.pk):
-        rule = rule_book.get(RuleCode.TRANSFER_RETRAINING, enterprise, start)
-        since = previous[0] if rule else None
+        windows.append(history.hire_date)
+    elif transfer:
+        windows.append(previous[0])
+    back = None
     off_since = _off_post_since(history, previous, start)
     if off_since is not None:
         back = rule_book.get(RuleCode.RETURN_RETRAINING, enterprise, start)
         if back and away_long_enough(off_since, start, back.months or 0):
+            windows.append(off_since)
+        else:
+            back = None
+    since = max(windows) if windows else None
+    levels = [level for level in ("workshop", "team")
+              if since is not None and not _covered(history, LEVEL_KINDS, level, post.pk, since, start)]
+    if levels:
+        if back is not None:
             rule = back
-            since = max(since, off_since) if since else off_since
-    if rule is not None and since is not None:
-        if previous is not None or rule.code == RuleCode.RETURN_RETRAINING:
-            kind = ObligationKind.RETRAINING
-        induction = rule_book.get(RuleCode.INDUCTION, enterprise, start)
-        hours = split_levels(induction.min_hours if induction else ZERO)
-        for level in ("workshop", "team"):
-            if _covered(history, LEVEL_KINDS, level, post.pk, since, start):
-                continue
-            out.append(Obligation(
-                employee=employee, post=post, rule=rule, event=None, kind=kind, level=level, cycle="",
-                key=placement_key(kind, level, post.pk, since), min_hours=hours[level],
-                exam_required=rule.exam_required, start_date=since, end_date=None,
-                due_date=start + dt.timedelta(days=PREPOST_DUE_DAYS), blocks_post=True,
-            ))
-    rule = rule_book.get(RuleCode.APPRENTICESHIP, enterprise, start)
-    months = max(post.apprenticeship_months, (rule.months or 0) if rule else 0)
-    if rule is not None and months > 0:
+        elif transfer:
+            rule = rule_book.get(RuleCode.TRANSFER_RETRAINING, enterprise, start)
+        else:
+            rule = rule_book.get(RuleCode.INDUCTION, enterprise, start)
+        kind = ObligationKind.RETRAINING if (previous is not None or back is not None) else ObligationKind.INDUCTION
+        if rule is not None:
+            induction = rule if rule.code == RuleCode.INDUCTION else rule_book.get(RuleCode.INDUCTION, enterprise, start)
+            hours = split_levels(induction.min_hours if induction else ZERO)
+            for level in levels:
+                out.append(Obligation(
+                    employee=employee, post=post, rule=rule, event=None, kind=kind, level=level, cycle="",
+                    key=placement_key(kind, level, post.pk, since), min_hours=hours[level],
+                    exam_required=rule.exam_required, start_date=since, end_date=None,
+                    due_date=start + dt.timedelta(days=PREPOST_DUE_DAYS), blocks_post=True,
+                ))
+    if post.apprenticeship_months > 0 or rule_book.max_months(RuleCode.APPRENTICESHIP) > 0:
         since = history.hire_date
         if not _covered(history, (ObligationKind.APPRENTICESHIP,), "", post.pk, since, start):
-            kind = ObligationKind.APPRENTICESHIP
-            out.append(Obligation(
-                employee=employee, post=post, rule=rule, event=None, kind=kind, level="", cycle="",
-                key=placement_key(kind, "", post.pk, since), min_hours=ZERO, exam_required=True,
-                start_date=since, end_date=None, due_date=add_months(start, months), blocks_post=True,
-            ))
+            rule = rule_book.get(RuleCode.APPRENTICESHIP, enterprise, start)
+            months = max(post.apprenticeship_months, (rule.months or 0) if rule else 0)
+            if rule is not None and months > 0:
+                kind = ObligationKind.APPRENTICESHIP
+                out.append(Obligation(
+                    employee=employee, post=post, rule=rule, event=None, kind=kind, level="", cycle="",
+                    key=placement_key(kind, "", post.pk, since), min_hours=ZERO, exam_required=True,
+                    start_date=since, end_date=None, due_date=add_months(start, months), blocks_post=True,
+                ))
     return out

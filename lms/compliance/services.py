@@ -144,11 +144,14 @@ def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
     ]
 
 
-def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, history=None) -> list[Obligation]:
+def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, history=None,
+                          transfer_since: dt.date | None = None) -> list[Obligation]:
     """The obligations one employment event creates (unsaved).
 
     ``history`` is the person's events in date order (for return after leave
-    and repeated violations); it is loaded if not given."""
+    and repeated violations); it is loaded if not given. ``transfer_since``:
+    for a transfer, the start of the assignment the person leaves (training
+    from then on counts); the hire date if not given."""
     employee, post, day = event.employee, event.post, event.date
     enterprise = employee.enterprise
     T = EmploymentEvent.Type
@@ -166,7 +169,12 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
     elif event.type == T.TRANSFER:
         rule = rule_book.get(RuleCode.TRANSFER_RETRAINING, enterprise, day)
         if rule:  # 令3 §17: transfer repeats workshop + team, not company level
-            out += _levels(employee, rule_book, event, post, ("workshop", "team"), ObligationKind.RETRAINING, rule)
+            # Training for the new post since the person's previous change of
+            # post counts (the start of the post they leave, else the hire):
+            # HR can clear them before the move (as requirements.py does).
+            since = min(day, transfer_since or employee.hire_date)
+            out += [_since(o, since) for o in
+                    _levels(employee, rule_book, event, post, ("workshop", "team"), ObligationKind.RETRAINING, rule)]
         out += _apprenticeship(employee, rule_book, event, post)
     elif event.type == T.RETURN:
         rule = rule_book.get(RuleCode.RETURN_RETRAINING, enterprise, day)
@@ -221,13 +229,23 @@ def obligations_generate_for_events(events, *, rule_book: RuleBook | None = None
         for h in EmploymentEvent.objects.filter(employee_id__in=needs_history).order_by("date", "id"):
             h.post = posts.get(h.post_id) if h.post_id in posts else h.post
             histories[h.employee_id].append(h)
+    # For transfers: the start of the latest assignment on another post that
+    # began by the transfer date (one read per 500 people).
+    starts: dict[int, list] = defaultdict(list)
+    movers = sorted({e.employee_id for e in events if e.type == EmploymentEvent.Type.TRANSFER})
+    for start in range(0, len(movers), 500):
+        for emp_id, post_id, day in PostAssignment.objects.filter(employee_id__in=movers[start:start + 500]).values_list(
+                "employee_id", "post_id", "start_date"):
+            starts[emp_id].append((day, post_id))
     new: list[Obligation] = []
     for event in events:
         event.employee = employees[event.employee_id]
         if event.post_id:
             event.post = posts[event.post_id]
         history = histories.get(event.employee_id) if event.employee_id in needs_history else None
-        new += obligations_for_event(event, rule_book, history=history)
+        since = max((d for d, p in starts.get(event.employee_id, ()) if d <= event.date and p != event.post_id),
+                    default=None)
+        new += obligations_for_event(event, rule_book, history=history, transfer_since=since)
     # The natural key (employee, key) makes a second run a no-op.
     enterprise_ids = {e.enterprise_id for e in employees.values()}
     before = Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count()

@@ -251,3 +251,16 @@ def test_person_file_before_the_first_scan_lists_what_the_year_will_owe(ent_b, s
     scan_obligations(today=dt.date(year, 3, 2))
     pf = person_file_load(emp, today=dt.date(year, 3, 2))
     assert [o.pk is not None for o in pf.obligations if o.kind == "refresher"] == [True]
+
+
+def test_a_transfer_event_counts_training_done_for_the_new_post_before_it(ent_b, site):
+    """The transfer event's own retraining has the placement's window: from
+    the start of the post the person leaves (HR can clear before the move)."""
+    emp = _on_q(ent_b, site)  # on Q since 2026-01-12
+    for level in ("workshop", "team"):
+        train(emp, "retraining", 8, D(2026, 2, 20), level=level, post=site["P"])
+    transfer = event(emp, "transfer", D(2026, 3, 2), post=site["P"])
+    assert set(Obligation.objects.filter(event=transfer).values_list("start_date", "status")) == {(D(2026, 1, 12), "met")}
+    services.assignment_create(employee=emp, post=site["P"], start_date=D(2026, 3, 2), actor=None)
+    # No second copy of the same requirement from the placement itself.
+    assert not Obligation.objects.filter(employee=emp, key__contains=":place:").exists()
