@@ -35,14 +35,16 @@ def obligations_for_imported_events(sender, events, **kwargs):
 @receiver(records_appended, dispatch_uid="compliance_evaluate_on_records_appended")
 def evaluate_on_records_appended(sender, employees, **kwargs) -> list[Obligation]:
     """Re-evaluate the people who got records; returns the obligations that
-    became met. Of several people, only those with open obligations (one
-    query per chunk to find them) have anything to re-evaluate."""
+    became met. Of several people, only those with open or met obligations
+    (one query per chunk to find them) have anything to re-evaluate (a met
+    one may have been met earlier than it said: an older record entered late)."""
     if len(employees) > 1:
         ids = sorted({e.pk for e in employees})
         owing = set()
         for batch in chunks(ids):
             owing.update(
-                Obligation.objects.filter(employee_id__in=batch, status=Obligation.Status.OPEN)
+                Obligation.objects.filter(employee_id__in=batch,
+                                          status__in=(Obligation.Status.OPEN, Obligation.Status.MET))
                 .values_list("employee_id", flat=True)
                 .distinct()
             )

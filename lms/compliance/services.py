@@ -363,8 +363,20 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
     # Sorted here, not by the model's ordering: ORDER BY due_date made SQLite
     # read every open obligation of everyone through the (status, due_date)
     # index instead of this person's few (13 ms a call at 21,000 employees).
-    mine = Obligation.objects.select_for_update().filter(employee=employee, status=Obligation.Status.OPEN).order_by()
+    mine = Obligation.objects.select_for_update().filter(
+        employee=employee, status__in=(Obligation.Status.OPEN, Obligation.Status.MET)).order_by()
     for obligation in sorted(mine, key=lambda o: (o.due_date, o.pk)):
+        if obligation.status == Obligation.Status.MET:
+            # An older record entered later (a back-filled archive) can only
+            # make the day it was met earlier: the answer for a date must not
+            # depend on the order the records were entered in.
+            counted = [r for r in live if _record_counts(obligation, r)]
+            if counted and obligation.met_on and _is_satisfied(obligation, *evaluate(obligation, live)[:2], counted):
+                earlier = met_on(obligation, counted)
+                if earlier < obligation.met_on:
+                    obligation.met_on = earlier
+                    obligation.save(update_fields=["met_on"])
+            continue
         hours, passed, counted = evaluate(obligation, live)
         changed = (hours, passed) != (obligation.completed_hours, obligation.exam_passed)
         obligation.completed_hours, obligation.exam_passed = hours, passed

@@ -292,7 +292,12 @@ def test_clearance_matches_the_oracle_in_any_order(ent_b, tree_b, hire_post, bas
             if seed == 0:
                 target(float(sum(got.values())), label="cleared answers")  # steer towards "yes" too
             for (name, day), cleared in got.items():
-                assert cleared == oracle(emp, posts[name], day), (name, day, clearance(emp, posts[name], day).codes)
+                expected = oracle(emp, posts[name], day)
+                if cleared != expected:
+                    print("MISMATCH", name, day, clearance(emp, posts[name], day).codes, seed, hire_post, steps, recs,
+                          scans, list(PostAssignment.objects.filter(employee=emp).values_list(
+                              "post__code", "start_date", "end_date")))
+                assert cleared == expected, (name, day)
             answers.append((got, sorted(PostAssignment.objects.filter(employee=emp)
                                         .values_list("post__code", "start_date", "end_date"))))
             transaction.savepoint_rollback(sid)
