@@ -19,10 +19,15 @@ from django.utils.translation import gettext
 from lms.accounts.scoping import log_user
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
 from lms.kernel.signals import send_on_commit
-from lms.workforce.models import Employee, EmploymentEvent, Enterprise, Post, PostAssignment
+from lms.speed.bulk import update_by_case
+from lms.workforce.models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
 
 from .models import ClearanceCheck, Obligation, ObligationKind, RuleCode
 from .registry import reason_sources
+from .requirements import (
+    PLACEMENT_MARK, PREPOST_DUE_DAYS, REQUIREMENT_KINDS, Units, is_placement_key, load_histories, load_units,
+    post_requirements,
+)
 from .rules import RuleBook, add_months, at_least_months, split_levels
 from .signals import obligations_created, obligations_met
 
@@ -56,8 +61,6 @@ def gettext_cached(message: str) -> str:
 
 
 _ = gettext_cached
-# How long after the triggering event pre-post training is due (policy).
-PREPOST_DUE_DAYS = 30
 
 # Which record kinds count towards which obligation kinds.
 COUNTS_TOWARDS = {
@@ -127,6 +130,11 @@ def _levels(employee, rule_book, event, post, levels, kind, rule) -> list[Obliga
     ]
 
 
+def _since(obligation: Obligation, day: dt.date) -> Obligation:
+    obligation.start_date = day
+    return obligation
+
+
 def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
     if post is None:
         return []
@@ -140,13 +148,16 @@ def _apprenticeship(employee, rule_book, event, post) -> list[Obligation]:
     ]
 
 
-def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, history=None, managers=None) -> list[Obligation]:
+def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, history=None, managers=None,
+                          transfer_since: dt.date | None = None) -> list[Obligation]:
     """The obligations one employment event creates (unsaved).
 
     ``history`` is the person's events in date order (for return after leave
     and repeated violations); it is loaded if not given. ``managers`` (for a
     fatal accident): the enterprise's active principals and safety managers,
-    loaded if not given."""
+    loaded if not given. ``transfer_since``: for a transfer, the start of the
+    assignment the person leaves (training from then on counts); the hire
+    date if not given."""
     employee, post, day = event.employee, event.post, event.date
     enterprise = employee.enterprise
     T = EmploymentEvent.Type
@@ -164,7 +175,12 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
     elif event.type == T.TRANSFER:
         rule = rule_book.get(RuleCode.TRANSFER_RETRAINING, enterprise, day)
         if rule:  # 令3 §17: transfer repeats workshop + team, not company level
-            out += _levels(employee, rule_book, event, post, ("workshop", "team"), ObligationKind.RETRAINING, rule)
+            # Training for the new post since the person's previous change of
+            # post counts (the start of the post they leave, else the hire):
+            # HR can clear them before the move (as requirements.py does).
+            since = min(day, transfer_since or employee.hire_date)
+            out += [_since(o, since) for o in
+                    _levels(employee, rule_book, event, post, ("workshop", "team"), ObligationKind.RETRAINING, rule)]
         out += _apprenticeship(employee, rule_book, event, post)
     elif event.type == T.RETURN:
         rule = rule_book.get(RuleCode.RETURN_RETRAINING, enterprise, day)
@@ -173,8 +189,13 @@ def obligations_for_event(event: EmploymentEvent, rule_book: RuleBook, *, histor
         if rule and leave and at_least_months(leave.date, day, rule.months or 0):
             # 令3 §17 (local rules: 6 months): back on the post only after
             # workshop + team level again.
+            # Training from the day the person left counts (as for a
+            # placement after time off: requirements.py).
             target = post or leave.post
-            out += _levels(employee, rule_book, event, target, ("workshop", "team"), ObligationKind.RETRAINING, rule)
+            out += [
+                _since(o, leave.date)
+                for o in _levels(employee, rule_book, event, target, ("workshop", "team"), ObligationKind.RETRAINING, rule)
+            ]
     elif event.type == T.NEW_PROCESS:
         rule = rule_book.get(RuleCode.NEW_PROCESS, enterprise, day)
         if rule:  # 令3 §17, 法 §29: before working with the new process/equipment
@@ -241,7 +262,7 @@ def obligations_generate_for_events(events, *, rule_book: RuleBook | None = None
     employees = {
         e.pk: e for e in Employee.objects.filter(pk__in=employee_ids).select_related("enterprise")
     }
-    posts = {p.pk: p for p in Post.objects.filter(pk__in={e.post_id for e in events if e.post_id})}
+    posts = {p.pk: p for p in Post.objects.filter(pk__in={e.post_id for e in events if e.post_id}).select_related("enterprise")}
     histories = defaultdict(list)
     needs_history = {e.employee_id for e in events if e.type in (EmploymentEvent.Type.RETURN, EmploymentEvent.Type.VIOLATION)}
     if needs_history:
@@ -250,19 +271,33 @@ def obligations_generate_for_events(events, *, rule_book: RuleBook | None = None
             histories[h.employee_id].append(h)
     fatal = {employees[e.employee_id].enterprise_id for e in events if e.type == EmploymentEvent.Type.FATAL_ACCIDENT}
     managers = _enterprise_managers(fatal) if fatal else {}
+    # For transfers: the start of the latest assignment on another post that
+    # began by the transfer date (one read per 500 people).
+    starts: dict[int, list] = defaultdict(list)
+    movers = sorted({e.employee_id for e in events if e.type == EmploymentEvent.Type.TRANSFER})
+    for start in range(0, len(movers), 500):
+        for emp_id, post_id, day in PostAssignment.objects.filter(employee_id__in=movers[start:start + 500]).values_list(
+                "employee_id", "post_id", "start_date"):
+            starts[emp_id].append((day, post_id))
     new: list[Obligation] = []
     for event in events:
         event.employee = employees[event.employee_id]
         if event.post_id:
             event.post = posts[event.post_id]
         history = histories.get(event.employee_id) if event.employee_id in needs_history else None
+        since = max((d for d, p in starts.get(event.employee_id, ()) if d <= event.date and p != event.post_id),
+                    default=None)
         new += obligations_for_event(event, rule_book, history=history,
-                                     managers=managers.get(event.employee.enterprise_id, []))
+                                     managers=managers.get(event.employee.enterprise_id, []), transfer_since=since)
     # The natural key (employee, key) makes a second run a no-op.
     enterprise_ids = {e.enterprise_id for e in employees.values()}
     before = Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count()
     Obligation.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     if new:
+        # Training already on file counts, whenever the obligation is made.
+        event_ids = sorted({e.pk for e in events})
+        for start in range(0, len(event_ids), 500):
+            obligations_evaluate_new(Obligation.objects.filter(event_id__in=event_ids[start:start + 500]), employee_ids)
         # Courses enrols in the online courses that can satisfy them, after commit.
         send_on_commit(obligations_created, sender=Obligation, employee_ids=frozenset(o.employee_id for o in new))
     return Obligation.objects.filter(employee__enterprise_id__in=enterprise_ids).count() - before
@@ -345,6 +380,19 @@ def evaluate(obligation: Obligation, records) -> tuple[Decimal, bool, list[Train
     return hours, passed, counted
 
 
+def met_on(obligation: Obligation, counted) -> dt.date:
+    """The first day the counted records satisfied the obligation (records
+    finished later do not move it: a record added after the fact must not
+    make an earlier day look unmet)."""
+    hours, passed = ZERO, False
+    for day, r in sorted(((timezone.localtime(r.end_at).date(), r) for r in counted), key=lambda x: (x[0], x[1].pk or 0)):
+        hours += r.hours
+        passed = passed or r.assessment_result == AssessmentResult.PASSED
+        if _is_satisfied(obligation, hours, passed, [r]):
+            return day
+    return max(timezone.localtime(r.end_at).date() for r in counted)
+
+
 def _is_satisfied(obligation: Obligation, hours: Decimal, passed: bool, counted) -> bool:
     if not counted:
         return False
@@ -368,14 +416,26 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
     # Sorted here, not by the model's ordering: ORDER BY due_date made SQLite
     # read every open obligation of everyone through the (status, due_date)
     # index instead of this person's few (13 ms a call at 21,000 employees).
-    mine = Obligation.objects.select_for_update().filter(employee=employee, status=Obligation.Status.OPEN).order_by()
+    mine = Obligation.objects.select_for_update().filter(
+        employee=employee, status__in=(Obligation.Status.OPEN, Obligation.Status.MET)).order_by()
     for obligation in sorted(mine, key=lambda o: (o.due_date, o.pk)):
+        if obligation.status == Obligation.Status.MET:
+            # An older record entered later (a back-filled archive) can only
+            # make the day it was met earlier: the answer for a date must not
+            # depend on the order the records were entered in.
+            counted = [r for r in live if _record_counts(obligation, r)]
+            if counted and obligation.met_on and _is_satisfied(obligation, *evaluate(obligation, live)[:2], counted):
+                earlier = met_on(obligation, counted)
+                if earlier < obligation.met_on:
+                    obligation.met_on = earlier
+                    obligation.save(update_fields=["met_on"])
+            continue
         hours, passed, counted = evaluate(obligation, live)
         changed = (hours, passed) != (obligation.completed_hours, obligation.exam_passed)
         obligation.completed_hours, obligation.exam_passed = hours, passed
         if _is_satisfied(obligation, hours, passed, counted):
             obligation.status, obligation.met_at = Obligation.Status.MET, now
-            obligation.met_on = max(timezone.localtime(r.end_at).date() for r in counted)
+            obligation.met_on = met_on(obligation, counted)
             became_met.append(obligation)
             changed = True
         if changed:
@@ -386,6 +446,109 @@ def obligations_evaluate(*, employee: Employee) -> list[Obligation]:
         # this change has committed (told once per transaction).
         send_on_commit(obligations_met, sender=Obligation, employee_id=employee.pk)
     return became_met
+
+
+# --- evaluating many obligations at once -------------------------------------
+
+
+@dataclass(slots=True)
+class LightRecord:
+    """What evaluation reads of a training record (no model instance)."""
+
+    pk: int
+    employee_id: int
+    kind: str
+    level: str
+    post_id: int | None
+    end_at: dt.datetime
+    hours: Decimal
+    assessment_result: str
+    corrects_id: int | None
+
+
+_LIGHT_FIELDS = ("pk", "employee_id", "kind", "level", "post_id", "end_at", "hours", "assessment_result", "corrects_id")
+
+
+def live_records(queryset, kinds=None) -> dict[int, list[LightRecord]]:
+    """The records of ``queryset`` (of the given kinds) by employee, as
+    LightRecords, leaving out records that a later record corrects: one
+    query. Corrections of any kind are read too (they void what they correct)."""
+    if kinds is not None:
+        queryset = queryset.filter(Q(kind__in=kinds) | Q(corrects__isnull=False))
+    rows = [LightRecord(*row) for row in queryset.order_by().values_list(*_LIGHT_FIELDS)]
+    corrected = {r.corrects_id for r in rows if r.corrects_id}
+    out: dict[int, list[LightRecord]] = defaultdict(list)
+    for r in rows:
+        if r.pk not in corrected and (kinds is None or r.kind in kinds):
+            out[r.employee_id].append(r)
+    return out
+
+
+def kinds_counting_towards(obligation_kinds) -> set[str]:
+    return set().union(*(COUNTS_TOWARDS[k] for k in obligation_kinds)) if obligation_kinds else set()
+
+
+def evaluate_unsaved(obligation: Obligation, records) -> Obligation:
+    """Fill in an unsaved obligation's hours, exam and status from
+    ``records`` (what ``obligations_evaluate`` would store)."""
+    hours, passed, counted = evaluate(obligation, records)
+    obligation.completed_hours, obligation.exam_passed = hours, passed
+    if _is_satisfied(obligation, hours, passed, counted):
+        obligation.status = Obligation.Status.MET
+        obligation.met_on = met_on(obligation, counted)
+    return obligation
+
+
+def obligations_evaluate_batch(obligations, records_by_employee) -> list[Obligation]:
+    """Evaluate many open obligations (saved) against records already on
+    file, in memory, and write what changed in bulk (one UPDATE per batch,
+    one bulk insert of the counted records' links): how obligations created
+    in bulk (the scan's cycles, imported events, an import's placements)
+    take into account the training already on file. Returns those met."""
+    now = timezone.now()
+    changed, links, became_met = [], [], []
+    Link = Obligation.records.through
+    for o in obligations:
+        if o.status != Obligation.Status.OPEN:
+            continue
+        hours, passed, counted = evaluate(o, records_by_employee.get(o.employee_id, ()))
+        if not counted:
+            continue
+        o.completed_hours, o.exam_passed = hours, passed
+        if _is_satisfied(o, hours, passed, counted):
+            o.status, o.met_at = Obligation.Status.MET, now
+            o.met_on = met_on(o, counted)
+            became_met.append(o)
+        changed.append(o)
+        links += [Link(obligation_id=o.pk, trainingrecord_id=r.pk) for r in counted]
+    if changed:
+        update_by_case(Obligation, changed, ["completed_hours", "exam_passed", "status", "met_at", "met_on"],
+                       batch_size=1000)
+        Link.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
+    for employee_id in sorted({o.employee_id for o in became_met}):
+        send_on_commit(obligations_met, sender=Obligation, employee_id=employee_id)
+    return became_met
+
+
+def obligations_evaluate_new(obligation_qs, employee_ids) -> list[Obligation]:
+    """Evaluate the open obligations of ``obligation_qs`` against the records
+    on file of ``employee_ids`` (chunked reads): ``obligations_evaluate_batch``
+    for obligations just created."""
+    opened = list(obligation_qs.filter(status=Obligation.Status.OPEN).order_by())
+    if not opened:
+        return []
+    kinds = kinds_counting_towards({o.kind for o in opened})
+    wanted = sorted({o.employee_id for o in opened} & set(employee_ids))
+    records: dict[int, list] = {}
+    for start in range(0, len(wanted), 500):
+        records.update(live_records(TrainingRecord.objects.filter(employee_id__in=wanted[start:start + 500]), kinds))
+    return obligations_evaluate_batch(opened, records)
+
+
+def _resolved(requirements, stored: dict, records) -> list[Obligation]:
+    """Each requirement as the stored obligation of the same key if there is
+    one, else evaluated (unsaved) against ``records``."""
+    return [stored.get(req.key) or evaluate_unsaved(req, records) for req in requirements]
 
 
 # --- clearance ------------------------------------------------------------------
@@ -571,14 +734,35 @@ def _clearance_from(employee, post, on_date, obligations, loaded: dict, hired: b
 
 
 def clearance(employee: Employee, post: Post, on_date: dt.date | None = None) -> Clearance:
-    """May ``employee`` work ``post`` on ``on_date``? Yes, or no with reasons."""
+    """May ``employee`` work ``post`` on ``on_date``? Yes, or no with reasons.
+
+    The answer includes what placing the person on the post requires
+    (``requirements.post_requirements``), for any post asked about — the
+    stored obligation of the same natural key if the placement gate made it,
+    else the requirement evaluated against the person's records in memory."""
     on_date = on_date or timezone.localdate()
     employee = Employee.objects.select_related("enterprise").get(pk=employee.pk)
-    obligations = list(Obligation.objects.filter(employee=employee).unmet_on(on_date))
+    obligations = [o for o in Obligation.objects.filter(employee=employee).unmet_on(on_date)
+                   if not is_placement_key(o.key)]
+    if post.enterprise_id == employee.enterprise_id:
+        obligations += _requirements_of(employee, post, on_date)
     loaded = {name: source.load(employee_ids={employee.pk}).get(employee.pk, [])
               for name, source in reason_sources.items()}
     hired = employee.events.filter(type=EmploymentEvent.Type.HIRE, date__lte=on_date).exists()
     return _clearance_from(employee, post, on_date, obligations, loaded, hired)
+
+
+def _requirements_of(employee, post, on_date) -> list[Obligation]:
+    history = load_histories(employees=[employee])[employee.pk]
+    requirements = post_requirements(employee, post, on_date, history, RuleBook.load(), load_units(employee.enterprise))
+    if not requirements:
+        return []
+    stored = {o.key: o for o in Obligation.objects.filter(employee=employee, key__in=[r.key for r in requirements])}
+    records = []
+    if any(r.key not in stored for r in requirements):
+        records = live_records(TrainingRecord.objects.filter(employee=employee),
+                               kinds_counting_towards(REQUIREMENT_KINDS)).get(employee.pk, [])
+    return _resolved(requirements, stored, records)
 
 
 def clearance_batch(*, enterprise: Enterprise, on_date: dt.date | None = None, pairs=None) -> dict[tuple[int, int], Clearance]:
@@ -603,14 +787,17 @@ def _clearance_batch(enterprise: Enterprise, on_date: dt.date, pairs) -> tuple[d
     for e in employees.values():
         e.enterprise = enterprise
     posts = {p.pk: p for p in Post.objects.filter(enterprise=enterprise)}
+    for p in posts.values():
+        p.enterprise = enterprise  # the apprenticeship floor reads the industry
     obligations = defaultdict(list)
     # Whole-enterprise reads (not id lists): constant queries at any headcount.
     # Only obligations that can give a reason are read (see _obligation_reason):
     # the year's open refresher and warning cycles would triple the rows.
     may_refuse = Q(blocks_post=True) | Q(due_date__lt=on_date, kind__in=_OVERDUE_REASON_KINDS)
     for o in Obligation.objects.filter(employee__enterprise=enterprise).unmet_on(on_date).filter(may_refuse):
-        if o.employee_id in employee_ids:
+        if o.employee_id in employee_ids and not is_placement_key(o.key):
             obligations[o.employee_id].append(o)
+    requirements = _batch_requirements(enterprise, on_date, pairs, employees, posts)
     loaded = {name: source.load(employee_ids=employee_ids, enterprise=enterprise)
               for name, source in reason_sources.items()}
     hired = set(
@@ -624,11 +811,43 @@ def _clearance_batch(enterprise: Enterprise, on_date: dt.date, pairs) -> tuple[d
             if emp_id in employees and post_id in posts:
                 mine = {name: rows.get(emp_id, []) for name, rows in loaded.items()}
                 out[(emp_id, post_id)] = _clearance_from(
-                    employees[emp_id], posts[post_id], on_date, obligations[emp_id], mine, emp_id in hired,
+                    employees[emp_id], posts[post_id], on_date,
+                    obligations[emp_id] + requirements.get((emp_id, post_id), []), mine, emp_id in hired,
                 )
     finally:
         _PINNED_LANGUAGE.reset(token)
     return out, employees, posts
+
+
+def _batch_requirements(enterprise, on_date, pairs, employees, posts) -> dict[tuple, list[Obligation]]:
+    """The post requirements of every (employee_id, post_id) pair, resolved
+    against the stored placement obligations or evaluated in memory, in a
+    constant number of whole-enterprise reads."""
+    wanted = [(e, p) for e, p in pairs if e in employees and p in posts]
+    if not wanted:
+        return {}
+    histories = load_histories(employees=[employees[e] for e in {e for e, _p in wanted}], enterprise=enterprise)
+    units = Units.build(posts.values(), OrgUnit.objects.filter(enterprise=enterprise).only("pk", "kind", "parent_id"))
+    rule_book = RuleBook.load()
+    asked = {}
+    for emp_id, post_id in wanted:
+        reqs = post_requirements(employees[emp_id], posts[post_id], on_date, histories[emp_id], rule_book, units)
+        if reqs:
+            asked[(emp_id, post_id)] = reqs
+    if not asked:
+        return {}
+    stored = {}
+    for o in Obligation.objects.filter(employee__enterprise=enterprise, event__isnull=True, kind__in=REQUIREMENT_KINDS,
+                                       key__contains=PLACEMENT_MARK):
+        stored[(o.employee_id, o.key)] = o
+    records: dict[int, list] = {}
+    if any((e, r.key) not in stored for (e, _p), reqs in asked.items() for r in reqs):
+        records = live_records(TrainingRecord.objects.filter(employee__enterprise=enterprise),
+                               kinds_counting_towards(REQUIREMENT_KINDS))
+    return {
+        (e, p): [stored.get((e, r.key)) or evaluate_unsaved(r, records.get(e, ())) for r in reqs]
+        for (e, p), reqs in asked.items()
+    }
 
 
 def clearance_record(result: Clearance, *, purpose: str, actor=None):
