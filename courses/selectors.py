@@ -13,7 +13,7 @@ from lms.accounts.scoping import scope
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
 from lms.compliance.selectors import year_cycle_obligations
-from lms.compliance.services import obligation_labels
+from lms.compliance.clearance import obligation_labels
 from lms.workforce.models import Employee
 
 from .models import CoursePage, Enrolment, LessonPage, LessonProgress, credit_hour_seconds

@@ -14,7 +14,7 @@ from lms.workforce.models import PostAssignment
 
 from .models import Obligation
 from .selectors import year_cycle_obligations
-from .services import Clearance, clearance
+from .clearance import Clearance, clearance
 
 
 @dataclass

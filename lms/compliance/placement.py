@@ -22,10 +22,8 @@ from .requirements import (
     PLACEMENT_MARK, REQUIREMENT_KINDS, Units, is_placement_key, load_histories, load_units, post_requirements,
 )
 from .rules import RuleBook
-from .services import (
-    clearance, clearance_batch, clearance_record, kinds_counting_towards, live_records, obligations_evaluate,
-    obligations_evaluate_batch,
-)
+from .clearance import clearance, clearance_batch
+from .services import clearance_record, kinds_counting_towards, live_records, obligations_evaluate, obligations_evaluate_batch
 from .signals import obligations_created
 
 

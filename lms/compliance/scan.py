@@ -30,9 +30,8 @@ from .models import Notice, Obligation
 from .notices import notice_row, notice_subject, notices_create
 from .registry import scan_steps
 from .rules import RuleBook
-from .services import (
-    cycle_obligations, kind_labels, kinds_counting_towards, lapsed_on_post, live_records, obligations_evaluate_batch,
-)
+from .clearance import kind_labels, lapsed_on_post
+from .services import cycle_obligations, kinds_counting_towards, live_records, obligations_evaluate_batch
 
 logger = logging.getLogger(__name__)
 

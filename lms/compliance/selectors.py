@@ -21,7 +21,13 @@ from lms.archive.models import TrainingRecord
 from .models import Obligation, TrainingRule
 from .penalties import Penalty, penalties_for
 from .rules import RuleBook
-from .services import cycle_obligations, evaluate_unsaved, kinds_counting_towards, lapsed_on_post, live_records
+from .clearance import clearance, clearance_batch, lapsed_on_post
+from .services import cycle_obligations, evaluate_unsaved, kinds_counting_towards, live_records
+
+# The gate's reads, for every app: clearance(employee, post, date),
+# clearance_batch(enterprise=…, pairs=…) and lapsed_on_post(enterprise=…)
+# (lms/compliance/clearance.py).
+__all__ = ["clearance", "clearance_batch", "lapsed_on_post"]
 
 # The menu badge is computed at most once a minute per enterprise (every admin
 # page renders the menu); the page and the dashboard panel are always current

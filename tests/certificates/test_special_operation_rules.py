@@ -22,7 +22,8 @@ from certificates.services import (
 from lms.compliance.models import Notice, Obligation, ObligationKind
 from lms.compliance.rules import add_months
 from lms.compliance.scan import scan_obligations
-from lms.compliance.services import Code, clearance, clearance_batch
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance, clearance_batch
 from lms.workforce.models import SpecialOperation
 from tests.compliance.helpers import D, event, hire, induct, train
 from tests.factories import EmployeeFactory, PostAssignmentFactory, PostFactory, UserFactory

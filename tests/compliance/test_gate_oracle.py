@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from lms.archive.models import TrainingRecord
 from lms.compliance.scan import scan_obligations
-from lms.compliance.services import clearance
+from lms.compliance.selectors import clearance
 from lms.workforce import services
 from lms.workforce.models import Employee, EmploymentEvent, OrgUnit, PostAssignment
 from tests.factories import EmployeeFactory, OrgUnitFactory, PostFactory

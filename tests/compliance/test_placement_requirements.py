@@ -12,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from lms.compliance.models import Obligation
 from lms.compliance.placement import cleared_pairs
 from lms.compliance.scan import scan_obligations
-from lms.compliance.services import Code, clearance, clearance_batch, obligations_generate_for_events
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance, clearance_batch
+from lms.compliance.services import obligations_generate_for_events
 from lms.workforce import services
 from lms.workforce.models import EmploymentEvent, OrgUnit, PostAssignment
 from lms.workforce.signals import events_imported
