@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
 
 from django.conf import settings
-from dataclasses import dataclass
-
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone

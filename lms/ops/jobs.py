@@ -25,10 +25,14 @@ from lms.accounts.scoping import enterprise_ids, log_user
 from lms.kernel.jobs import BackgroundJob, JobModel, job_models
 
 RETRY_ACTION = "anxun.job_retry"
+# The user of the management commands (jobs_status): the platform, no person.
+SYSTEM = object()
 
 
 def can_see_jobs(user) -> bool:
     """Platform superusers and enterprise admins (of at least one enterprise)."""
+    if user is SYSTEM:
+        return True
     if not getattr(user, "is_authenticated", False) or getattr(user, "api_token", None) is not None:
         return False
     ents = enterprise_ids(user, Capability.ADMINISTER)
@@ -38,7 +42,7 @@ def can_see_jobs(user) -> bool:
 def _scoped(entry: JobModel, user):
     """The jobs of ``entry``'s kind ``user`` may see, or None for none."""
     queryset = entry.model._default_manager.all()
-    ents = enterprise_ids(user, Capability.ADMINISTER)
+    ents = None if user is SYSTEM else enterprise_ids(user, Capability.ADMINISTER)
     if ents is None:
         return queryset
     if entry.enterprise is None or not ents:
@@ -130,7 +134,7 @@ def job_retry(*, user, kind: str, pk: int, now: dt.datetime | None = None) -> Ba
                 if job.status == BackgroundJob.Status.RUNNING:
                     raise RetryRefused(_("该任务正在执行（心跳正常），不能重试；请等待其完成或心跳超时后再试。"))
                 raise RetryRefused(_("该任务已完成，无需重试。"))
-            log(before, RETRY_ACTION, user=log_user(user), data={
+            log(before, RETRY_ACTION, user=None if user is SYSTEM else log_user(user), data={
                 "kind": kind, "status": before.status, "attempts": before.attempts, "error": before.error[:500],
             })
     except IntegrityError as exc:  # an import: the same file is already queued again

@@ -191,6 +191,30 @@ def test_the_menu_entry_is_for_operators_and_enterprise_admins(operator, admin_a
 
 def test_the_url_walk_reaches_the_jobs_pages(client):
     urls = {url for url, pattern in enumerate_urls() if pattern.callback.__module__ == "lms.ops.job_views"}
-    assert urls == {LIST, "/admin/jobs/x/1/retry/"}
+    assert urls == {LIST, "/admin/jobs/1/1/retry/"}
     for url in urls:  # and anonymous visitors are sent to log in
         assert client.get(url).status_code == 302
+
+
+def test_the_command_lists_and_retries_without_the_back_office(jobs, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("jobs_status", stdout=out)
+    lines = out.getvalue().splitlines()
+    listed = {line.split("\t")[0] for line in lines[:-1]}
+    assert listed == {f"workforce.importjob:{jobs['failed'].pk}", f"certificates.issuancebatch:{jobs['batch'].pk}",
+                      f"supervision.samplebundle:{jobs['bundle'].pk}"}
+    assert lines[-1] == "3"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("jobs_status", retry=f"certificates.issuancebatch:{jobs['batch'].pk}", stdout=StringIO())
+    assert IssuanceBatch.objects.get(pk=jobs["batch"].pk).status == "succeeded"
+    entry = ModelLogEntry.objects.get(action=RETRY_ACTION)
+    assert entry.user is None and entry.data["kind"] == "certificates.issuancebatch"
+    with pytest.raises(CommandError, match="心跳正常"):
+        call_command("jobs_status", retry=f"workforce.importjob:{jobs['live'].pk}")
+    with pytest.raises(CommandError, match="没有这个后台任务"):
+        call_command("jobs_status", retry="workforce.importjob:999999")
