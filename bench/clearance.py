@@ -333,7 +333,7 @@ def build_enterprise(index: int, employees: int, *, seed: int, today: dt.date, u
 
 def measure_clearance(enterprise, today: dt.date, repeat: int, label: str) -> dict:
     """clearance_batch and lapsed_on_post for one enterprise."""
-    from lms.compliance.services import clearance_batch, lapsed_on_post
+    from lms.compliance.selectors import clearance_batch, lapsed_on_post
 
     load = os.getloadavg()[0]
     runs = [timed(lambda: clearance_batch(enterprise=enterprise, on_date=today)) for _ in range(repeat)]

@@ -23,3 +23,10 @@ class CertificatesConfig(AppConfig):
         # claimed by the scan's due-soon/overdue stages that follow.
         scan_steps.register("certificate_reminders", review_reminders_step, order=20)
         person_file_sections.register("certificates", SECTION, order=20)
+
+        from lms.kernel.jobs import JobModel, register_job_model
+
+        from .models import IssuanceBatch
+        from .tasks import batch_run_task
+
+        register_job_model(JobModel(IssuanceBatch, batch_run_task.delay, started_by="created_by", enterprise="enterprise"))

@@ -33,8 +33,10 @@ from django.utils import timezone
 
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
 from lms.compliance.registry import ReasonSource
-from lms.compliance.rules import add_months, months_between
-from lms.compliance.services import Code, Reason, active_language
+from lms.compliance.periods import at_least_months
+from lms.compliance.rules import add_months
+from lms.compliance.clearance import Code, Reason
+from lms.compliance.services import active_language
 from lms.compliance.services import gettext_cached as _
 from lms.workforce.models import EmploymentEvent, Post, PostAssignment
 
@@ -171,7 +173,7 @@ AWAY_MONTHS = 6
 def away_long(left: dt.date, back: dt.date) -> bool:
     """离开特种作业岗位 6 个月以上 (以上 includes 6 months): the one place the
     threshold is measured."""
-    return months_between(left, back) >= AWAY_MONTHS
+    return at_least_months(left, back, AWAY_MONTHS)  # 以上: exactly 6 months counts (民法典 §1259, §202)
 
 
 @dataclass

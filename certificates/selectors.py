@@ -18,7 +18,7 @@ from lms.accounts.roles import Capability
 from lms.accounts.scoping import scope
 from lms.archive.exports import scoped
 from lms.archive.models import TrainingRecord
-from lms.compliance.services import lapsed_on_post
+from lms.compliance.selectors import lapsed_on_post
 from lms.workforce.models import Employee, Enterprise
 
 from .models import INTERNAL_KINDS, Certificate, CertificateType, IssuanceBatch, IssuerProfile

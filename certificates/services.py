@@ -45,6 +45,8 @@ from .models import (
     new_verification_code,
 )
 from .selectors import auto_issue_types_for, batch_bases, certificate_type_for, issuer_name_for
+from lms.compliance.models import Obligation, ObligationKind
+from lms.compliance.selectors import clearance
 
 logger = logging.getLogger(__name__)
 
@@ -742,8 +744,6 @@ def certificates_issue_due(*, employee: Employee) -> list[Certificate]:
     met something has committed (lms.compliance.services.obligations_evaluate
     → certificates.tasks). Each certificate is issued once per basis; none
     while an obligation behind it is still open."""
-    from lms.compliance.models import Obligation, ObligationKind
-    from lms.compliance.services import clearance
 
     employee = Employee.objects.select_for_update().select_related("enterprise").get(pk=employee.pk)
     types = auto_issue_types_for(employee.enterprise)

@@ -12,7 +12,9 @@ from django.utils import timezone
 from lms.accounts.scoping import scope
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
-from lms.compliance.services import obligation_labels
+from lms.compliance.selectors import year_cycle_obligations
+from lms.compliance.clearance import obligation_labels
+from lms.workforce.models import Employee
 
 from .models import CoursePage, Enrolment, LessonPage, LessonProgress, credit_hour_seconds
 
@@ -112,6 +114,11 @@ def my_year_hours(user, year: int | None = None) -> dict:
         _own(Obligation.objects.exclude(status=Obligation.Status.VOID), user)
         .filter(Q(due_date__year=year) | Q(start_date__year=year)).aggregate(h=Sum("min_hours"))["h"] or ZERO
     )
+    if year == timezone.localdate().year:
+        # Before the daily scan has made this year's cycles, what the rules
+        # WILL ask (the same answer the person file and the principal page read).
+        mine = list(_own(Employee.objects.all(), user).select_related("enterprise"))
+        required += sum((o.min_hours for o in year_cycle_obligations(mine) if o.pk is None), ZERO)
     return {"year": year, "done": _fmt(done), "required": _fmt(required), "percent": _percent(done, required),
             "missing": _fmt(max(ZERO, required - done))}
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from lms.accounts.scoping import scope
 from lms.compliance.models import Obligation, ObligationKind
 from lms.compliance.periods import at_least_months, months_elapsed
-from lms.compliance.services import clearance
+from lms.compliance.selectors import clearance
 from lms.workforce.models import Employee, Post, PostAssignment
 
 from .models import (

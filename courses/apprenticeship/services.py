@@ -31,6 +31,11 @@ from lms.archive.models import AssessmentResult, RecordSource, TrainingKind
 from lms.compliance.periods import add_months, months_elapsed
 from lms.workforce.models import Employee, Post, PostAssignment
 
+from lms.archive.services import record_append
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance
+from lms.workforce.services import assignment_create, assignment_end
+
 from .models import (
     Apprenticeship,
     ApprenticeshipPolicy,
@@ -96,7 +101,6 @@ def apprenticeship_start(
     place the apprentice on the post as a supervised apprentice through the
     gate (an existing supervised placement under the same mentor is taken
     over). ``previous`` continues an apprenticeship whose mentor left."""
-    from lms.workforce.services import assignment_create, assignment_end
 
     _require_hr(actor, apprentice.enterprise_id)
     apprentice = Employee.objects.select_for_update().select_related("enterprise").get(pk=apprentice.pk)
@@ -180,7 +184,6 @@ def apprenticeship_end(*, apprenticeship: Apprenticeship, reason: str, ended_on:
     supervised placement ends the same day. After MENTOR_LEFT /
     MENTOR_UNFIT the apprenticeship goes on with a new mentor
     (``apprenticeship_start(previous=…)``)."""
-    from lms.workforce.services import assignment_end
 
     _require_hr(actor, apprenticeship.apprentice.enterprise_id)
     errors = {}
@@ -375,9 +378,6 @@ def _aware(day: dt.date, hour: int) -> dt.datetime:
 def _complete(apprenticeship: Apprenticeship, ready: Readiness, signoffs: list[SignOff]) -> None:
     """Both signatures are there: write the one record, end the supervised
     placement and place the apprentice regularly through the gate."""
-    from lms.archive.services import record_append
-    from lms.compliance.services import Code, clearance
-    from lms.workforce.services import assignment_create, assignment_end
 
     today = timezone.localdate()
     apprentice, post = apprenticeship.apprentice, apprenticeship.post

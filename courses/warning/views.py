@@ -31,7 +31,7 @@ from courses import views as course_views
 from courses.models import study_minute_seconds
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import can, enterprise_ids, scope
-from lms.compliance.services import clearance
+from lms.compliance.selectors import clearance
 from lms.kernel.admin import apply_service_errors
 from lms.kernel.errors import refusal_text
 from lms.workforce.models import Employee, Post, PostAssignment

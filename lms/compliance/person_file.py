@@ -13,7 +13,8 @@ from lms.archive.registry import PersonFileSection
 from lms.workforce.models import PostAssignment
 
 from .models import Obligation
-from .services import Clearance, clearance
+from .selectors import year_cycle_obligations
+from .clearance import Clearance, clearance
 
 
 @dataclass
@@ -28,8 +29,11 @@ class PostClearance:
 
 def _obligations(pf, user) -> dict:
     obligations = list(scoped(Obligation.objects.all(), user).filter(employee=pf.employee).select_related("post"))
+    # This year's cycles before the daily scan has made them: what they WILL
+    # ask (unsaved, evaluated against the archive) — the portal's answer too.
+    obligations += [o for o in year_cycle_obligations([pf.employee], pf.today) if o.pk is None]
     order = {Obligation.Status.OPEN: 0, Obligation.Status.MET: 1, Obligation.Status.VOID: 2}
-    obligations.sort(key=lambda o: (order.get(o.status, 3), o.due_date, o.pk))
+    obligations.sort(key=lambda o: (order.get(o.status, 3), o.due_date, o.pk or 0))
     for o in obligations:
         o.is_overdue = o.status == Obligation.Status.OPEN and o.due_date < pf.today
         o.min_hours_display = fmt_hours(o.min_hours)

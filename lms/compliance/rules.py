@@ -26,6 +26,11 @@ class RuleBook:
     def load(cls) -> RuleBook:
         return cls(TrainingRule.objects.select_related("enterprise"))
 
+    def max_months(self, code: str) -> int:
+        """The largest ``months`` any version of ``code`` sets (0 if none):
+        lets a caller skip a look-up that cannot matter."""
+        return max((r.months or 0 for r in self._by_code.get(code, ())), default=0)
+
     def get(self, code: str, enterprise, on_date: dt.date) -> TrainingRule | None:
         """The most specific rule in force: enterprise > province > platform
         default > national; a risk-class row beats an all-industry row."""

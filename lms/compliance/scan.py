@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from lms.accounts.models import Membership
 from lms.accounts.roles import Role
+from lms.archive.models import TrainingRecord
 from lms.speed.bulk import insert_ignoring_conflicts
 from lms.workforce.models import Employee, Enterprise
 
@@ -31,7 +32,8 @@ from .models import Notice, Obligation
 from .notices import notice_row, notice_subject, notices_create
 from .registry import scan_steps
 from .rules import RuleBook
-from .services import cycle_obligations, kind_labels, lapsed_on_post
+from .clearance import kind_labels, lapsed_on_post
+from .services import cycle_obligations, kinds_counting_towards, live_records, obligations_evaluate_batch
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +81,31 @@ def _create_cycles(today: dt.date, batch: int, result: ScanResult) -> None:
                 .values_list("employee_id", "key")
             )
             rows = cycle_obligations(chunk, year, quarter, book, have=have, rows=True)
-            result.created += insert_ignoring_conflicts(Obligation, rows)
+            created = insert_ignoring_conflicts(Obligation, rows)
+            result.created += created
+            if created:
+                _evaluate_new_cycles(chunk, cycles, {(r["employee_id"], r["key"]) for r in rows})
             last = chunk[-1].pk
+
+
+def _evaluate_new_cycles(chunk, cycles, wanted) -> None:
+    """The cycle obligations just made for ``chunk`` take into account the
+    training already on file (a refresher imported before the scan made the
+    year's obligation): two reads per chunk (the new obligations, the
+    chunk's records of the counting kinds since the cycles began), evaluated
+    in memory, written in bulk."""
+    ids = [e.pk for e in chunk]
+    fresh = [o for o in Obligation.objects.filter(employee_id__in=ids, cycle__in=cycles, status=Obligation.Status.OPEN)
+             .order_by() if (o.employee_id, o.key) in wanted]
+    if not fresh:
+        return
+    since = min(o.start_date for o in fresh)
+    records = live_records(
+        TrainingRecord.objects.filter(employee_id__in=ids, end_at__gte=timezone.make_aware(dt.datetime.combine(since - dt.timedelta(days=1), dt.time.min))),
+        kinds_counting_towards({o.kind for o in fresh}),
+    )
+    if records:
+        obligations_evaluate_batch(fresh, records)
 
 
 def _claim_chunk(stage: str, chunk: list[int], previous: list[str]) -> list[int]:

@@ -14,11 +14,20 @@ from django.utils import timezone
 from lms.accounts.admin_scoping import admin_scope
 from lms.accounts.roles import Capability
 from lms.accounts.scoping import enterprise_ids
-from lms.workforce.models import Enterprise
+from lms.workforce.models import Employee, Enterprise
+
+from lms.archive.models import TrainingRecord
 
 from .models import Obligation, TrainingRule
 from .penalties import Penalty, penalties_for
-from .services import lapsed_on_post
+from .rules import RuleBook
+from .clearance import clearance, clearance_batch, lapsed_on_post
+from .services import cycle_obligations, evaluate_unsaved, kinds_counting_towards, live_records
+
+# The gate's reads, for every app: clearance(employee, post, date),
+# clearance_batch(enterprise=…, pairs=…) and lapsed_on_post(enterprise=…)
+# (lms/compliance/clearance.py).
+__all__ = ["clearance", "clearance_batch", "lapsed_on_post"]
 
 # The menu badge is computed at most once a minute per enterprise (every admin
 # page renders the menu); the page and the dashboard panel are always current
@@ -133,3 +142,28 @@ def lapsed_people_count(user, on_date: dt.date | None = None, *, fresh: bool = F
             cache.set(key, count, BADGE_CACHE_SECONDS)
         total += count
     return total
+
+
+def year_cycle_obligations(employees, on_date: dt.date | None = None) -> list[Obligation]:
+    """What ``employees`` owe in cycles this year (annual refresher,
+    principals' annual hours, this quarter's warning education) — the one
+    answer the portal, the person file, /warning/ and the principal page
+    read. The stored obligations where the daily scan has made them;
+    before it has (the first days of a year or quarter), the ones it WILL
+    make, worked out from the rules (``cycle_obligations``) and evaluated
+    against the records on file, unsaved (``pk`` None). Three queries."""
+    on_date = on_date or timezone.localdate()
+    employees = [e for e in employees if e.status == Employee.Status.ACTIVE]
+    if not employees:
+        return []
+    year, quarter = on_date.year, (on_date.month - 1) // 3 + 1
+    cycles = (str(year), f"{year}Q{quarter}")
+    ids = [e.pk for e in employees]
+    stored = list(Obligation.objects.filter(employee_id__in=ids, cycle__in=cycles).exclude(status=Obligation.Status.VOID))
+    have = {(o.employee_id, o.key) for o in stored}
+    missing = cycle_obligations(employees, year, quarter, RuleBook.load(), have=have)
+    if missing:
+        records = live_records(TrainingRecord.objects.filter(employee_id__in=ids),
+                               kinds_counting_towards({o.kind for o in missing}))
+        missing = [evaluate_unsaved(o, records.get(o.employee_id, ())) for o in missing]
+    return stored + missing

@@ -13,12 +13,18 @@ heartbeat is stale); after ``ANXUN_JOB_MAX_ATTEMPTS`` the job fails and
 ``job_abandoned`` (lms.kernel.signals) is sent on commit, so whoever
 started it is told (lms.compliance notifies ``abandoned_notice()``). The page shows ``templates/kernel/job_progress.html`` and
 polls the JSON of ``job_progress`` with ``static/kernel/job_progress.js``.
+
+Each app registers its job model in ``AppConfig.ready()`` under ``job_models``
+(``JobModel``: how to enqueue its task again, who started it, its
+enterprise); the operator page 后台任务 (lms.ops.job_views) lists the stuck
+and failed jobs of every registered kind and retries them (``retry``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
 
@@ -28,6 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .registry import Registry
 from .signals import job_abandoned, send_on_commit
 
 
@@ -135,6 +142,32 @@ class BackgroundJob(models.Model):
                 handled += 1
         return handled
 
+    @classmethod
+    def retry(cls, pk: int, *, enqueue: Callable[[int], object], now: dt.datetime | None = None):
+        """An operator's retry (the 后台任务 page): a failed job, a running one
+        whose heartbeat is stale, or a pending one goes (back) to pending with
+        its attempts reset to 0 — a fresh start with every attempt again;
+        the old count stays in the audit log — and ``enqueue(pk)`` runs after
+        commit. Returns the job as it was before, or None when it is not
+        retryable (running with a fresh heartbeat, succeeded, or gone)."""
+        now = now or timezone.now()
+        retryable = (
+            Q(status=cls.Status.FAILED)
+            | Q(status=cls.Status.PENDING)
+            | Q(status=cls.Status.RUNNING, heartbeat_at__lt=cls._stale_before(now))
+            | Q(status=cls.Status.RUNNING, heartbeat_at__isnull=True)
+        )
+        before = cls._default_manager.filter(retryable, pk=pk).first()
+        if before is None:
+            return None
+        same_beat = Q(heartbeat_at=before.heartbeat_at) if before.heartbeat_at else Q(heartbeat_at__isnull=True)
+        # Unchanged since read: no beat, no claim, no requeue in between.
+        unchanged = cls._default_manager.filter(same_beat, pk=pk, status=before.status, attempts=before.attempts)
+        if not unchanged.update(status=cls.Status.PENDING, attempts=0, error="", finished_at=None, heartbeat_at=None):
+            return None
+        transaction.on_commit(partial(enqueue, pk))
+        return before
+
     def _write_running(self, **values) -> bool:
         """Write ``values`` while this claim of the job is still running (not
         after a requeue handed it to another worker); also onto this instance."""
@@ -165,6 +198,28 @@ class BackgroundJob(models.Model):
         return self._write_running(
             status=self.Status.FAILED, error=str(error), finished_at=now, heartbeat_at=now, **values
         )
+
+
+@dataclass(frozen=True)
+class JobModel:
+    """A concrete job model as the operator page sees it."""
+
+    model: type[BackgroundJob]
+    # enqueue(pk): send the job's task again (``task.delay``).
+    enqueue: Callable[[int], object]
+    # The field naming the user who started the job.
+    started_by: str
+    # The field naming the job's enterprise, or None (a regulator's job):
+    # enterprise admins see their enterprises' jobs, superusers all.
+    enterprise: str | None = None
+
+
+# Every concrete BackgroundJob, by model label ("workforce.importjob").
+job_models = Registry("background job models")
+
+
+def register_job_model(entry: JobModel) -> None:
+    job_models.register(entry.model._meta.label_lower, entry)
 
 
 def job_progress(job: BackgroundJob, **extra) -> dict:

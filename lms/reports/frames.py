@@ -26,6 +26,10 @@ from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation, ObligationKind
 from lms.kernel.rates import rate
 from lms.workforce.models import Employee, Enterprise, OrgUnit, Post, PostAssignment
+from lms.compliance.selectors import lapsed_on_post
+from exams.models import Attempt
+from certificates.models import Certificate, CertificateKind
+from courses.apprenticeship.models import Apprenticeship
 
 DUE_SOON_DAYS = 30
 CHART_MAX_GROUPS = 30  # more bars than this are unreadable on a phone; the table has them all
@@ -445,7 +449,6 @@ def lapsed(scope: ReportScope) -> Table:
     """在岗未达标: people working a post whose clearance for it has lapsed on
     the as-of day (the clearance service's own answer, apprentices under a
     mentor excepted as on the 在岗未达标 page). Constant queries per enterprise."""
-    from lms.compliance.services import lapsed_on_post
 
     persons = people(scope)
     on_post = current_posts(scope).merge(persons, on="employee_id")
@@ -501,7 +504,6 @@ EXAM_COLUMNS = [
 def exams(scope: ReportScope) -> Table:
     """考试合格率: graded attempts of the year (online and paper), by exam,
     quarter, enterprise or unit. A person passes a group if any attempt there passed."""
-    from exams.models import Attempt
 
     tz = timezone.get_current_timezone()
     lo = dt.datetime.combine(scope.year_start, dt.time.min, tzinfo=tz)
@@ -570,7 +572,6 @@ def certificates(scope: ReportScope) -> Table:
     """证书到期预测: current certificates (valid or suspended) whose validity or
     review falls due in each of the next 12 months from the as-of day, with
     those already lapsed in a first row — or the same by certificate kind."""
-    from certificates.models import Certificate, CertificateKind
 
     frame = _frame(
         Certificate.objects.filter(employee__enterprise_id__in=scope.enterprise_ids, status__in=Certificate.CURRENT,
@@ -698,7 +699,6 @@ def apprenticeship(scope: ReportScope) -> Table:
     出师), completed and ended this year, by unit, post or enterprise. A
     pairing that ended because the mentor left and went on under a new mentor
     is not counted as ended."""
-    from courses.apprenticeship.models import Apprenticeship
 
     A = Apprenticeship
     frame = _frame(

@@ -534,3 +534,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# --- operator page 后台任务 (issue 19): lms.ops as an app for its admin hooks and templates ---
+INSTALLED_APPS += ["lms.ops"]
+# A pending job still not picked up after this many minutes is listed on the
+# 后台任务 page as waiting too long (no worker, or a lost message).
+ANXUN_JOB_PENDING_ALERT_MINUTES = env.int("ANXUN_JOB_PENDING_ALERT_MINUTES", default=10)

@@ -18,3 +18,11 @@ class SupervisionConfig(AppConfig):
 
         register_rules()  # who may read the files stored under /media/
         evidence_files.register("finding_evidence", EvidenceSource(finding_evidence_files), order=10)
+
+        from lms.kernel.jobs import JobModel, register_job_model
+
+        from .models import SampleBundle
+        from .tasks import bundle_build_task
+
+        # A regulator's job: no enterprise, so only platform operators see it.
+        register_job_model(JobModel(SampleBundle, bundle_build_task.delay, started_by="requested_by"))

@@ -16,6 +16,7 @@ from lms.accounts.scoping import _enterprise_field, _tenant_path, enterprise_ids
 from lms.archive.registry import EvidenceFile
 
 from .models import Finding, FindingEntry, Sample, SampleItem
+from lms.compliance.models import Obligation
 
 REGULATOR_READ = "anxun.regulator_read"
 
@@ -59,7 +60,6 @@ def sample_rows(sample: Sample, *, with_obligations: bool = False) -> list[dict]
             group["people"].append(item.employee)
             people.append(item.employee)
     if with_obligations and people:
-        from lms.compliance.models import Obligation
 
         today = timezone.localdate()
         counts = {

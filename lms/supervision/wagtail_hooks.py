@@ -1,4 +1,6 @@
 from wagtail import hooks
+from lms.accounts.roles import Capability
+from lms.accounts.scoping import enterprise_ids
 
 
 @hooks.register("register_log_actions")
@@ -17,8 +19,6 @@ def _staff_menu_item(label, url_name, name, icon, order):
     from django.urls import reverse
     from wagtail.admin.menu import MenuItem
 
-    from lms.accounts.roles import Capability
-    from lms.accounts.scoping import enterprise_ids
 
     class StaffMenuItem(MenuItem):
         def is_shown(self, request):

@@ -23,3 +23,10 @@ class WorkforceConfig(AppConfig):
         from .importing import EMPLOYEES
 
         job_kinds.register(EMPLOYEES.name, JobKind(EMPLOYEES, "workforce_import", target=lambda job: job.enterprise))
+
+        from lms.kernel.jobs import JobModel, register_job_model
+
+        from .models import ImportJob
+        from .tasks import run_import_job
+
+        register_job_model(JobModel(ImportJob, run_import_job.delay, started_by="created_by", enterprise="enterprise"))

@@ -41,6 +41,7 @@ from .models import (
     risk_class_for,
 )
 from .synthetic import ID_REGIONS, make_credit_code, make_id_number
+from lms.accounts.models import Membership, RegulatorMembership, User
 
 # The one password of every demo account (documented in the README and in
 # the summary that seed_demo prints).
@@ -788,7 +789,6 @@ def seed_users(report: SeedReport) -> dict[str, dict[str, object]]:
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from allauth.mfa.utils import decrypt
 
-    from lms.accounts.models import Membership, RegulatorMembership, User
 
     enterprises = {e.code: e for e in Enterprise.objects.filter(code__in=[s.code for s in DEMO_ENTERPRISES])}
     names = _employee_names()

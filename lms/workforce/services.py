@@ -281,7 +281,11 @@ def assignment_create(**kwargs) -> PostAssignment:
     try:
         return _assignment_create(**kwargs)
     except ClearanceRefused as refused:
-        placement_gate().record(refused.clearance, purpose="assignment", actor=kwargs.get("actor"))
+        gate = placement_gate()
+        # What the post requires stands although the placement was refused
+        # (its transaction rolled back): HR sees what is owed for it.
+        gate.prepare(kwargs["employee"], kwargs["post"], kwargs["start_date"])
+        gate.record(refused.clearance, purpose="assignment", actor=kwargs.get("actor"))
         raise
 
 
@@ -355,6 +359,9 @@ def _gate(*, employee: Employee, post: Post, start_date: dt.date, kind: str, men
     a named, cleared mentor while only the apprenticeship itself is owed.
     The gate itself is registered (lms.compliance: clearance)."""
     gate = placement_gate()
+    # What this placement requires (transfer, return, apprenticeship …) is
+    # written first: the answer never depends on an event posted before.
+    gate.prepare(employee, post, start_date)
     result = gate.check(employee, post, start_date)
     if result.cleared or kind == PostAssignment.Kind.APPRENTICE:
         gate.record(result, purpose="assignment", actor=actor)

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .importing import importjob_requeue_stale, importjob_run
+from lms.imports import purge_import_uploads
 
 
 @shared_task(name="workforce.run_import_job")
@@ -24,6 +25,5 @@ def requeue_stale_import_jobs_task() -> int:
 @shared_task(name="workforce.purge_import_uploads")
 def purge_import_uploads_task() -> int:
     """Delete import uploads kept past their retention, and what crashed imports left (hourly)."""
-    from lms.imports import purge_import_uploads
 
     return purge_import_uploads()

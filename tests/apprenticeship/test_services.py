@@ -12,7 +12,7 @@ from courses.apprenticeship.selectors import weeks_due
 from courses.apprenticeship.models import Apprenticeship, ApprenticeshipPolicy, SignOff, WeeklyLog
 from lms.archive.models import TrainingKind, TrainingRecord
 from lms.compliance.models import Obligation, ObligationKind
-from lms.compliance.services import clearance, lapsed_on_post
+from lms.compliance.selectors import clearance, lapsed_on_post
 from lms.workforce.models import PostAssignment
 from lms.workforce.services import ClearanceRefused, MENTOR_MAX_APPRENTICES
 from tests.compliance.helpers import event, hire

@@ -19,7 +19,7 @@ from lms.archive.importing import build_template, import_records
 from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
 from lms.compliance.models import Obligation
-from lms.compliance.services import clearance
+from lms.compliance.selectors import clearance
 from tests.compliance.helpers import D, at, hire, train
 from tests.factories import EmployeeFactory
 

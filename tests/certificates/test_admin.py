@@ -17,7 +17,8 @@ from wagtail.models import ModelLogEntry
 from certificates.models import Certificate, CertificateKind
 from certificates.services import certificate_register, certificate_revoke
 from lms.accounts.roles import Role
-from lms.compliance.services import Code, clearance
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance
 from lms.workforce.models import SpecialOperation
 from tests.compliance.helpers import hire, induct, train
 from tests.conftest import _privileged, as_user

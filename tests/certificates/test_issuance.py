@@ -25,7 +25,8 @@ from certificates.services import (
     validate_number_pattern,
 )
 from lms.compliance.rules import add_months
-from lms.compliance.services import Code, clearance
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance
 from tests.compliance.helpers import D, hire, induct, train
 from tests.factories import EmployeeFactory
 

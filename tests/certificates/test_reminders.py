@@ -11,7 +11,8 @@ from certificates.models import CertificateKind
 from certificates.services import certificate_register
 from lms.compliance.models import Notice, Obligation, ObligationKind
 from lms.compliance.scan import scan_obligations
-from lms.compliance.services import Code, clearance
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance
 from lms.workforce.models import SpecialOperation
 from tests.compliance.helpers import D, hire, induct, train
 from tests.factories import EmployeeFactory, PostFactory, UserFactory

@@ -16,7 +16,8 @@ from certificates.services import (
     certificate_revoke,
     certificate_suspend,
 )
-from lms.compliance.services import Code, clearance
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance
 from lms.workforce.models import SpecialOperation
 from tests.compliance.helpers import hire, induct, train
 from tests.factories import EmployeeFactory, PostFactory

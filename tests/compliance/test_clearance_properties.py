@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
-from lms.compliance.services import clearance
+from lms.compliance.selectors import clearance
 from tests.factories import EmployeeFactory, PostFactory
 
 from .helpers import D, event, hire, train

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from lms.compliance.models import Jurisdiction, Obligation, RuleCode, TrainingRule
 from lms.compliance.rules import RuleBook
-from lms.compliance.services import clearance, cycle_obligations, obligations_evaluate
+from lms.compliance.selectors import clearance
+from lms.compliance.services import cycle_obligations, obligations_evaluate
 from lms.workforce.models import Employee, HazardLevel, SpecialOperation
 from tests.factories import EmployeeFactory, PostFactory
 
@@ -349,7 +350,7 @@ def test_batch_reasons_follow_the_active_language(ent_b, general_post):
     clearance() gives them, in each language asked for."""
     from django.utils import translation
 
-    from lms.compliance.services import clearance_batch
+    from lms.compliance.selectors import clearance_batch
 
     emp = EmployeeFactory(enterprise=ent_b, hire_date=D(2026, 3, 2))
     hire(emp, general_post)

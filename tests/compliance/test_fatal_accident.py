@@ -4,7 +4,8 @@ principal and safety managers retrain (docs/decisions/011)."""
 import pytest
 
 from lms.compliance.models import Obligation, ObligationKind
-from lms.compliance.services import Code, clearance
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance
 from lms.workforce.models import EmploymentEvent
 from tests.factories import EmployeeFactory
 

@@ -13,7 +13,8 @@ from courses.models import credit_hour_seconds
 from courses.offline.models import hours_for
 from lms.archive.models import TrainingRecord
 from lms.archive.services import record_append
-from lms.compliance.services import clearance, cycle_obligations
+from lms.compliance.selectors import clearance
+from lms.compliance.services import cycle_obligations
 from lms.compliance.rules import RuleBook
 from lms.workforce.models import EmploymentType, Industry, SpecialOperation
 from tests.factories import EmployeeFactory, EnterpriseFactory, PostFactory

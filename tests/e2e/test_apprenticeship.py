@@ -14,7 +14,7 @@ from courses.apprenticeship import services as ap
 from courses.apprenticeship.selectors import weeks_due
 from courses.apprenticeship.models import Apprenticeship, WeeklyLog
 from lms.archive.models import TrainingRecord
-from lms.compliance.services import clearance
+from lms.compliance.selectors import clearance
 from lms.workforce.models import PostAssignment
 from tests.apprenticeship.conftest import apprentice, head, hired_on, master, reactor, started, today  # noqa: F401
 from tests.e2e.conftest import log_in

@@ -163,3 +163,26 @@ def test_a_job_failed_after_its_last_attempt_is_announced_once_on_commit(
         assert ImportJob.requeue_stale(enqueue=lambda pk: None) == 0 and len(heard) == 1
     finally:
         job_abandoned.disconnect(listener)
+
+
+def test_retry_restarts_failed_stale_and_pending_jobs_but_not_live_or_finished_ones(
+    job, settings, django_capture_on_commit_callbacks
+):
+    sent = []
+    live = ImportJob.claim(job.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ImportJob.retry(job.pk, enqueue=sent.append) is None  # its worker beats: refused
+    assert ImportJob.objects.get(pk=job.pk).status == "running" and sent == []
+    _stale(job, settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        before = ImportJob.retry(job.pk, enqueue=sent.append)
+    assert (before.status, before.attempts) == ("running", 1) and sent == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.heartbeat_at, job.error) == ("pending", 0, None, "")
+    assert not live.progress(5)  # the dead claim can no longer write
+    ImportJob.claim(job.pk).fail("坏了")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ImportJob.retry(job.pk, enqueue=sent.append).status == "failed"
+    ImportJob.claim(job.pk).finish()
+    assert ImportJob.retry(job.pk, enqueue=sent.append) is None  # succeeded: nothing to retry
+    assert sent == [job.pk, job.pk]

@@ -122,7 +122,7 @@ def test_lapsed_counts_people_on_posts_without_clearance(ent_a, people_a):
     table = frames.lapsed(scope(ent_a, "unit"))
     # 张一 is on 操作工 with his refresher overdue and no three-level induction for the post:
     # the clearance service refuses him. 张三 has nothing owed but is also judged by the service.
-    from lms.compliance.services import clearance
+    from lms.compliance.selectors import clearance
 
     expected = sum(
         0 if clearance(p, post, AS_OF).cleared else 1 for p, post in

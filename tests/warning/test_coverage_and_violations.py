@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from courses.warning import selectors, services
-from lms.compliance.services import Code, clearance, lapsed_on_post
+from lms.compliance.clearance import Code
+from lms.compliance.selectors import clearance, lapsed_on_post
 from lms.workforce import services as wf
 from lms.workforce.services import ClearanceRefused
 from tests.compliance.helpers import event, hire, induct, train

@@ -632,8 +632,9 @@ def test_query_count_does_not_grow_with_rows(ent_a, tree_a, django_assert_max_nu
     small, _r = statements_for(range(1000, 1020), 岗位编码=post.code)
     large, _r = statements_for(range(2000, 2200), 岗位编码=post.code)
     assert large["SELECT"] == small["SELECT"]
-    # 200 rows write 1,000 rows (employees, hire events, obligations) in a few dozen statements.
-    assert sum(large.values()) <= 40
+    # 200 rows write 1,000 rows (employees, hire events, obligations) in a few dozen statements
+    # (the placements' requirements and the training on file: a fixed ten more reads).
+    assert sum(large.values()) <= 50
 
     # Updates and transfers (the same 20 and 200 people, now renamed and moved).
     small, result = statements_for(range(1000, 1020), 岗位编码=new_post.code, 姓名="改名")
@@ -642,7 +643,7 @@ def test_query_count_does_not_grow_with_rows(ent_a, tree_a, django_assert_max_nu
     assert result.updated == result.transferred == 200
     assert large["SELECT"] == small["SELECT"]
     assert large["UPDATE"] <= small["UPDATE"] + 2
-    assert sum(large.values()) <= 40
+    assert sum(large.values()) <= 50
 
     # 1,000 new rows (employees, hire events, 3,000 obligations) under a fixed cap.
     data = xlsx_bytes([row(n, 所在单位编码=team.code, 岗位编码=post.code) for n in range(5000, 6000)])

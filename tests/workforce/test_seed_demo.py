@@ -24,7 +24,7 @@ from lms.accounts.models import Membership, RegulatorMembership, User
 from lms.accounts.roles import Role
 from lms.archive.models import TrainingRecord
 from lms.archive.services import archive_verify
-from lms.compliance.services import clearance, lapsed_on_post
+from lms.compliance.selectors import clearance, lapsed_on_post
 from lms.workforce import demo
 from lms.workforce.validators import id_number_spans
 from lms.workforce.models import (

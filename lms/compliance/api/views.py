@@ -17,7 +17,8 @@ from lms.accounts.scoping import scope
 from lms.api.schema import WRITE_ERRORS, ErrorSerializer, error_example, error_responses
 from lms.archive.models import TrainingRecord
 from lms.compliance.models import Obligation
-from lms.compliance.services import clearance, clearance_record
+from lms.compliance.clearance import clearance
+from lms.compliance.services import clearance_record
 from lms.workforce import services
 from lms.workforce.api.tenancy import employee_or_404
 from lms.workforce.api.views import EMPLOYEE_NO_PARAM, EMPLOYEE_READ_ERRORS, WorkforceAPIView

@@ -2,6 +2,7 @@ from django import template
 from django.utils.formats import number_format
 
 from lms.kernel.rates import NO_RATE, rate_text
+from lms.accounts.roles import CAPABILITY_ROLES, Capability, Role
 
 register = template.Library()
 
@@ -30,7 +31,6 @@ def reports_nav(context) -> dict:
     """Whether the signed-in user gets the 统计报表 and 负责人履职 links. From the
     cached roles (no query): a view role in an enterprise or a region; the
     principal's page for principals and safety managers."""
-    from lms.accounts.roles import CAPABILITY_ROLES, Capability, Role
 
     user = context.get("user")
     if user is None or not getattr(user, "is_authenticated", False):
