@@ -224,14 +224,17 @@ def practical_load(*, employee_ids, enterprise=None) -> dict[int, SpecialOpHisto
 def _away_periods(history: SpecialOpHistory, category: str, on_date: dt.date) -> list[tuple[dt.date, dt.date]]:
     """(left, back) of each absence from ``category``'s posts before returning
     to one by ``on_date`` (``on_date`` itself is the return for a placement
-    asked about before it starts)."""
+    asked about before it starts). ``left`` is the first day away: the day
+    after an assignment's end date (its last day on the post) or a leave
+    event's date — the same reading as the placement requirements
+    (lms/compliance/requirements.py), so "6 个月以上" is six whole months away."""
     stints = sorted(((s, e) for c, s, e in history.stints if c == category and s <= on_date), key=lambda x: x[0])
     if not any(e is None or e >= on_date for _s, e in stints):
         stints.append((on_date, None))
     out, run_end = [], None
     for start, end in stints:
         if run_end is not None and start > run_end + dt.timedelta(days=1):
-            out.append((run_end, start))
+            out.append((run_end + dt.timedelta(days=1), start))  # away from the day after the last day on post
         if run_end is None or end is None or end > run_end:
             run_end = end if end is not None else dt.date.max
         if run_end == dt.date.max:

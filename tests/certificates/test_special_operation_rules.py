@@ -191,14 +191,17 @@ def test_back_after_6_months_away_from_the_post_needs_the_practical_exam(certifi
     PostAssignmentFactory(employee=welder, post=welder_post, start_date=D(2024, 3, 1), end_date=D(2025, 6, 30))
     # 5 months away: no exam owed.
     assert clearance(welder, welder_post, D(2025, 11, 30)).cleared
-    # 6 months (以上 includes 6): the exam first — and, as for anyone back on
-    # a post after 6 months off (令3 §17), workshop and team level again.
-    result = clearance(welder, welder_post, D(2025, 12, 30))
+    # Away from 2025-07-01 (the day after the last day on the post): on
+    # 2025-12-31 not yet six months; on 2026-01-01 six (以上 includes 6): the
+    # exam first — and, as for anyone back on a post after 6 months off
+    # (令3 §17), workshop and team level again.
+    assert clearance(welder, welder_post, D(2025, 12, 31)).cleared
+    result = clearance(welder, welder_post, D(2026, 1, 1))
     assert sorted(codes(result)) == sorted([Code.SPECIAL_OP_PRACTICAL_REQUIRED, "RETRAINING_REQUIRED", "RETRAINING_REQUIRED"])
     practical = next(r for r in result.reasons if r.code == Code.SPECIAL_OP_PRACTICAL_REQUIRED)
-    assert "2025-06-30" in practical.message
+    assert "2025-07-01" in practical.message
     for level in ("workshop", "team"):
-        train(welder, "retraining", 8, D(2025, 12, 20), level=level, post=welder_post)
+        train(welder, "retraining", 24, D(2025, 12, 20), level=level, post=welder_post)  # high-risk: 72 h over three levels
     PostAssignmentFactory(employee=welder, post=welder_post, start_date=D(2026, 1, 10))
     assert codes(clearance(welder, welder_post, D(2026, 2, 1))) == [Code.SPECIAL_OP_PRACTICAL_REQUIRED]
     # An exam for another category does not count; this category's does.
@@ -234,7 +237,7 @@ def test_practical_rule_keeps_the_batch_clearance_flat(ent_a, tree_a, welder_pos
             PostAssignmentFactory(employee=emp, post=welder_post, start_date=D(2024, 3, 1), end_date=D(2025, 1, 31))
             PostAssignmentFactory(employee=emp, post=welder_post, start_date=D(2025, 9, 1))
             for level in ("workshop", "team"):  # back after 6 months off (令3 §17)
-                train(emp, "retraining", 8, D(2025, 8, 20), level=level, post=welder_post)
+                train(emp, "retraining", 24, D(2025, 8, 20), level=level, post=welder_post)
             if exam:
                 train(emp, "special_op_practical", 2, D(2025, 8, 20), post=welder_post)
             out.append(emp)
