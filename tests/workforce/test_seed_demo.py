@@ -350,3 +350,40 @@ def test_demo_certificate_numbers_carry_no_id_number(dbx):
     for cert in numbers:
         assert cert.employee.id_number not in cert.number.upper()
         assert id_number_spans(cert.number) == [] and not cert.number_masked
+
+
+@pytest.mark.rule("placement.order", "cert.special_op_gate")
+def test_every_page_reads_the_same_clearance_on_the_demo(dbx):
+    """One truth on the demo data: the batch every report reads, each
+    person's own clearance, the 在岗未达标 list and its badge, and an
+    independent reading of the special operators' certificates agree."""
+    from lms.compliance.selectors import clearance_batch, lapsed_people_count
+
+    today = timezone.localdate()
+    for enterprise in Enterprise.objects.all():
+        batch = clearance_batch(enterprise=enterprise, on_date=today)
+        assert batch, enterprise.code
+        employees = {e.pk: e for e in Employee.objects.filter(enterprise=enterprise)}
+        posts = {p.pk: p for p in Post.objects.filter(enterprise=enterprise)}
+        for (employee_id, post_id), answer in batch.items():
+            single = clearance(employees[employee_id], posts[post_id], today)
+            assert (single.cleared, sorted(single.codes)) == (answer.cleared, sorted(answer.codes))
+        lapsed = {(a.employee_id, a.post_id) for a, _c in lapsed_on_post(enterprise=enterprise, on_date=today)}
+        apprentices = set(PostAssignment.objects.filter(employee__enterprise=enterprise, kind="apprentice")
+                          .values_list("employee_id", "post_id"))
+        refused = {pair for pair, answer in batch.items()
+                   if not answer.cleared and not (pair in apprentices and answer.apprentice_only)}
+        assert lapsed == refused
+        hr = Membership.objects.filter(enterprise=enterprise, role=Role.HR).select_related("user").first()
+        if hr is not None:
+            assert lapsed_people_count(hr.user, today, fresh=True) == len({e for e, _p in lapsed})
+        # Special operators, read from their certificates alone (令30): in force
+        # and reviewed ⇔ clearance gives no certificate reason.
+        for (employee_id, post_id), answer in batch.items():
+            post = posts[post_id]
+            if not post.special_operation:
+                continue
+            certs = Certificate.objects.filter(employee_id=employee_id, kind="special_operation",
+                                               category=post.special_operation)
+            good = any(c.is_valid_on(today) and not c.review_overdue_on(today) for c in certs)
+            assert good == (not any(code.startswith("CERT_") for code in answer.codes)), (employee_id, answer.codes)
