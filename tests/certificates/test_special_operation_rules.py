@@ -28,24 +28,16 @@ from lms.workforce.models import SpecialOperation
 from tests.compliance.helpers import D, event, hire, induct, train
 from tests.factories import EmployeeFactory, PostAssignmentFactory, PostFactory, UserFactory
 
+from .conftest import inducted_welder
+
 pytestmark = pytest.mark.django_db
 
 TODAY = D(2026, 12, 2)
 
 
 @pytest.fixture
-def welder_post(ent_a, tree_a):
-    return PostFactory(enterprise=ent_a, org_unit=tree_a[2], code="A-WELD", name="焊工",
-                       special_operation=SpecialOperation.WELDING)
-
-
-@pytest.fixture
 def welder(ent_a, welder_post):
-    user = UserFactory(email="wang@example.com")
-    employee = EmployeeFactory(enterprise=ent_a, user=user, name="焊工老王", employee_no="W001", hire_date=D(2010, 3, 1))
-    hire(employee, welder_post)
-    induct(employee, welder_post, D(2010, 3, 2), 24)
-    return employee
+    return inducted_welder(ent_a, welder_post, D(2010, 3, 1))
 
 
 def register(employee, **overrides):
