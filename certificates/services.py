@@ -334,7 +334,7 @@ def certificate_review(*, certificate: Certificate, reviewed_on: dt.date, actor,
     holder has ≥ 10 years in the trade with a clean record — and may be set
     earlier, never later; a CertificateReview row keeps each review."""
     _require(actor, certificate.employee.enterprise_id)
-    locked = Certificate.objects.select_for_update().select_related("employee__enterprise", "type").get(
+    locked = Certificate.objects.select_for_update(of=("self",)).select_related("employee__enterprise", "type").get(
         pk=certificate.pk)
     errors = {}
     if locked.status != Certificate.Status.VALID:
