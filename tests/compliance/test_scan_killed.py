@@ -149,4 +149,5 @@ def test_queries_per_chunk_do_not_grow_with_the_chunk(people, ent_b, tree_b):
             claimed = daily._claim_and_notify(stage, q, 10_000, daily.ScanResult())
         assert claimed
         counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1] <= 16, counts
+    # 16 with the speed layer's bulk insert; 18 on Django's own bulk_create (ANXUN_SPEED_OFF=1).
+    assert counts[0] == counts[1] <= 18, counts
