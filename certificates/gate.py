@@ -32,12 +32,11 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
-from lms.compliance.registry import ReasonSource
+from lms.compliance.clearance import Code, Reason, active_language
+from lms.compliance.clearance import gettext_cached as _
 from lms.compliance.periods import at_least_months
+from lms.compliance.registry import ReasonSource
 from lms.compliance.rules import add_months
-from lms.compliance.clearance import Code, Reason
-from lms.compliance.services import active_language
-from lms.compliance.services import gettext_cached as _
 from lms.workforce.models import EmploymentEvent, Post, PostAssignment
 
 from .models import GATE_OWN_KINDS, Certificate, CertificateKind

@@ -6,6 +6,7 @@ through lms/compliance/selectors.py."""
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import datetime as dt
 import functools
@@ -15,10 +16,10 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone, translation
-
-from lms.workforce.models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
+from django.utils.translation import gettext
 
 from lms.archive.models import TrainingRecord
+from lms.workforce.models import Employee, EmploymentEvent, Enterprise, OrgUnit, Post, PostAssignment
 
 from .models import Obligation, ObligationKind
 from .registry import reason_sources
@@ -26,11 +27,37 @@ from .requirements import (
     PLACEMENT_MARK, REQUIREMENT_KINDS, Units, is_placement_key, load_histories, load_units, post_requirements,
 )
 from .rules import RuleBook
-from .services import (
-    _PINNED_LANGUAGE, ZERO, _resolved, active_language, evaluate_unsaved, kinds_counting_towards, live_records,
-)
-from .services import gettext_cached as _
+from .services import ZERO, _resolved, evaluate_unsaved, kinds_counting_towards, live_records
 
+
+
+# The active language, pinned while clearance_batch works through thousands
+# of people: translation.get_language() reads a context-local (~5 µs), and
+# each reason asked for it 3–5 times.
+_PINNED_LANGUAGE: contextvars.ContextVar = contextvars.ContextVar("compliance_language")
+_UNPINNED = object()
+
+
+def active_language():
+    """The active language (the pinned one inside clearance_batch)."""
+    language = _PINNED_LANGUAGE.get(_UNPINNED)
+    return translation.get_language() if language is _UNPINNED else language
+
+
+@functools.lru_cache(maxsize=1024)
+def _translated(language: str | None, message: str) -> str:
+    return gettext(message)
+
+
+def gettext_cached(message: str) -> str:
+    """gettext, remembered per language and message: a clearance reason
+    translates 2–4 fixed strings, and a catalogue miss walks a 12-deep
+    fallback chain (~10 µs) — over the ~30,000 lapsed people of a 100,000
+    employee scan that was a third of ``lapsed_on_post``."""
+    return _translated(active_language(), message)
+
+
+_ = gettext_cached
 
 
 # --- clearance ------------------------------------------------------------------

@@ -4,17 +4,14 @@ date D?" — is a read: lms/compliance/clearance.py, through selectors.py."""
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
-import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from lms.accounts.scoping import log_user
 from lms.archive.models import AssessmentResult, TrainingKind, TrainingRecord
@@ -31,34 +28,6 @@ from .signals import obligations_created, obligations_met
 
 ZERO = Decimal("0")
 
-
-# The active language, pinned while clearance_batch works through thousands
-# of people: translation.get_language() reads a context-local (~5 µs), and
-# each reason asked for it 3–5 times.
-_PINNED_LANGUAGE: contextvars.ContextVar = contextvars.ContextVar("compliance_language")
-_UNPINNED = object()
-
-
-def active_language():
-    """The active language (the pinned one inside clearance_batch)."""
-    language = _PINNED_LANGUAGE.get(_UNPINNED)
-    return translation.get_language() if language is _UNPINNED else language
-
-
-@functools.lru_cache(maxsize=1024)
-def _translated(language: str | None, message: str) -> str:
-    return gettext(message)
-
-
-def gettext_cached(message: str) -> str:
-    """gettext, remembered per language and message: a clearance reason
-    translates 2–4 fixed strings, and a catalogue miss walks a 12-deep
-    fallback chain (~10 µs) — over the ~30,000 lapsed people of a 100,000
-    employee scan that was a third of ``lapsed_on_post``."""
-    return _translated(active_language(), message)
-
-
-_ = gettext_cached
 
 # Which record kinds count towards which obligation kinds.
 COUNTS_TOWARDS = {
