@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from lms.kernel.jobs import BackgroundJob
+from lms.kernel.jobs import BackgroundJob, job_models
 from lms.kernel.metrics import task_key
 
 logger = logging.getLogger(__name__)
@@ -24,11 +24,6 @@ CACHE_SECONDS = 15
 # kombu's Redis transport keeps priorities 3, 6, 9 of a queue in lists named queue + SEP + priority.
 PRIORITY_SEP = "\x06\x16"
 PRIORITY_STEPS = ("", "3", "6", "9")
-
-
-def job_models():
-    """Every concrete BackgroundJob (lms.kernel.jobs): import jobs, certificate batches, sample bundles…"""
-    return [m for m in apps.get_models() if issubclass(m, BackgroundJob)]
 
 
 def queue_lengths() -> dict[str, int]:
@@ -86,7 +81,7 @@ class AppCollector:
 
     def _jobs(self):
         gauge = GaugeMetricFamily("anxun_jobs", "Background jobs by kind and status", labels=["job", "status"])
-        for model in job_models():
+        for model in (entry.model for entry in job_models):
             label = model._meta.label_lower
             counts = dict.fromkeys(BackgroundJob.Status.values, 0)
             for row in model.objects.order_by().values("status").annotate(n=Count("pk")):
