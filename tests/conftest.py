@@ -8,7 +8,9 @@
 Page trees come from the content migration (home page at depth 2).
 """
 
+import contextlib
 import os
+import threading
 
 import pytest
 from django.core.cache import cache
@@ -246,3 +248,31 @@ def db_timeouts_reset(_django_db_marker):
     yield
     if getattr(connection, "_anxun_timeouts", None) is not None:
         dbtimeouts.reset(connection)
+
+
+@contextlib.contextmanager
+def table_locked(table: str):
+    """While the block runs, another PostgreSQL connection holds ``table`` in
+    ACCESS EXCLUSIVE mode (a migration or a long report, as an operator saw)."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.settings_dict
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        with psycopg.connect(dbname=params["NAME"], user=params["USER"], host=params["HOST"] or None,
+                             port=params["PORT"] or None, password=params["PASSWORD"] or None) as other:
+            with other.transaction():
+                other.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                release.wait(30)
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join()

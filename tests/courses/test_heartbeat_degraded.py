@@ -2,15 +2,13 @@
 and users from the database), and fails fast with a 503 — not a hang, not a
 500 — when its rows are locked (PostgreSQL)."""
 
-import threading
 import time
 
-import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.conftest import login_with_mfa
+from tests.conftest import login_with_mfa, table_locked
 
 from .test_heartbeat import beat, start
 
@@ -37,28 +35,10 @@ def test_a_locked_study_table_makes_the_heartbeat_fail_fast_with_503(db_timeouts
     phone = login_with_mfa(Client(raise_request_exception=False), learner)
     token = start(phone, lesson)
     assert beat(phone, token, 1, ago=0).status_code == 200
-    settings_dict = connection.settings_dict
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_lock():
-        with psycopg.connect(dbname=settings_dict["NAME"], user=settings_dict["USER"],
-                             host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None,
-                             password=settings_dict["PASSWORD"] or None) as other:
-            with other.transaction():
-                other.execute("LOCK TABLE courses_studysession IN ACCESS EXCLUSIVE MODE")
-                locked.set()
-                release.wait(30)
-
-    holder = threading.Thread(target=hold_lock)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    with table_locked("courses_studysession"):
         started = time.monotonic()
         response = phone.post("/learn/heartbeat/", data={"token": token, "seq": 2}, content_type="application/json")
         elapsed = time.monotonic() - started
-    finally:
-        release.set()
-        holder.join()
     print(f"heartbeat under a table lock: {response.status_code} in {elapsed:.2f} s")
     assert response.status_code == 503
     assert response.json()["code"] == "busy" and response["Retry-After"]

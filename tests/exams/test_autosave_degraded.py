@@ -4,16 +4,14 @@ when the answer table is locked (PostgreSQL)."""
 
 # ruff: noqa: F811  (pytest fixtures imported from engine_helpers are redefined as arguments)
 
-import threading
 import time
 
-import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
 
 from exams.models import AttemptAnswer
-from tests.conftest import login_with_mfa
+from tests.conftest import login_with_mfa, table_locked
 
 from .engine_helpers import (  # noqa: F401  (fixtures)
     bank,
@@ -54,28 +52,10 @@ def test_a_locked_answer_table_makes_the_autosave_fail_fast_with_503(db_timeouts
     client = login_with_mfa(Client(raise_request_exception=False), principal)
     attempt = begin(client, new_exam(ent_a, four_types))
     assert save(client, attempt, seq=1).status_code == 200
-    settings_dict = connection.settings_dict
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_lock():
-        with psycopg.connect(dbname=settings_dict["NAME"], user=settings_dict["USER"],
-                             host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None,
-                             password=settings_dict["PASSWORD"] or None) as other:
-            with other.transaction():
-                other.execute(f"LOCK TABLE {AttemptAnswer._meta.db_table} IN ACCESS EXCLUSIVE MODE")
-                locked.set()
-                release.wait(30)
-
-    holder = threading.Thread(target=hold_lock)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    with table_locked(AttemptAnswer._meta.db_table):
         started = time.monotonic()
         response = save(client, attempt, seq=2, response=("以人为本",))
         elapsed = time.monotonic() - started
-    finally:
-        release.set()
-        holder.join()
     print(f"autosave under a table lock: {response.status_code} in {elapsed:.2f} s")
     assert response.status_code == 503
     assert response.json()["code"] == "busy" and response["Retry-After"]
